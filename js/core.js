@@ -1,0 +1,72 @@
+// The only JS file that knows the wasm ABI (see wasm/bindings/bindings.cpp):
+// operation name and JSON in, JSON out, through tactful_call.
+import createTactfulCore from 'tactful-core-glue';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Starts the core. `wasm` is a URL (fetched and compiled while streaming) or
+ * the module's bytes (Node, tests). Rejects with a specific message when the
+ * module cannot be fetched or instantiated.
+ */
+export async function startCore(wasm) {
+  const instantiateWasm = (imports, done) => {
+    const compile = typeof wasm === 'string' || wasm instanceof URL
+      ? instantiateFromUrl(String(wasm), imports)
+      : WebAssembly.instantiate(wasm, imports);
+    compile.then((r) => done(r.instance), (e) => failed(e));
+    return {};
+  };
+  let failed;
+  const failure = new Promise((_, reject) => { failed = reject; });
+  const mod = await Promise.race([createTactfulCore({ instantiateWasm }), failure]);
+  if (mod._tactful_start() !== 0) throw new Error('the core could not start its random source');
+  return new Core(mod);
+}
+
+async function instantiateFromUrl(url, imports) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (e) {
+    throw new Error(`wasm ${url} could not be fetched (${e.message})`);
+  }
+  if (!response.ok) throw new Error(`wasm ${url} answered HTTP ${response.status}`);
+  const streaming = WebAssembly.instantiateStreaming &&
+    (response.headers.get('content-type') || '').startsWith('application/wasm');
+  try {
+    return streaming
+      ? await WebAssembly.instantiateStreaming(response, imports)
+      : await WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  } catch (e) {
+    throw new Error(`wasm ${url} could not be instantiated (${e.message})`);
+  }
+}
+
+class Core {
+  constructor(mod) {
+    this.mod = mod;
+  }
+
+  /** Runs one core operation; returns the parsed reply (which may hold `error`). */
+  call(op, input, { now = Date.now(), gesture = false } = {}) {
+    const m = this.mod;
+    const opBytes = encoder.encode(op);
+    const text = input === undefined ? '' : typeof input === 'string' ? input : JSON.stringify(input);
+    const inBytes = encoder.encode(text);
+    const opPtr = m._malloc(opBytes.length + 1);
+    const inPtr = m._malloc(inBytes.length + 1);
+    try {
+      m.HEAPU8.set(opBytes, opPtr);
+      m.HEAPU8.set(inBytes, inPtr);
+      const out = m._tactful_call(opPtr, opBytes.length, inPtr, inBytes.length, now, gesture ? 1 : 0);
+      const heap = m.HEAPU8;
+      const len = heap[out] | (heap[out + 1] << 8) | (heap[out + 2] << 16) | (heap[out + 3] << 24);
+      return JSON.parse(decoder.decode(heap.subarray(out + 4, out + 4 + len)));
+    } finally {
+      m._free(opPtr);
+      m._free(inPtr);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// What the page itself says about the visit: interests it declares, goals it
+// marks, elements that track, the viewport. Read from markup, never inferred.
+export function readPageSignals(doc, win) {
+  return {
+    path: win.location.pathname,
+    interests: metaList(doc, 'tactful:interests'),
+    conversion: metaList(doc, 'tactful:conversion')[0] || null,
+    viewport: win.matchMedia && win.matchMedia('(max-width: 640px)').matches ? 'small' : 'large',
+  };
+}
+
+function metaList(doc, name) {
+  const meta = doc.querySelector(`meta[name="${name}"]`);
+  if (!meta) return [];
+  return (meta.getAttribute('content') || '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Parses a `data-tactful-track` value into an event: `view:trail-running,outdoor`,
+ * `purchase:shoes`, `conversion:newsletter`, or a JSON event object.
+ * Returns null for a value it cannot read.
+ */
+export function parseTrackAttribute(value) {
+  const text = (value || '').trim();
+  if (text.startsWith('{')) {
+    try {
+      const event = JSON.parse(text);
+      return event && typeof event === 'object' && typeof event.type === 'string' ? event : null;
+    } catch {
+      return null;
+    }
+  }
+  const colon = text.indexOf(':');
+  const type = colon < 0 ? text : text.slice(0, colon);
+  const rest = colon < 0 ? '' : text.slice(colon + 1);
+  const values = rest.split(',').map((s) => s.trim()).filter(Boolean);
+  if (type === 'view' && values.length) return { type, interests: values };
+  if (type === 'purchase' && values.length) return { type, category: values[0] };
+  if (type === 'conversion') return values.length ? { type, goal: values[0] } : { type };
+  return null;
+}
+
+/** Tracks clicks on `[data-tactful-track]` elements, and clicks inside decided slots. */
+export function watchTracking(doc, track, reportProblem) {
+  doc.addEventListener('click', (e) => {
+    const target = e.target instanceof Element ? e.target : null;
+    if (!target) return;
+    const tracked = target.closest('[data-tactful-track]');
+    if (tracked) {
+      const event = parseTrackAttribute(tracked.getAttribute('data-tactful-track'));
+      if (event) track(event);
+      else reportProblem(`data-tactful-track="${tracked.getAttribute('data-tactful-track')}" is not an event (try view:INTEREST, purchase:CATEGORY or conversion:GOAL)`);
+    }
+    const slot = target.closest('[data-tactful-slot][data-tactful-variant]');
+    if (slot) track({ type: 'click', slot: slot.getAttribute('data-tactful-slot') });
+  }, true);
+}

@@ -1,0 +1,120 @@
+// The running module on one page: the core, the visitor's stored records and
+// the page's slots, kept in step. Every change to the visitor's state is one
+// transaction: take the cross-tab lock, pick up what other tabs wrote, apply,
+// write back what changed.
+import { RECORDS } from './storage.js';
+import { applyDecisions, collectTemplates, findSlots } from './slots.js';
+import { readPageSignals } from './page.js';
+
+export class Runtime {
+  constructor({ core, storage, config, doc, win, emit }) {
+    this.core = core;
+    this.storage = storage;
+    this.config = config;
+    this.doc = doc;
+    this.win = win;
+    this.emit = emit;
+    this.seen = { consent: null, profile: null };
+    this.pending = [];
+    this.flushing = null;
+    this.slots = new Map();
+    this.lastShown = [];
+  }
+
+  call(op, input, opts) {
+    const out = this.core.call(op, input, opts);
+    if (out && out.error) {
+      const err = new Error(`tactful: ${op}: ${out.error}`);
+      err.path = out.path;
+      throw err;
+    }
+    return out;
+  }
+
+  signals() {
+    const nav = this.win.navigator || {};
+    const dnt = nav.doNotTrack === '1' || this.win.doNotTrack === '1';
+    return { gpc: nav.globalPrivacyControl === true, dnt };
+  }
+
+  /** Loads the stored records into the core. */
+  load() {
+    const consent = this.storage.read(RECORDS.consent);
+    const profile = this.storage.read(RECORDS.profile);
+    const input = { key: this.storage.key(), consent, profile, signals: this.signals() };
+    if (this.fixedBucketId) input.bucketId = this.fixedBucketId;
+    const out = this.call('load', input);
+    this.seen = { consent, profile };
+    if (out.profileReset) this.emit('error', { reason: 'profile-reset', message: `stored profile was reset: ${out.profileReset}` });
+    if (out.consentReset) this.emit('error', { reason: 'consent-reset', message: `stored consent was reset: ${out.consentReset}` });
+    this.save();
+    return out;
+  }
+
+  /** Picks up records another tab wrote since we last read them. */
+  refresh() {
+    const consent = this.storage.read(RECORDS.consent);
+    const profile = this.storage.read(RECORDS.profile);
+    if (consent === this.seen.consent && profile === this.seen.profile) return false;
+    this.load();
+    return true;
+  }
+
+  save() {
+    const out = this.call('save');
+    for (const name of ['consent', 'profile']) {
+      if (typeof out[name] !== 'string') continue;
+      if (this.storage.write(RECORDS[name], out[name])) {
+        this.seen[name] = out[name];
+      } else {
+        this.emit('error', { reason: 'quota', message: `storage is full: the ${name} record was kept in memory only` });
+      }
+    }
+  }
+
+  /** Runs fn(runtime) as one cross-tab transaction. */
+  transaction(fn) {
+    return this.storage.exclusive(() => {
+      this.refresh();
+      const result = fn(this);
+      this.save();
+      return result;
+    });
+  }
+
+  /** Queues an event; queued events are applied together in one transaction. */
+  track(event) {
+    this.pending.push(event);
+    if (!this.flushing) {
+      this.flushing = Promise.resolve().then(() => this.transaction(() => {
+        const batch = this.pending.splice(0);
+        this.flushing = null;
+        const out = this.call('track', batch);
+        for (const e of out.errors || []) {
+          this.emit('error', { reason: 'bad-event', message: `track: ${e.error}`, event: batch[e.index] });
+        }
+        return out;
+      }));
+    }
+    return this.flushing;
+  }
+
+  /** Decides every slot of the page in one call and applies the result. */
+  decide({ allowSwap = false } = {}) {
+    this.slots = findSlots(this.doc);
+    const page = readPageSignals(this.doc, this.win);
+    const decision = this.call('decide', {
+      path: page.path,
+      interests: page.interests,
+      viewport: page.viewport,
+      slots: [...this.slots.keys()],
+      templates: collectTemplates(this.doc),
+    });
+    for (const problem of decision.templateErrors || []) {
+      this.emit('error', { reason: 'template-rejected', message: problem });
+    }
+    this.lastShown = applyDecisions(this.doc, this.slots, decision, { allowSwap });
+    this.emit('decision', { slots: this.lastShown });
+    return this.lastShown;
+  }
+}

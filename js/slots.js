@@ -1,0 +1,116 @@
+// Slots on the page: find them, hand their templates to the core for its
+// checks, and apply decisions. Profile values only ever become text nodes.
+const defaults = new WeakMap();
+
+export function findSlots(doc) {
+  const slots = new Map();
+  for (const el of doc.querySelectorAll('[data-tactful-slot]')) {
+    const id = el.getAttribute('data-tactful-slot');
+    if (id && !slots.has(id)) slots.set(id, el);
+  }
+  return slots;
+}
+
+/** Page-authored `<template id>` elements, as text the core checks for recitation. */
+export function collectTemplates(doc) {
+  const out = {};
+  for (const t of doc.querySelectorAll('template[id]')) out[t.id] = t.innerHTML;
+  return out;
+}
+
+/**
+ * Applies a decision to each slot. A slot whose default the visitor has
+ * already seen (the CSS deadline revealed it) keeps it unless `allowSwap`
+ * (a re-decision the visitor caused). Returns [{id, variant}] as shown.
+ */
+export function applyDecisions(doc, slots, decision, { allowSwap = false } = {}) {
+  const shown = [];
+  for (const d of decision.slots || []) {
+    const el = slots.get(d.id);
+    if (!el) continue;
+    let variant = d.variant ?? null;
+    const late = !allowSwap && !el.hasAttribute('data-tactful-decided') && isRevealed(el);
+    if (late) variant = null;
+    const content = variant ? render(doc, d) : null;
+    if (variant && !content) variant = null;
+    const current = el.getAttribute('data-tactful-variant');
+    if ((current || null) !== variant) {
+      if (!defaults.has(el)) defaults.set(el, Array.from(el.childNodes, (n) => n.cloneNode(true)));
+      el.replaceChildren(...(content ? [content] : defaults.get(el).map((n) => n.cloneNode(true))));
+    }
+    if (variant) el.setAttribute('data-tactful-variant', variant);
+    else el.removeAttribute('data-tactful-variant');
+    el.setAttribute('data-tactful-decided', late ? 'late' : variant ? 'personalized' : 'default');
+    shown.push({ id: d.id, variant });
+  }
+  return shown;
+}
+
+/** Shows every slot's default content now (the module could not decide). */
+export function revealDefaults(slots) {
+  for (const el of slots.values()) {
+    if (!el.hasAttribute('data-tactful-decided')) el.setAttribute('data-tactful-decided', 'default');
+  }
+}
+
+function isRevealed(el) {
+  const view = el.ownerDocument.defaultView;
+  return !!view && view.getComputedStyle(el).visibility === 'visible';
+}
+
+function render(doc, d) {
+  if (d.template) {
+    const t = doc.getElementById(d.template);
+    if (!(t instanceof HTMLTemplateElement)) return null;
+    const frag = t.content.cloneNode(true);
+    fillText(doc, frag, d.fill || {});
+    return frag;
+  }
+  if (d.content && typeof d.content === 'object') return renderContent(doc, d.content, d.fill || {});
+  return null;
+}
+
+// Placeholders ({{name}}) are replaced inside text nodes only, so a value can
+// never become markup, an attribute or a form field's value.
+function fillText(doc, root, fill) {
+  const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  for (const node of nodes) {
+    if (node.parentElement && node.parentElement.closest('textarea,select,option')) continue;
+    if (node.data.includes('{{')) node.data = substitute(node.data, fill);
+  }
+}
+
+function substitute(text, fill) {
+  return text.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (_, name) => (typeof fill[name] === 'string' ? fill[name] : ''));
+}
+
+function renderContent(doc, c, fill) {
+  const box = doc.createElement('div');
+  box.className = 'tactful-content';
+  const add = (tag, text, cls) => {
+    if (typeof text !== 'string' || !text) return null;
+    const el = doc.createElement(tag);
+    el.className = cls;
+    el.textContent = substitute(text, fill);
+    box.append(el);
+    return el;
+  };
+  if (typeof c.image === 'string' && safeUrl(c.image)) {
+    const img = doc.createElement('img');
+    img.src = c.image;
+    img.alt = typeof c.alt === 'string' ? c.alt : '';
+    img.className = 'tactful-image';
+    box.append(img);
+  }
+  add('h2', c.title, 'tactful-title');
+  add('p', c.text, 'tactful-text');
+  const cta = add('a', c.cta, 'tactful-cta');
+  if (cta) cta.href = typeof c.href === 'string' && safeUrl(c.href) ? c.href : '#';
+  return box;
+}
+
+function safeUrl(url) {
+  return /^(\/(?!\/)|\.\.?\/|https?:\/\/)/i.test(url) || /^[\w\-./?=&#%]+$/.test(url) && !url.includes(':');
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Serves the demo store and its collector on one loopback origin.
+# State (collector key, aggregates, owner token) lives in .state/demo, never in git.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="${TACTFUL_STATE:-$ROOT/.state/demo}"
+PORT="${PORT:-8080}"
+BIN="$ROOT/build/native/tactful"
+mkdir -p "$STATE"
+chmod 700 "$STATE"
+
+if [ ! -f "$STATE/collector.key" ]; then
+  "$BIN" keygen --out "$STATE/collector.key" >/dev/null
+fi
+if [ ! -f "$STATE/owner.token" ]; then
+  (umask 077; head -c 24 /dev/urandom | base64 | tr '+/' '-_' > "$STATE/owner.token")
+fi
+TOKEN="$(cat "$STATE/owner.token")"
+
+echo "Tactful demo store:    http://127.0.0.1:$PORT/"
+echo "Owner's insights:      http://127.0.0.1:$PORT/insights?token=$TOKEN"
+echo "Owner token:           $TOKEN"
+echo "(Ctrl-C to stop)"
+exec "$BIN" serve --host 127.0.0.1 --port "$PORT" \
+  --site "$ROOT/demo-site/public" --mount "/tactful/=$ROOT/dist" \
+  --config "$ROOT/demo-site/tactful.config.json" --key "$STATE/collector.key" \
+  --db "$STATE/aggregates.db" --token "$TOKEN"

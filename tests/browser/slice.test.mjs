@@ -1,0 +1,123 @@
+// The vertical slice (issue 2): the demo store's hero is personalized in the
+// browser by the wasm core, and every failure leaves the default content.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { grantConsent, newVisitor, ready, screenshot, startSite } from './harness.mjs';
+
+let site;
+before(async () => { site = await startSite(); });
+after(() => site.stop());
+
+const heroVariant = (page) => page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant');
+const heroState = (page) => page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-decided');
+
+describe('the hero slot', () => {
+  test('a first-time visitor sees the default hero', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await heroState(v.page), 'default');
+      assert.equal(await heroVariant(v.page), null);
+      assert.match(await v.page.locator('[data-tactful-slot="hero"]').innerText(), /\S/);
+      assert.deepEqual(v.tactfulMessages().filter((m) => m.type === 'error'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('after opting in and two trail-running pages, the home hero is the trail-running one', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.goto(`${site.url}/index.html`);
+      await ready(v.page);
+      const consent = await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.equal(consent.purposes.personalization, true);
+      for (const path of ['/trail-running.html', '/product-ridge-runner.html']) {
+        await v.page.goto(site.url + path);
+        await ready(v.page);
+      }
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await heroVariant(v.page), 'trail-running');
+      assert.equal(await heroState(v.page), 'personalized');
+      const hero = await v.page.locator('[data-tactful-slot="hero"]').innerText();
+      assert.match(hero, /trail/i);
+      assert.doesNotMatch(hero, /\{\{/);
+      await screenshot(v.page, 'home-personalized-desktop-en');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('the decision event names every slot and its variant', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => {
+        window.__decisions = [];
+        document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await ready(v.page);
+      const [detail] = await v.page.evaluate(() => window.__decisions);
+      const ids = detail.slots.map((s) => s.id).sort();
+      assert.deepEqual(ids, ['banner', 'hero', 'picks']);
+      assert.ok(detail.slots.every((s) => s.variant === null));
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('failing to default', () => {
+  const cases = [
+    ['a missing config', 'config-unavailable', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }))],
+    ['a malformed config', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }))],
+    ['a config that breaks the rules', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"version": 1, "slotz": []}' }))],
+    ['a blocked wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.abort('blockedbyclient'))],
+    ['an absent wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }))],
+    ['storage that throws', 'storage-unavailable', (ctx) => ctx.addInitScript(() => {
+      Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });
+    })],
+  ];
+  for (const [what, reason, arrange] of cases) {
+    test(`${what} keeps the default content with one clear message`, async () => {
+      const v = await newVisitor();
+      try {
+        await arrange(v.context);
+        await v.page.goto(`${site.url}/index.html`);
+        const status = await ready(v.page);
+        assert.equal(status.ok, false);
+        assert.equal(status.reason, reason);
+        assert.equal(await heroState(v.page), 'default');
+        assert.equal(await heroVariant(v.page), null);
+        assert.ok(await v.page.locator('[data-tactful-slot="hero"]').isVisible());
+        const msgs = v.tactfulMessages();
+        assert.equal(msgs.length, 1, JSON.stringify(msgs));
+        assert.equal(msgs[0].type, 'error');
+      } finally {
+        await v.close();
+      }
+    });
+  }
+});
+
+describe('content security policy', () => {
+  test('the demo is served with a CSP that forbids eval, and works under it', async () => {
+    const v = await newVisitor();
+    try {
+      const violations = [];
+      v.page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+      const response = await v.page.goto(`${site.url}/index.html`);
+      const csp = response.headers()['content-security-policy'];
+      assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+      assert.doesNotMatch(csp, /'unsafe-eval'/);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      const evalBlocked = await v.page.evaluate(() => { try { return (0, eval)('1') !== 1; } catch { return true; } });
+      assert.equal(evalBlocked, true);
+      assert.deepEqual(violations.filter((t) => !/eval/.test(t)), []);
+    } finally {
+      await v.close();
+    }
+  });
+});

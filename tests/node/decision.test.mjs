@@ -1,0 +1,63 @@
+// The same decision the browser makes, made by the wasm core in Node.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { demoVisitor, KEY, newCore, demoConfig } from './core.mjs';
+
+const homePage = { path: '/', interests: [], viewport: 'large', slots: ['hero', 'picks', 'banner'],
+  templates: { 'hero-trail-running': '<h2>Ready for your next trail run?</h2>', 'hero-hiking': '<h2>Hike</h2>', 'hero-city': '<h2>City</h2>' } };
+
+const hero = (decision) => decision.slots.find((s) => s.id === 'hero');
+
+test('a new visitor gets the default hero', async () => {
+  const core = await demoVisitor();
+  const decision = core.call('decide', homePage);
+  assert.equal(hero(decision).variant, null);
+});
+
+test('after opting in and two trail-running pages, the hero is the trail-running variant', async () => {
+  const core = await demoVisitor();
+  const consent = core.call('consent.set', { purposes: { personalization: true } }, { gesture: true });
+  assert.equal(consent.purposes.personalization, true);
+  for (let i = 0; i < 2; i++) {
+    core.call('track', [{ type: 'view', interests: ['trail-running', 'outdoor'], source: 'page' }]);
+  }
+  const h = hero(core.call('decide', homePage));
+  assert.equal(h.variant, 'trail-running');
+  assert.equal(h.template, 'hero-trail-running');
+});
+
+test('views tracked before opting in are not stored, so they do not personalize', async () => {
+  const core = await demoVisitor();
+  core.call('track', [{ type: 'view', interests: ['trail-running'] }, { type: 'view', interests: ['trail-running'] }]);
+  core.call('consent.set', { purposes: { personalization: true } }, { gesture: true });
+  assert.equal(hero(core.call('decide', homePage)).variant, null);
+});
+
+test('a grant without a user gesture is refused and changes nothing', async () => {
+  const core = await demoVisitor();
+  const out = core.call('consent.set', { purposes: { personalization: true } }, { gesture: false });
+  assert.match(out.error, /gesture/);
+  assert.equal(core.call('consent.get').purposes.personalization, false);
+});
+
+test('the profile survives a save and a reload in a new core', async () => {
+  const core = await demoVisitor();
+  core.call('consent.set', { purposes: { personalization: true } }, { gesture: true });
+  core.call('track', [{ type: 'view', interests: ['hiking'] }, { type: 'view', interests: ['hiking'] }]);
+  const saved = core.call('save');
+  assert.equal(typeof saved.profile, 'string');
+  assert.equal(typeof saved.consent, 'string');
+
+  const next = await newCore();
+  next.call('init', demoConfig);
+  const load = next.call('load', { key: KEY, consent: saved.consent, profile: saved.profile, signals: {} });
+  assert.equal(load.profileReset, undefined);
+  assert.equal(hero(next.call('decide', homePage)).variant, 'hiking');
+});
+
+test('an invalid config is refused with the path of the problem', async () => {
+  const core = await newCore();
+  const out = core.call('init', JSON.stringify({ version: 1, slots: [{ id: 'hero', variants: [{ id: 'x', condition: { a: { $regx: 'y' } } }] }] }));
+  assert.match(out.error, /slots\[0\]\.variants\[0\]\.condition/);
+  assert.match(out.error, /\$regx/);
+});

@@ -1,0 +1,44 @@
+#include "tactful/config.hpp"
+
+namespace tactful {
+
+namespace {
+// Top-level keys a config may have: a typo (`slot` for `slots`) must not pass silently.
+const char* const kKnownKeys[] = {"version", "site", "policyVersion", "privacyPolicyUrl", "policyChanges",
+                                  "consent", "taxonomy", "profile", "slots", "page", "holdout",
+                                  "savedGroups", "deadlineMs", "notNowDays", "reporting", "metrics",
+                                  "panel", "invitation", "$schema"};
+}  // namespace
+
+Result<Config> load_config(std::string_view text, Diagnostics& diag) {
+  auto parsed = parse_json(text);
+  if (!parsed.ok()) {
+    diag.error("", "config is not valid JSON: " + parsed.error().message);
+    return diag.errors.back();
+  }
+  Config config;
+  config.raw = std::move(parsed.value());
+  const json& root = config.raw;
+  if (!root.is_object()) {
+    diag.error("", "config must be a JSON object");
+    return diag.errors.back();
+  }
+  for (const auto& item : root.items()) {
+    bool known = false;
+    for (const char* k : kKnownKeys) known = known || item.key() == k;
+    if (!known) diag.error(item.key(), "unknown config key");
+  }
+  auto version = root.find("version");
+  if (version != root.end() && !(version->is_number_integer() && version->get<int>() == 1)) {
+    diag.error("version", "unsupported config version (this build reads version 1)");
+  }
+  config.taxonomy = parse_taxonomy(root, diag);
+  config.profile = parse_profile_rules(root, diag);
+  config.consent = parse_consent_rules(root, diag);
+  config.decide = parse_decide_rules(root, config.taxonomy, diag);
+  config.reporting = parse_report_rules(root, config.taxonomy, slot_variants_from_config(root), diag);
+  if (!diag.ok()) return diag.errors.front();
+  return config;
+}
+
+}  // namespace tactful

@@ -1,0 +1,541 @@
+#include "tactful/engine.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <optional>
+
+#include "tactful/attributes.hpp"
+#include "tactful/config.hpp"
+#include "tactful/consent.hpp"
+#include "tactful/decide.hpp"
+#include "tactful/json.hpp"
+#include "tactful/profile.hpp"
+#include "tactful/random.hpp"
+#include "tactful/report.hpp"
+#include "tactful/snapshot.hpp"
+
+namespace tactful {
+
+struct EngineState {
+  std::optional<Config> config;
+  uint8_t key[32] = {0};
+  bool key_set = false;
+  Consent consent;
+  Profile profile;
+  DecideState decide;
+  WindowAccumulator window;
+  Signals signals;
+  bool consent_dirty = false;
+  bool profile_dirty = false;
+  bool ephemeral = false;  // "don't remember this visit"
+  json last_decisions = json::object();
+  json last_attributes = json::object();
+  std::string pending_report;  // base64, sealed: built when its window closed, not yet handed out
+  int64_t pending_deadline = 0;
+};
+
+namespace {
+
+std::string error_json(const std::string& message, const std::string& path = "") {
+  json out = {{"error", message}};
+  if (!path.empty()) out["path"] = path;
+  return out.dump();
+}
+
+std::string error_json(const Error& e) { return error_json(e.message, e.path); }
+
+std::string to_base64(std::string_view bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::optional<std::string> from_base64(const std::string& text) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+std::vector<std::string> string_list(const json& value) {
+  std::vector<std::string> out;
+  if (!value.is_array()) return out;
+  for (const auto& v : value) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string string_field(const json& obj, const char* key, const std::string& fallback = "") {
+  auto it = obj.find(key);
+  return (it != obj.end() && it->is_string()) ? it->get<std::string>() : fallback;
+}
+
+PageContext page_context(const json& input) {
+  PageContext page;
+  page.path = string_field(input, "path", "/");
+  page.interests = string_list(input.value("interests", json::array()));
+  page.viewport = string_field(input, "viewport", "large");
+  return page;
+}
+
+json profile_snapshot_state(const EngineState& s) {
+  return {{"profile", profile_state_to_json(s.profile)},
+          {"decide", s.decide.to_json()},
+          {"window", s.window.to_json()},
+          {"pendingReport", s.pending_report},
+          {"pendingDeadline", s.pending_deadline}};
+}
+
+class Operations {
+ public:
+  Operations(EngineState& s, int64_t now, bool gesture) : s_(s), now_(now), gesture_(gesture) {}
+
+  std::string init(std::string_view text) {
+    Diagnostics diag;
+    auto loaded = load_config(text, diag);
+    json warnings = json::array();
+    for (const auto& w : diag.warnings) warnings.push_back(w.to_string());
+    if (!loaded.ok()) {
+      json errors = json::array();
+      for (const auto& e : diag.errors) errors.push_back(e.to_string());
+      json out = {{"error", "invalid config: " + diag.errors.front().to_string()},
+                  {"path", diag.errors.front().path}, {"errors", errors}};
+      return out.dump();
+    }
+    s_.config = std::move(loaded.value());
+    s_.consent = initial_consent(s_.config->consent, s_.signals, now_);
+    s_.profile = Profile{};
+    s_.decide = DecideState{};
+    s_.window = WindowAccumulator{};
+    return json({{"ok", true}, {"warnings", warnings}}).dump();
+  }
+
+  // Restores the visitor's stored records. Each is independent: a damaged
+  // profile resets while an intact consent record survives.
+  std::string load(const json& in) {
+    auto key = from_base64(string_field(in, "key"));
+    if (!key || key->size() != 32) return error_json("storage key must be 32 bytes of base64", "key");
+    std::memcpy(s_.key, key->data(), 32);
+    s_.key_set = true;
+    auto sig = in.value("signals", json::object());
+    s_.signals.gpc = sig.value("gpc", false);
+    s_.signals.dnt = sig.value("dnt", false);
+
+    json out = {{"ok", true}};
+    const auto& rules = s_.config->consent;
+    s_.consent = initial_consent(rules, s_.signals, now_);
+    s_.consent_dirty = true;
+    if (auto rec = in.find("consent"); rec != in.end() && rec->is_string()) {
+      auto opened = open_record(*rec);
+      if (!opened.ok()) {
+        out["consentReset"] = "consent record: " + opened.error().message;
+      } else if (auto c = consent_state_from_json(*opened); c.ok()) {
+        s_.consent = std::move(c.value());
+        s_.consent_dirty = false;
+      } else {
+        out["consentReset"] = "consent record: " + c.error().to_string();
+      }
+    }
+    refresh_consent(s_.consent, rules, s_.signals, now_);
+
+    s_.profile = Profile{};
+    s_.decide = DecideState{};
+    s_.window = WindowAccumulator{};
+    if (auto rec = in.find("profile"); rec != in.end() && rec->is_string()) {
+      auto opened = open_record(*rec);
+      if (!opened.ok()) {
+        out["profileReset"] = "profile record: " + opened.error().message;
+        s_.profile_dirty = true;
+      } else if (!restore_profile(*opened)) {
+        out["profileReset"] = "profile record: unreadable contents";
+        s_.profile_dirty = true;
+      }
+    }
+    if (auto bucket = in.find("bucketId"); bucket != in.end() && bucket->is_string()) {
+      s_.decide.bucket_id = bucket->get<std::string>();
+    }
+    if (s_.decide.bucket_id.empty()) {
+      s_.decide.bucket_id = random_hex(16);
+      s_.profile_dirty = true;
+    }
+    enforce_consent_on_profile();
+    purge_expired(s_.profile, s_.config->profile, now_);
+    return out.dump();
+  }
+
+  // Writes back only what changed, sealed; "don't remember this visit" keeps
+  // the profile as it was before the visit.
+  std::string save() {
+    json out = json::object();
+    if (!s_.key_set) return error_json("save before load");
+    if (s_.consent_dirty) {
+      out["consent"] = to_base64(seal_snapshot(consent_state_to_json(s_.consent), s_.key));
+      s_.consent_dirty = false;
+    }
+    if (s_.profile_dirty && !s_.ephemeral) {
+      enforce_bounds(s_.profile, s_.config->profile);
+      out["profile"] = to_base64(seal_snapshot(profile_snapshot_state(s_), s_.key));
+      s_.profile_dirty = false;
+    }
+    return out.dump();
+  }
+
+  std::string track(const json& events) {
+    if (!events.is_array()) return error_json("track expects an array of events");
+    int stored = 0, dropped = 0;
+    json errors = json::array();
+    for (size_t i = 0; i < events.size(); ++i) {
+      auto result = track_one(events[i]);
+      if (!result.ok()) {
+        errors.push_back({{"index", i}, {"error", result.error().to_string()}});
+        ++dropped;
+      } else if (*result) {
+        ++stored;
+      } else {
+        ++dropped;
+      }
+    }
+    if (stored > 0) s_.profile_dirty = true;
+    return json({{"stored", stored}, {"dropped", dropped}, {"errors", errors}}).dump();
+  }
+
+  std::string decide(const json& in) {
+    const auto& cfg = *s_.config;
+    PageContext page = page_context(in);
+    json attrs = attribute_view(s_.profile, s_.consent, cfg.taxonomy, cfg.profile, page, now_);
+    std::vector<std::string> slots = string_list(in.value("slots", json::array()));
+    std::vector<std::string> usable_templates;
+    json template_errors = json::array();
+    if (auto t = in.find("templates"); t != in.end() && t->is_object()) {
+      for (const auto& item : t->items()) {
+        if (!item.value().is_string()) continue;
+        auto checked = check_template(item.value().get<std::string>(), "template#" + item.key());
+        if (checked.ok()) {
+          usable_templates.push_back(item.key());
+        } else {
+          template_errors.push_back(checked.error().to_string());
+        }
+      }
+    }
+    bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
+    json decisions = decide_page(cfg.decide, s_.decide, attrs, slots, usable_templates, personalize, now_);
+    if (aggregating()) {
+      for (const auto& d : decisions["slots"]) {
+        s_.window.observe_shown(d["id"].get<std::string>(),
+                                d["variant"].is_string() ? d["variant"].get<std::string>() : std::string());
+      }
+    }
+    if (!template_errors.empty()) decisions["templateErrors"] = template_errors;
+    s_.last_decisions = decisions;
+    s_.last_attributes = std::move(attrs);
+    s_.profile_dirty = true;  // frequency caps counted impressions
+    return decisions.dump();
+  }
+
+  std::string explain(const json& in) {
+    std::string slot = string_field(in, "slot");
+    json out = explain_slot(s_.config->decide, s_.last_decisions, s_.last_attributes, slot,
+                            string_field(in, "lang", "en"));
+    if (out.contains("error")) return out.dump();
+    // Join each attribute the rule used with the stored item behind it.
+    json items = profile_view(s_.profile, s_.config->profile, now_);
+    json used = json::array();
+    for (const auto& u : out.value("used", json::array())) {
+      json entry = u;
+      std::string path = string_field(u, "path");
+      for (const auto& group : items.items()) {
+        if (!group.value().is_array()) continue;
+        for (const auto& item : group.value()) {
+          if (string_field(item, "attribute") == path) entry["item"] = item;
+        }
+      }
+      used.push_back(entry);
+    }
+    out["used"] = used;
+    return out.dump();
+  }
+
+  std::string consent_set(const json& change, ConsentSource source) {
+    auto status = apply_consent_change(s_.consent, s_.profile, change, source, gesture_, now_);
+    if (!status.ok()) return error_json(status.error());
+    s_.consent_dirty = true;
+    s_.profile_dirty = true;
+    if (!allowed(s_.consent, Purpose::aggregate)) discard_window();  // opting in never sends the past
+    return consent_to_json(s_.consent).dump();
+  }
+
+  std::string declare_prefs(const json& in) {
+    auto status = declare(s_.profile, in, s_.consent, s_.config->taxonomy, s_.config->profile, now_);
+    if (!status.ok()) return error_json(status.error());
+    s_.profile_dirty = true;
+    return profile_view(s_.profile, s_.config->profile, now_).dump();
+  }
+
+  std::string remove(const json& in) {
+    std::string id = string_field(in, "id");
+    if (!remove_item(s_.profile, id)) return error_json("no stored item with id '" + id + "'", "id");
+    s_.profile_dirty = true;
+    return json({{"removed", id}}).dump();
+  }
+
+  std::string forget() {
+    s_.profile = Profile{};
+    s_.decide = DecideState{};
+    s_.decide.bucket_id = random_hex(16);
+    s_.window = WindowAccumulator{};
+    s_.consent = initial_consent(s_.config->consent, s_.signals, now_);
+    s_.consent_dirty = false;
+    s_.profile_dirty = false;
+    return json({{"forgotten", true}}).dump();
+  }
+
+  std::string exported() {
+    json out = {{"format", "tactful-export"}, {"version", 1}, {"exportedAt", now_}};
+    out["consent"] = consent_to_json(s_.consent);
+    out["receipts"] = consent_receipts(s_.consent);
+    out["profile"] = profile_view(s_.profile, s_.config->profile, now_);
+    return out.dump();
+  }
+
+  std::string not_now_slot(const json& in) {
+    std::string slot = string_field(in, "slot");
+    not_now(s_.decide, slot, now_);
+    s_.profile_dirty = true;
+    return json({{"ok", true}}).dump();
+  }
+
+  // Reports for windows that ended, and for the current one when forced
+  // (tactful.flush()), only while the visitor allows `aggregate`. One report
+  // per window: the accumulator remembers that its report was built.
+  std::string report(const json& in) {
+    const auto& rules = s_.config->reporting;
+    json out = {{"report", nullptr}};
+    if (!rules.enabled) {
+      out["reason"] = "reporting is not configured";
+      return out.dump();
+    }
+    if (!allowed(s_.consent, Purpose::aggregate)) {
+      discard_window();
+      out["reason"] = "aggregate is off";
+      return out.dump();
+    }
+    roll_window();
+    if (in.value("force", false) && !s_.window.reported) seal_window();
+    if (!s_.pending_report.empty()) {
+      out["report"] = s_.pending_report;
+      out["collector"] = rules.collector;
+      out["deadline"] = s_.pending_deadline;
+      s_.pending_report.clear();
+      s_.profile_dirty = true;
+    }
+    out["windowEndsAt"] = s_.window.ends_at(rules);
+    out["epsilonSpent"] = epsilon_spent(rules, s_.window);
+    out["epsilonBudget"] = rules.epsilon_budget;
+    return out.dump();
+  }
+
+  // Before anything is observed: a window that has ended is sealed (if it
+  // has not been) and a new one starts.
+  void roll_window() {
+    const auto& rules = s_.config->reporting;
+    if (s_.window.started() && !s_.window.due(rules, now_)) return;
+    if (s_.window.started() && !s_.window.reported) seal_window();
+    s_.window = WindowAccumulator{};
+    s_.window.start(now_);
+    s_.profile_dirty = true;
+  }
+
+  void seal_window() {
+    const auto& rules = s_.config->reporting;
+    auto sealed = build_report(rules, s_.window, report_inputs(), secure_random());
+    if (!sealed.ok()) return;
+    s_.pending_report = to_base64(std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()));
+    // A report is worth sending until the end of the window after its own.
+    s_.pending_deadline = now_ + rules.window_seconds * 1000;
+    s_.profile_dirty = true;
+  }
+
+  // Opting in never sends the past: nothing is accumulated while aggregate is off.
+  void discard_window() {
+    if (s_.window.started() || !s_.pending_report.empty()) s_.profile_dirty = true;
+    s_.window = WindowAccumulator{};
+    s_.pending_report.clear();
+  }
+
+  bool aggregating() {
+    if (!s_.config->reporting.enabled || !allowed(s_.consent, Purpose::aggregate)) return false;
+    roll_window();
+    return true;
+  }
+
+ private:
+  Result<json> open_record(const json& b64) {
+    auto bytes = from_base64(b64.get<std::string>());
+    if (!bytes) return make_error("", "not base64");
+    return open_snapshot(*bytes, s_.key);
+  }
+
+  bool restore_profile(const json& state) {
+    if (!state.is_object()) return false;
+    auto p = profile_state_from_json(state.value("profile", json::object()));
+    if (!p.ok()) return false;
+    s_.profile = std::move(p.value());
+    if (auto d = state.find("decide"); d != state.end()) s_.decide = DecideState::from_json(*d);
+    if (auto w = state.find("window"); w != state.end()) {
+      auto window = WindowAccumulator::from_json(*w);
+      if (window.ok()) s_.window = std::move(window.value());
+    }
+    s_.pending_report = string_field(state, "pendingReport");
+    s_.pending_deadline = state.value("pendingDeadline", int64_t{0});
+    return true;
+  }
+
+  // A category switched off in another tab or a policy lapse deletes its data here too.
+  void enforce_consent_on_profile() { enforce_consent(s_.profile, s_.consent); }
+
+  Result<bool> track_one(const json& e) {
+    if (!e.is_object()) return make_error("", "event must be an object");
+    std::string type = string_field(e, "type");
+    const auto& cfg = *s_.config;
+    if (type == "view") {
+      ViewEvent view{string_list(e.value("interests", json::array())), string_field(e, "source", "track")};
+      if (aggregating()) s_.window.observe_page_view(now_);
+      return ingest_view(s_.profile, view, s_.consent, cfg.taxonomy, cfg.profile, now_);
+    }
+    if (type == "visit") {
+      record_visit(s_.profile, s_.consent, now_);
+      return true;
+    }
+    if (type == "purchase") {
+      PurchaseEvent p;
+      p.category = string_field(e, "category");
+      if (p.category.empty()) return make_error("category", "a purchase needs a category");
+      if (auto v = e.find("value"); v != e.end() && v->is_number()) p.value = v->get<double>();
+      p.item = string_field(e, "item");
+      return ingest_purchase(s_.profile, p, s_.consent, cfg.profile, now_);
+    }
+    if (type == "conversion") {
+      if (!aggregating()) return false;
+      s_.window.observe_conversion();
+      return true;
+    }
+    if (type == "click") {
+      std::string slot = string_field(e, "slot");
+      if (slot.empty()) return make_error("slot", "a click needs a slot");
+      if (!aggregating()) return false;
+      s_.window.observe_click(slot);
+      return true;
+    }
+    return make_error("type", "unknown event type '" + type + "' (view, purchase, conversion, click)");
+  }
+
+  std::string random_hex(size_t bytes) {
+    std::string raw(bytes, '\0');
+    secure_random().fill(reinterpret_cast<uint8_t*>(raw.data()), raw.size());
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) {
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    }
+    return out;
+  }
+
+  ReportInputs report_inputs() {
+    ReportInputs in;
+    for (Category c : {Category::interests, Category::purchases, Category::location, Category::occasions}) {
+      if (allowed(s_.consent, c)) in.allowed_categories.insert(category_name(c));
+    }
+    double best = 0;
+    for (const auto& interest : s_.config->taxonomy.interests) {
+      auto score = allowed(s_.consent, Category::interests)
+                       ? interest_score(s_.profile, interest.id, s_.config->profile, now_)
+                       : std::nullopt;
+      if (score && *score > best) {
+        best = *score;
+        in.top_interest = interest.id;
+      }
+    }
+    return in;
+  }
+
+  EngineState& s_;
+  int64_t now_;
+  bool gesture_;
+};
+
+// Compiles and evaluates one condition, as the config's rules are: `tactful
+// eval` natively and the conformance suite in wasm use it.
+std::string evaluate_condition(std::string_view input) {
+  auto parsed = parse_json(input);
+  if (!parsed.ok() || !parsed->is_object()) return error_json("eval expects {condition, attributes, savedGroups?}");
+  const json& in = *parsed;
+  Diagnostics diag;
+  Condition c = compile_condition(in.value("condition", json::object()), in.value("savedGroups", json::object()),
+                                  "condition", diag);
+  // As in GrowthBook, a condition that cannot be compiled matches nothing;
+  // the problems are reported beside the result (a config load rejects them).
+  json out = {{"result", c.matches(in.value("attributes", json::object()))}};
+  if (!diag.ok()) {
+    out["problems"] = json::array();
+    for (const auto& e : diag.errors) out["problems"].push_back(e.to_string());
+  }
+  return out.dump();
+}
+
+std::string hash(std::string_view input) {
+  auto parsed = parse_json(input);
+  if (!parsed.ok() || !parsed->is_object()) return error_json("hash expects {seed, value, version}");
+  auto h = growthbook_hash(string_field(*parsed, "seed"), string_field(*parsed, "value"), parsed->value("version", 2));
+  return json({{"result", h ? json(*h) : json(nullptr)}}).dump();
+}
+
+}  // namespace
+
+Engine::Engine() : state_(std::make_unique<EngineState>()) {}
+Engine::~Engine() = default;
+
+std::string Engine::call(std::string_view op, std::string_view input, int64_t now_ms, bool user_gesture) {
+  Operations ops(*state_, now_ms, user_gesture);
+  if (op == "init") return ops.init(input);
+  if (op == "eval") return evaluate_condition(input);
+  if (op == "hash") return hash(input);
+  if (!state_->config) return error_json("not initialised: call init with a valid config first");
+
+  json in = json::object();
+  if (!input.empty()) {
+    auto parsed = parse_json(input);
+    if (!parsed.ok()) return error_json("input to " + std::string(op) + " is not valid JSON: " + parsed.error().message);
+    in = std::move(parsed.value());
+  }
+  if (op == "load") return in.is_object() ? ops.load(in) : error_json("load expects an object");
+  if (op == "save") return ops.save();
+  if (op == "track") return ops.track(in);
+  if (op == "decide") return in.is_object() ? ops.decide(in) : error_json("decide expects an object");
+  if (op == "explain") return ops.explain(in);
+  if (op == "consent.get") return consent_to_json(state_->consent).dump();
+  if (op == "consent.set") return ops.consent_set(in, ConsentSource::visitor);
+  if (op == "consent.receipts") return consent_receipts(state_->consent).dump();
+  if (op == "profile.view") return profile_view(state_->profile, state_->config->profile, now_ms).dump();
+  if (op == "profile.declare") return ops.declare_prefs(in);
+  if (op == "profile.remove") return ops.remove(in);
+  if (op == "profile.forget") return ops.forget();
+  if (op == "profile.export") return ops.exported();
+  if (op == "visit.ephemeral") {
+    state_->ephemeral = in.value("on", true);
+    return json({{"ephemeral", state_->ephemeral}}).dump();
+  }
+  if (op == "notNow") return ops.not_now_slot(in);
+  if (op == "report") return ops.report(in);
+  return error_json("unknown operation '" + std::string(op) + "'");
+}
+
+}  // namespace tactful
