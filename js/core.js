@@ -20,7 +20,8 @@ export async function startCore(wasm) {
   };
   let failed;
   const failure = new Promise((_, reject) => { failed = reject; });
-  const mod = await Promise.race([createTactfulCore({ instantiateWasm }), failure]);
+  // locateFile: the glue must not resolve a path of its own; instantiateWasm fetches.
+  const mod = await Promise.race([createTactfulCore({ instantiateWasm, locateFile: (p) => p }), failure]);
   if (mod._tactful_start() !== 0) throw new Error('the core could not start its random source');
   return new Core(mod);
 }

@@ -29,7 +29,7 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
     const el = slots.get(d.id);
     if (!el) continue;
     let variant = d.variant ?? null;
-    const late = !allowSwap && !el.hasAttribute('data-tactful-decided') && isRevealed(el);
+    const late = variant !== null && !allowSwap && !el.hasAttribute('data-tactful-decided') && isRevealed(el);
     if (late) variant = null;
     const content = variant ? render(doc, d) : null;
     if (variant && !content) variant = null;

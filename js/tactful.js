@@ -8,6 +8,7 @@ import { openStorage } from './storage.js';
 import { findSlots, revealDefaults } from './slots.js';
 import { readPageSignals, watchTracking } from './page.js';
 import { Runtime } from './runtime.js';
+import { startReporting } from './transport.js';
 
 const doc = document;
 const win = window;
@@ -72,7 +73,7 @@ const tactful = {
   ready,
   track,
   explain: api((rt, _g, slotId) => rt.call('explain', { slot: String(slotId), lang: rt.lang || 'en' })),
-  flush: api((rt) => rt.flush ? rt.flush() : null),
+  flush: api((rt) => rt.reporting.flush()),
   notNow: api((rt, _g, slotId) => rt.transaction(() => {
     rt.call('notNow', { slot: String(slotId) });
     redecide(rt);
@@ -176,6 +177,7 @@ async function boot() {
     });
   });
   watchTracking(doc, track, (message) => console.warn(`tactful: ${message}`));
+  rt.reporting = startReporting(rt, emit);
   resolveReady({ ok: true });
 
   for (const entry of earlyQueue) replay(entry);

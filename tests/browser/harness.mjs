@@ -1,7 +1,7 @@
 // Shared by the browser suites: the demo site served by the real native
 // server on a free loopback port, and fresh Chromium visitors driven by
 // playwright-core.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,12 +11,21 @@ import { chromium } from 'playwright-core';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshotDir = join(root, 'test-results', 'screenshots');
 
-/** Starts `tactful serve` for the demo site; resolves to { url, stop }. */
-export async function startSite({ extraArgs = [] } = {}) {
+export const tactfulBin = join(root, 'build/native/tactful');
+export const OWNER_TOKEN = 'test-owner-token';
+
+/**
+ * Starts `tactful serve` for the demo site with its collector (a fresh key
+ * and database in a temporary state directory); resolves to { url, state, stop }.
+ */
+export async function startSite({ config = join(root, 'demo-site/tactful.config.json') } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'tactful-site-'));
-  const child = spawn(join(root, 'build/native/tactful'), [
+  const key = join(state, 'collector.key');
+  execFileSync(tactfulBin, ['keygen', '--out', key]);
+  const child = spawn(tactfulBin, [
     'serve', '--site', join(root, 'demo-site/public'), '--mount', `/tactful/=${join(root, 'dist')}`,
-    '--port', '0', ...extraArgs.map((a) => a.replace('$STATE', state)),
+    '--port', '0', '--config', config, '--key', key, '--db', join(state, 'aggregates.db'),
+    '--token', OWNER_TOKEN, '--chart-js', join(root, 'node_modules/chart.js/dist/chart.umd.js'),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -32,6 +41,7 @@ export async function startSite({ extraArgs = [] } = {}) {
   return {
     url,
     state,
+    key,
     stop() {
       child.kill('SIGTERM');
       rmSync(state, { recursive: true, force: true });

@@ -32,4 +32,4 @@ int run_cli(const Args& args, std::istream& in, std::ostream& out, std::ostream&
 #define TACTFUL_CONCAT(a, b) TACTFUL_CONCAT_INNER(a, b)
 #define TACTFUL_COMMAND(...) \
   static const bool TACTFUL_CONCAT(tactful_command_registered_, __LINE__) = \
-      ::tactful::cli::register_command(::tactful::cli::Command{__VA_ARGS__})
+      ::tactful::cli::register_command(::tactful::cli::Command __VA_ARGS__)

@@ -2,14 +2,20 @@
 // given a collector key, the collector's endpoints on the same origin.
 #include <httplib.h>
 
+#include <sodium.h>
+
 #include <cstdlib>
-#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "tactful/json.hpp"
+#include "tactful/report.hpp"
+#include "tactful/seal.hpp"
 
 namespace tactful::cli {
 namespace {
@@ -23,9 +29,23 @@ struct ServeOptions {
   int port = 8080;
   std::string site;
   std::vector<std::pair<std::string, std::string>> mounts;  // url prefix -> directory
-  CollectorOptions collector;
-  bool with_collector = false;
+  std::string config_path, key_path, db_path, token, chart_js;
 };
+
+std::string read_file(const std::string& path, bool& ok) {
+  std::ifstream f(path, std::ios::binary);
+  ok = static_cast<bool>(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string base64(const uint8_t* data, size_t len) {
+  std::string out(sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, len, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);
+  return out;
+}
 
 std::string value_after(const Args& args, size_t& i) { return i + 1 < args.size() ? args[++i] : std::string(); }
 
@@ -48,14 +68,68 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
       o.port = std::atoi(value_after(args, i).c_str());
     } else if (a == "--host") {
       o.host = value_after(args, i);
-    } else if (parse_collector_flag(args, i, o.collector, err)) {
-      o.with_collector = true;
+    } else if (a == "--config") {
+      o.config_path = value_after(args, i);
+    } else if (a == "--key") {
+      o.key_path = value_after(args, i);
+    } else if (a == "--db") {
+      o.db_path = value_after(args, i);
+    } else if (a == "--token") {
+      o.token = value_after(args, i);
+    } else if (a == "--chart-js") {
+      o.chart_js = value_after(args, i);
     } else {
       err << "tactful serve: unknown argument '" << a << "'\n";
       return 2;
     }
   }
-  if (o.collector.has_error) return 2;
+  if (o.key_path.empty()) {
+    if (const char* k = std::getenv("TACTFUL_COLLECTOR_KEY")) o.key_path = k;
+  }
+  if (o.token.empty()) {
+    if (const char* t = std::getenv("TACTFUL_OWNER_TOKEN")) o.token = t;
+  }
+
+  // The site config: served to browsers at /tactful.config.json, read by the
+  // collector. With a collector key, the served copy carries its public key.
+  json config;
+  if (!o.config_path.empty()) {
+    bool ok = false;
+    std::string text = read_file(o.config_path, ok);
+    auto parsed = ok ? parse_json(text) : Result<json>(make_error("", "cannot read " + o.config_path));
+    if (!parsed.ok() || !parsed->is_object()) {
+      err << "tactful serve: --config " << o.config_path << ": "
+          << (parsed.ok() ? "not a JSON object" : parsed.error().message) << "\n";
+      return 1;
+    }
+    config = std::move(parsed.value());
+  }
+  std::unique_ptr<Collector> collector;
+  if (!o.key_path.empty()) {
+    if (config.is_null() || o.db_path.empty() || o.token.empty()) {
+      err << "tactful serve: a collector needs --config, --key, --db and --token\n";
+      return 2;
+    }
+    try {
+      SecretKey sk = read_secret_key(o.key_path);
+      PublicKey pk = x25519_public_key(sk);
+      sodium_memzero(sk.data(), sk.size());
+      json& reporting = config["reporting"];
+      if (!reporting.is_object()) reporting = json::object();
+      reporting["publicKey"] = base64(pk.data(), pk.size());
+      CollectorOptions co;
+      co.config = config;
+      co.secret_key_path = o.key_path;
+      co.db_path = o.db_path;
+      co.token = o.token;
+      co.chart_js_path = o.chart_js;
+      collector = std::make_unique<Collector>(co);
+    } catch (const std::exception& e) {
+      err << "tactful serve: collector: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  const std::string served_config = config.is_null() ? std::string() : config.dump(1);
 
   httplib::Server server;
   server.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
@@ -79,16 +153,12 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
     if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-cache");
   });
 
-  std::unique_ptr<Collector> collector;
-  if (o.with_collector) {
-    auto made = Collector::open(o.collector);
-    if (!made.ok()) {
-      err << "tactful serve: collector: " << made.error().to_string() << "\n";
-      return 1;
-    }
-    collector = std::move(made.value());
-    mount_collector(server, *collector);
+  if (!served_config.empty()) {
+    server.Get("/tactful.config.json", [&served_config](const httplib::Request&, httplib::Response& res) {
+      res.set_content(served_config, "application/json");
+    });
   }
+  if (collector) mount_collector(server, *collector);
 
   int port = o.port;
   if (port == 0) {
@@ -106,8 +176,10 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
 }
 
 TACTFUL_COMMAND({"serve", "serve a site's static files and the collector",
-                 "tactful serve --site DIR [--mount /PREFIX/=DIR]... [--host H] [--port N|0] "
-                 "[collector flags: --config FILE --key FILE --db FILE --token TOKEN]",
+                 "tactful serve --site DIR [--mount /PREFIX/=DIR]... [--host H] [--port N|0 (or PORT)]\n"
+                 "                     [--config SITE_CONFIG]  served at /tactful.config.json\n"
+                 "                     [--key FILE (or TACTFUL_COLLECTOR_KEY) --db FILE --token TOKEN (or TACTFUL_OWNER_TOKEN)\n"
+                 "                      --chart-js PATH]  the collector: POST /collect, /api/insights, /insights",
                  serve});
 
 }  // namespace

@@ -13,11 +13,29 @@ namespace tactful {
 
 struct ConditionNode;  // private to condition.cpp
 
+// The attributes of one decision. Every attribute path is looked up in the
+// JSON at most once, however many conditions read it: a page's 200 slots read
+// the same few paths. Build one per decision (it points into `attributes`,
+// which must outlive it and stay unchanged), then call `matches` with it.
+class AttributeSnapshot {
+ public:
+  explicit AttributeSnapshot(const json& attributes);
+  const json& attributes() const { return *root_; }
+
+ private:
+  friend struct ConditionNode;
+  const json* root_;
+  mutable std::vector<const json*> resolved_;  // by path id; kUnresolved until read
+};
+
 class Condition {
  public:
   Condition();  // the empty condition: matches everything
   // Whether `attributes` (a JSON object; dot paths reach into it) satisfy it.
   bool matches(const json& attributes) const;
+  // The same, reading attribute paths through a decision's snapshot (faster
+  // when many conditions are evaluated against the same attributes).
+  bool matches(const AttributeSnapshot& attributes) const;
   // The attribute paths it reads ("interests.trail-running", "visits.count"),
   // for explanations and guardrails.
   const std::vector<std::string>& attribute_paths() const;

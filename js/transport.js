@@ -1,0 +1,76 @@
+// Sends sealed reports: fetch with no credentials, no referrer, no identifier,
+// after a short random delay; failed sends retry with backoff until the
+// report's deadline, then are dropped (no backlog).
+const CHECK_EVERY_MS = 60_000;
+
+export function startReporting(rt, emit) {
+  const reporting = (rt.config && rt.config.reporting) || {};
+  const delay = reporting.sendDelayMs || {};
+  const minDelay = num(delay.min, 1000);
+  const maxDelay = Math.max(minDelay, num(delay.max, 30000));
+
+  function randomDelay() {
+    const r = new Uint32Array(1);
+    crypto.getRandomValues(r);
+    return minDelay + (r[0] / 2 ** 32) * (maxDelay - minDelay);
+  }
+
+  async function send(out) {
+    const url = new URL(out.collector || reporting.collector || '/collect', rt.win.location.href);
+    const body = Uint8Array.from(atob(out.report), (c) => c.charCodeAt(0));
+    const deadline = out.deadline || Date.now() + 24 * 3600 * 1000;
+    let backoff = 2000;
+    await sleep(randomDelay());
+    for (;;) {
+      let status = 0;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'Content-Type': 'application/octet-stream' },
+          credentials: 'omit',
+          referrerPolicy: 'no-referrer',
+          cache: 'no-store',
+          mode: url.origin === rt.win.location.origin ? 'same-origin' : 'cors',
+          keepalive: true,
+        });
+        status = response.status;
+      } catch {
+        status = 0;
+      }
+      // 2xx: delivered. 4xx other than 429: the collector will never take it.
+      if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429)) {
+        emit('report', { status, bytes: body.length, delivered: status < 300 });
+        return status < 300;
+      }
+      if (Date.now() + backoff > deadline) {
+        emit('report', { status, bytes: body.length, delivered: false, dropped: true });
+        return false;
+      }
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 15 * 60_000);
+    }
+  }
+
+  /** Asks the core for a report (force: close the window now) and sends it if there is one. */
+  function check(force = false) {
+    return rt.transaction(() => rt.call('report', { force })).then((out) => {
+      if (out.report) send(out);
+      return { report: !!out.report, epsilonSpent: out.epsilonSpent ?? 0, epsilonBudget: out.epsilonBudget ?? 0, windowEndsAt: out.windowEndsAt ?? null, reason: out.reason };
+    });
+  }
+
+  if (reporting.publicKey) {
+    check(false);
+    setInterval(() => check(false), Math.min(CHECK_EVERY_MS, num(reporting.windowSeconds, 86400) * 1000));
+  }
+  return { flush: () => check(true), status: () => check(false) };
+}
+
+function num(v, fallback) {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}

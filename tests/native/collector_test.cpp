@@ -1,0 +1,382 @@
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "collector.hpp"
+#include "tactful/estimate.hpp"
+
+using namespace tactful;
+
+namespace {
+
+// Now: the collector's retention runs on the real clock when it opens.
+const int64_t kNow = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+
+struct Site {
+  std::string dir;
+  PublicKey pk;
+  SecretKey sk;
+  json config;
+
+  explicit Site(uint32_t min_reports = 5) {
+    char tmpl[] = "/tmp/tactful-collector-XXXXXX";
+    dir = mkdtemp(tmpl);
+    crypto_box_keypair(pk.data(), sk.data());
+    char b64[64];
+    sodium_bin2base64(b64, sizeof b64, sk.data(), sk.size(), sodium_base64_VARIANT_ORIGINAL);
+    std::ofstream(dir + "/collector.key") << b64 << "\n";
+    sodium_bin2base64(b64, sizeof b64, pk.data(), pk.size(), sodium_base64_VARIANT_ORIGINAL);
+    config = json::parse(R"({
+      "taxonomy": [{"id": "trail-running"}, {"id": "cooking"}, {"id": "gardening"}, {"id": "cycling"}],
+      "slots": [{"id": "hero", "variants": [{"id": "trail"}, {"id": "kitchen"}]}],
+      "reporting": {"windowSeconds": 3600, "epsilonBudget": 6, "retentionDays": 2},
+      "metrics": [
+        {"id": "hero-clicks", "kind": "slotShownClicked", "slot": "hero", "epsilon": 1.5},
+        {"id": "top-interest", "kind": "topInterest", "epsilon": 2},
+        {"id": "converted", "kind": "converted", "epsilon": 1},
+        {"id": "pages", "kind": "pagesPerVisit", "epsilon": 1.5}
+      ]})");
+    config["reporting"]["publicKey"] = b64;
+    config["reporting"]["minReportsPerCell"] = min_reports;
+  }
+  ~Site() { std::system(("rm -rf " + dir).c_str()); }
+
+  CollectorOptions options() const {
+    CollectorOptions o;
+    o.config = config;
+    o.secret_key_path = dir + "/collector.key";
+    o.db_path = dir + "/aggregates.db";
+    o.token = "owner-secret";
+    o.rate_per_second = 1e6;
+    o.rate_burst = 1e6;
+    return o;
+  }
+  ReportRules rules() const {
+    Diagnostics diag;
+    return parse_report_rules(config, Taxonomy{{{"trail-running", "", ""}, {"cooking", "", ""}, {"gardening", "", ""},
+                                                {"cycling", "", ""}}},
+                              slot_variants_from_config(config), diag);
+  }
+};
+
+std::string as_string(const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); }
+
+// A report sealed properly around a chosen plaintext, as a hostile client could make.
+std::string seal_plaintext(const ReportRules& rules, const std::vector<uint8_t>& plaintext) {
+  std::vector<uint8_t> out = {kReportVersion, rules.key_id[0], rules.key_id[1], rules.key_id[2], rules.key_id[3]};
+  auto sealed = seal(plaintext.data(), plaintext.size(), rules.public_key);
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  return as_string(out);
+}
+
+std::string make_report(const ReportRules& rules, RandomSource& rng, int64_t at = kNow) {
+  WindowAccumulator acc;
+  acc.start(at);
+  acc.observe_shown("hero", "trail");
+  acc.observe_page_view(at);
+  auto r = build_report(rules, acc, {{"interests"}, "cooking"}, rng);
+  REQUIRE(r.ok());
+  return as_string(*r);
+}
+
+uint64_t window_reports(Collector& c, int64_t now = kNow) {
+  json j = c.insights_json(now);
+  return j["total"]["reports"].get<uint64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("a well-formed report is accepted and counted once") {
+  Site site;
+  Collector c(site.options());
+  auto rules = site.rules();
+  CHECK(c.rules().schema_id == rules.schema_id);
+  std::string report = make_report(rules, secure_random());
+  CHECK(c.ingest(report, "127.0.0.1", kNow) == 204);
+  CHECK(window_reports(c) == 1);
+  json j = c.insights_json(kNow);
+  REQUIRE(j["windows"].size() == 1);
+  CHECK(j["windows"][0]["window"] == kNow / 1000 / 3600);
+  CHECK(j["windows"][0]["metrics"].size() == 4);
+}
+
+TEST_CASE("a replayed report is acknowledged but not counted twice") {
+  Site site;
+  Collector c(site.options());
+  std::string report = make_report(site.rules(), secure_random());
+  CHECK(c.ingest(report, "127.0.0.1", kNow) == 204);
+  CHECK(c.ingest(report, "127.0.0.2", kNow) == 204);
+  CHECK(c.ingest(make_report(site.rules(), secure_random()), "127.0.0.1", kNow) == 204);
+  CHECK(window_reports(c) == 2);
+}
+
+TEST_CASE("malformed reports are refused with 400, oversized with 413") {
+  Site site;
+  Collector c(site.options());
+  auto rules = site.rules();
+  std::string good = make_report(rules, secure_random());
+
+  CHECK(c.ingest(good.substr(0, good.size() - 1), "ip", kNow) == 400);        // wrong size
+  CHECK(c.ingest(good + "x", "ip", kNow) == 400);
+  std::string bad_seal = good;
+  bad_seal[40] ^= 1;
+  CHECK(c.ingest(bad_seal, "ip", kNow) == 400);                               // bad seal
+  std::string bad_version = good;
+  bad_version[0] = 9;
+  CHECK(c.ingest(bad_version, "ip", kNow) == 400);                            // bad version (outer)
+  SeededRandom rng(1);
+  auto plain = encode_plaintext(rules, kNow / 1000 / 3600, {0, 0, 0, 0}, rng);
+  CHECK(c.ingest(seal_plaintext(rules, plain), "ip", kNow) == 204);           // the control: it is well-formed
+  auto inner_version = plain;
+  inner_version[0] = 2;
+  CHECK(c.ingest(seal_plaintext(rules, inner_version), "ip", kNow) == 400);   // bad version (sealed)
+  auto out_of_domain = plain;
+  out_of_domain[rules.metrics[2].offset] = 7;                                 // converted has 3 values
+  CHECK(c.ingest(seal_plaintext(rules, out_of_domain), "ip", kNow) == 400);
+  auto future = encode_plaintext(rules, kNow / 1000 / 3600 + 5, {0, 0, 0, 0}, rng);
+  CHECK(c.ingest(seal_plaintext(rules, future), "ip", kNow) == 400);          // a window not yet open
+  CHECK(c.ingest(std::string(5000, 'x'), "ip", kNow) == 413);
+  CHECK(c.ingest("", "ip", kNow) == 400);
+  CHECK(window_reports(c) == 1);
+}
+
+TEST_CASE("a client sending too fast is rate-limited with 429, per address") {
+  Site site;
+  CollectorOptions o = site.options();
+  o.rate_per_second = 1;
+  o.rate_burst = 3;
+  Collector c(o);
+  auto rules = site.rules();
+  for (int i = 0; i < 3; ++i) CHECK(c.ingest(make_report(rules, secure_random()), "198.51.100.7", kNow) == 204);
+  CHECK(c.ingest(make_report(rules, secure_random()), "198.51.100.7", kNow) == 429);
+  CHECK(c.ingest(make_report(rules, secure_random()), "198.51.100.8", kNow) == 204);
+  CHECK(c.ingest(make_report(rules, secure_random()), "198.51.100.7", kNow + 1000) == 204);  // refilled
+}
+
+TEST_CASE("cells with fewer reports than the minimum are suppressed") {
+  Site site(50);
+  Collector c(site.options());
+  auto rules = site.rules();
+  for (int i = 0; i < 10; ++i) CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow) == 204);
+  json j = c.insights_json(kNow);
+  for (const auto& m : j["total"]["metrics"]) {
+    for (const auto& cell : m["cells"]) {
+      CHECK(cell["suppressed"] == true);
+      CHECK(cell["estimate"].is_null());
+      CHECK(cell["ci95"].is_null());
+    }
+  }
+  // Over the minimum, the larger cells show.
+  Site big(5);
+  Collector c2(big.options());
+  auto rules2 = big.rules();
+  for (int i = 0; i < 200; ++i) CHECK(c2.ingest(make_report(rules2, secure_random()), "ip", kNow) == 204);
+  json j2 = c2.insights_json(kNow);
+  const json& top = j2["total"]["metrics"][1];
+  CHECK(top["id"] == "top-interest");
+  CHECK(top["cells"][1]["label"] == "cooking");
+  CHECK(top["cells"][1]["suppressed"] == false);
+  CHECK(top["cells"][1]["estimate"].get<double>() > 100);
+}
+
+TEST_CASE("aggregates older than the retention are deleted") {
+  Site site;  // retentionDays: 2
+  Collector c(site.options());
+  auto rules = site.rules();
+  CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow) == 204);
+  c.apply_retention(kNow + 86400000LL);
+  CHECK(window_reports(c) == 1);
+  c.apply_retention(kNow + 3 * 86400000LL);
+  CHECK(window_reports(c) == 0);
+  CHECK(c.insights_json(kNow)["windows"].empty());
+  // And a report for a window already past retention is refused.
+  CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow + 3 * 86400000LL) == 400);
+}
+
+TEST_CASE("the collector refuses a secret key that does not match the config") {
+  Site site, other;
+  CollectorOptions o = site.options();
+  o.secret_key_path = other.dir + "/collector.key";
+  CHECK_THROWS_WITH_AS(Collector{o}, doctest::Contains("does not match reporting.publicKey"), std::runtime_error);
+  o.secret_key_path = site.dir + "/missing.key";
+  CHECK_THROWS_AS(Collector{o}, std::runtime_error);
+}
+
+TEST_CASE("a kill -9 during ingestion loses no acknowledged report and counts none twice") {
+  Site site;
+  auto rules = site.rules();
+  std::vector<std::string> reports;
+  for (int i = 0; i < 1000; ++i) reports.push_back(make_report(rules, secure_random()));
+
+  int acks[2];
+  REQUIRE(pipe(acks) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    close(acks[0]);
+    Collector c(site.options());
+    for (const auto& r : reports) {
+      if (c.ingest(r, "ip", kNow) == 204 && write(acks[1], "+", 1) != 1) _exit(3);
+    }
+    pause();  // the kill comes mid-ingestion unless the machine is very slow; never exit cleanly
+    _exit(0);
+  }
+  close(acks[1]);
+  size_t acknowledged = 0;
+  char buf[64];
+  while (acknowledged < 100) {
+    ssize_t n = read(acks[0], buf, 1);
+    if (n <= 0) break;
+    acknowledged += static_cast<size_t>(n);
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  for (ssize_t n; (n = read(acks[0], buf, sizeof buf)) > 0;) acknowledged += static_cast<size_t>(n);
+  close(acks[0]);
+  CHECK(WIFSIGNALED(status));
+
+  Collector reopened(site.options());
+  uint64_t stored = window_reports(reopened);
+  CHECK(stored >= acknowledged);
+  CHECK(stored <= reports.size());
+  // Sending everything again (as retrying browsers would) completes the set without double counting.
+  for (const auto& r : reports) CHECK(reopened.ingest(r, "ip", kNow) == 204);
+  CHECK(window_reports(reopened) == reports.size());
+  json total = reopened.insights_json(kNow)["total"];
+  CHECK(total["metrics"][2]["reports"] == reports.size());
+}
+
+TEST_CASE("over HTTP: POST /collect, and insights only with the owner's token") {
+  Site site;
+  CollectorOptions o = site.options();
+  Collector collector(o);
+  httplib::Server server;
+  mount_collector(server, collector);
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  httplib::Client client("127.0.0.1", port);
+  std::string report = make_report(site.rules(), secure_random(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                       std::chrono::system_clock::now().time_since_epoch())
+                                                                       .count());
+  auto posted = client.Post("/collect", report, "application/octet-stream");
+  REQUIRE(posted);
+  CHECK(posted->status == 204);
+  auto junk = client.Post("/collect", "hello", "application/octet-stream");
+  REQUIRE(junk);
+  CHECK(junk->status == 400);
+  auto huge = client.Post("/collect", std::string(10000, 'a'), "application/octet-stream");
+  REQUIRE(huge);
+  CHECK(huge->status == 413);
+
+  auto denied = client.Get("/api/insights");
+  REQUIRE(denied);
+  CHECK(denied->status == 401);
+  auto wrong = client.Get("/api/insights", {{"Authorization", "Bearer owner-secreT"}});
+  REQUIRE(wrong);
+  CHECK(wrong->status == 401);
+  auto ok = client.Get("/api/insights", {{"Authorization", "Bearer owner-secret"}});
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  auto body = parse_json(ok->body);
+  REQUIRE(body.ok());
+  CHECK((*body)["total"]["reports"] == 1);
+
+  auto page = client.Get("/insights?token=owner-secret");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->get_header_value("Content-Security-Policy").find("script-src 'self'") != std::string::npos);
+  CHECK(page->body.find("<script>") == std::string::npos);  // no inline script: CSP allows none
+  CHECK(page->body.find("/insights/dashboard.js") != std::string::npos);
+  auto no_page = client.Get("/insights");
+  REQUIRE(no_page);
+  CHECK(no_page->status == 401);
+  auto js = client.Get("/insights/dashboard.js");
+  REQUIRE(js);
+  CHECK(js->status == 200);
+
+  server.stop();
+  t.join();
+}
+
+TEST_CASE("20,000 simulated browsers: every estimate within the mechanism's error bound") {
+  Site site(20);
+  CollectorOptions o = site.options();
+  Collector collector(o);
+  auto rules = site.rules();
+  const int n = 20000;
+  // The known distribution: variant shown (default 20 %, trail 50 %, kitchen 30 %), click rates
+  // 5 / 12 / 8 %; top interest 40 / 30 / 20 / 10 %; 15 % converted; pages per visit by cycle.
+  std::vector<std::vector<double>> truth;
+  for (const auto& m : rules.metrics) truth.emplace_back(m.labels.size(), 0.0);
+  std::vector<std::string> reports(n);
+  SeededRandom world(2026);
+  const char* variants[] = {"default", "trail", "kitchen"};
+  const double click_rate[] = {0.05, 0.12, 0.08};
+  const char* interests[] = {"trail-running", "cooking", "gardening", "cycling"};
+  for (int i = 0; i < n; ++i) {
+    WindowAccumulator acc;
+    acc.start(kNow);
+    double u = (i % 100) / 100.0;
+    int v = u < 0.2 ? 0 : (u < 0.7 ? 1 : 2);
+    acc.observe_shown("hero", variants[v]);
+    if (world.bernoulli(click_rate[v])) acc.observe_click("hero");
+    int interest = i % 10 < 4 ? 0 : (i % 10 < 7 ? 1 : (i % 10 < 9 ? 2 : 3));
+    if (i % 20 < 3) acc.observe_conversion();
+    int pages = 1 + i % 12;
+    for (int p = 0; p < pages; ++p) acc.observe_page_view(kNow + p * 1000);
+    ReportInputs inputs{{"interests"}, interests[interest]};
+    auto values = report_values(rules, acc, inputs);
+    for (size_t m = 0; m < values.size(); ++m) truth[m][values[m]] += 1;
+    auto report = build_report(rules, acc, inputs, world);
+    REQUIRE(report.ok());
+    reports[i] = as_string(*report);
+  }
+
+  // Ingest concurrently, as many browsers would; acknowledgements wait for group commits.
+  std::atomic<int> next{0}, accepted{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 16; ++t) {
+    senders.emplace_back([&] {
+      for (int i; (i = next++) < n;) {
+        if (collector.ingest(reports[i], "10.0.0." + std::to_string(i % 250), kNow) == 204) ++accepted;
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  REQUIRE(accepted == n);
+
+  json total = collector.insights_json(kNow)["total"];
+  REQUIRE(total["reports"] == n);
+  int cells = 0, covered = 0;
+  for (size_t m = 0; m < rules.metrics.size(); ++m) {
+    const json& cells_json = total["metrics"][m]["cells"];
+    for (size_t c = 0; c < truth[m].size(); ++c) {
+      const json& cell = cells_json[c];
+      if (cell["suppressed"] == true) {
+        CHECK(truth[m][c] < 20 + 4 * std::sqrt(ldp_variance(rules.metrics[m].ldp, truth[m][c], n)));
+        continue;
+      }
+      double est = cell["estimate"].get<double>();
+      double sd = std::sqrt(ldp_variance(rules.metrics[m].ldp, truth[m][c], n));
+      INFO(rules.metrics[m].id, " ", rules.metrics[m].labels[c], " true ", truth[m][c], " est ", est, " sd ", sd);
+      CHECK(std::fabs(est - truth[m][c]) <= 4 * sd);  // P(|Z| > 4) < 1e-4 per cell
+      ++cells;
+      if (cell["ci95"][0].get<double>() <= truth[m][c] && truth[m][c] <= cell["ci95"][1].get<double>()) ++covered;
+    }
+  }
+  CHECK(cells >= 15);
+  CHECK(covered >= cells * 8 / 10);  // nominal 95 %; a loose floor for a handful of cells
+}

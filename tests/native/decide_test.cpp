@@ -1,0 +1,326 @@
+// The decision rules, in sentences: what each slot of a page shows, and why.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "tactful/decide.hpp"
+
+using namespace tactful;
+
+namespace {
+
+constexpr int64_t kDay = 86400000;
+constexpr int64_t kNow = 1760000000000;  // a fixed clock
+
+struct Loaded {
+  Taxonomy taxonomy;
+  DecideRules rules;
+  Diagnostics diag;
+};
+
+Loaded load(const char* text) {
+  Loaded l;
+  auto root = parse_json(text);
+  REQUIRE(root.ok());
+  l.taxonomy = parse_taxonomy(*root, l.diag);
+  l.rules = parse_decide_rules(*root, l.taxonomy, l.diag);
+  for (const auto& e : l.diag.errors) MESSAGE(e.to_string());
+  REQUIRE(l.diag.ok());
+  return l;
+}
+
+const char* const kStore = R"({
+  "taxonomy": [{"id": "trail-running", "label": {"en": "Trail running", "es": "Trail running"}},
+               {"id": "yoga", "label": {"en": "Yoga", "es": "Yoga"}}],
+  "page": {"maxPersonalizedSlots": 2},
+  "slots": [
+    {"id": "hero", "variants": [
+      {"id": "trail", "condition": {"interests.trail-running": {"$gte": 0.5}},
+       "content": {"title": "Ready for the mountains?", "text": "Because you like {{interest}}"}},
+      {"id": "returning", "condition": {"visits.count": {"$gte": 3}}, "content": {"title": "Welcome back"}}]},
+    {"id": "banner", "variants": [
+      {"id": "yoga", "condition": {"interests.yoga": {"$gt": 0}}, "template": "yoga-banner",
+       "caps": {"perDay": 2, "perWeek": 3}}]},
+    {"id": "footer", "variants": [{"id": "all", "content": {"text": "Free returns"}}]}
+  ]})";
+
+json attrs(double trail, double yoga, int visits) {
+  json a = {{"interests", json::object()}, {"visits", {{"count", visits}, {"daysSinceFirst", 2}}},
+            {"page", {{"path", "/"}, {"interests", json::array()}}}, {"viewport", "large"}};
+  if (trail > 0) a["interests"]["trail-running"] = trail;
+  if (yoga > 0) a["interests"]["yoga"] = yoga;
+  return a;
+}
+
+const json& slot_of(const json& decision, const std::string& id) {
+  for (const auto& s : decision["slots"]) {
+    if (s["id"] == id) return s;
+  }
+  static const json none;
+  FAIL("no decision for slot " << id);
+  return none;
+}
+
+const std::vector<std::string> kAll = {"hero", "banner", "footer"};
+const std::vector<std::string> kTemplates = {"yoga-banner"};
+
+}  // namespace
+
+TEST_CASE("the first variant whose condition matches is shown, in config order") {
+  auto l = load(kStore);
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0.8, 0, 5), {"hero"}, {}, true, kNow);
+  CHECK(slot_of(d, "hero")["variant"] == "trail");
+  CHECK(slot_of(d, "hero")["content"]["title"] == "Ready for the mountains?");
+  d = decide_page(l.rules, state, attrs(0, 0, 5), {"hero"}, {}, true, kNow);
+  CHECK(slot_of(d, "hero")["variant"] == "returning");
+  d = decide_page(l.rules, state, attrs(0, 0, 1), {"hero"}, {}, true, kNow);
+  CHECK(slot_of(d, "hero")["variant"].is_null());
+  CHECK(slot_of(d, "hero")["reason"] == "no-match");
+}
+
+TEST_CASE("placeholders are filled with the label of the interest behind the rule, as text") {
+  auto l = load(kStore);
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0.8, 0, 0), {"hero"}, {}, true, kNow);
+  CHECK(slot_of(d, "hero")["fill"]["interest"] == "Trail running");
+  CHECK(slot_of(d, "hero")["content"]["text"] == "Because you like {{interest}}");  // the page fills it as text
+}
+
+TEST_CASE("all slots of a page are decided in one call, each once, in the page's order") {
+  auto l = load(kStore);
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0.8, 0.4, 0), {"footer", "hero", "hero", "nope"}, kTemplates, true, kNow);
+  REQUIRE(d["slots"].size() == 3);
+  CHECK(d["slots"][0]["id"] == "footer");
+  CHECK(d["slots"][1]["id"] == "hero");
+  CHECK(d["slots"][2]["id"] == "nope");
+  CHECK(d["slots"][2]["variant"].is_null());
+  CHECK(d["slots"][2]["reason"] == "unknown-slot");
+  CHECK(d["holdout"] == false);
+}
+
+TEST_CASE("without personalization consent every slot shows its default") {
+  auto l = load(kStore);
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0.8, 0.8, 9), kAll, kTemplates, false, kNow);
+  for (const auto& s : d["slots"]) {
+    CHECK(s["variant"].is_null());
+    CHECK(s["reason"] == "consent");
+    CHECK_FALSE(s.contains("content"));
+  }
+  CHECK(state.impressions.empty());
+}
+
+TEST_CASE("the page budget limits personalized slots, by slot priority") {
+  auto l = load(kStore);  // budget 2
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0.8, 0.8, 0), {"footer", "banner", "hero"}, kTemplates, true, kNow);
+  CHECK(slot_of(d, "hero")["variant"] == "trail");
+  CHECK(slot_of(d, "banner")["variant"] == "yoga");
+  CHECK(slot_of(d, "footer")["variant"].is_null());
+  CHECK(slot_of(d, "footer")["reason"] == "budget");
+}
+
+TEST_CASE("the budget defaults to three personalized slots per page") {
+  auto l = load(R"({"slots": [
+    {"id": "a", "variants": [{"id": "v", "content": {"text": "a"}}]},
+    {"id": "b", "variants": [{"id": "v", "content": {"text": "b"}}]},
+    {"id": "c", "variants": [{"id": "v", "content": {"text": "c"}}]},
+    {"id": "d", "variants": [{"id": "v", "content": {"text": "d"}}]}]})");
+  DecideState state;
+  json d = decide_page(l.rules, state, json::object(), {"a", "b", "c", "d"}, {}, true, kNow);
+  CHECK(slot_of(d, "c")["variant"] == "v");
+  CHECK(slot_of(d, "d")["reason"] == "budget");
+}
+
+TEST_CASE("a template variant needs its <template> on the page") {
+  auto l = load(kStore);
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, {}, true, kNow);
+  CHECK(slot_of(d, "banner")["variant"].is_null());
+  d = decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, kTemplates, true, kNow);
+  CHECK(slot_of(d, "banner")["variant"] == "yoga");
+  CHECK(slot_of(d, "banner")["template"] == "yoga-banner");
+}
+
+TEST_CASE("frequency caps hold per day and per week, and survive a reload") {
+  auto l = load(kStore);  // banner/yoga: 2 a day, 3 a week
+  DecideState state;
+  auto banner = [&](int64_t now) {
+    return slot_of(decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, kTemplates, true, now), "banner");
+  };
+  CHECK(banner(kNow)["variant"] == "yoga");
+  state = DecideState::from_json(state.to_json());  // a reload
+  CHECK(banner(kNow + 1000)["variant"] == "yoga");
+  json third = banner(kNow + 2000);
+  CHECK(third["variant"].is_null());
+  CHECK(third["reason"] == "capped");
+  CHECK(banner(kNow + kDay)["variant"] == "yoga");  // a new day
+  CHECK(banner(kNow + 2 * kDay)["variant"].is_null());  // but the week holds at 3
+  CHECK(banner(kNow + 7 * kDay)["variant"] == "yoga");  // the first day left the week
+}
+
+TEST_CASE("a capped variant gives way to the next one that qualifies") {
+  auto l = load(R"({"slots": [{"id": "s", "variants": [
+    {"id": "first", "content": {"text": "1"}, "caps": {"perDay": 1}},
+    {"id": "second", "content": {"text": "2"}}]}]})");
+  DecideState state;
+  CHECK(slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow), "s")["variant"] == "first");
+  CHECK(slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow), "s")["variant"] == "second");
+}
+
+TEST_CASE("\"not now\" on a slot shows its default for the configured days") {
+  auto l = load(R"({"notNowDays": 3, "slots": [{"id": "s", "variants": [{"id": "v", "content": {"text": "x"}}]}]})");
+  DecideState state;
+  not_now(state, "s", kNow);
+  state = DecideState::from_json(state.to_json());
+  json d = decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow + 2 * kDay);
+  CHECK(slot_of(d, "s")["variant"].is_null());
+  CHECK(slot_of(d, "s")["reason"] == "not-now");
+  d = decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow + 3 * kDay);
+  CHECK(slot_of(d, "s")["variant"] == "v");
+}
+
+TEST_CASE("holdout visitors get defaults everywhere, decided by their local bucketing id") {
+  auto l = load(R"({"holdout": 0.5, "slots": [{"id": "s", "variants": [{"id": "v", "content": {"text": "x"}}]}]})");
+  int held = 0;
+  for (int i = 0; i < 400; ++i) {
+    DecideState state;
+    state.bucket_id = "visitor-" + std::to_string(i);
+    json d = decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow);
+    bool h = d["holdout"].get<bool>();
+    held += h;
+    CHECK(slot_of(d, "s")["variant"].is_null() == h);
+    if (h) CHECK(slot_of(d, "s")["reason"] == "holdout");
+    // the same id always lands on the same side
+    CHECK(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow)["holdout"].get<bool>() == h);
+  }
+  CHECK(held > 150);
+  CHECK(held < 250);
+}
+
+TEST_CASE("experiments bucket with GrowthBook's hash over the qualifying variants' weights") {
+  auto l = load(R"({"page": {"maxPersonalizedSlots": 10}, "slots": [{"id": "s", "experiment": {"key": "hero-test"},
+    "variants": [{"id": "control", "weight": 0.5}, {"id": "b", "weight": 0.5, "content": {"text": "B"}}]}]})");
+  int control = 0;
+  for (int i = 0; i < 400; ++i) {
+    DecideState state;
+    state.bucket_id = "id" + std::to_string(i);
+    json s = slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow), "s");
+    auto n = growthbook_hash("hero-test", state.bucket_id, 2);
+    REQUIRE(n.has_value());
+    CHECK(s["variant"] == (*n < 0.5 ? "control" : "b"));
+    CHECK(s["reason"] == "experiment");
+    if (s["variant"] == "control") {
+      ++control;
+      CHECK_FALSE(s.contains("content"));  // the control arm keeps the default content
+    }
+  }
+  CHECK(control > 150);
+  CHECK(control < 250);
+}
+
+TEST_CASE("the decision state round-trips, and corrupted entries are dropped, not the state") {
+  DecideState state;
+  state.bucket_id = "abc";
+  state.impressions["s"]["v"] = {{20000, 2}};
+  state.not_now_at["s"] = kNow;
+  DecideState back = DecideState::from_json(state.to_json());
+  CHECK(back.bucket_id == "abc");
+  CHECK(back.impressions["s"]["v"][0].count == 2);
+  CHECK(back.not_now_at["s"] == kNow);
+  json broken = state.to_json();
+  broken["impressions"]["s"]["w"] = "garbage";
+  broken["notNow"]["t"] = "soon";
+  back = DecideState::from_json(broken);
+  CHECK(back.bucket_id == "abc");
+  CHECK(back.impressions["s"].count("w") == 0);
+  CHECK(back.not_now_at.count("t") == 0);
+  CHECK(DecideState::from_json(json("nonsense")).bucket_id.empty());
+}
+
+TEST_CASE("explain names the rule, the attributes it used and a plain sentence") {
+  auto l = load(kStore);
+  DecideState state;
+  json a = attrs(0.8, 0, 0);
+  json d = decide_page(l.rules, state, a, kAll, kTemplates, true, kNow);
+  json e = explain_slot(l.rules, d, a, "hero", "en");
+  CHECK(e["variant"] == "trail");
+  CHECK(e["rule"]["variant"] == "trail");
+  CHECK(e["rule"]["condition"] == json::parse(R"({"interests.trail-running": {"$gte": 0.5}})"));
+  REQUIRE(e["used"].size() == 1);
+  CHECK(e["used"][0]["path"] == "interests.trail-running");
+  CHECK(e["used"][0]["value"] == 0.8);
+  CHECK(e["sentence"] == "You're seeing this because you've been looking at trail running.");
+  CHECK(e["sentences"]["es"] == "Ves esto porque has estado mirando trail running.");
+  CHECK(explain_slot(l.rules, d, a, "hero", "es")["sentence"] == e["sentences"]["es"]);
+}
+
+TEST_CASE("explain says why a slot shows its default") {
+  auto l = load(kStore);
+  DecideState state;
+  json d = decide_page(l.rules, state, attrs(0, 0, 0), kAll, kTemplates, false, kNow);
+  CHECK(explain_slot(l.rules, d, json::object(), "hero")["sentence"] == "No personalization: you haven't turned it on.");
+  d = decide_page(l.rules, state, attrs(0, 0, 0), kAll, kTemplates, true, kNow);
+  json e = explain_slot(l.rules, d, json::object(), "hero", "es");
+  CHECK(e["variant"].is_null());
+  CHECK(e["sentence"] == "Esto es lo que ve todo el mundo.");
+  CHECK(explain_slot(l.rules, d, json::object(), "elsewhere").contains("error"));
+}
+
+TEST_CASE("the owner's own reason sentence is used, with its placeholder filled") {
+  auto l = load(R"({"taxonomy": [{"id": "yoga", "label": {"en": "Yoga", "es": "yoga"}}],
+    "slots": [{"id": "s", "variants": [{"id": "v", "condition": {"interests.yoga": {"$gt": 0.2}},
+      "content": {"text": "Namaste"}, "reason": {"en": "Picked for {{interest}} fans.", "es": "Para fans de {{interest}}."}}]}]})");
+  DecideState state;
+  json a = {{"interests", {{"yoga", 0.9}}}};
+  json d = decide_page(l.rules, state, a, {"s"}, {}, true, kNow);
+  json e = explain_slot(l.rules, d, a, "s");
+  CHECK(e["sentences"]["en"] == "Picked for Yoga fans.");
+  CHECK(e["sentences"]["es"] == "Para fans de yoga.");
+}
+
+TEST_CASE("{{like}} names a like the rule asks for, and a variant whose placeholder cannot be filled does not show") {
+  auto l = load(R"({"taxonomy": [{"id": "yoga", "label": "Yoga"}],
+    "slots": [{"id": "s", "variants": [
+      {"id": "liked", "condition": {"$or": [{"likes": {"$in": ["yoga"]}}, {"visits.count": {"$gt": 5}}]},
+       "content": {"text": "More {{like}}"}},
+      {"id": "plain", "content": {"text": "Hello"}}]}]})");
+  DecideState state;
+  json d = decide_page(l.rules, state, {{"likes", {"hiking", "yoga"}}}, {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["variant"] == "liked");
+  CHECK(slot_of(d, "s")["fill"]["like"] == "Yoga");
+  d = decide_page(l.rules, state, {{"visits", {{"count", 9}}}}, {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["variant"] == "plain");
+}
+
+TEST_CASE("200 slots x 3 rules decide in one call faster than GrowthBook's 1.1 ms per page") {
+  std::string text = R"({"taxonomy": [{"id": "sports", "label": "Sports"}], "page": {"maxPersonalizedSlots": 200}, "slots": [)";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    std::string id = "slot" + std::to_string(i);
+    ids.push_back(id);
+    text += std::string(i ? "," : "") + R"({"id": ")" + id + R"(", "variants": [
+      {"id": "a", "condition": {"location.country": {"$in": ["FR", "DE"]}}, "content": {"text": "a"}},
+      {"id": "b", "condition": {"interests.sports": {"$gt": 0.9}}, "content": {"text": "b"}},
+      {"id": "c", "condition": {"visits.count": {"$gte": 3}}, "content": {"text": "c"}}]})";
+  }
+  text += "]}";
+  auto l = load(text.c_str());
+  json a = {{"location", {{"country", "ES"}}}, {"interests", {{"sports", 0.5}}}, {"visits", {{"count", 4}}}};
+  DecideState state;
+  // The best of several batches: the machine is shared, a slow batch is noise.
+  double ms = 1e9;
+  size_t shown = 0;
+  for (int batch = 0; batch < 10; ++batch) {
+    auto start = std::chrono::steady_clock::now();
+    for (int r = 0; r < 20; ++r) shown += decide_page(l.rules, state, a, ids, {}, true, kNow)["slots"].size();
+    ms = std::min(ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / 20);
+  }
+  MESSAGE("decide_page, 200 slots x 3 rules: " << ms << " ms");
+  CHECK(shown == 200u * 200u);
+  CHECK(slot_of(decide_page(l.rules, state, a, ids, {}, true, kNow), "slot7")["variant"] == "c");
+  CHECK(ms < 1.1);
+}

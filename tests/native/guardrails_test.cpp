@@ -1,0 +1,164 @@
+// The guardrails a config meets when it loads: sensitive data never reaches a
+// rule, rules read only documented attributes, templates greet and never recite.
+#include <doctest/doctest.h>
+
+#include "tactful/decide.hpp"
+
+using namespace tactful;
+
+namespace {
+
+const char* const kTaxonomy = R"([{"id": "trail-running", "label": "Trail running"},
+  {"id": "pregnancy-care", "label": "Pregnancy care", "sensitive": "health"}])";
+
+// Loads one slot with one variant, returning the diagnostics.
+Diagnostics load_variant(const std::string& variant) {
+  Diagnostics diag;
+  json root = json::parse(std::string(R"({"taxonomy": )") + kTaxonomy + R"(, "slots": [{"id": "hero", "variants": [)" +
+                          variant + "]}]}");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  return diag;
+}
+
+bool has(const std::vector<Error>& list, const std::string& path, const std::string& words) {
+  for (const auto& e : list) {
+    if (e.path == path && e.message.find(words) != std::string::npos) return true;
+  }
+  for (const auto& e : list) MESSAGE("got: " << e.to_string());
+  return false;
+}
+
+const std::string kCond = "slots[0].variants[0].condition";
+
+}  // namespace
+
+TEST_CASE("a rule on a sensitive interest is rejected with its path") {
+  auto diag = load_variant(R"({"id": "v", "condition": {"interests.pregnancy-care": {"$gt": 0}}, "content": {"text": "x"}})");
+  CHECK(has(diag.errors, kCond, "sensitive interest (health)"));
+}
+
+TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appears") {
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.health": {"$gt": 0}}})").errors, kCond,
+            "sensitive class"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.finance.count": {"$gte": 1}}})").errors, kCond,
+            "sensitive class"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.path": {"$regex": "^/religion/"}}})").errors,
+            kCond + ".page.path.$regex", "sensitive class (religion)"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.interests": {"$in": ["pregnancy-care"]}}})").errors,
+            kCond + ".page.interests.$in[0]", "sensitive interest"));
+}
+
+TEST_CASE("a rule value that only looks sensitive draws a warning") {
+  auto diag = load_variant(R"({"id": "v", "condition": {"page.path": "/maternity"}})");
+  CHECK(diag.ok());
+  CHECK(has(diag.warnings, kCond + ".page.path", "looks like health"));
+}
+
+TEST_CASE("rules read only the documented attributes") {
+  for (const char* ok : {R"({"interests.trail-running": {"$gte": 0.5}})", R"({"likes": "trail-running"})",
+                         R"({"dislikes": {"$size": 0}})", R"({"visits.count": {"$gt": 2}})",
+                         R"({"visits.daysSinceFirst": {"$lt": 30}})", R"({"purchases.shoes.count": {"$gte": 1}})",
+                         R"({"purchases.shoes.daysSinceLast": {"$lt": 60}})", R"({"occasions.birthdayMonth": true})",
+                         R"({"location.country": {"$in": ["ES", "FR"]}})", R"({"page.path": "/"})",
+                         R"({"page.interests": "trail-running"})", R"({"viewport": "small"})",
+                         R"({"consent.personalization": true})"}) {
+    CAPTURE(ok);
+    CHECK(load_variant(std::string(R"({"id": "v", "condition": )") + ok + "}").ok());
+  }
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"email": {"$exists": true}}})").errors, kCond,
+            "not an attribute conditions can see"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.shoes.lastItem": "black"}})").errors, kCond,
+            "not an attribute"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.knitting": {"$gt": 0}}})").errors, kCond,
+            "not an interest in the taxonomy"));
+}
+
+TEST_CASE("a condition error keeps the condition compiler's precise path") {
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"visits.count": {"$regx": "1"}}})").errors,
+            kCond + ".visits.count.$regx", "unknown operator $regx"));
+}
+
+TEST_CASE("templates may greet and suggest, never recite purchases, dates or amounts") {
+  CHECK(load_variant(R"({"id": "v", "condition": {"interests.trail-running": {"$gt": 0}},
+                         "content": {"title": "Because you like {{interest}}", "cta": "See more"}})")
+            .ok());
+  CHECK(has(load_variant(R"({"id": "v", "content": {"text": "You bought {{purchases.shoes.lastItem}}"}})").errors,
+            "slots[0].variants[0].content.text", "never recite"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"text": "You spent {{ amount }}"}})").errors,
+            "slots[0].variants[0].content.text", "{{amount}} is not allowed"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"title": "Hi {{interest"}})").errors,
+            "slots[0].variants[0].content.title", "unterminated"));
+}
+
+TEST_CASE("a placeholder needs a rule that gives it something to name") {
+  CHECK(has(load_variant(R"({"id": "v", "content": {"text": "Because you like {{interest}}"}})").errors,
+            "slots[0].variants[0]", "reads no interest"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"text": "More {{like}}"}})").errors, "slots[0].variants[0]",
+            "does not read likes"));
+}
+
+TEST_CASE("config content is text: no markup, no profile values in links or images") {
+  CHECK(has(load_variant(R"({"id": "v", "content": {"html": "<b>hi</b>"}})").errors,
+            "slots[0].variants[0].content.html", "text only"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.trail-running": {"$gt": 0}},
+                             "content": {"href": "/shop?i={{interest}}"}})")
+                .errors,
+            "slots[0].variants[0].content.href", "not allowed here"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"href": "javascript:void 0"}})").errors,
+            "slots[0].variants[0].content.href", "web address"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"subtitle": "x"}})").errors,
+            "slots[0].variants[0].content.subtitle", "unknown content field"));
+}
+
+TEST_CASE("page <template> content meets the same check, and placeholders fill text only") {
+  CHECK(check_template("<p class=\"hi\">Because you like <b>{{interest}}</b></p>", "template#t").ok());
+  auto recite = check_template("<p>Your order of {{amount}}</p>", "template#t");
+  REQUIRE_FALSE(recite.ok());
+  CHECK(recite.error().path == "template#t");
+  CHECK(recite.error().message.find("never recite") != std::string::npos);
+  CHECK_FALSE(check_template("<a href=\"/s/{{interest}}\">go</a>", "t").ok());
+  CHECK_FALSE(check_template("<input value=\"{{like}}\">", "t").ok());
+  CHECK_FALSE(check_template("<textarea>{{like}}</textarea>", "t").ok());
+  CHECK_FALSE(check_template("<select><option>{{interest}}</option></select>", "t").ok());
+  CHECK(check_template("<textarea></textarea><p>{{like}}</p>", "t").ok());
+}
+
+TEST_CASE("typos in slots and variants are errors, not silent defaults") {
+  CHECK(has(load_variant(R"({"id": "v", "condtion": {"viewport": "small"}})").errors, "slots[0].variants[0].condtion",
+            "unknown variant key"));
+  CHECK(has(load_variant(R"({"id": "v", "caps": {"perDay": 0}})").errors, "slots[0].variants[0].caps.perDay",
+            "integer from 1"));
+  CHECK(has(load_variant(R"({"id": "v", "weight": -1})").errors, "slots[0].variants[0].weight", ">= 0"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"text": "a"}, "template": "t"})").errors,
+            "slots[0].variants[0].template", "not both"));
+  CHECK(has(load_variant(R"({"id": "v"}, {"id": "v"})").errors, "slots[0].variants[1].id", "duplicate variant id"));
+  CHECK(has(load_variant(R"({"id": "default"})").errors, "slots[0].variants[0].id", "reserved"));
+}
+
+TEST_CASE("page-level settings are checked with their paths") {
+  Diagnostics diag;
+  json root = json::parse(R"({"holdout": 1.5, "deadlineMs": "fast", "notNowDays": 0, "page": {"maxPersonalizedSlots": -1},
+    "savedGroups": {"vip": "x"}, "slots": [{"id": "a", "variants": [{"id": "v"}]}, {"id": "a", "variants": [{"id": "v"}]},
+    {"id": "b", "variants": []}, {"id": "c", "variants": [{"id": "v"}], "experiment": {"key": "", "hashVersion": 3}}]})");
+  parse_decide_rules(root, Taxonomy{}, diag);
+  CHECK(has(diag.errors, "holdout", "from 0 to 1"));
+  CHECK(has(diag.errors, "deadlineMs", "integer"));
+  CHECK(has(diag.errors, "notNowDays", "integer from 1"));
+  CHECK(has(diag.errors, "page.maxPersonalizedSlots", "integer from 0"));
+  CHECK(has(diag.errors, "savedGroups.vip", "array"));
+  CHECK(has(diag.errors, "slots[1].id", "duplicate slot id 'a'"));
+  CHECK(has(diag.errors, "slots[2].variants", "non-empty array"));
+  CHECK(has(diag.errors, "slots[3].experiment.key", "non-empty"));
+  CHECK(has(diag.errors, "slots[3].experiment.hashVersion", "from 1 to 2"));
+}
+
+TEST_CASE("page-level settings have tactful defaults") {
+  Diagnostics diag;
+  auto rules = parse_decide_rules(json::object(), Taxonomy{}, diag);
+  CHECK(diag.ok());
+  CHECK(rules.deadline_ms == 150);
+  CHECK(rules.max_personalized_slots == 3);
+  CHECK(rules.holdout == 0);
+  CHECK(rules.not_now_days == 30);
+}

@@ -1,0 +1,79 @@
+// `tactful lint`: the browser's validation and guardrails, for site owners.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "command.hpp"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run lint_text(const std::string& config) {
+  std::istringstream in(config);
+  std::ostringstream out, err;
+  int code = tactful::cli::run_cli({"lint", "-"}, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+Run lint_file(const std::string& path) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  int code = tactful::cli::run_cli({"lint", path}, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kFullConfig = std::string(TACTFUL_SOURCE_DIR) + "/tests/native/data/full-config.json";
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("the documented example config passes lint with nothing to say") {
+  Run r = lint_file(kFullConfig);
+  CHECK(r.code == 0);
+  CHECK(r.out == "");
+  CHECK(contains(r.err, ": ok"));
+}
+
+TEST_CASE("lint prints path: message for each error and exits non-zero") {
+  Run r = lint_text(R"({"policyVersion": "1",
+    "taxonomy": [{"id": "pregnancy-care", "label": "Pregnancy care", "sensitive": "health"}],
+    "slots": [{"id": "hero", "variants": [
+      {"id": "a", "condition": {"interests.pregnancy-care": {"$gt": 0}}, "content": {"text": "x"}},
+      {"id": "b", "condition": {"visits.count": {"$regx": "3"}}},
+      {"id": "c", "content": {"text": "You spent {{amount}}"}}]}]})");
+  CHECK(r.code == 1);
+  CAPTURE(r.out);
+  CHECK(contains(r.out, "error: slots[0].variants[0].condition: reads 'interests.pregnancy-care'"));
+  CHECK(contains(r.out, "error: slots[0].variants[1].condition.visits.count.$regx: unknown operator $regx"));
+  CHECK(contains(r.out, "error: slots[0].variants[2].content.text: placeholder {{amount}} is not allowed"));
+  CHECK(contains(r.err, "3 errors"));
+}
+
+TEST_CASE("lint labels warnings, and warnings alone do not fail") {
+  Run r = lint_text(R"({"policyVersion": "1", "taxonomy": [{"id": "maternity", "label": "Maternity wear"}]})");
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "warning: taxonomy[0].id: 'maternity' looks like a health interest"));
+  CHECK(contains(r.err, "ok (1 warning)"));
+}
+
+TEST_CASE("lint applies the whole config's validation, not only the slots") {
+  Run r = lint_text(R"({"policyVersion": "1", "slot": [], "profile": {"halfLifeDays": -3}})");
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "error: slot:"));
+  CHECK(contains(r.out, "error: profile.halfLifeDays:"));
+  CHECK(lint_text("{not json").code == 1);
+}
+
+TEST_CASE("lint without a readable config is a usage error") {
+  CHECK(lint_file("/nonexistent/tactful.config.json").code == 2);
+  std::istringstream in;
+  std::ostringstream out, err;
+  CHECK(tactful::cli::run_cli({"lint"}, in, out, err) == 2);
+}

@@ -1,0 +1,95 @@
+// The taxonomy rules: which interests exist, and which may never be used.
+#include <doctest/doctest.h>
+
+#include "tactful/taxonomy.hpp"
+
+using namespace tactful;
+
+namespace {
+Taxonomy parse(const char* text, Diagnostics& diag) { return parse_taxonomy(json::parse(text), diag); }
+
+bool has(const std::vector<Error>& list, const std::string& path, const std::string& words) {
+  for (const auto& e : list) {
+    if (e.path == path && e.message.find(words) != std::string::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
+TEST_CASE("the sensitive classes are a fixed vocabulary") {
+  CHECK(sensitive_classes() ==
+        std::vector<std::string>{"health", "finance", "religion", "politics", "sexuality", "children"});
+  CHECK(is_sensitive_class("religion"));
+  CHECK_FALSE(is_sensitive_class("outdoor"));
+}
+
+TEST_CASE("an interest declared sensitive is known but never usable") {
+  Diagnostics diag;
+  auto t = parse(R"({"taxonomy": [{"id": "trail-running", "label": "Trail running"},
+                                  {"id": "pregnancy-care", "label": "Pregnancy care", "sensitive": "health"}]})",
+                 diag);
+  CHECK(diag.ok());
+  CHECK(diag.warnings.empty());  // declared: nothing to warn about
+  REQUIRE(t.find("pregnancy-care") != nullptr);
+  CHECK(t.find("pregnancy-care")->sensitive == "health");
+  CHECK(t.usable("trail-running"));
+  CHECK_FALSE(t.usable("pregnancy-care"));
+  CHECK_FALSE(t.usable("unheard-of"));
+}
+
+TEST_CASE("a sensitive class is a reserved word, not an interest id") {
+  Diagnostics diag;
+  auto t = parse(R"({"taxonomy": [{"id": "health", "label": "Health"}]})", diag);
+  CHECK(has(diag.errors, "taxonomy[0].id", "reserved word"));
+  CHECK(t.find("health") == nullptr);
+}
+
+TEST_CASE("an unknown sensitive class, a duplicate id or a bad label is an error with its path") {
+  Diagnostics diag;
+  parse(R"({"taxonomy": [{"id": "a", "sensitive": "medical"}, {"id": "b"}, {"id": "b"},
+                         {"id": "c", "label": 3}, {"id": "has.dot"}, "x", {"id": "d", "lable": "D"}]})",
+        diag);
+  CHECK(has(diag.errors, "taxonomy[0].sensitive", "must be one of health, finance"));
+  CHECK(has(diag.errors, "taxonomy[2].id", "duplicate interest id 'b'"));
+  CHECK(has(diag.errors, "taxonomy[3].label", "must be a string"));
+  CHECK(has(diag.errors, "taxonomy[4].id", "letters, digits"));
+  CHECK(has(diag.errors, "taxonomy[5]", "must be an object"));
+  CHECK(has(diag.errors, "taxonomy[6].lable", "unknown key"));
+  Diagnostics diag2;
+  parse(R"({"taxonomy": {"id": "a"}})", diag2);
+  CHECK(has(diag2.errors, "taxonomy", "must be an array"));
+}
+
+TEST_CASE("an id or label that looks sensitive but is not declared so draws a warning") {
+  Diagnostics diag;
+  parse(R"({"taxonomy": [{"id": "maternity", "label": "Maternity wear"},
+                         {"id": "glucose", "label": {"en": "Diabetes care", "es": "Diabetes"}},
+                         {"id": "personal-loans"}, {"id": "church-events"}, {"id": "trail-running"},
+                         {"id": "ofertas", "label": {"en": "Deals", "es": "Préstamos rápidos"}}]})",
+        diag);
+  CHECK(diag.ok());
+  CHECK(has(diag.warnings, "taxonomy[0].id", "looks like a health interest"));
+  CHECK(has(diag.warnings, "taxonomy[1].label.en", "health"));
+  CHECK(has(diag.warnings, "taxonomy[2].id", "finance"));
+  CHECK(has(diag.warnings, "taxonomy[3].id", "religion"));
+  CHECK(has(diag.warnings, "taxonomy[5].label.es", "finance"));
+  CHECK(diag.warnings.size() == 5);  // trail running is just trail running
+}
+
+TEST_CASE("lookalikes are judged word by word, in English and Spanish") {
+  CHECK(sensitive_lookalike("Pregnancy yoga") == "health");
+  CHECK(sensitive_lookalike("payday_loans") == "finance");
+  CHECK(sensitive_lookalike("/iglesia/horarios") == "religion");
+  CHECK(sensitive_lookalike("Election night") == "politics");
+  CHECK(sensitive_lookalike("LGBTQ pride") == "sexuality");
+  CHECK(sensitive_lookalike("kids-shoes") == "children");
+  CHECK(sensitive_lookalike("trail running") == "");
+  CHECK(sensitive_lookalike("Wealthy") == "");  // "health" inside another word is not the word
+}
+
+TEST_CASE("labels are read in the visitor's language, falling back to English") {
+  json label = {{"en", "Trail running"}, {"es", "Carreras de montaña"}};
+  CHECK(label_text(label, "es") == "Carreras de montaña");
+  CHECK(label_text(label, "fr") == "Trail running");
+  CHECK(label_text(json("Yoga"), "es") == "Yoga");
+}

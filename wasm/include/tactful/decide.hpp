@@ -1,0 +1,123 @@
+// Deciding what each slot of a page shows: the config's slots and variants
+// (checked against the guardrails when the config loads), the visitor's
+// decision state (frequency caps, "not now", a local bucketing id), one call
+// per page, and an explanation for every decision.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tactful/condition.hpp"
+#include "tactful/diagnostics.hpp"
+#include "tactful/json.hpp"
+#include "tactful/result.hpp"
+#include "tactful/taxonomy.hpp"
+
+namespace tactful {
+
+struct Caps {
+  int per_day = 0;  // 0: no cap
+  int per_week = 0;
+};
+
+struct Variant {
+  std::string id;
+  json condition_source;  // as written, for explanations
+  Condition condition;
+  double weight = 1;
+  json content;             // text fields ({title, text, cta, href, image, alt}) or null
+  std::string template_id;  // a page <template>, or empty
+  Caps caps;
+  json reason;  // {"en": ..., "es": ...} or null: the owner's sentence for explanations
+  // What the placeholders can name: the interests and likes the condition reads.
+  std::vector<std::string> interests;
+  bool reads_likes = false;
+  std::vector<std::string> named_values;  // string literals in the condition
+  bool needs_interest = false, needs_like = false;  // content uses {{interest}} / {{like}}
+
+  // Neither content nor template: the slot keeps its default (an experiment's control).
+  bool personalizes() const { return !content.is_null() || !template_id.empty(); }
+};
+
+struct Experiment {
+  std::string key;  // GrowthBook's hash seed
+  int hash_version = 2;
+};
+
+struct Slot {
+  std::string id;
+  std::vector<Variant> variants;
+  bool has_experiment = false;
+  Experiment experiment;
+};
+
+struct DecideRules {
+  std::vector<Slot> slots;  // in priority order
+  std::unordered_map<std::string, size_t> index;  // slot id -> position in `slots`
+  int max_personalized_slots = 3;
+  double holdout = 0;
+  int deadline_ms = 150;
+  int not_now_days = 30;
+  json saved_groups = json::object();
+  std::unordered_map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
+
+  const Slot* find(const std::string& id) const;
+};
+
+// Reads slots, page.maxPersonalizedSlots, holdout, savedGroups, deadlineMs and
+// notNowDays from the config root, compiling every condition once, and applies
+// the guardrails: no sensitive interest or class in a rule, no attribute
+// outside the documented list, no placeholder outside the allow-list.
+DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagnostics& diag);
+
+// The placeholders content may use: {{interest}} (the label of the interest
+// behind the rule) and {{like}} (one of the visitor's stated likes the rule names).
+const std::vector<std::string>& allowed_placeholders();
+
+// Checks a page <template>'s HTML as config content is checked: placeholders
+// from the allow-list only, and only in text (never in attributes, form fields
+// or scripts). The first problem is the error.
+Status check_template(const std::string& html, const std::string& path);
+
+struct DayCount {
+  int64_t day;  // days since the epoch (UTC)
+  int count;
+};
+
+// Kept on the device, in the sealed profile snapshot.
+struct DecideState {
+  // A random id generated on the device from a secure source; it buckets
+  // experiments and the holdout and never leaves the device.
+  std::string bucket_id;
+  // slot -> variant -> impressions per day, the last 7 days (capped variants only).
+  std::map<std::string, std::map<std::string, std::vector<DayCount>>> impressions;
+  std::map<std::string, int64_t> not_now_at;  // slot -> when the visitor said "not now"
+
+  json to_json() const;
+  // Tolerant: entries that do not parse are dropped, never the whole state.
+  static DecideState from_json(const json& j);
+};
+
+// Decides every slot on the page in one call. `page_templates` are the ids of
+// the page's <template> elements that passed check_template; `personalize`
+// is whether the visitor allows personalization; `lang` picks label languages
+// for `fill`. Returns {"slots": [{"id", "variant": string|null, "reason",
+// "content"?, "template"?, "fill"?}], "holdout": bool} and counts impressions
+// of capped variants in `state`.
+json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
+                 const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
+                 bool personalize, int64_t now_ms, const std::string& lang = "en");
+
+// Why `slot_id` shows what it shows, from the page's last decision (the JSON
+// decide_page returned) and the attributes it saw: {"slot", "variant",
+// "reason", "rule"?: {"variant", "condition", "paths"}, "used": [{"path",
+// "value"}], "sentence", "sentences": {"en", "es"}}, or {"error"}.
+json explain_slot(const DecideRules& rules, const json& last_decisions, const json& last_attributes,
+                  const std::string& slot_id, const std::string& lang = "en");
+
+// The visitor's "not now" on a slot: it shows its default for rules.not_now_days.
+void not_now(DecideState& state, const std::string& slot_id, int64_t now_ms);
+
+}  // namespace tactful

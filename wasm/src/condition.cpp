@@ -1,0 +1,945 @@
+// Conditions follow GrowthBook's `evalCondition` (itself MongoDB-flavoured),
+// including its JavaScript coercions, so rules carried over from GrowthBook
+// decide the same way here. Everything that can be worked out from the
+// condition alone (paths, operand types, regexes, version strings, saved
+// groups) is worked out once in `compile_condition`; `matches` only walks
+// the attribute object and never allocates on the common paths.
+#include "tactful/condition.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <string_view>
+
+#include "tactful/regex.hpp"
+#include "tactful/version.hpp"
+
+namespace tactful {
+
+namespace {
+
+// ---- JavaScript coercions --------------------------------------------------
+// An attribute value is `const json*`; nullptr stands for null and for a
+// missing attribute, which GrowthBook does not tell apart.
+
+const json* norm(const json& j) { return j.is_null() ? nullptr : &j; }
+double num(const json& j) {  // only called on numbers
+  if (auto f = j.get_ptr<const json::number_float_t*>()) return *f;
+  if (auto i = j.get_ptr<const json::number_integer_t*>()) return static_cast<double>(*i);
+  return static_cast<double>(*j.get_ptr<const json::number_unsigned_t*>());
+}
+
+// Reads a number in JSON syntax with the JSON parser the module already has:
+// a second copy of strtod would cost ~5 KB of wasm.
+bool read_json_number(const std::string& text, double& out) {
+  auto parsed = parse_json(text);
+  if (!parsed.ok() || !parsed->is_number()) return false;
+  out = num(*parsed);
+  return true;
+}
+
+// Number::toString: the shortest digits that read back as the same double,
+// laid out the way JS does (1e21, 1.5e-7, 0.000001, 123).
+size_t js_number_to_string(double d, char* out) {
+  if (d == 0) return std::strcpy(out, "0"), 1;
+  if (std::isnan(d)) return std::strcpy(out, "NaN"), 3;
+  if (std::isinf(d)) return std::strcpy(out, d < 0 ? "-Infinity" : "Infinity"), d < 0 ? 9 : 8;
+  char tmp[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(tmp, sizeof tmp, "%.*e", precision - 1, d);
+    double back;
+    if (read_json_number(tmp, back) && back == d) break;
+  }
+  char digits[24] = {0};
+  int k = 0;
+  const char* p = tmp;
+  size_t len = 0;
+  if (*p == '-') out[len++] = *p++;
+  for (; *p && *p != 'e'; ++p)
+    if (*p != '.') digits[k++] = *p;
+  int n = std::atoi(p + 1) + 1;  // the decimal point sits after n digits
+  auto put = [&](char c) { out[len++] = c; };
+  if (k <= n && n <= 21) {
+    for (int i = 0; i < k; ++i) put(digits[i]);
+    for (int i = k; i < n; ++i) put('0');
+  } else if (0 < n && n <= 21) {
+    for (int i = 0; i < k; ++i) {
+      if (i == n) put('.');
+      put(digits[i]);
+    }
+  } else if (-6 < n && n <= 0) {
+    put('0');
+    put('.');
+    for (int i = 0; i < -n; ++i) put('0');
+    for (int i = 0; i < k; ++i) put(digits[i]);
+  } else {
+    put(digits[0]);
+    if (k > 1) put('.');
+    for (int i = 1; i < k; ++i) put(digits[i]);
+    len += std::snprintf(out + len, 8, "e%c%d", n - 1 < 0 ? '-' : '+', std::abs(n - 1));
+  }
+  out[len] = 0;
+  return len;
+}
+
+bool is_js_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); }
+
+// StringToNumber: "" and blanks are 0, "0x1f" hex, "Infinity", decimals;
+// anything else is NaN (returned as false).
+bool js_string_to_number(std::string_view s, double& out) {
+  while (!s.empty() && is_js_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_js_space(s.back())) s.remove_suffix(1);
+  if (s.empty()) return out = 0, true;
+  if (s.size() > 2 && s[0] == '0' && std::strchr("xXoObB", s[1])) {
+    int base = (s[1] | 0x20) == 'x' ? 16 : (s[1] | 0x20) == 'o' ? 8 : 2;
+    double v = 0;
+    for (char c : s.substr(2)) {
+      int d = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : 99;
+      if (d >= base) return false;
+      v = v * base + d;
+    }
+    return out = v, true;
+  }
+  size_t i = 0;
+  bool negative = s[0] == '-';
+  if (s[0] == '+' || s[0] == '-') ++i;
+  if (s.substr(i) == "Infinity") return out = negative ? -HUGE_VAL : HUGE_VAL, true;
+  // Rewrite the JS decimal ("+.5", "007", "5.e3") in JSON syntax for the parser.
+  std::string text = negative ? "-" : "";
+  auto run = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return s.substr(start, i - start);
+  };
+  std::string_view whole = run(), fraction;
+  if (i < s.size() && s[i] == '.') ++i, fraction = run();
+  if (whole.empty() && fraction.empty()) return false;
+  while (whole.size() > 1 && whole[0] == '0') whole.remove_prefix(1);
+  text.append(whole.empty() ? "0" : whole);
+  if (!fraction.empty()) text.append(".").append(fraction);
+  if (i < s.size() && (s[i] | 0x20) == 'e') {
+    text += 'e';
+    if (++i < s.size() && (s[i] == '+' || s[i] == '-')) text += s[i++];
+    std::string_view exponent = run();
+    if (exponent.empty()) return false;
+    text.append(exponent);
+  }
+  return i == s.size() && read_json_number(text, out);
+}
+
+// String(v) for non-string values, appended to `out` (Array.prototype.join
+// writes null elements as "").
+void append_js_string(const json* v, std::string& out, bool in_array = false) {
+  if (!v) {
+    if (!in_array) out += "null";
+  } else if (v->is_string()) {
+    out += v->get_ref<const std::string&>();
+  } else if (v->is_boolean()) {
+    out += v->get<bool>() ? "true" : "false";
+  } else if (v->is_number()) {
+    char buf[40];
+    out.append(buf, js_number_to_string(num(*v), buf));
+  } else if (v->is_array()) {
+    bool first = true;
+    for (const auto& e : *v) {
+      if (!first) out += ',';
+      first = false;
+      append_js_string(norm(e), out, true);
+    }
+  } else {
+    out += "[object Object]";
+  }
+}
+
+// String(v) without allocating for strings, numbers, booleans and null.
+struct JsString {
+  char buf[40];
+  std::string heap;
+  std::string_view of(const json* v) {
+    if (v && v->is_string()) return v->get_ref<const std::string&>();
+    if (v && v->is_number()) return std::string_view(buf, js_number_to_string(num(*v), buf));
+    if (!v) return "null";
+    if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
+    heap.clear();
+    append_js_string(v, heap);
+    return heap;
+  }
+};
+
+// ToNumber; false for NaN.
+bool js_to_number(const json* v, double& out) {
+  if (!v) return out = 0, true;
+  if (v->is_number()) return out = num(*v), true;
+  if (v->is_boolean()) return out = v->get<bool>() ? 1 : 0, true;
+  if (v->is_string()) return js_string_to_number(v->get_ref<const std::string&>(), out);
+  if (v->is_array()) {  // ToPrimitive joins the array first
+    JsString s;
+    return js_string_to_number(s.of(v), out);
+  }
+  return false;
+}
+
+bool js_truthy(const json* v) {
+  if (!v) return false;
+  if (v->is_boolean()) return v->get<bool>();
+  if (v->is_number()) return num(*v) != 0;
+  if (v->is_string()) return !v->get_ref<const std::string&>().empty();
+  return true;
+}
+
+// ASCII-only lower-casing: non-ASCII text compares exactly (documented).
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+bool equals_ascii_lower(std::string_view text, std::string_view lowered) {
+  if (text.size() != lowered.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != lowered[i]) return false;
+  }
+  return true;
+}
+
+// JSON.stringify(a) === JSON.stringify(b), with object keys compared as sets
+// (the JSON type keeps keys sorted, so insertion order is not available).
+bool deep_equal(const json* a, const json& b) {
+  if (!a) return b.is_null();
+  if (a->is_number() && b.is_number()) return num(*a) == num(b);
+  if (a->type() != b.type()) return false;
+  if (a->is_array()) {
+    if (a->size() != b.size()) return false;
+    for (size_t i = 0; i < a->size(); ++i)
+      if (!deep_equal(norm((*a)[i]), b[i])) return false;
+    return true;
+  }
+  if (a->is_object()) {
+    if (a->size() != b.size()) return false;
+    for (auto it = a->begin(); it != a->end(); ++it) {
+      auto other = b.find(it.key());
+      if (other == b.end() || !deep_equal(norm(it.value()), *other)) return false;
+    }
+    return true;
+  }
+  return *a == b;
+}
+
+// Error messages are joined out of line: a concatenation per message costs
+// more wasm than the message.
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto part : parts) out.append(part.data(), part.size());
+  return out;
+}
+
+// ---- compiled nodes -------------------------------------------------------
+
+// Attribute paths get process-wide ids at compile time, so a snapshot can
+// remember each path's value in a plain array. Compilation runs when a config
+// loads, not concurrently.
+std::vector<std::string>& interned_paths() {
+  static std::vector<std::string> paths;
+  return paths;
+}
+uint32_t intern_path(const std::string& path) {
+  auto& paths = interned_paths();
+  auto it = std::find(paths.begin(), paths.end(), path);
+  if (it != paths.end()) return static_cast<uint32_t>(it - paths.begin());
+  paths.push_back(path);
+  return static_cast<uint32_t>(paths.size() - 1);
+}
+const json kUnresolvedMarker;
+const json* const kUnresolved = &kUnresolvedMarker;
+
+struct Segment {
+  std::string key;
+  long index = -1;  // the key as an array index, when it is one
+};
+
+struct Path {
+  std::vector<Segment> segments;
+  uint32_t id = 0;  // interned: the same dotted path has the same id everywhere
+
+  // getPath: follows objects (and arrays, by index or `length`); anything
+  // else along the way makes the value null. `scratch` holds a length.
+  const json* resolve(const json* v, std::optional<json>& scratch) const {
+    for (const auto& seg : segments) {
+      if (!v) return nullptr;
+      if (v->is_object()) {
+        auto it = v->find(seg.key);
+        if (it == v->end()) return nullptr;
+        v = norm(*it);
+      } else if (v->is_array()) {
+        if (seg.index >= 0 && static_cast<size_t>(seg.index) < v->size()) {
+          v = norm((*v)[static_cast<size_t>(seg.index)]);
+        } else if (seg.key == "length") {
+          scratch.emplace(static_cast<std::uint64_t>(v->size()));
+          v = &*scratch;
+        } else {
+          return nullptr;
+        }
+      } else {
+        return nullptr;
+      }
+    }
+    return v;
+  }
+};
+
+// A sort small in code (one template, no introsort machinery) and fast enough
+// for the few thousand ids a saved group may hold.
+template <typename T>
+void shell_sort(std::vector<T>& v) {
+  for (size_t gap = v.size() / 2; gap > 0; gap = gap == 2 ? 1 : gap * 5 / 11) {
+    for (size_t i = gap; i < v.size(); ++i) {
+      T item = std::move(v[i]);
+      size_t j = i;
+      for (; j >= gap && item < v[j - gap]; j -= gap) v[j] = std::move(v[j - gap]);
+      v[j] = std::move(item);
+    }
+  }
+}
+
+// The right-hand side of $in / $nin / saved groups: JS `includes` compares
+// primitives by type and value, so strings and numbers get sorted lookups.
+struct InList {
+  std::vector<std::string> strings;  // lower-cased when insensitive
+  std::vector<double> numbers;
+  bool has_null = false, has_true = false, has_false = false, insensitive = false;
+
+  bool contains_one(const json* v) const {
+    if (!v) return has_null;
+    if (v->is_boolean()) return v->get<bool>() ? has_true : has_false;
+    if (v->is_number()) return std::binary_search(numbers.begin(), numbers.end(), num(*v));
+    if (!v->is_string()) return false;  // arrays and objects are never `includes`d
+    const std::string& s = v->get_ref<const std::string&>();
+    if (!insensitive && strings.size() > 8) return std::binary_search(strings.begin(), strings.end(), s);
+    if (!insensitive) {  // a short list (a few countries) is quicker to scan
+      for (const auto& candidate : strings)
+        if (candidate.size() == s.size() && std::memcmp(candidate.data(), s.data(), s.size()) == 0) return true;
+      return false;
+    }
+    for (const auto& candidate : strings)
+      if (equals_ascii_lower(s, candidate)) return true;
+    return false;
+  }
+  // isIn: an array attribute matches when any element is in the list.
+  bool contains(const json* v) const {
+    if (v && v->is_array()) {
+      for (const auto& e : *v)
+        if (contains_one(norm(e))) return true;
+      return false;
+    }
+    return contains_one(v);
+  }
+};
+
+struct ValueTest;
+struct Op;
+
+struct Clause {
+  enum Kind : uint8_t { kField, kAnd, kOr, kNor, kNot } kind;
+  Path path;
+  std::vector<ValueTest> value;        // kField: exactly one
+  std::vector<ConditionNode> children;  // kAnd/kOr/kNor: the list; kNot: one
+};
+
+}  // namespace
+
+struct ConditionNode {
+  std::vector<Clause> clauses;
+  bool never = false;  // the condition that failed to compile matches nothing
+  // `snapshot`, when given, holds `object`'s paths already looked up.
+  bool matches(const json* object, const AttributeSnapshot* snapshot = nullptr) const;
+};
+
+namespace {
+
+enum class OpKind : uint8_t {
+  kEq, kNe, kLt, kLte, kGt, kGte, kExists, kIn, kNin, kNot, kSize, kElemMatch, kAll,
+  kRegex, kType, kVeq, kVne, kVgt, kVgte, kVlt, kVlte,
+};
+
+struct ValueTest {
+  enum Kind : uint8_t { kString, kNumber, kBool, kNull, kDeep, kOps } kind = kNull;
+  bool insensitive = false;  // string equality inside $alli
+  bool flag = false;         // kBool
+  bool string_is_number = false;
+  double number = 0;   // kNumber; for kString, the number whose String() it is
+  std::string text;    // kString (lower-cased when insensitive)
+  json literal;        // kDeep
+  std::vector<Op> ops;  // kOps
+
+  bool test(const json* v) const;
+};
+
+struct Op {
+  OpKind kind;
+  uint8_t type = 0;           // $type: index into kTypeNames
+  bool flag = false;          // $exists operand
+  json operand;               // $eq $ne $lt...: a string or a number (or bool/null for $eq/$ne)
+  std::string version;        // $v*: padded
+  std::unique_ptr<InList> list;
+  std::vector<ValueTest> values;           // $not $size $elemMatch(operators): one; $all: the items
+  std::vector<ConditionNode> condition;    // $elemMatch on objects: one
+  std::unique_ptr<Regex> regex;
+
+  bool test(const json* v) const;
+};
+
+const char* const kTypeNames[] = {"null", "array", "string", "number", "boolean", "object", "undefined"};
+
+uint8_t type_of(const json* v) {
+  if (!v) return 0;
+  if (v->is_array()) return 1;
+  if (v->is_string()) return 2;
+  if (v->is_number()) return 3;
+  if (v->is_boolean()) return 4;
+  return 5;
+}
+
+// Abstract relational comparison (`a < b` in JS): -1, 0, 1, or 2 when
+// undefined (a NaN side), which makes every ordering operator false.
+int js_compare(const json* a, const json& b) {
+  if (a && a->is_number() && b.is_number()) {
+    double x = num(*a), y = num(b);
+    return x < y ? -1 : x > y;
+  }
+  bool a_stringish = a && (a->is_string() || a->is_array() || a->is_object());
+  if (a_stringish && b.is_string()) {
+    JsString s;
+    int c = s.of(a).compare(b.get_ref<const std::string&>());
+    return c < 0 ? -1 : c > 0;
+  }
+  double x, y;
+  if (!js_to_number(a, x) || !js_to_number(&b, y)) return 2;
+  return x < y ? -1 : x > y;
+}
+
+std::string version_of(const json* v) {
+  if (v && v->is_number()) {
+    char buf[40];
+    return padded_version_string(std::string_view(buf, js_number_to_string(num(*v), buf)));
+  }
+  if (v && v->is_string()) return padded_version_string(v->get_ref<const std::string&>());
+  return padded_version_string("0");
+}
+
+bool Op::test(const json* v) const {
+  switch (kind) {
+    case OpKind::kEq:
+    case OpKind::kNe: {
+      bool same = !v ? operand.is_null()
+                     : (v->is_number() && operand.is_number()) ? num(*v) == num(operand)
+                                                               : v->type() == operand.type() && *v == operand;
+      return same == (kind == OpKind::kEq);
+    }
+    case OpKind::kLt: return js_compare(v, operand) == -1;
+    case OpKind::kLte: { int c = js_compare(v, operand); return c == -1 || c == 0; }
+    case OpKind::kGt: return js_compare(v, operand) == 1;
+    case OpKind::kGte: { int c = js_compare(v, operand); return c == 1 || c == 0; }
+    case OpKind::kExists: return flag == (v != nullptr);
+    case OpKind::kIn: return list->contains(v);
+    case OpKind::kNin: return !list->contains(v);
+    case OpKind::kNot: return !values[0].test(v);
+    case OpKind::kSize: {
+      if (!v || !v->is_array()) return false;
+      json size(static_cast<std::uint64_t>(v->size()));
+      return values[0].test(&size);
+    }
+    case OpKind::kElemMatch:
+      if (!v || !v->is_array()) return false;
+      for (const auto& e : *v) {
+        const json* item = norm(e);
+        if (!js_truthy(item)) continue;  // GrowthBook skips falsy elements
+        if (condition.empty() ? values[0].test(item) : condition[0].matches(item)) return true;
+      }
+      return false;
+    case OpKind::kAll:
+      if (!v || !v->is_array()) return false;
+      for (const auto& want : values) {
+        bool found = false;
+        for (const auto& e : *v)
+          if ((found = want.test(norm(e)))) break;
+        if (!found) return false;
+      }
+      return true;
+    case OpKind::kRegex: {
+      JsString s;
+      return regex->search(s.of(v));
+    }
+    case OpKind::kType: return type_of(v) == type;
+    default: {
+      std::string actual = version_of(v);
+      int c = actual.compare(version);
+      switch (kind) {
+        case OpKind::kVeq: return c == 0;
+        case OpKind::kVne: return c != 0;
+        case OpKind::kVgt: return c > 0;
+        case OpKind::kVgte: return c >= 0;
+        case OpKind::kVlt: return c < 0;
+        default: return c <= 0;  // $vlte
+      }
+    }
+  }
+}
+
+bool ValueTest::test(const json* v) const {
+  switch (kind) {
+    case kString:
+      if (!insensitive && v && v->is_number() && string_is_number) return num(*v) == number;
+      {
+        JsString s;
+        std::string_view actual = s.of(v);
+        return insensitive ? equals_ascii_lower(actual, text) : actual == text;
+      }
+    case kNumber: {
+      double x;
+      return js_to_number(v, x) && x == number;
+    }
+    case kBool: return v && js_truthy(v) == flag;
+    case kNull: return !v;
+    case kDeep: return deep_equal(v, literal);
+    case kOps:
+      for (const auto& op : ops)
+        if (!op.test(v)) return false;
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ConditionNode::matches(const json* object, const AttributeSnapshot* snapshot) const {
+  if (never) return false;
+  for (const auto& c : clauses) {
+    switch (c.kind) {
+      case Clause::kField: {
+        std::optional<json> scratch;  // only a computed `length` lives here
+        const json* value;
+        if (snapshot && c.path.id < snapshot->resolved_.size()) {
+          const json*& cached = snapshot->resolved_[c.path.id];
+          if (cached == kUnresolved) {
+            value = c.path.resolve(object, scratch);
+            if (!scratch) cached = value;  // a computed length is not cached
+          } else {
+            value = cached;
+          }
+        } else {
+          value = c.path.resolve(object, scratch);
+        }
+        if (!c.value[0].test(value)) return false;
+        break;
+      }
+      case Clause::kAnd:
+        for (const auto& child : c.children)
+          if (!child.matches(object, snapshot)) return false;
+        break;
+      case Clause::kOr:
+      case Clause::kNor: {
+        bool any = c.children.empty();  // GrowthBook: an empty $or is true
+        for (const auto& child : c.children)
+          if ((any = child.matches(object, snapshot))) break;
+        if (any != (c.kind == Clause::kOr)) return false;
+        break;
+      }
+      case Clause::kNot:
+        if (c.children[0].matches(object, snapshot)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// ---- compilation ----------------------------------------------------------
+
+// What each operator takes; compilation checks it once.
+enum Operand : uint8_t {
+  kPrimitive, kNumberOrString, kBoolean, kList, kListInsensitive, kGroup, kValue, kElements, kValues,
+  kValuesInsensitive, kPattern, kPatternInsensitive, kTypeName, kVersion, kLogical,
+};
+struct OpSpec {
+  const char* name;
+  OpKind kind;
+  Operand operand;
+};
+const OpSpec kOperators[] = {
+    {"$eq", OpKind::kEq, kPrimitive},          {"$ne", OpKind::kNe, kPrimitive},
+    {"$gt", OpKind::kGt, kNumberOrString},     {"$gte", OpKind::kGte, kNumberOrString},
+    {"$lt", OpKind::kLt, kNumberOrString},     {"$lte", OpKind::kLte, kNumberOrString},
+    {"$in", OpKind::kIn, kList},               {"$nin", OpKind::kNin, kList},
+    {"$ini", OpKind::kIn, kListInsensitive},   {"$nini", OpKind::kNin, kListInsensitive},
+    {"$inGroup", OpKind::kIn, kGroup},         {"$notInGroup", OpKind::kNin, kGroup},
+    {"$all", OpKind::kAll, kValues},           {"$alli", OpKind::kAll, kValuesInsensitive},
+    {"$elemMatch", OpKind::kElemMatch, kElements}, {"$size", OpKind::kSize, kValue},
+    {"$not", OpKind::kNot, kValue},            {"$exists", OpKind::kExists, kBoolean},
+    {"$type", OpKind::kType, kTypeName},       {"$regex", OpKind::kRegex, kPattern},
+    {"$regexi", OpKind::kRegex, kPatternInsensitive},
+    {"$veq", OpKind::kVeq, kVersion},          {"$vne", OpKind::kVne, kVersion},
+    {"$vgt", OpKind::kVgt, kVersion},          {"$vgte", OpKind::kVgte, kVersion},
+    {"$vlt", OpKind::kVlt, kVersion},          {"$vlte", OpKind::kVlte, kVersion},
+    {"$and", OpKind::kEq, kLogical},           {"$or", OpKind::kEq, kLogical},
+    {"$nor", OpKind::kEq, kLogical},
+};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known operator nearest to a misspelt one, if any is near.
+const char* nearest_operator(std::string_view name) {
+  const char* best = nullptr;
+  size_t best_distance = 3;
+  for (const auto& op : kOperators) {
+    size_t d = edit_distance(name, op.name);
+    if (d < best_distance) best = op.name, best_distance = d;
+  }
+  return best;
+}
+
+std::string unknown_operator(const std::string& name) {
+  const char* near = nearest_operator(name);
+  if (!near || name == near) return cat({"unknown operator ", name});
+  return cat({"unknown operator ", name, " (did you mean ", near, "?)"});
+}
+
+bool is_operator_object(const json& j) {
+  if (!j.is_object() || j.empty()) return false;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key().empty() || it.key()[0] != '$') return false;
+  return true;
+}
+
+class Compiler {
+ public:
+  Compiler(const json& saved_groups, Diagnostics& diag, std::vector<std::string>& paths)
+      : groups_(saved_groups), diag_(diag), paths_(paths) {}
+
+  bool failed() const { return failed_; }
+
+  ConditionNode condition(const json& c, const std::string& path, const std::string& prefix) {
+    ConditionNode node;
+    Depth guard(*this);
+    if (guard.too_deep()) {
+      error(path, "conditions nested too deeply (more than 32 levels)");
+      return node;
+    }
+    if (!c.is_object()) {
+      error(path, cat({"a condition must be an object, not ", c.type_name()}));
+      return node;
+    }
+    for (auto it = c.begin(); it != c.end(); ++it) {
+      const std::string& key = it.key();
+      const json& v = it.value();
+      std::string here = join_path(path, key);
+      Clause clause;
+      if (key == "$and" || key == "$or" || key == "$nor") {
+        clause.kind = key == "$and" ? Clause::kAnd : key == "$or" ? Clause::kOr : Clause::kNor;
+        if (!v.is_array()) {
+          error(here, cat({key, " needs an array of conditions"}));
+          continue;
+        }
+        for (size_t i = 0; i < v.size(); ++i) clause.children.push_back(condition(v[i], join_path(here, i), prefix));
+      } else if (key == "$not") {
+        clause.kind = Clause::kNot;
+        clause.children.push_back(condition(v, here, prefix));
+      } else {
+        if (key[0] == '$' && nearest_operator(key)) {
+          // GrowthBook would read "$in" here as an attribute named "$in"; it is
+          // far more likely a misplaced or misspelt operator.
+          error(here, nearest_operator(key) == key
+                          ? cat({"operator ", key, " must be applied to an attribute, as in {\"attribute\": {\"", key,
+                                 "\": ...}}"})
+                          : unknown_operator(key));
+          continue;
+        }
+        clause.kind = Clause::kField;
+        std::string attribute = prefix.empty() ? key : cat({prefix, ".", key});
+        record(attribute);
+        // Paths inside $elemMatch are relative to an element: never snapshot-cached.
+        clause.path.id = prefix.empty() ? intern_path(key) : UINT32_MAX;
+        size_t start = 0;
+        for (size_t i = 0; i <= key.size(); ++i) {
+          if (i < key.size() && key[i] != '.') continue;
+          Segment seg;
+          seg.key = key.substr(start, i - start);
+          if (!seg.key.empty() && seg.key.size() < 10 && (seg.key == "0" || seg.key[0] != '0') &&
+              seg.key.find_first_not_of("0123456789") == std::string::npos)
+            seg.index = std::atol(seg.key.c_str());
+          clause.path.segments.push_back(std::move(seg));
+          start = i + 1;
+        }
+        clause.value.push_back(value(v, here, attribute, false));
+      }
+      node.clauses.push_back(std::move(clause));
+    }
+    return node;
+  }
+
+ private:
+  void error(const std::string& path, const std::string& message) {
+    failed_ = true;
+    diag_.error(path, message);
+  }
+  void record(const std::string& attribute) {
+    if (std::find(paths_.begin(), paths_.end(), attribute) == paths_.end()) paths_.push_back(attribute);
+  }
+
+  // evalConditionValue's operand: a literal to compare with, or an object of operators.
+  ValueTest value(const json& c, const std::string& path, const std::string& attribute, bool insensitive) {
+    ValueTest t;
+    Depth guard(*this);
+    if (guard.too_deep()) {
+      error(path, "conditions nested too deeply (more than 32 levels)");
+      return t;
+    }
+    if (c.is_string()) {
+      t.kind = ValueTest::kString;
+      t.insensitive = insensitive;
+      const std::string& s = c.get_ref<const std::string&>();
+      t.text = insensitive ? ascii_lower(s) : s;
+      // A number equals this string exactly when String(number) spells it.
+      double d;
+      char buf[40];
+      if (js_string_to_number(s, d) && std::string_view(buf, js_number_to_string(d, buf)) == s) {
+        t.string_is_number = true;
+        t.number = d;
+      }
+    } else if (c.is_number()) {
+      t.kind = ValueTest::kNumber;
+      t.number = num(c);
+    } else if (c.is_boolean()) {
+      t.kind = ValueTest::kBool;
+      t.flag = c.get<bool>();
+    } else if (c.is_null()) {
+      t.kind = ValueTest::kNull;
+    } else if (!is_operator_object(c)) {
+      for (auto it = c.begin(); c.is_object() && it != c.end(); ++it) {
+        if (!it.key().empty() && it.key()[0] == '$') {
+          error(join_path(path, it.key()), cat({"operators cannot be mixed with plain keys (", it.key(),
+                                               " is an operator here, so the object is not compared literally)"}));
+          return t;
+        }
+      }
+      t.kind = ValueTest::kDeep;
+      t.literal = c;
+    } else {
+      t.kind = ValueTest::kOps;
+      for (auto it = c.begin(); it != c.end(); ++it) {
+        Op op;
+        if (operation(it.key(), it.value(), join_path(path, it.key()), attribute, op)) t.ops.push_back(std::move(op));
+      }
+    }
+    return t;
+  }
+
+  std::unique_ptr<InList> in_list(const json& items, bool insensitive, const std::string& path,
+                                        const char* what) {
+    auto list = std::make_unique<InList>();
+    list->insensitive = insensitive;
+    for (const auto& item : items) {
+      if (item.is_string()) {
+        list->strings.push_back(insensitive ? ascii_lower(item.get_ref<const std::string&>())
+                                            : item.get<std::string>());
+      } else if (item.is_number()) {
+        list->numbers.push_back(num(item));
+      } else if (item.is_boolean()) {
+        (item.get<bool>() ? list->has_true : list->has_false) = true;
+      } else if (item.is_null()) {
+        list->has_null = true;
+      } else {
+        error(path, cat({what, " may hold only strings, numbers, booleans and null (an array or object never matches)"}));
+        break;
+      }
+    }
+    shell_sort(list->strings);
+    shell_sort(list->numbers);
+    return list;
+  }
+
+  bool operation(const std::string& name, const json& v, const std::string& path, const std::string& attribute,
+                 Op& op) {
+    const OpSpec* spec = nullptr;
+    for (const auto& candidate : kOperators)
+      if (name == candidate.name) spec = &candidate;
+    if (!spec || spec->operand == kLogical) {
+      error(path, unknown_operator(name));
+      return false;
+    }
+    op.kind = spec->kind;
+    auto bad = [&](const char* needs) {
+      error(path, cat({name, " needs ", needs, ", not ", v.type_name()}));
+      return false;
+    };
+    switch (spec->operand) {
+      case kLogical:
+        break;  // refused above
+      case kPrimitive:  // $eq $ne
+        if (v.is_array() || v.is_object())
+          return bad("one value (to compare a whole array or object, give it without the operator)");
+        op.operand = v;
+        break;
+      case kNumberOrString:
+        if (!v.is_number() && !v.is_string()) return bad("a number or a string");
+        op.operand = v;
+        break;
+      case kBoolean:
+        if (!v.is_boolean() && !v.is_number()) return bad("true or false");
+        op.flag = js_truthy(&v);
+        break;
+      case kList:
+      case kListInsensitive:
+        if (!v.is_array()) return bad("an array");
+        op.list = in_list(v, spec->operand == kListInsensitive, path, name.c_str());
+        break;
+      case kGroup: {
+        if (!v.is_string()) return bad("a saved group id (a string)");
+        const std::string& id = v.get_ref<const std::string&>();
+        auto group = groups_.is_object() ? groups_.find(id) : groups_.end();
+        if (!groups_.is_object() || group == groups_.end()) {
+          diag_.warn(path, cat({"unknown saved group '", id, "': treated as empty"}));
+          op.list = std::make_unique<InList>();
+        } else if (!group->is_array()) {
+          error(path, cat({"saved group '", id, "' must be an array, not ", group->type_name()}));
+          return false;
+        } else {
+          op.list = in_list(*group, false, path, cat({"saved group '", id, "'"}).c_str());
+        }
+        break;
+      }
+      case kValue:  // $not $size
+        op.values.push_back(value(v, path, attribute, false));
+        break;
+      case kElements:  // $elemMatch
+        if (!v.is_object()) return bad("an object (a condition on the elements)");
+        if (is_operator_object(v)) op.values.push_back(value(v, path, attribute, false));
+        else op.condition.push_back(condition(v, path, attribute));
+        break;
+      case kValues:
+      case kValuesInsensitive:  // $all $alli
+        if (!v.is_array()) return bad("an array");
+        for (size_t i = 0; i < v.size(); ++i)
+          op.values.push_back(value(v[i], join_path(path, i), attribute, spec->operand == kValuesInsensitive));
+        break;
+      case kPattern:
+      case kPatternInsensitive: {
+        if (!v.is_string()) return bad("a pattern string");
+        auto re = Regex::compile(v.get_ref<const std::string&>(), spec->operand == kPatternInsensitive);
+        if (!re) {
+          error(path, cat({"unsupported or invalid regex: ", re.error().message}));
+          return false;
+        }
+        op.regex = std::make_unique<Regex>(std::move(re).value());
+        break;
+      }
+      case kTypeName:
+        op.type = 255;
+        for (uint8_t i = 0; v.is_string() && i < 7; ++i)
+          if (v.get_ref<const std::string&>() == kTypeNames[i]) op.type = i;
+        if (op.type == 255) return bad("one of null, array, string, number, boolean, object, undefined");
+        break;
+      case kVersion:
+        if (!v.is_string() && !v.is_number()) return bad("a version string");
+        op.version = version_of(&v);
+        break;
+    }
+    return true;
+  }
+
+  // Compilation and evaluation recurse; a bounded depth keeps a hostile config
+  // from exhausting the (small, wasm) stack.
+  struct Depth {
+    explicit Depth(Compiler& c) : c_(c) { ++c_.depth_; }
+    ~Depth() { --c_.depth_; }
+    bool too_deep() const { return c_.depth_ > 32; }
+    Compiler& c_;
+  };
+  int depth_ = 0;
+  const json& groups_;
+  Diagnostics& diag_;
+  std::vector<std::string>& paths_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+Condition::Condition() = default;
+
+bool Condition::matches(const json& attributes) const { return !root_ || root_->matches(norm(attributes)); }
+
+bool Condition::matches(const AttributeSnapshot& attributes) const {
+  return !root_ || root_->matches(norm(attributes.attributes()), &attributes);
+}
+
+AttributeSnapshot::AttributeSnapshot(const json& attributes)
+    : root_(&attributes), resolved_(interned_paths().size(), kUnresolved) {}
+
+const std::vector<std::string>& Condition::attribute_paths() const { return paths_; }
+
+bool Condition::empty() const { return !root_ || (root_->clauses.empty() && !root_->never); }
+
+Condition compile_condition(const json& condition, const json& saved_groups, const std::string& path,
+                            Diagnostics& diag) {
+  Condition out;
+  if (condition.is_null()) return out;  // no condition: always applies
+  Compiler compiler(saved_groups, diag, out.paths_);
+  auto node = std::make_shared<ConditionNode>(compiler.condition(condition, path, ""));
+  if (compiler.failed()) {
+    node->clauses.clear();
+    node->never = true;
+  }
+  out.root_ = std::move(node);
+  return out;
+}
+
+// FNV-1a (32-bit) over UTF-16 code units, as GrowthBook's JS computes it.
+static uint32_t fnv1a32(std::string_view s) {
+  uint32_t h = 0x811c9dc5u;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
+  const unsigned char* end = p + s.size();
+  while (p < end) {
+    uint32_t cp = *p++;
+    int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+    if (extra) cp &= 0x3F >> extra;
+    for (int i = 0; i < extra && p < end; ++i) cp = (cp << 6) | (*p++ & 0x3F);
+    auto unit = [&h](uint32_t u) {
+      h ^= u;
+      h *= 16777619u;
+    };
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return h;
+}
+
+std::optional<double> growthbook_hash(const std::string& seed, const std::string& value, int version) {
+  if (version == 1) return (fnv1a32(value + seed) % 1000) / 1000.0;
+  if (version == 2) return (fnv1a32(std::to_string(fnv1a32(seed + value))) % 10000) / 10000.0;
+  return std::nullopt;
+}
+
+}  // namespace tactful

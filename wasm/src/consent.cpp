@@ -1,0 +1,336 @@
+#include "tactful/consent.hpp"
+
+#include <cmath>
+
+#include "tactful/profile.hpp"
+
+namespace tactful {
+
+namespace {
+
+const char* const kSources[] = {"default", "visitor", "site", "gpc", "dnt"};
+
+bool* category_flag(Consent& c, Category cat) {
+  switch (cat) {
+    case Category::interests: return &c.interests;
+    case Category::purchases: return &c.purchases;
+    case Category::location: return &c.location;
+    case Category::occasions: return &c.occasions;
+  }
+  return &c.interests;
+}
+bool category_on(const Consent& c, Category cat) { return *category_flag(const_cast<Consent&>(c), cat); }
+
+// Reads an optional integer in [lo, hi] into `out`; errors name the path.
+void read_int(const json& obj, const char* key, const std::string& base, int64_t lo, int64_t hi, int64_t& out,
+              Diagnostics& diag) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return;
+  std::string path = join_path(base, key);
+  if (!it->is_number() || std::floor(it->get<double>()) != it->get<double>() || it->get<double>() < double(lo) ||
+      it->get<double>() > double(hi)) {
+    diag.error(path, "must be an integer " + std::to_string(lo) + ".." + std::to_string(hi));
+    return;
+  }
+  out = int64_t(it->get<double>());
+}
+
+void read_bool(const json& obj, const char* key, const std::string& base, bool& out, Diagnostics& diag) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return;
+  if (!it->is_boolean()) {
+    diag.error(join_path(base, key), "must be true or false");
+    return;
+  }
+  out = it->get<bool>();
+}
+
+void trim_receipts(Consent& c) {
+  size_t max = c.max_receipts ? c.max_receipts : 1;
+  if (c.receipts.size() > max) c.receipts.erase(c.receipts.begin(), c.receipts.end() - long(max));
+}
+
+bool signal_blocks_aggregate(const Consent& c) { return (c.signals.gpc || c.signals.dnt) && !c.aggregate_by_visitor; }
+
+}  // namespace
+
+const char* category_name(Category c) {
+  static const char* const names[] = {"interests", "purchases", "location", "occasions"};
+  return names[int(c)];
+}
+const char* purpose_name(Purpose p) { return p == Purpose::personalization ? "personalization" : "aggregate"; }
+const char* source_name(ConsentSource s) { return kSources[int(s)]; }
+
+ConsentRules parse_consent_rules(const json& root, Diagnostics& diag) {
+  ConsentRules rules;
+  if (!root.is_object()) return rules;
+  auto pv = root.find("policyVersion");
+  if (pv == root.end()) {
+    diag.warn("policyVersion", "missing: consent cannot be asked again after a material policy change");
+  } else if (!pv->is_string() || pv->get_ref<const std::string&>().empty() ||
+             pv->get_ref<const std::string&>().size() > 64) {
+    diag.error("policyVersion", "must be a non-empty string of at most 64 characters");
+  } else {
+    rules.policy_version = pv->get<std::string>();
+  }
+
+  auto c = root.find("consent");
+  if (c != root.end()) {
+    if (!c->is_object()) {
+      diag.error("consent", "must be an object");
+    } else {
+      for (auto it = c->begin(); it != c->end(); ++it)
+        if (it.key() != "personalizationDefault" && it.key() != "reaskAfterDays" && it.key() != "maxReceipts")
+          diag.error(join_path("consent", it.key()),
+                     "unknown key (expected personalizationDefault, reaskAfterDays, maxReceipts)");
+      read_bool(*c, "personalizationDefault", "consent", rules.personalization_default, diag);
+      int64_t v = rules.reask_after_days;
+      read_int(*c, "reaskAfterDays", "consent", 1, 3650, v, diag);
+      rules.reask_after_days = int(v);
+      v = int64_t(rules.max_receipts);
+      read_int(*c, "maxReceipts", "consent", 1, 1000, v, diag);
+      rules.max_receipts = size_t(v);
+    }
+  }
+
+  auto site = root.find("site");
+  if (site != root.end() && site->is_object())
+    read_bool(*site, "directedAtChildren", "site", rules.directed_at_children, diag);
+  return rules;
+}
+
+json consent_to_json(const Consent& c) {
+  // A site directed at children profiles nothing, so no category reads as on.
+  bool kids = c.directed_at_children;
+  return json{{"purposes", {{"personalization", c.personalization}, {"aggregate", c.aggregate}}},
+              {"categories",
+               {{"interests", c.interests && !kids},
+                {"purchases", c.purchases && !kids},
+                {"location", c.location && !kids},
+                {"occasions", c.occasions && !kids}}},
+              {"signals", {{"gpc", c.signals.gpc}, {"dnt", c.signals.dnt}}},
+              {"policyVersion", c.policy_version}};
+}
+
+void add_receipt(Consent& c, ConsentSource source, std::string reason, int64_t now_ms) {
+  c.receipts.push_back(Receipt{now_ms, c.policy_version, source, std::move(reason), consent_to_json(c)});
+  trim_receipts(c);
+}
+
+Consent initial_consent(const ConsentRules& rules, Signals signals, int64_t now_ms) {
+  Consent c;
+  c.personalization = rules.personalization_default;
+  c.signals = signals;
+  c.policy_version = rules.policy_version;
+  c.directed_at_children = rules.directed_at_children;
+  c.max_receipts = rules.max_receipts;
+  std::string reason = "defaults";
+  if (rules.personalization_default) reason += "; personalization on by the site's configuration";
+  if (rules.directed_at_children) reason += "; site directed at children: no profiling";
+  add_receipt(c, ConsentSource::default_, reason, now_ms);
+  // The signals are recorded as the reason aggregate stays off.
+  if (signals.gpc) add_receipt(c, ConsentSource::gpc, "Global Privacy Control: aggregate stays off", now_ms);
+  if (signals.dnt) add_receipt(c, ConsentSource::dnt, "Do Not Track: aggregate stays off", now_ms);
+  return c;
+}
+
+Consent forgotten_consent(const ConsentRules& rules, Signals signals, int64_t now_ms) {
+  Consent c = initial_consent(rules, signals, now_ms);
+  c.receipts.clear();
+  c.personalization = c.interests = false;
+  c.visitor_chose_ms = now_ms;
+  add_receipt(c, ConsentSource::visitor, "the visitor chose to forget everything", now_ms);
+  return c;
+}
+
+void refresh_consent(Consent& c, const ConsentRules& rules, Signals signals, int64_t now_ms) {
+  c.max_receipts = rules.max_receipts;
+  trim_receipts(c);
+  if (c.directed_at_children != rules.directed_at_children) {
+    c.directed_at_children = rules.directed_at_children;
+    add_receipt(c, ConsentSource::default_,
+                rules.directed_at_children ? "site directed at children: no profiling" : "site no longer directed at children",
+                now_ms);
+  }
+  if (c.policy_version != rules.policy_version) {
+    // A material change: what was granted under the old text no longer counts.
+    // Category choices stay as the visitor set them; without personalization
+    // they are inert until the visitor grants it again under the new policy.
+    std::string old = c.policy_version;
+    c.policy_version = rules.policy_version;
+    c.personalization = rules.personalization_default;
+    c.aggregate = false;
+    c.aggregate_by_visitor = false;
+    c.visitor_chose_ms = -1;
+    add_receipt(c, ConsentSource::default_,
+                "policy changed from '" + old + "' to '" + rules.policy_version + "': earlier grants lapsed", now_ms);
+  }
+  bool was_gpc = c.signals.gpc, was_dnt = c.signals.dnt;
+  c.signals = signals;
+  if (signals.gpc != was_gpc || signals.dnt != was_dnt) {
+    if (signal_blocks_aggregate(c) && c.aggregate) c.aggregate = false;
+    if (signals.gpc != was_gpc)
+      add_receipt(c, ConsentSource::gpc,
+                  signals.gpc ? "Global Privacy Control on: aggregate off unless the visitor chose it"
+                              : "Global Privacy Control off",
+                  now_ms);
+    if (signals.dnt != was_dnt)
+      add_receipt(c, ConsentSource::dnt,
+                  signals.dnt ? "Do Not Track on: aggregate off unless the visitor chose it" : "Do Not Track off",
+                  now_ms);
+  }
+}
+
+Status apply_consent_change(Consent& c, Profile& profile, const json& change, ConsentSource source,
+                            bool user_gesture, int64_t now_ms) {
+  if (!change.is_object()) return make_error("", "consent change must be an object {purposes?, categories?}");
+  Consent next = c;
+  std::vector<std::string> grants, withdrawals;
+  for (auto group = change.begin(); group != change.end(); ++group) {
+    bool purposes = group.key() == "purposes";
+    if (!purposes && group.key() != "categories")
+      return make_error(group.key(), "unknown key (expected purposes, categories)");
+    if (!group->is_object()) return make_error(group.key(), "must be an object");
+    for (auto it = group->begin(); it != group->end(); ++it) {
+      std::string path = join_path(group.key(), it.key());
+      bool* flag = nullptr;
+      if (purposes) {
+        if (it.key() == "personalization") flag = &next.personalization;
+        if (it.key() == "aggregate") flag = &next.aggregate;
+        if (!flag) return make_error(path, "unknown purpose (expected personalization, aggregate)");
+      } else {
+        for (Category cat : kCategories)
+          if (it.key() == category_name(cat)) flag = category_flag(next, cat);
+        if (!flag) return make_error(path, "unknown category (expected interests, purchases, location, occasions)");
+      }
+      if (!it->is_boolean()) return make_error(path, "must be true or false");
+      bool want = it->get<bool>();
+      if (want == *flag) continue;
+      (want ? grants : withdrawals).push_back(it.key());
+      if (want && !purposes && c.directed_at_children)
+        return make_error(path, "grant refused: this site is directed at children and keeps no profile");
+      if (want && flag == &next.aggregate && (c.signals.gpc || c.signals.dnt) && source != ConsentSource::visitor)
+        return make_error(path, std::string("grant refused: ") + (c.signals.gpc ? "Global Privacy Control" : "Do Not Track") +
+                                    " is on; only the visitor can turn aggregate on");
+      *flag = want;
+    }
+  }
+  if (!grants.empty() && !user_gesture)
+    return make_error("", "grant refused: consent can only be granted during a user gesture (" + grants[0] + ")");
+  if (grants.empty() && withdrawals.empty()) return ok_status();
+
+  if (next.aggregate && !c.aggregate && source == ConsentSource::visitor) next.aggregate_by_visitor = true;
+  if (!next.aggregate) next.aggregate_by_visitor = false;
+  if (source == ConsentSource::visitor || source == ConsentSource::site_api) next.visitor_chose_ms = now_ms;
+  std::string reason;
+  for (auto& g : grants) reason += (reason.empty() ? "" : ", ") + ("+" + g);
+  for (auto& w : withdrawals) reason += (reason.empty() ? "" : ", ") + ("-" + w);
+  c = std::move(next);
+  // Turning a category off deletes what it held, at once.
+  for (Category cat : kCategories)
+    if (!category_on(c, cat)) clear_category(profile, cat);
+  add_receipt(c, source, reason, now_ms);
+  return ok_status();
+}
+
+void enforce_consent(Profile& profile, const Consent& c) {
+  for (Category cat : kCategories)
+    if (!category_on(c, cat) || c.directed_at_children) clear_category(profile, cat);
+}
+
+bool allowed(const Consent& c, Purpose p) {
+  return p == Purpose::personalization ? c.personalization : c.aggregate && !signal_blocks_aggregate(c);
+}
+
+bool allowed(const Consent& c, Category cat) {
+  return category_on(c, cat) && c.personalization && !c.directed_at_children;
+}
+
+bool should_ask(const Consent& c, const ConsentRules& rules, int64_t now_ms) {
+  if (c.visitor_chose_ms < 0 || c.policy_version != rules.policy_version) return true;
+  return now_ms - c.visitor_chose_ms > int64_t(rules.reask_after_days) * kDayMs;
+}
+
+json consent_receipts(const Consent& c) {
+  json out = json::array();
+  for (const Receipt& r : c.receipts)
+    out.push_back({{"at", iso_time(r.at_ms)},
+                   {"policyVersion", r.policy_version},
+                   {"source", source_name(r.source)},
+                   {"reason", r.reason},
+                   {"choices", r.choices}});
+  return out;
+}
+
+json consent_state_to_json(const Consent& c) {
+  json receipts = json::array();
+  for (const Receipt& r : c.receipts)
+    receipts.push_back({{"at", r.at_ms}, {"pv", r.policy_version}, {"src", int(r.source)}, {"why", r.reason},
+                        {"choices", r.choices}});
+  return json{{"v", 1},
+              {"personalization", c.personalization},
+              {"aggregate", c.aggregate},
+              {"interests", c.interests},
+              {"purchases", c.purchases},
+              {"location", c.location},
+              {"occasions", c.occasions},
+              {"gpc", c.signals.gpc},
+              {"dnt", c.signals.dnt},
+              {"policyVersion", c.policy_version},
+              {"children", c.directed_at_children},
+              {"aggregateByVisitor", c.aggregate_by_visitor},
+              {"visitorChose", c.visitor_chose_ms},
+              {"maxReceipts", c.max_receipts},
+              {"receipts", receipts}};
+}
+
+Result<Consent> consent_state_from_json(const json& j) {
+  if (!j.is_object()) return make_error("", "consent state must be an object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != 1)
+    return make_error("v", "unsupported consent state version");
+  Consent c;
+  struct {
+    const char* key;
+    bool* out;
+  } bools[] = {{"personalization", &c.personalization}, {"aggregate", &c.aggregate},
+               {"interests", &c.interests},             {"purchases", &c.purchases},
+               {"location", &c.location},               {"occasions", &c.occasions},
+               {"gpc", &c.signals.gpc},                 {"dnt", &c.signals.dnt},
+               {"children", &c.directed_at_children},   {"aggregateByVisitor", &c.aggregate_by_visitor}};
+  for (auto& b : bools) {
+    auto it = j.find(b.key);
+    if (it == j.end() || !it->is_boolean()) return make_error(b.key, "must be true or false");
+    *b.out = it->get<bool>();
+  }
+  auto pv = j.find("policyVersion");
+  if (pv == j.end() || !pv->is_string()) return make_error("policyVersion", "must be a string");
+  c.policy_version = pv->get<std::string>();
+  auto chose = j.find("visitorChose");
+  if (chose == j.end() || !chose->is_number_integer()) return make_error("visitorChose", "must be an integer");
+  c.visitor_chose_ms = chose->get<int64_t>();
+  auto max = j.find("maxReceipts");
+  if (max == j.end() || !max->is_number_unsigned() || max->get<uint64_t>() == 0 || max->get<uint64_t>() > 1000)
+    return make_error("maxReceipts", "must be an integer 1..1000");
+  c.max_receipts = size_t(max->get<uint64_t>());
+  auto rs = j.find("receipts");
+  if (rs == j.end() || !rs->is_array()) return make_error("receipts", "must be an array");
+  for (size_t i = 0; i < rs->size(); ++i) {
+    const json& r = (*rs)[i];
+    std::string path = join_path("receipts", i);
+    if (!r.is_object()) return make_error(path, "must be an object");
+    auto at = r.find("at"), pvr = r.find("pv"), src = r.find("src"), why = r.find("why"), ch = r.find("choices");
+    if (at == r.end() || !at->is_number_integer()) return make_error(join_path(path, "at"), "must be an integer");
+    if (pvr == r.end() || !pvr->is_string()) return make_error(join_path(path, "pv"), "must be a string");
+    if (src == r.end() || !src->is_number_integer() || src->get<int64_t>() < 0 || src->get<int64_t>() > 4)
+      return make_error(join_path(path, "src"), "must be a consent source 0..4");
+    if (why == r.end() || !why->is_string()) return make_error(join_path(path, "why"), "must be a string");
+    if (ch == r.end() || !ch->is_object()) return make_error(join_path(path, "choices"), "must be an object");
+    c.receipts.push_back(Receipt{at->get<int64_t>(), pvr->get<std::string>(), ConsentSource(src->get<int64_t>()),
+                                 why->get<std::string>(), *ch});
+  }
+  trim_receipts(c);
+  return c;
+}
+
+}  // namespace tactful

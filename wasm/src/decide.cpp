@@ -1,0 +1,843 @@
+#include "tactful/decide.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string_view>
+#include <unordered_set>
+
+namespace tactful {
+
+namespace {
+
+constexpr int64_t kDayMs = 86400000;
+constexpr int64_t kWeekDays = 7;
+
+// ---- placeholders -----------------------------------------------------------
+
+enum Placeholder : unsigned { kInterest = 1, kLike = 2 };
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\n\r"), e = s.find_last_not_of(" \t\n\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// Checks the {{...}} in `text` (plain text: nothing is markup), adding each
+// allowed one used to `used`. Profile values reach a page only through these.
+Status check_placeholders(const std::string& text, const std::string& path, bool allowed_here, unsigned* used) {
+  for (size_t i = text.find("{{"); i != std::string::npos; i = text.find("{{", i)) {
+    size_t end = text.find("}}", i + 2);
+    if (end == std::string::npos) return make_error(path, "unterminated placeholder '{{'");
+    std::string name = trim(text.substr(i + 2, end - i - 2));
+    if (!allowed_here) {
+      return make_error(path, "placeholder {{" + name + "}} is not allowed here: profile values fill text only, never links, images, attributes, form fields or scripts");
+    }
+    if (name == "interest") {
+      *used |= kInterest;
+    } else if (name == "like") {
+      *used |= kLike;
+    } else {
+      return make_error(path, "placeholder {{" + name + "}} is not allowed: templates may greet and suggest, never recite purchases, dates or amounts (allowed: {{interest}}, {{like}})");
+    }
+    i = end + 2;
+  }
+  return ok_status();
+}
+
+bool starts_with_ci(const std::string& text, size_t at, const std::string& word) {
+  if (text.size() < at + word.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    if (std::tolower(static_cast<unsigned char>(text[at + k])) != word[k]) return false;
+  }
+  return true;
+}
+
+// Elements whose content is a form field's value or code: never filled.
+const char* const kNoFillElements[] = {"textarea", "select", "option", "script", "style", "title"};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ---- attribute paths ----------------------------------------------------------
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+const json* lookup(const json& root, const std::string& path) {
+  const json* at = &root;
+  for (const auto& part : split_path(path)) {
+    if (!at->is_object()) return nullptr;
+    auto it = at->find(part);
+    if (it == at->end()) return nullptr;
+    at = &*it;
+  }
+  return at;
+}
+
+// The documented attribute view (docs/config.md): anything else is an error,
+// since a rule on an attribute that never exists silently never matches.
+std::string check_attribute_path(const std::string& path, const Taxonomy& taxonomy) {
+  static const char* const kExact[] = {"likes",         "dislikes",    "visits.count",     "visits.daysSinceFirst",
+                                       "occasions.birthdayMonth", "location.country", "location.region",
+                                       "page.path",     "page.interests", "viewport"};
+  for (const char* exact : kExact) {
+    if (path == exact) return "";
+  }
+  auto parts = split_path(path);
+  for (const auto& part : parts) {
+    if (is_sensitive_class(part)) {
+      return "reads '" + path + "': '" + part + "' is a sensitive class; sensitive data can never be used in a rule";
+    }
+  }
+  if (parts[0] == "interests" && parts.size() == 2) {
+    const Interest* interest = taxonomy.find(parts[1]);
+    if (interest == nullptr) return "reads '" + path + "': '" + parts[1] + "' is not an interest in the taxonomy";
+    if (!interest->sensitive.empty()) {
+      return "reads '" + path + "': '" + parts[1] + "' is a sensitive interest (" + interest->sensitive +
+             "); sensitive interests are never stored and can never be used in a rule";
+    }
+    return "";
+  }
+  if (parts[0] == "purchases" && parts.size() == 3 && !parts[1].empty() &&
+      (parts[2] == "count" || parts[2] == "daysSinceLast")) {
+    const Interest* interest = taxonomy.find(parts[1]);
+    if (interest != nullptr && !interest->sensitive.empty()) {
+      return "reads '" + path + "': '" + parts[1] + "' is a sensitive interest (" + interest->sensitive +
+             "); sensitive data can never be used in a rule";
+    }
+    return "";
+  }
+  if (parts[0] == "consent" && parts.size() >= 2) return "";
+  return "reads '" + path + "', which is not an attribute conditions can see (see docs/config.md, \"Attributes\")";
+}
+
+bool is_sensitive_id(const std::string& word, const Taxonomy& taxonomy) {
+  const Interest* interest = taxonomy.find(word);
+  return interest != nullptr && !interest->sensitive.empty();
+}
+
+// Walks the values a condition compares against: a sensitive class word or a
+// sensitive interest id there (`page.interests: {$in: ["pregnancy"]}`) is
+// targeting on sensitive data by another road.
+void check_condition_values(const json& node, const std::string& path, const Taxonomy& taxonomy,
+                            std::vector<std::string>& strings, Diagnostics& diag) {
+  if (node.is_string()) {
+    const std::string& s = node.get_ref<const std::string&>();
+    strings.push_back(s);
+    if (is_sensitive_id(s, taxonomy)) {
+      diag.error(path, "'" + s + "' is a sensitive interest; sensitive data can never be used in a rule");
+      return;
+    }
+    std::string word = lower(s);
+    size_t i = 0;
+    while (i < word.size()) {
+      while (i < word.size() && !std::isalnum(static_cast<unsigned char>(word[i]))) ++i;
+      size_t start = i;
+      while (i < word.size() && std::isalnum(static_cast<unsigned char>(word[i]))) ++i;
+      if (i > start && is_sensitive_class(word.substr(start, i - start))) {
+        diag.error(path, "'" + s + "' names a sensitive class (" + word.substr(start, i - start) +
+                             "); sensitive data can never be used in a rule");
+        return;
+      }
+    }
+    std::string looks = sensitive_lookalike(s);
+    if (!looks.empty()) diag.warn(path, "'" + s + "' looks like " + looks + " data; rules must not target it");
+  } else if (node.is_array()) {
+    for (size_t i = 0; i < node.size(); ++i) check_condition_values(node[i], join_path(path, i), taxonomy, strings, diag);
+  } else if (node.is_object()) {
+    for (const auto& item : node.items()) {
+      check_condition_values(item.value(), join_path(path, item.key()), taxonomy, strings, diag);
+    }
+  }
+}
+
+// ---- parsing -----------------------------------------------------------------
+
+bool read_int(const json& obj, const char* key, const std::string& path, int lo, int hi, int& out, Diagnostics& diag) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return false;
+  if (!it->is_number_integer() || it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
+    diag.error(join_path(path, key), "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return false;
+  }
+  out = static_cast<int>(it->get<int64_t>());
+  return true;
+}
+
+bool known_key(const std::string& key, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+void parse_content(const json& content, const std::string& path, Variant& v, Diagnostics& diag) {
+  if (!content.is_object() || content.empty()) {
+    diag.error(path, "must be an object of text fields (title, text, cta, href, image, alt)");
+    return;
+  }
+  unsigned used = 0;
+  for (const auto& item : content.items()) {
+    std::string field_path = join_path(path, item.key());
+    const std::string& key = item.key();
+    if (key == "html") {
+      diag.error(field_path, "config content is text only; put markup in a page <template> and name it with \"template\"");
+      continue;
+    }
+    if (!known_key(key, {"title", "text", "cta", "href", "image", "alt"})) {
+      diag.error(field_path, "unknown content field (expected title, text, cta, href, image, alt)");
+      continue;
+    }
+    if (!item.value().is_string()) {
+      diag.error(field_path, "must be a string");
+      continue;
+    }
+    const std::string& text = item.value().get_ref<const std::string&>();
+    bool is_url = key == "href" || key == "image";
+    auto status = check_placeholders(text, field_path, !is_url, &used);
+    if (!status.ok()) diag.error(status.error().path, status.error().message);
+    if (is_url) {
+      std::string scheme = lower(trim(text));
+      if (scheme.rfind("javascript:", 0) == 0 || scheme.rfind("vbscript:", 0) == 0 ||
+          (key == "href" && scheme.rfind("data:", 0) == 0)) {
+        diag.error(field_path, "must be a web address (http, https or a relative path)");
+      }
+    }
+  }
+  v.content = content;
+  v.needs_interest = used & kInterest;
+  v.needs_like = used & kLike;
+}
+
+void parse_variant(const json& node, const std::string& path, const json& saved_groups, const Taxonomy& taxonomy,
+                   Variant& v, Diagnostics& diag) {
+  for (const auto& item : node.items()) {
+    if (!known_key(item.key(), {"id", "condition", "weight", "content", "template", "caps", "reason"})) {
+      diag.error(join_path(path, item.key()),
+                 "unknown variant key (expected id, condition, weight, content, template, caps, reason)");
+    }
+  }
+  auto id = node.find("id");
+  if (id == node.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    diag.error(join_path(path, "id"), "must be a non-empty string");
+  } else if (*id == "default") {
+    diag.error(join_path(path, "id"), "'default' is reserved: it names the slot's own content in reports");
+  } else {
+    v.id = id->get<std::string>();
+  }
+  if (auto cond = node.find("condition"); cond != node.end()) {
+    std::string cond_path = join_path(path, "condition");
+    size_t errors_before = diag.errors.size();
+    v.condition_source = *cond;
+    v.condition = compile_condition(*cond, saved_groups, cond_path, diag);
+    if (diag.errors.size() == errors_before) {
+      for (const auto& attr : v.condition.attribute_paths()) {
+        std::string problem = check_attribute_path(attr, taxonomy);
+        if (!problem.empty()) diag.error(cond_path, problem);
+        if (attr.rfind("interests.", 0) == 0) v.interests.push_back(attr.substr(10));
+        if (attr == "likes") v.reads_likes = true;
+      }
+      check_condition_values(*cond, cond_path, taxonomy, v.named_values, diag);
+    }
+  }
+  if (auto w = node.find("weight"); w != node.end()) {
+    if (!w->is_number() || w->get<double>() < 0 || !std::isfinite(w->get<double>())) {
+      diag.error(join_path(path, "weight"), "must be a number >= 0");
+    } else {
+      v.weight = w->get<double>();
+    }
+  }
+  if (auto c = node.find("content"); c != node.end()) parse_content(*c, join_path(path, "content"), v, diag);
+  if (auto t = node.find("template"); t != node.end()) {
+    if (!t->is_string() || t->get_ref<const std::string&>().empty()) {
+      diag.error(join_path(path, "template"), "must be the id of a <template> element in the page");
+    } else if (!v.content.is_null()) {
+      diag.error(join_path(path, "template"), "a variant has either content or a template, not both");
+    } else {
+      v.template_id = t->get<std::string>();
+    }
+  }
+  if (auto caps = node.find("caps"); caps != node.end()) {
+    std::string caps_path = join_path(path, "caps");
+    if (!caps->is_object()) {
+      diag.error(caps_path, "must be an object {perDay?, perWeek?}");
+    } else {
+      for (const auto& item : caps->items()) {
+        if (!known_key(item.key(), {"perDay", "perWeek"})) {
+          diag.error(join_path(caps_path, item.key()), "unknown cap (expected perDay, perWeek)");
+        }
+      }
+      read_int(*caps, "perDay", caps_path, 1, 1000, v.caps.per_day, diag);
+      read_int(*caps, "perWeek", caps_path, 1, 7000, v.caps.per_week, diag);
+    }
+  }
+  if (auto r = node.find("reason"); r != node.end()) {
+    std::string reason_path = join_path(path, "reason");
+    if (!r->is_object() || r->empty()) {
+      diag.error(reason_path, "must be an object of sentences per language ({\"en\": ..., \"es\": ...})");
+    } else {
+      unsigned used = 0;
+      for (const auto& item : r->items()) {
+        if (!item.value().is_string()) {
+          diag.error(join_path(reason_path, item.key()), "must be a string");
+          continue;
+        }
+        auto status = check_placeholders(item.value().get<std::string>(), join_path(reason_path, item.key()), true, &used);
+        if (!status.ok()) diag.error(status.error().path, status.error().message);
+      }
+      v.reason = *r;
+      v.needs_interest = v.needs_interest || (used & kInterest);
+      v.needs_like = v.needs_like || (used & kLike);
+    }
+  }
+  if (v.needs_interest && v.interests.empty()) {
+    diag.error(path, "uses {{interest}} but its condition reads no interest (interests.<id>) to name");
+  }
+  if (v.needs_like && !v.reads_likes) {
+    diag.error(path, "uses {{like}} but its condition does not read likes");
+  }
+}
+
+void parse_slot(const json& node, const std::string& path, const json& saved_groups, const Taxonomy& taxonomy,
+                Slot& slot, Diagnostics& diag) {
+  for (const auto& item : node.items()) {
+    if (!known_key(item.key(), {"id", "variants", "experiment"})) {
+      diag.error(join_path(path, item.key()), "unknown slot key (expected id, variants, experiment)");
+    }
+  }
+  auto id = node.find("id");
+  if (id == node.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    diag.error(join_path(path, "id"), "must be a non-empty string (the page's data-tactful-slot value)");
+  } else {
+    slot.id = id->get<std::string>();
+  }
+  auto variants = node.find("variants");
+  std::string variants_path = join_path(path, "variants");
+  if (variants == node.end() || !variants->is_array() || variants->empty()) {
+    diag.error(variants_path, "must be a non-empty array of variants");
+  } else {
+    for (size_t i = 0; i < variants->size(); ++i) {
+      std::string vpath = join_path(variants_path, i);
+      if (!(*variants)[i].is_object()) {
+        diag.error(vpath, "must be an object {id, condition?, content? | template?, weight?, caps?, reason?}");
+        continue;
+      }
+      Variant v;
+      parse_variant((*variants)[i], vpath, saved_groups, taxonomy, v, diag);
+      for (const auto& other : slot.variants) {
+        if (!v.id.empty() && other.id == v.id) diag.error(join_path(vpath, "id"), "duplicate variant id '" + v.id + "'");
+      }
+      slot.variants.push_back(std::move(v));
+    }
+  }
+  if (auto e = node.find("experiment"); e != node.end()) {
+    std::string epath = join_path(path, "experiment");
+    if (!e->is_object()) {
+      diag.error(epath, "must be an object {key, hashVersion?}");
+      return;
+    }
+    for (const auto& item : e->items()) {
+      if (!known_key(item.key(), {"key", "hashVersion"})) {
+        diag.error(join_path(epath, item.key()), "unknown experiment key (expected key, hashVersion)");
+      }
+    }
+    auto key = e->find("key");
+    if (key == e->end() || !key->is_string() || key->get_ref<const std::string&>().empty()) {
+      diag.error(join_path(epath, "key"), "must be a non-empty string (the experiment's hash seed)");
+    } else {
+      slot.experiment.key = key->get<std::string>();
+      slot.has_experiment = true;
+    }
+    read_int(*e, "hashVersion", epath, 1, 2, slot.experiment.hash_version, diag);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& allowed_placeholders() {
+  static const std::vector<std::string> names = {"interest", "like"};
+  return names;
+}
+
+Status check_template(const std::string& html, const std::string& path) {
+  unsigned used = 0;
+  size_t text_start = 0;
+  size_t i = 0;
+  while (i < html.size()) {
+    if (html[i] != '<') {
+      ++i;
+      continue;
+    }
+    auto status = check_placeholders(html.substr(text_start, i - text_start), path, true, &used);
+    if (!status.ok()) return status;
+    size_t close = html.find('>', i);
+    if (close == std::string::npos) close = html.size();
+    std::string tag = html.substr(i, close - i);
+    status = check_placeholders(tag, path, false, &used);
+    if (!status.ok()) return status;
+    i = close + 1;
+    text_start = i;
+    for (const char* element : kNoFillElements) {
+      std::string name(element);
+      if (!starts_with_ci(tag, 1, name)) continue;
+      if (tag.size() > name.size() + 1 && std::isalnum(static_cast<unsigned char>(tag[name.size() + 1]))) continue;
+      std::string closing = "</" + name;
+      size_t end = i;
+      while (end < html.size() && !starts_with_ci(html, end, closing)) ++end;
+      status = check_placeholders(html.substr(i, end - i), path, false, &used);
+      if (!status.ok()) return status;
+      i = text_start = end;
+      break;
+    }
+  }
+  if (text_start > html.size()) text_start = html.size();
+  return check_placeholders(html.substr(text_start), path, true, &used);
+}
+
+const Slot* DecideRules::find(const std::string& id) const {
+  auto it = index.find(id);
+  return it == index.end() ? nullptr : &slots[it->second];
+}
+
+DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagnostics& diag) {
+  DecideRules rules;
+  for (const auto& interest : taxonomy.interests) {
+    if (interest.sensitive.empty()) rules.labels[interest.id] = interest.label;
+  }
+  if (auto groups = root.find("savedGroups"); groups != root.end()) {
+    if (!groups->is_object()) {
+      diag.error("savedGroups", "must be an object of group id -> array of values");
+    } else {
+      for (const auto& item : groups->items()) {
+        if (!item.value().is_array()) diag.error(join_path("savedGroups", item.key()), "must be an array of values");
+      }
+      rules.saved_groups = *groups;
+    }
+  }
+  if (auto page = root.find("page"); page != root.end()) {
+    if (!page->is_object()) {
+      diag.error("page", "must be an object {maxPersonalizedSlots?}");
+    } else {
+      for (const auto& item : page->items()) {
+        if (item.key() != "maxPersonalizedSlots") diag.error(join_path("page", item.key()), "unknown key (expected maxPersonalizedSlots)");
+      }
+      read_int(*page, "maxPersonalizedSlots", "page", 0, 1000, rules.max_personalized_slots, diag);
+    }
+  }
+  if (auto h = root.find("holdout"); h != root.end()) {
+    if (!h->is_number() || h->get<double>() < 0 || h->get<double>() > 1) {
+      diag.error("holdout", "must be a number from 0 to 1 (the share of visitors who always see defaults)");
+    } else {
+      rules.holdout = h->get<double>();
+    }
+  }
+  read_int(root, "deadlineMs", "", 0, 10000, rules.deadline_ms, diag);
+  read_int(root, "notNowDays", "", 1, 365, rules.not_now_days, diag);
+
+  auto slots = root.find("slots");
+  if (slots == root.end()) return rules;
+  if (!slots->is_array()) {
+    diag.error("slots", "must be an array of slots {id, variants}");
+    return rules;
+  }
+  for (size_t i = 0; i < slots->size(); ++i) {
+    std::string path = join_path("slots", i);
+    if (!(*slots)[i].is_object()) {
+      diag.error(path, "must be an object {id, variants, experiment?}");
+      continue;
+    }
+    Slot slot;
+    parse_slot((*slots)[i], path, rules.saved_groups, taxonomy, slot, diag);
+    if (slot.id.empty()) continue;
+    if (rules.index.count(slot.id)) {
+      diag.error(join_path(path, "id"), "duplicate slot id '" + slot.id + "'");
+      continue;
+    }
+    rules.index[slot.id] = rules.slots.size();
+    rules.slots.push_back(std::move(slot));
+  }
+  return rules;
+}
+
+// ---- state ---------------------------------------------------------------------
+
+json DecideState::to_json() const {
+  json out = {{"bucket", bucket_id}};
+  json imp = json::object();
+  for (const auto& slot : impressions) {
+    json variants = json::object();
+    for (const auto& variant : slot.second) {
+      json days = json::array();
+      for (const auto& d : variant.second) days.push_back({d.day, d.count});
+      if (!days.empty()) variants[variant.first] = std::move(days);
+    }
+    if (!variants.empty()) imp[slot.first] = std::move(variants);
+  }
+  out["impressions"] = std::move(imp);
+  json nn = json::object();
+  for (const auto& item : not_now_at) nn[item.first] = item.second;
+  out["notNow"] = std::move(nn);
+  return out;
+}
+
+DecideState DecideState::from_json(const json& j) {
+  DecideState state;
+  if (!j.is_object()) return state;
+  if (auto b = j.find("bucket"); b != j.end() && b->is_string()) state.bucket_id = b->get<std::string>();
+  if (auto imp = j.find("impressions"); imp != j.end() && imp->is_object()) {
+    for (const auto& slot : imp->items()) {
+      if (!slot.value().is_object()) continue;
+      for (const auto& variant : slot.value().items()) {
+        if (!variant.value().is_array()) continue;
+        std::vector<DayCount> days;
+        for (const auto& d : variant.value()) {
+          if (d.is_array() && d.size() == 2 && d[0].is_number_integer() && d[1].is_number_integer() &&
+              d[1].get<int64_t>() > 0) {
+            days.push_back({d[0].get<int64_t>(), static_cast<int>(std::min<int64_t>(d[1].get<int64_t>(), 1 << 20))});
+          }
+        }
+        if (!days.empty()) state.impressions[slot.key()][variant.key()] = std::move(days);
+      }
+    }
+  }
+  if (auto nn = j.find("notNow"); nn != j.end() && nn->is_object()) {
+    for (const auto& item : nn->items()) {
+      if (item.value().is_number_integer()) state.not_now_at[item.key()] = item.value().get<int64_t>();
+    }
+  }
+  return state;
+}
+
+void not_now(DecideState& state, const std::string& slot_id, int64_t now_ms) { state.not_now_at[slot_id] = now_ms; }
+
+// ---- deciding ------------------------------------------------------------------
+
+namespace {
+
+int64_t day_of(int64_t now_ms) { return now_ms >= 0 ? now_ms / kDayMs : -((-now_ms + kDayMs - 1) / kDayMs); }
+
+bool caps_allow(const Caps& caps, const std::vector<DayCount>* days, int64_t today) {
+  if (days == nullptr || (caps.per_day == 0 && caps.per_week == 0)) return true;
+  int day = 0, week = 0;
+  for (const auto& d : *days) {
+    if (d.day == today) day += d.count;
+    if (d.day > today - kWeekDays && d.day <= today) week += d.count;
+  }
+  return (caps.per_day == 0 || day < caps.per_day) && (caps.per_week == 0 || week < caps.per_week);
+}
+
+void record_impression(std::vector<DayCount>& days, int64_t today) {
+  days.erase(std::remove_if(days.begin(), days.end(), [&](const DayCount& d) { return d.day <= today - kWeekDays; }),
+             days.end());
+  for (auto& d : days) {
+    if (d.day == today) {
+      ++d.count;
+      return;
+    }
+  }
+  days.push_back({today, 1});
+}
+
+// A word of the visitor's, never something sensitive-looking: such a value
+// would recite what the visitor would not want said.
+std::string like_text(const std::string& like, const DecideRules& rules, const std::string& lang) {
+  auto it = rules.labels.find(like);
+  if (it != rules.labels.end()) return label_text(it->second, lang);
+  if (!sensitive_lookalike(like).empty()) return "";
+  return like;
+}
+
+// What {{interest}} and {{like}} name for this variant and visitor.
+json fill_for(const Variant& v, const DecideRules& rules, const json& attributes, const std::string& lang) {
+  json fill = json::object();
+  if (!v.interests.empty()) {
+    auto interests = attributes.find("interests");
+    if (interests != attributes.end() && interests->is_object()) {
+      for (const auto& id : v.interests) {
+        auto it = interests->find(id);
+        auto label = rules.labels.find(id);
+        if (it != interests->end() && label != rules.labels.end()) {
+          fill["interest"] = label_text(label->second, lang);
+          break;
+        }
+      }
+    }
+  }
+  if (v.reads_likes) {
+    auto likes = attributes.find("likes");
+    if (likes != attributes.end() && likes->is_array()) {
+      std::string chosen;
+      for (const auto& like : *likes) {  // a like the rule names first, else any
+        if (!like.is_string()) continue;
+        const std::string& s = like.get_ref<const std::string&>();
+        bool named = std::find(v.named_values.begin(), v.named_values.end(), s) != v.named_values.end();
+        std::string text = like_text(s, rules, lang);
+        if (text.empty()) continue;
+        if (named) {
+          chosen = text;
+          break;
+        }
+        if (chosen.empty()) chosen = text;
+      }
+      if (!chosen.empty()) fill["like"] = chosen;
+    }
+  }
+  return fill;
+}
+
+bool fillable(const Variant& v, const json& fill) {
+  return (!v.needs_interest || fill.contains("interest")) && (!v.needs_like || fill.contains("like"));
+}
+
+// Built key by key: an initializer list would build and convert a temporary array.
+json default_decision(const std::string& id, const char* reason) {
+  json out(json::value_t::object);
+  out["id"] = id;
+  out["variant"] = nullptr;
+  out["reason"] = reason;
+  return out;
+}
+
+}  // namespace
+
+json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
+                 const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
+                 bool personalize, int64_t now_ms, const std::string& lang) {
+  const int64_t today = day_of(now_ms);
+  bool holdout = false;
+  if (personalize && rules.holdout > 0 && !state.bucket_id.empty()) {
+    auto n = growthbook_hash("tactful-holdout", state.bucket_id, 2);
+    holdout = n && *n < rules.holdout;
+  }
+
+  // Slots on the page, each once, decided in config order (the priority for the budget).
+  std::vector<std::pair<size_t, size_t>> order;  // (config position, output position)
+  json out_slots = json::array();
+  std::unordered_set<std::string_view> seen;
+  for (const auto& id : slot_ids_on_page) {
+    if (!seen.insert(id).second) continue;
+    auto it = rules.index.find(id);
+    if (it != rules.index.end()) order.push_back({it->second, out_slots.size()});
+    out_slots.push_back(default_decision(id, "unknown-slot"));
+  }
+  std::sort(order.begin(), order.end());
+
+  int personalized = 0;
+  std::vector<std::pair<const Variant*, json>> qualifying;
+  for (const auto& [position, out_index] : order) {
+    const Slot& slot = rules.slots[position];
+    json& out = out_slots[out_index];
+    if (!personalize) {
+      out["reason"] = "consent";
+      continue;
+    }
+    if (holdout) {
+      out["reason"] = "holdout";
+      continue;
+    }
+    auto nn = state.not_now_at.find(slot.id);
+    if (nn != state.not_now_at.end() && now_ms - nn->second < rules.not_now_days * kDayMs) {
+      out["reason"] = "not-now";
+      continue;
+    }
+    if (personalized >= rules.max_personalized_slots) {
+      out["reason"] = "budget";
+      continue;
+    }
+    auto slot_impressions = state.impressions.find(slot.id);
+    bool capped = false;
+    qualifying.clear();
+    for (const auto& v : slot.variants) {
+      if (!v.template_id.empty() &&
+          std::find(page_templates.begin(), page_templates.end(), v.template_id) == page_templates.end()) {
+        continue;
+      }
+      if (!v.condition.matches(attributes)) continue;
+      const std::vector<DayCount>* days = nullptr;
+      if (slot_impressions != state.impressions.end()) {
+        auto d = slot_impressions->second.find(v.id);
+        if (d != slot_impressions->second.end()) days = &d->second;
+      }
+      if (!caps_allow(v.caps, days, today)) {
+        capped = true;
+        continue;
+      }
+      json fill = fill_for(v, rules, attributes, lang);
+      if (!fillable(v, fill)) continue;
+      qualifying.push_back({&v, std::move(fill)});
+      if (!slot.has_experiment) break;  // by order: the first that qualifies
+    }
+    if (qualifying.empty()) {
+      out["reason"] = capped ? "capped" : "no-match";
+      continue;
+    }
+    size_t pick = 0;
+    if (slot.has_experiment && !state.bucket_id.empty() && qualifying.size() > 1) {
+      // GrowthBook's bucketing: the hash falls in one variant's share of [0, 1).
+      auto n = growthbook_hash(slot.experiment.key, state.bucket_id, slot.experiment.hash_version);
+      double total = 0;
+      for (const auto& q : qualifying) total += q.first->weight;
+      if (n && total > 0) {
+        double cumulative = 0;
+        pick = qualifying.size();
+        for (size_t k = 0; k < qualifying.size() && pick == qualifying.size(); ++k) {
+          cumulative += qualifying[k].first->weight / total;
+          if (*n < cumulative) pick = k;
+        }
+        if (pick == qualifying.size()) pick = qualifying.size() - 1;
+      }
+    }
+    const Variant& chosen = *qualifying[pick].first;
+    out["variant"] = chosen.id;
+    out["reason"] = slot.has_experiment ? "experiment" : "matched";
+    if (!chosen.content.is_null()) out["content"] = chosen.content;
+    if (!chosen.template_id.empty()) out["template"] = chosen.template_id;
+    if (!qualifying[pick].second.empty()) out["fill"] = std::move(qualifying[pick].second);
+    if (chosen.personalizes()) ++personalized;
+    if (chosen.caps.per_day || chosen.caps.per_week) record_impression(state.impressions[slot.id][chosen.id], today);
+  }
+  return json{{"slots", std::move(out_slots)}, {"holdout", holdout}};
+}
+
+// ---- explaining ----------------------------------------------------------------
+
+namespace {
+
+struct Sentence {
+  std::string en, es;
+};
+
+// "Trail running" reads "trail running" mid-sentence; "NBA" stays "NBA".
+std::string mid_sentence(std::string label) {
+  if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) &&
+      std::islower(static_cast<unsigned char>(label[1]))) {
+    label[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(label[0])));
+  }
+  return label;
+}
+
+std::string fill_text(std::string text, const json& fill) {
+  for (const auto& name : allowed_placeholders()) {
+    std::string value = fill.value(name, "");
+    for (size_t i = text.find("{{"); i != std::string::npos; i = text.find("{{", i)) {
+      size_t end = text.find("}}", i);
+      if (end == std::string::npos) break;
+      if (trim(text.substr(i + 2, end - i - 2)) == name) {
+        text.replace(i, end + 2 - i, value);
+        i += value.size();
+      } else {
+        i = end + 2;
+      }
+    }
+  }
+  return text;
+}
+
+const Sentence kEveryone = {"This is what everyone sees.", "Esto es lo que ve todo el mundo."};
+
+Sentence default_sentence(const std::string& reason) {
+  if (reason == "consent") {
+    return {"No personalization: you haven't turned it on.", "Sin personalización: no la has activado."};
+  }
+  if (reason == "not-now") {
+    return {"No personalization here for now: you said \"not now\".",
+            "Aquí no hay personalización por ahora: dijiste «ahora no»."};
+  }
+  return kEveryone;
+}
+
+// The plainest true reason, from what the rule read, most specific first.
+Sentence rule_sentence(const Variant& v, const Slot& slot, const json& fill_en, const json& fill_es) {
+  const auto& paths = v.condition.attribute_paths();
+  auto reads = [&](const char* prefix) {
+    for (const auto& p : paths) {
+      if (p.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  };
+  if (fill_en.contains("interest")) {
+    return {"You're seeing this because you've been looking at " + mid_sentence(fill_en["interest"]) + ".",
+            "Ves esto porque has estado mirando " + mid_sentence(fill_es["interest"]) + "."};
+  }
+  if (fill_en.contains("like")) {
+    return {"You're seeing this because you told us you like " + mid_sentence(fill_en["like"]) + ".",
+            "Ves esto porque nos dijiste que te gusta " + mid_sentence(fill_es["like"]) + "."};
+  }
+  if (reads("interests.")) {
+    return {"You're seeing this because of what you've been looking at here.",
+            "Ves esto por lo que has estado mirando aquí."};
+  }
+  if (reads("likes") || reads("dislikes")) {
+    return {"You're seeing this because of what you told us you like.", "Ves esto por lo que nos dijiste que te gusta."};
+  }
+  if (reads("purchases.")) {
+    return {"You're seeing this because you've shopped with us before.", "Ves esto porque ya has comprado con nosotros."};
+  }
+  if (reads("occasions.")) {
+    return {"You're seeing this because it's your birthday month.", "Ves esto porque es el mes de tu cumpleaños."};
+  }
+  if (reads("location.")) return {"You're seeing this because of your country.", "Ves esto por tu país."};
+  if (reads("visits.")) return {"You're seeing this because you've visited us before.", "Ves esto porque ya nos has visitado."};
+  if (reads("page.")) return {"You're seeing this because of the page you're on.", "Ves esto por la página en la que estás."};
+  if (reads("viewport")) return {"You're seeing this because of your screen size.", "Ves esto por el tamaño de tu pantalla."};
+  if (slot.has_experiment) {
+    return {"You're seeing one of several versions we're trying out.", "Ves una de varias versiones que estamos probando."};
+  }
+  return kEveryone;
+}
+
+}  // namespace
+
+json explain_slot(const DecideRules& rules, const json& last_decisions, const json& last_attributes,
+                  const std::string& slot_id, const std::string& lang) {
+  const json* decision = nullptr;
+  if (auto slots = last_decisions.find("slots"); slots != last_decisions.end() && slots->is_array()) {
+    for (const auto& d : *slots) {
+      auto id = d.find("id");
+      if (id != d.end() && id->is_string() && id->get_ref<const std::string&>() == slot_id) decision = &d;
+    }
+  }
+  if (decision == nullptr) return json{{"error", "slot '" + slot_id + "' was not decided on this page"}};
+  std::string reason = decision->value("reason", "");
+  json out = {{"slot", slot_id}, {"variant", nullptr}, {"reason", reason}, {"used", json::array()}};
+  Sentence sentence = default_sentence(reason);
+
+  const Slot* slot = rules.find(slot_id);
+  auto variant_id = decision->find("variant");
+  if (slot != nullptr && variant_id != decision->end() && variant_id->is_string()) {
+    for (const auto& v : slot->variants) {
+      if (v.id != variant_id->get_ref<const std::string&>()) continue;
+      out["variant"] = v.id;
+      out["rule"] = {{"variant", v.id},
+                     {"condition", v.condition_source.is_null() ? json::object() : v.condition_source},
+                     {"paths", v.condition.attribute_paths()}};
+      for (const auto& path : v.condition.attribute_paths()) {
+        if (const json* value = lookup(last_attributes, path)) out["used"].push_back({{"path", path}, {"value", *value}});
+      }
+      if (!v.personalizes()) break;  // a control shows the default
+      json fill_en = fill_for(v, rules, last_attributes, "en"), fill_es = fill_for(v, rules, last_attributes, "es");
+      sentence = rule_sentence(v, *slot, fill_en, fill_es);
+      if (v.reason.is_object()) {  // the owner's own words, when given
+        std::string en = v.reason.value("en", ""), es = v.reason.value("es", "");
+        if (!en.empty()) sentence.en = fill_text(en, fill_en);
+        if (!es.empty()) sentence.es = fill_text(es, fill_es);
+      }
+      break;
+    }
+  }
+  out["sentences"] = {{"en", sentence.en}, {"es", sentence.es}};
+  out["sentence"] = lang == "es" ? sentence.es : sentence.en;
+  return out;
+}
+
+}  // namespace tactful

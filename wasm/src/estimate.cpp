@@ -1,0 +1,99 @@
+#include "tactful/estimate.hpp"
+
+#include <cmath>
+
+namespace tactful {
+
+namespace {
+constexpr double kZ95 = 1.959963984540054;
+
+json number_or_null(double v, bool hidden) { return hidden || !std::isfinite(v) ? json(nullptr) : json(v); }
+}  // namespace
+
+MetricEstimate estimate_metric(const MetricRule& rule, const std::vector<uint64_t>& support, uint64_t reports,
+                               uint32_t min_reports_per_cell) {
+  MetricEstimate out;
+  out.id = rule.id;
+  out.kind = rule.kind;
+  out.epsilon = rule.epsilon;
+  out.reports = reports;
+  const double n = static_cast<double>(reports);
+  std::vector<LdpEstimate> raw;
+  for (size_t i = 0; i < rule.labels.size(); ++i) {
+    double s = i < support.size() ? static_cast<double>(support[i]) : 0.0;
+    LdpEstimate e = ldp_estimate(rule.ldp, s, n);
+    raw.push_back(e);
+    CellEstimate cell;
+    cell.label = rule.labels[i];
+    cell.count = e.count;
+    cell.ci_low = e.ci_low;
+    cell.ci_high = e.ci_high;
+    cell.suppressed = reports < min_reports_per_cell || e.count < min_reports_per_cell;
+    out.cells.push_back(cell);
+  }
+  if (rule.kind != MetricKind::SlotShownClicked && rule.kind != MetricKind::SlotShownConverted) return out;
+
+  // Rate r = a/(a+b) with a = outcome, b = no outcome; delta method, cells treated as independent.
+  double base_rate = 0, base_var = 0;
+  bool base_ok = false;
+  for (size_t v = 0; v < rule.variants.size(); ++v) {
+    const LdpEstimate& b = raw[2 * v];
+    const LdpEstimate& a = raw[2 * v + 1];
+    RateEstimate r;
+    r.variant = rule.variants[v];
+    double shown = a.count + b.count;
+    r.suppressed = reports < min_reports_per_cell || shown < min_reports_per_cell;
+    double var = 0;
+    if (shown > 0) {
+      r.rate = std::min(std::max(a.count / shown, 0.0), 1.0);
+      var = (b.count * b.count * a.variance + a.count * a.count * b.variance) / std::pow(shown, 4);
+      double half = kZ95 * std::sqrt(var);
+      r.ci_low = std::max(0.0, r.rate - half);
+      r.ci_high = std::min(1.0, r.rate + half);
+    } else {
+      r.suppressed = true;
+    }
+    if (v == 0) {
+      base_ok = !r.suppressed && r.rate > 0;
+      base_rate = r.rate;
+      base_var = var;
+    } else if (base_ok && !r.suppressed) {
+      double ratio = r.rate / base_rate;
+      double rel_var = (r.rate > 0 ? var / (r.rate * r.rate) : 0) + base_var / (base_rate * base_rate);
+      double half = kZ95 * ratio * std::sqrt(rel_var);
+      r.has_lift = true;
+      r.lift = ratio - 1;
+      r.lift_low = r.lift - half;
+      r.lift_high = r.lift + half;
+    }
+    out.rates.push_back(r);
+  }
+  return out;
+}
+
+json to_json(const MetricEstimate& e) {
+  json j = {{"id", e.id}, {"kind", metric_kind_name(e.kind)}, {"epsilon", e.epsilon}, {"reports", e.reports}};
+  json cells = json::array();
+  for (const auto& c : e.cells) {
+    cells.push_back({{"label", c.label},
+                     {"suppressed", c.suppressed},
+                     {"estimate", number_or_null(c.count, c.suppressed)},
+                     {"ci95", c.suppressed ? json(nullptr) : json::array({c.ci_low, c.ci_high})}});
+  }
+  j["cells"] = cells;
+  if (!e.rates.empty()) {
+    json rates = json::array();
+    for (const auto& r : e.rates) {
+      json o = {{"variant", r.variant},
+                {"suppressed", r.suppressed},
+                {"rate", number_or_null(r.rate, r.suppressed)},
+                {"ci95", r.suppressed ? json(nullptr) : json::array({r.ci_low, r.ci_high})}};
+      if (r.has_lift) o["lift"] = {{"value", r.lift}, {"ci95", json::array({r.lift_low, r.lift_high})}};
+      rates.push_back(o);
+    }
+    j["rates"] = rates;
+  }
+  return j;
+}
+
+}  // namespace tactful

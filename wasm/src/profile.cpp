@@ -1,0 +1,676 @@
+#include "tactful/profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace tactful {
+
+namespace {
+
+// Every assigned ISO 3166-1 alpha-2 code, in order.
+const char kCountries[] =
+    "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCV"
+    "CWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIM"
+    "INIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMW"
+    "MXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSS"
+    "STSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+bool is_country(const std::string& s) {
+  if (s.size() != 2) return false;
+  for (size_t i = 0; i + 1 < sizeof(kCountries); i += 2)
+    if (kCountries[i] == s[0] && kCountries[i + 1] == s[1]) return true;
+  return false;
+}
+
+bool is_upper_alnum(const std::string& s) {
+  for (char c : s)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return !s.empty();
+}
+
+// Purchase categories are the site's own slugs: short, lowercase, no free text
+// (free text is where personal details sneak in).
+bool is_slug(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
+double decayed(double weight, int64_t from_ms, int64_t to_ms, const ProfileRules& r) {
+  double dt = double(std::max<int64_t>(0, to_ms - from_ms));
+  return weight * std::exp2(-dt / (r.half_life_days * double(kDayMs)));
+}
+
+int64_t days_ms(int days) { return int64_t(days) * kDayMs; }
+
+const Declared* find_declared(const Profile& p, const std::string& id) {
+  for (const auto& d : p.declared)
+    if (d.id == id) return &d;
+  return nullptr;
+}
+
+json provenance_json(const Provenance& p) { return {{"source", p.source}, {"at", iso_time(p.at_ms)}}; }
+
+void append_2(std::string& out, int v) {
+  out += char('0' + v / 10);
+  out += char('0' + v % 10);
+}
+
+std::string iso_day(int64_t day) {
+  CivilDate d = civil_date(day);
+  std::string out = std::to_string(d.year) + "-";
+  append_2(out, d.month);
+  out += '-';
+  append_2(out, d.day);
+  return out;
+}
+
+// Reads fields of one stored object; the first problem wins.
+struct Fields {
+  const json& o;
+  std::string path;
+  Error& err;
+  const json* get(const char* k, bool ok_type, const char* msg) {
+    auto it = o.find(k);
+    if (it == o.end() || !ok_type) {
+      if (err.message.empty()) err = Error{join_path(path, k), msg};
+      return nullptr;
+    }
+    return &*it;
+  }
+  bool has(const char* k, bool (json::*pred)() const) {
+    auto it = o.find(k);
+    return it != o.end() && ((*it).*pred)();
+  }
+  int64_t i(const char* k) {
+    const json* v = get(k, has(k, &json::is_number_integer), "must be an integer");
+    return v ? v->get<int64_t>() : 0;
+  }
+  double d(const char* k) {
+    const json* v = get(k, has(k, &json::is_number), "must be a number");
+    double x = v ? v->get<double>() : 0;
+    if (v && (!std::isfinite(x) || x < 0)) get(k, false, "must be a finite number >= 0");
+    return x;
+  }
+  std::string s(const char* k) {
+    const json* v = get(k, has(k, &json::is_string), "must be a string");
+    return v ? v->get<std::string>() : std::string();
+  }
+  bool b(const char* k) {
+    const json* v = get(k, has(k, &json::is_boolean), "must be true or false");
+    return v ? v->get<bool>() : false;
+  }
+  Provenance prov() { return Provenance{s("src"), i("at")}; }
+};
+
+json prov_state(const Provenance& p) { return {{"src", p.source}, {"at", p.at_ms}}; }
+
+}  // namespace
+
+CivilDate civil_date(int64_t day) {
+  // Days since 1970-01-01 to a proleptic Gregorian date, in 400-year eras.
+  int64_t z = day + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int d = int(doy - (153 * mp + 2) / 5 + 1);
+  int m = int(mp < 10 ? mp + 3 : mp - 9);
+  return CivilDate{int(yoe + era * 400 + (m <= 2)), m, d};
+}
+
+std::string iso_time(int64_t ms) {
+  int64_t day = day_of(ms);
+  int64_t s = (ms - day * kDayMs) / 1000;
+  std::string out = iso_day(day) + "T";
+  append_2(out, int(s / 3600));
+  out += ':';
+  append_2(out, int(s / 60 % 60));
+  out += ':';
+  append_2(out, int(s % 60));
+  return out + "Z";
+}
+
+ProfileRules parse_profile_rules(const json& root, Diagnostics& diag) {
+  ProfileRules r;
+  if (!root.is_object()) return r;
+  auto p = root.find("profile");
+  if (p == root.end()) return r;
+  if (!p->is_object()) {
+    diag.error("profile", "must be an object");
+    return r;
+  }
+  auto number = [&](const json& obj, const std::string& base, const char* key, double lo, double hi, bool integer,
+                    double& out) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return;
+    double v = it->is_number() ? it->get<double>() : NAN;
+    if (!(v >= lo && v <= hi) || (integer && std::floor(v) != v)) {
+      diag.error(join_path(base, key), std::string("must be ") + (integer ? "an integer " : "a number ") +
+                                           std::to_string(int64_t(lo)) + ".." + std::to_string(int64_t(hi)));
+      return;
+    }
+    out = v;
+  };
+  static const char* const known[] = {"halfLifeDays", "minEvidence", "retentionDays",
+                                      "maxItems",     "maxBytes",    "itemLevelPurchases"};
+  for (auto it = p->begin(); it != p->end(); ++it)
+    if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; }) ==
+        std::end(known))
+      diag.error(join_path("profile", it.key()),
+                 "unknown key (expected halfLifeDays, minEvidence, retentionDays, maxItems, maxBytes, "
+                 "itemLevelPurchases)");
+  double v = r.half_life_days;
+  number(*p, "profile", "halfLifeDays", 1, 3650, false, v);
+  r.half_life_days = v;
+  v = r.min_evidence;
+  number(*p, "profile", "minEvidence", 1, 1000, false, v);
+  r.min_evidence = v;
+  v = double(r.max_items);
+  number(*p, "profile", "maxItems", 10, 10000, true, v);
+  r.max_items = size_t(v);
+  v = double(r.max_bytes);
+  number(*p, "profile", "maxBytes", 4096, 1048576, true, v);
+  r.max_bytes = size_t(v);
+  auto il = p->find("itemLevelPurchases");
+  if (il != p->end()) {
+    if (il->is_boolean())
+      r.item_level_purchases = il->get<bool>();
+    else
+      diag.error("profile.itemLevelPurchases", "must be true or false");
+  }
+  auto rd = p->find("retentionDays");
+  if (rd != p->end()) {
+    if (!rd->is_object()) {
+      diag.error("profile.retentionDays", "must be an object {interests, purchases, location, occasions}");
+    } else {
+      int* slots[] = {&r.retention_interests, &r.retention_purchases, &r.retention_location, &r.retention_occasions};
+      for (auto it = rd->begin(); it != rd->end(); ++it) {
+        int index = -1;
+        for (Category c : kCategories)
+          if (it.key() == category_name(c)) index = int(c);
+        if (index < 0) {
+          diag.error(join_path("profile.retentionDays", it.key()),
+                     "unknown category (expected interests, purchases, location, occasions)");
+          continue;
+        }
+        v = *slots[index];
+        number(*rd, "profile.retentionDays", it.key().c_str(), 1, 3650, true, v);
+        *slots[index] = int(v);
+      }
+    }
+  }
+  return r;
+}
+
+int retention_days(const ProfileRules& r, Category c) {
+  switch (c) {
+    case Category::interests: return r.retention_interests;
+    case Category::purchases: return r.retention_purchases;
+    case Category::location: return r.retention_location;
+    case Category::occasions: return r.retention_occasions;
+  }
+  return r.retention_interests;
+}
+
+std::optional<double> interest_score(const Profile& p, const std::string& id, const ProfileRules& r,
+                                     int64_t now_ms) {
+  if (const Declared* d = find_declared(p, id)) {
+    if (now_ms < d->provenance.at_ms + days_ms(r.retention_interests))
+      return d->like ? std::optional<double>(1.0) : std::nullopt;
+  }
+  for (const auto& s : p.interests) {
+    if (s.id != id) continue;
+    if (s.evidence < r.min_evidence || now_ms >= s.last_ms + days_ms(r.retention_interests)) return std::nullopt;
+    return 1.0 - std::exp2(-decayed(s.weight, s.last_ms, now_ms, r) / 4.0);
+  }
+  return std::nullopt;
+}
+
+bool ingest_view(Profile& p, const ViewEvent& e, const Consent& c, const Taxonomy& tax, const ProfileRules& r,
+                 int64_t now_ms) {
+  if (!allowed(c, Category::interests)) return false;
+  bool stored = false;
+  for (size_t i = 0; i < e.interests.size(); ++i) {
+    const std::string& id = e.interests[i];
+    if (!tax.usable(id)) continue;  // unknown or sensitive: never stored
+    if (std::find(e.interests.begin(), e.interests.begin() + long(i), id) != e.interests.begin() + long(i)) continue;
+    const Declared* d = find_declared(p, id);
+    if (d && !d->like) continue;  // "not for me" wins over anything inferred
+    auto it = std::find_if(p.interests.begin(), p.interests.end(), [&](const InterestSignal& s) { return s.id == id; });
+    if (it == p.interests.end()) {
+      p.interests.push_back(InterestSignal{id, 0, 0, now_ms, Provenance{e.source.empty() ? "page" : e.source, now_ms}});
+      it = p.interests.end() - 1;
+    }
+    it->weight = decayed(it->weight, it->last_ms, now_ms, r) + 1.0;
+    it->evidence += 1;
+    it->last_ms = std::max(it->last_ms, now_ms);
+    stored = true;
+  }
+  if (stored && item_count(p) > r.max_items) enforce_bounds(p, r);
+  return stored;
+}
+
+bool ingest_purchase(Profile& p, const PurchaseEvent& e, const Consent& c, const ProfileRules& r, int64_t now_ms) {
+  if (!allowed(c, Category::purchases) || !is_slug(e.category) || is_sensitive_class(e.category)) return false;
+  auto it = std::find_if(p.purchases.begin(), p.purchases.end(),
+                         [&](const PurchaseSummary& s) { return s.category == e.category; });
+  if (it == p.purchases.end()) {
+    p.purchases.push_back(PurchaseSummary{e.category, 0, day_of(now_ms), Provenance{"track", now_ms}});
+    it = p.purchases.end() - 1;
+  }
+  it->count += 1;
+  it->last_day = std::max(it->last_day, day_of(now_ms));
+  // Item names and amounts are kept only when the site asked for them; the
+  // summary is what targeting needs.
+  if (r.item_level_purchases && !e.item.empty() && e.item.size() <= 128) {
+    std::optional<double> value;
+    if (e.value && std::isfinite(*e.value) && *e.value >= 0) value = e.value;
+    p.purchase_items.push_back(PurchaseItem{p.next_seq++, e.category, e.item, value, Provenance{"track", now_ms}});
+  }
+  if (item_count(p) > r.max_items) enforce_bounds(p, r);
+  return true;
+}
+
+void record_visit(Profile& p, const Consent& c, int64_t now_ms) {
+  if (!allowed(c, Category::interests)) return;
+  int64_t day = day_of(now_ms);
+  if (p.visits.count == 0) {
+    p.visits = Visits{1, day, day, Provenance{"page", now_ms}};
+  } else if (day > p.visits.last_day) {
+    p.visits.count += 1;
+    p.visits.last_day = day;
+  }
+}
+
+Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& tax, const ProfileRules& r,
+               int64_t now_ms, const std::string& source) {
+  (void)r;
+  if (!decl.is_object()) return make_error("", "declaration must be an object {likes?, dislikes?, occasions?, location?}");
+  // Validate everything first: a declaration is stored whole or not at all.
+  std::vector<std::pair<std::string, bool>> prefs;
+  int month = 0;
+  std::string country, region;
+  for (auto it = decl.begin(); it != decl.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "likes" || key == "dislikes") {
+      if (!it->is_array() || it->size() > 100) return make_error(key, "must be an array of at most 100 interest ids");
+      if (!allowed(c, Category::interests))
+        return make_error(key, "not stored: the interests category or personalization is off");
+      for (size_t i = 0; i < it->size(); ++i) {
+        const json& v = (*it)[i];
+        std::string path = join_path(key, i);
+        if (!v.is_string()) return make_error(path, "must be a string");
+        const std::string& id = v.get_ref<const std::string&>();
+        const Interest* known = tax.find(id);
+        if (!known) return make_error(path, "unknown interest '" + id + "'");
+        if (!known->sensitive.empty())
+          return make_error(path, "'" + id + "' is a sensitive interest and is never stored");
+        for (const auto& pr : prefs)
+          if (pr.first == id && pr.second != (key == "likes"))
+            return make_error(path, "'" + id + "' is in both likes and dislikes");
+        prefs.emplace_back(id, key == "likes");
+      }
+    } else if (key == "occasions") {
+      if (!it->is_object()) return make_error(key, "must be an object {birthdayMonth}");
+      if (!allowed(c, Category::occasions))
+        return make_error(key, "not stored: the occasions category or personalization is off");
+      for (auto o = it->begin(); o != it->end(); ++o) {
+        if (o.key() != "birthdayMonth") return make_error(join_path(key, o.key()), "unknown key (expected birthdayMonth)");
+        double v = o->is_number() ? o->get<double>() : 0;
+        if (!(v >= 1 && v <= 12) || std::floor(v) != v)
+          return make_error("occasions.birthdayMonth", "must be an integer 1..12");
+        month = int(v);
+      }
+    } else if (key == "location") {
+      if (!it->is_object()) return make_error(key, "must be an object {country, region?}");
+      if (!allowed(c, Category::location))
+        return make_error(key, "not stored: the location category or personalization is off");
+      for (auto o = it->begin(); o != it->end(); ++o)
+        if (o.key() != "country" && o.key() != "region")
+          return make_error(join_path(key, o.key()), "unknown key (expected country, region)");
+      auto cc = it->find("country");
+      if (cc == it->end() || !cc->is_string() || !is_country(cc->get<std::string>()))
+        return make_error("location.country", "must be an ISO 3166-1 alpha-2 code");
+      country = cc->get<std::string>();
+      auto rg = it->find("region");
+      if (rg != it->end()) {
+        std::string sub = rg->is_string() ? rg->get<std::string>() : std::string();
+        if (sub.compare(0, 3, country + "-") == 0) sub = sub.substr(3);
+        if (sub.size() > 3 || !is_upper_alnum(sub))
+          return make_error("location.region", "must be an ISO 3166-2 subdivision code such as '" + country + "-XX'");
+        region = country + "-" + sub;
+      }
+    } else {
+      return make_error(key, "unknown key (expected likes, dislikes, occasions, location)");
+    }
+  }
+
+  Provenance prov{source.empty() ? "declared" : source, now_ms};
+  for (const auto& pr : prefs) {
+    p.declared.erase(std::remove_if(p.declared.begin(), p.declared.end(),
+                                    [&](const Declared& d) { return d.id == pr.first; }),
+                     p.declared.end());
+    p.declared.push_back(Declared{pr.first, pr.second, prov});
+    // "Not for me" also forgets what was inferred about it.
+    if (!pr.second)
+      p.interests.erase(std::remove_if(p.interests.begin(), p.interests.end(),
+                                       [&](const InterestSignal& s) { return s.id == pr.first; }),
+                        p.interests.end());
+  }
+  if (month) {
+    p.birthday_month = month;
+    p.birthday_provenance = prov;
+  }
+  if (!country.empty()) {
+    p.country = country;
+    p.region = region;
+    p.location_provenance = prov;
+  }
+  return ok_status();
+}
+
+void purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
+  int64_t ri = days_ms(r.retention_interests), rp = days_ms(r.retention_purchases);
+  auto gone = [&](int64_t at, int64_t keep) { return now_ms >= at + keep; };
+  p.interests.erase(std::remove_if(p.interests.begin(), p.interests.end(),
+                                   [&](const InterestSignal& s) { return gone(s.last_ms, ri); }),
+                    p.interests.end());
+  p.declared.erase(std::remove_if(p.declared.begin(), p.declared.end(),
+                                  [&](const Declared& d) { return gone(d.provenance.at_ms, ri); }),
+                   p.declared.end());
+  if (p.visits.count && gone(p.visits.last_day * kDayMs, ri)) p.visits = Visits{};
+  p.purchases.erase(std::remove_if(p.purchases.begin(), p.purchases.end(),
+                                   [&](const PurchaseSummary& s) { return gone(s.last_day * kDayMs, rp); }),
+                    p.purchases.end());
+  p.purchase_items.erase(std::remove_if(p.purchase_items.begin(), p.purchase_items.end(),
+                                        [&](const PurchaseItem& i) { return gone(i.provenance.at_ms, rp); }),
+                         p.purchase_items.end());
+  if (p.birthday_month && gone(p.birthday_provenance.at_ms, days_ms(r.retention_occasions))) {
+    p.birthday_month = 0;
+    p.birthday_provenance = Provenance{};
+  }
+  if (!p.country.empty() && gone(p.location_provenance.at_ms, days_ms(r.retention_location))) {
+    p.country.clear();
+    p.region.clear();
+    p.location_provenance = Provenance{};
+  }
+}
+
+size_t item_count(const Profile& p) {
+  return p.interests.size() + p.declared.size() + p.purchases.size() + p.purchase_items.size() +
+         (p.visits.count ? 1 : 0) + (p.birthday_month ? 1 : 0) + (p.country.empty() ? 0 : 1);
+}
+
+namespace {
+
+// Removes the one least valuable item; false when nothing is left.
+bool drop_least_valuable(Profile& p, const ProfileRules& r) {
+  if (!p.purchase_items.empty()) {
+    auto it = std::min_element(p.purchase_items.begin(), p.purchase_items.end(), [](auto& a, auto& b) {
+      return a.provenance.at_ms < b.provenance.at_ms;
+    });
+    p.purchase_items.erase(it);
+    return true;
+  }
+  if (!p.interests.empty()) {
+    int64_t ref = 0;
+    for (const auto& s : p.interests) ref = std::max(ref, s.last_ms);
+    auto it = std::min_element(p.interests.begin(), p.interests.end(), [&](auto& a, auto& b) {
+      double va = decayed(a.weight, a.last_ms, ref, r), vb = decayed(b.weight, b.last_ms, ref, r);
+      return va != vb ? va < vb : a.last_ms < b.last_ms;
+    });
+    p.interests.erase(it);
+    return true;
+  }
+  if (!p.purchases.empty()) {
+    p.purchases.erase(std::min_element(p.purchases.begin(), p.purchases.end(),
+                                       [](auto& a, auto& b) { return a.last_day < b.last_day; }));
+    return true;
+  }
+  if (!p.declared.empty()) {
+    p.declared.erase(std::min_element(p.declared.begin(), p.declared.end(), [](auto& a, auto& b) {
+      return a.provenance.at_ms < b.provenance.at_ms;
+    }));
+    return true;
+  }
+  if (p.visits.count) return p.visits = Visits{}, true;
+  if (p.birthday_month) return clear_category(p, Category::occasions), true;
+  if (!p.country.empty()) return clear_category(p, Category::location), true;
+  return false;
+}
+
+}  // namespace
+
+void enforce_bounds(Profile& p, const ProfileRules& r) {
+  while (item_count(p) > r.max_items && drop_least_valuable(p, r)) {
+  }
+  for (;;) {
+    size_t bytes = profile_state_to_json(p).dump().size(), n = item_count(p);
+    if (bytes <= r.max_bytes || n == 0) break;
+    // Drop roughly enough items at once instead of re-serializing per item.
+    size_t per_item = std::max<size_t>(1, bytes / n);
+    size_t drop = (bytes - r.max_bytes) / per_item + 1;
+    while (drop-- && drop_least_valuable(p, r)) {
+    }
+  }
+}
+
+void clear_category(Profile& p, Category c) {
+  switch (c) {
+    case Category::interests:
+      p.interests.clear();
+      p.declared.clear();
+      p.visits = Visits{};
+      break;
+    case Category::purchases:
+      p.purchases.clear();
+      p.purchase_items.clear();
+      break;
+    case Category::location:
+      p.country.clear();
+      p.region.clear();
+      p.location_provenance = Provenance{};
+      break;
+    case Category::occasions:
+      p.birthday_month = 0;
+      p.birthday_provenance = Provenance{};
+      break;
+  }
+}
+
+bool remove_item(Profile& p, const std::string& id) {
+  auto erase_where = [](auto& v, auto pred) {
+    auto before = v.size();
+    v.erase(std::remove_if(v.begin(), v.end(), pred), v.end());
+    return v.size() != before;
+  };
+  auto after = [&](const char* prefix) -> const char* {
+    size_t n = std::strlen(prefix);
+    return id.compare(0, n, prefix) == 0 ? id.c_str() + n : nullptr;
+  };
+  if (const char* k = after("interest:")) return erase_where(p.interests, [&](auto& s) { return s.id == k; });
+  if (const char* k = after("like:"))
+    return erase_where(p.declared, [&](auto& d) { return d.like && d.id == k; });
+  if (const char* k = after("dislike:"))
+    return erase_where(p.declared, [&](auto& d) { return !d.like && d.id == k; });
+  if (const char* k = after("purchases:")) return erase_where(p.purchases, [&](auto& s) { return s.category == k; });
+  if (const char* k = after("purchase:"))
+    return erase_where(p.purchase_items, [&](auto& i) { return std::to_string(i.seq) == k; });
+  if (id == "visits" && p.visits.count) return p.visits = Visits{}, true;
+  if (id == "birthdayMonth" && p.birthday_month) return clear_category(p, Category::occasions), true;
+  if (id == "location" && !p.country.empty()) return clear_category(p, Category::location), true;
+  return false;
+}
+
+json profile_view(const Profile& p, const ProfileRules& r, int64_t now_ms) {
+  json out = {{"interests", json::array()}, {"purchases", json::array()}, {"location", json::array()},
+              {"occasions", json::array()}};
+  auto add = [&](Category c, std::string id, const char* kind, json value, const Provenance& prov, int64_t expires,
+                 const char* use = nullptr) {
+    if (now_ms >= expires) return;  // expired is as good as gone, even before the next purge
+    json item = {{"id", std::move(id)},   {"category", category_name(c)},      {"kind", kind},
+                 {"value", std::move(value)}, {"provenance", provenance_json(prov)}, {"expires", iso_time(expires)}};
+    if (use) item["use"] = use;
+    out[category_name(c)].push_back(std::move(item));
+  };
+  int64_t ri = days_ms(r.retention_interests), rp = days_ms(r.retention_purchases);
+  for (const auto& s : p.interests) {
+    double score = 1.0 - std::exp2(-decayed(s.weight, s.last_ms, now_ms, r) / 4.0);
+    add(Category::interests, "interest:" + s.id, "inferred-interest",
+        {{"interest", s.id}, {"score", std::round(score * 100) / 100}, {"evidence", s.evidence},
+         {"usedForTargeting", s.evidence >= r.min_evidence && !find_declared(p, s.id)}},
+        s.provenance, s.last_ms + ri);
+  }
+  for (const auto& d : p.declared)
+    add(Category::interests, (d.like ? "like:" : "dislike:") + d.id, d.like ? "like" : "dislike", d.id, d.provenance,
+        d.provenance.at_ms + ri);
+  if (p.visits.count)
+    add(Category::interests, "visits", "visits",
+        {{"count", p.visits.count}, {"firstVisit", iso_day(p.visits.first_day)}, {"lastVisit", iso_day(p.visits.last_day)}},
+        p.visits.provenance, p.visits.last_day * kDayMs + ri);
+  for (const auto& s : p.purchases)
+    add(Category::purchases, "purchases:" + s.category, "purchases",
+        {{"category", s.category}, {"count", s.count}, {"lastPurchase", iso_day(s.last_day)}}, s.provenance,
+        s.last_day * kDayMs + rp);
+  for (const auto& i : p.purchase_items) {
+    json v = {{"category", i.category}, {"item", i.item}};
+    if (i.value) v["value"] = *i.value;
+    add(Category::purchases, "purchase:" + std::to_string(i.seq), "purchase", std::move(v), i.provenance,
+        i.provenance.at_ms + rp);
+  }
+  if (p.birthday_month)
+    add(Category::occasions, "birthdayMonth", "birthday-month", p.birthday_month, p.birthday_provenance,
+        p.birthday_provenance.at_ms + days_ms(r.retention_occasions),
+        "only to tell whether it is your birthday month now, e.g. for a birthday greeting");
+  if (!p.country.empty()) {
+    json v = {{"country", p.country}};
+    if (!p.region.empty()) v["region"] = p.region;
+    add(Category::location, "location", "location", std::move(v), p.location_provenance,
+        p.location_provenance.at_ms + days_ms(r.retention_location),
+        "to show what applies where you are (shipping, currency, local offers)");
+  }
+  return out;
+}
+
+json profile_state_to_json(const Profile& p) {
+  json interests = json::array(), declared = json::array(), purchases = json::array(), items = json::array();
+  for (const auto& s : p.interests)
+    interests.push_back({{"id", s.id}, {"w", s.weight}, {"e", s.evidence}, {"last", s.last_ms},
+                         {"src", s.provenance.source}, {"at", s.provenance.at_ms}});
+  for (const auto& d : p.declared)
+    declared.push_back({{"id", d.id}, {"like", d.like}, {"src", d.provenance.source}, {"at", d.provenance.at_ms}});
+  for (const auto& s : p.purchases)
+    purchases.push_back({{"cat", s.category}, {"count", s.count}, {"last", s.last_day}, {"src", s.provenance.source},
+                         {"at", s.provenance.at_ms}});
+  for (const auto& i : p.purchase_items) {
+    json item = {{"seq", i.seq}, {"cat", i.category}, {"item", i.item}, {"src", i.provenance.source},
+                 {"at", i.provenance.at_ms}};
+    if (i.value) item["value"] = *i.value;
+    items.push_back(std::move(item));
+  }
+  json out = {{"v", 1},
+              {"interests", std::move(interests)},
+              {"declared", std::move(declared)},
+              {"purchases", std::move(purchases)},
+              {"items", std::move(items)},
+              {"seq", p.next_seq}};
+  if (p.visits.count) {
+    json v = prov_state(p.visits.provenance);
+    v["count"] = p.visits.count;
+    v["first"] = p.visits.first_day;
+    v["last"] = p.visits.last_day;
+    out["visits"] = std::move(v);
+  }
+  if (p.birthday_month) {
+    json b = prov_state(p.birthday_provenance);
+    b["month"] = p.birthday_month;
+    out["birthday"] = std::move(b);
+  }
+  if (!p.country.empty()) {
+    json l = prov_state(p.location_provenance);
+    l["country"] = p.country;
+    l["region"] = p.region;
+    out["location"] = std::move(l);
+  }
+  return out;
+}
+
+Result<Profile> profile_state_from_json(const json& j) {
+  if (!j.is_object()) return make_error("", "profile state must be an object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != 1)
+    return make_error("v", "unsupported profile state version");
+  Profile p;
+  Error err;
+  auto list = [&](const char* key, auto each) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) {
+      if (err.message.empty()) err = Error{key, "must be an array"};
+      return;
+    }
+    for (size_t i = 0; i < it->size() && err.message.empty(); ++i) {
+      const json& o = (*it)[i];
+      std::string path = join_path(key, i);
+      if (!o.is_object()) {
+        err = Error{path, "must be an object"};
+        return;
+      }
+      Fields f{o, path, err};
+      each(f);
+    }
+  };
+  list("interests", [&](Fields& f) {
+    InterestSignal s{f.s("id"), f.d("w"), f.d("e"), f.i("last"), Provenance{}};
+    s.provenance = f.prov();
+    p.interests.push_back(std::move(s));
+  });
+  list("declared", [&](Fields& f) {
+    Declared d{f.s("id"), f.b("like"), Provenance{}};
+    d.provenance = f.prov();
+    p.declared.push_back(std::move(d));
+  });
+  list("purchases", [&](Fields& f) {
+    PurchaseSummary s{f.s("cat"), f.i("count"), f.i("last"), Provenance{}};
+    s.provenance = f.prov();
+    p.purchases.push_back(std::move(s));
+  });
+  list("items", [&](Fields& f) {
+    PurchaseItem item{uint64_t(f.i("seq")), f.s("cat"), f.s("item"), std::nullopt, f.prov()};
+    if (f.o.contains("value")) item.value = f.d("value");
+    p.purchase_items.push_back(std::move(item));
+  });
+  Fields top{j, "", err};
+  p.next_seq = uint64_t(top.i("seq"));
+  if (j.contains("visits")) {
+    Fields f{j["visits"], "visits", err};
+    if (j["visits"].is_object()) p.visits = Visits{f.i("count"), f.i("first"), f.i("last"), f.prov()};
+    else if (err.message.empty()) err = Error{"visits", "must be an object"};
+  }
+  if (j.contains("birthday")) {
+    Fields f{j["birthday"], "birthday", err};
+    int64_t m = j["birthday"].is_object() ? f.i("month") : 0;
+    if (err.message.empty() && (m < 1 || m > 12)) err = Error{"birthday.month", "must be an integer 1..12"};
+    p.birthday_month = int(m);
+    if (err.message.empty()) p.birthday_provenance = f.prov();
+  }
+  if (j.contains("location")) {
+    Fields f{j["location"], "location", err};
+    if (j["location"].is_object()) {
+      p.country = f.s("country");
+      p.region = f.s("region");
+      p.location_provenance = f.prov();
+      if (err.message.empty() && !is_country(p.country))
+        err = Error{"location.country", "must be an ISO 3166-1 alpha-2 code"};
+    } else if (err.message.empty()) {
+      err = Error{"location", "must be an object"};
+    }
+  }
+  if (!err.message.empty()) return err;
+  return p;
+}
+
+}  // namespace tactful

@@ -1,0 +1,621 @@
+#include "tactful/report.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace tactful {
+
+namespace {
+
+const char* const kDataCategories[] = {"interests", "purchases", "location", "occasions"};
+const char* const kNoData = "(no data)";
+constexpr size_t kMaxSlotVariants = 32;  // bounds snapshot size against a noisy page
+constexpr size_t kMaxSlots = 64;
+constexpr int64_t kVisitGapMs = 30 * 60 * 1000;
+
+struct KindName {
+  MetricKind kind;
+  const char* name;
+};
+const KindName kKinds[] = {{MetricKind::SlotShownClicked, "slotShownClicked"},
+                           {MetricKind::SlotShownConverted, "slotShownConverted"},
+                           {MetricKind::TopInterest, "topInterest"},
+                           {MetricKind::Converted, "converted"},
+                           {MetricKind::PagesPerVisit, "pagesPerVisit"}};
+
+bool is_slot_kind(MetricKind k) { return k == MetricKind::SlotShownClicked || k == MetricKind::SlotShownConverted; }
+
+void put_u32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint32_t get_u32(const uint8_t* p) {
+  return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+void put_u64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint64_t get_u64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+bool is_origin(const std::string& s) {
+  size_t scheme = s.find("://");
+  if (scheme == std::string::npos || scheme == 0) return false;
+  std::string proto = s.substr(0, scheme);
+  if (proto != "https" && proto != "http") return false;
+  std::string rest = s.substr(scheme + 3);
+  return !rest.empty() && rest.find('/') == std::string::npos && rest.find('?') == std::string::npos;
+}
+
+// Reads an optional unsigned integer field within [lo, hi].
+bool read_uint(const json& obj, const char* key, const std::string& path, uint64_t lo, uint64_t hi,
+               uint64_t& out, Diagnostics& diag) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return true;
+  std::string p = join_path(path, key);
+  if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0)) {
+    diag.error(p, "must be a non-negative integer");
+    return false;
+  }
+  uint64_t v = it->get<uint64_t>();
+  if (v < lo || v > hi) {
+    diag.error(p, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+std::vector<std::string> bucket_labels(const std::vector<uint32_t>& edges) {
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < edges.size(); ++i) {
+    std::string lo = std::to_string(edges[i]);
+    if (i + 1 == edges.size()) labels.push_back(lo + "+");
+    else if (edges[i + 1] == edges[i] + 1) labels.push_back(lo);
+    else labels.push_back(lo + "-" + std::to_string(edges[i + 1] - 1));
+  }
+  return labels;
+}
+
+void parse_metric(const json& m, const std::string& path, const Taxonomy& taxonomy, const SlotVariants& slots,
+                  std::set<std::string>& ids, ReportRules& rules, Diagnostics& diag) {
+  if (!m.is_object()) return diag.error(path, "must be an object");
+  MetricRule rule;
+  auto id = m.find("id");
+  if (id == m.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    return diag.error(join_path(path, "id"), "must be a non-empty string");
+  }
+  rule.id = id->get<std::string>();
+  if (!ids.insert(rule.id).second) return diag.error(join_path(path, "id"), "duplicate metric id '" + rule.id + "'");
+
+  auto kind = m.find("kind");
+  bool known = false;
+  if (kind != m.end() && kind->is_string()) {
+    for (const auto& k : kKinds) {
+      if (*kind == k.name) rule.kind = k.kind, known = true;
+    }
+  }
+  if (!known) {
+    return diag.error(join_path(path, "kind"),
+                      "must be one of slotShownClicked, slotShownConverted, topInterest, converted, pagesPerVisit");
+  }
+
+  auto eps = m.find("epsilon");
+  if (eps == m.end() || !eps->is_number() || !(eps->get<double>() > 0) || eps->get<double>() > 10) {
+    return diag.error(join_path(path, "epsilon"), "must be a number in (0, 10]");
+  }
+  rule.epsilon = eps->get<double>();
+
+  if (rule.kind == MetricKind::TopInterest) rule.categories = {"interests"};
+  if (rule.kind == MetricKind::SlotShownConverted || rule.kind == MetricKind::SlotShownClicked) {
+    rule.categories = {};
+  }
+  auto cats = m.find("categories");
+  if (cats != m.end()) {
+    std::string cp = join_path(path, "categories");
+    if (!cats->is_array()) return diag.error(cp, "must be an array of data categories");
+    std::set<std::string> set(rule.categories.begin(), rule.categories.end());
+    for (size_t i = 0; i < cats->size(); ++i) {
+      const json& c = (*cats)[i];
+      bool ok = c.is_string() && std::any_of(std::begin(kDataCategories), std::end(kDataCategories),
+                                            [&](const char* n) { return c == n; });
+      if (!ok) return diag.error(join_path(cp, i), "must be one of interests, purchases, location, occasions");
+      set.insert(c.get<std::string>());
+    }
+    rule.categories.assign(set.begin(), set.end());
+  }
+
+  if (is_slot_kind(rule.kind)) {
+    auto slot = m.find("slot");
+    if (slot == m.end() || !slot->is_string()) return diag.error(join_path(path, "slot"), "must name a slot");
+    rule.slot = slot->get<std::string>();
+    std::vector<std::string> variants;
+    auto listed = m.find("variants");
+    if (listed != m.end()) {
+      std::string vp = join_path(path, "variants");
+      if (!listed->is_array()) return diag.error(vp, "must be an array of variant ids");
+      for (size_t i = 0; i < listed->size(); ++i) {
+        if (!(*listed)[i].is_string()) return diag.error(join_path(vp, i), "must be a string");
+        variants.push_back((*listed)[i].get<std::string>());
+      }
+    } else {
+      auto found = slots.find(rule.slot);
+      if (found == slots.end()) {
+        return diag.error(join_path(path, "slot"),
+                          "unknown slot '" + rule.slot + "' (declare it in slots, or list its variants here)");
+      }
+      variants = found->second;
+    }
+    rule.variants.push_back("default");
+    for (const auto& v : variants) {
+      if (std::find(rule.variants.begin(), rule.variants.end(), v) == rule.variants.end()) rule.variants.push_back(v);
+    }
+    if (rule.variants.size() > kMaxSlotVariants) {
+      return diag.error(join_path(path, "variants"), "at most " + std::to_string(kMaxSlotVariants) + " variants");
+    }
+    const char* outcome = rule.kind == MetricKind::SlotShownClicked ? "clicked" : "converted";
+    for (const auto& v : rule.variants) {
+      rule.labels.push_back(v + "|not " + outcome);
+      rule.labels.push_back(v + "|" + outcome);
+    }
+  } else if (rule.kind == MetricKind::TopInterest) {
+    for (const auto& interest : taxonomy.interests) {
+      if (interest.sensitive.empty()) rule.labels.push_back(interest.id);  // sensitive ones never leave
+    }
+    if (rule.labels.empty()) return diag.error(join_path(path, "kind"), "topInterest needs a taxonomy with interests");
+  } else if (rule.kind == MetricKind::Converted) {
+    rule.labels = {"no", "yes"};
+  } else {
+    rule.buckets = {1, 2, 3, 5, 10};
+    auto b = m.find("buckets");
+    if (b != m.end()) {
+      std::string bp = join_path(path, "buckets");
+      if (!b->is_array() || b->empty() || b->size() > 32) return diag.error(bp, "must be 1 to 32 increasing integers");
+      rule.buckets.clear();
+      for (size_t i = 0; i < b->size(); ++i) {
+        const json& e = (*b)[i];
+        if (!e.is_number_unsigned() || e.get<uint64_t>() < 1 || e.get<uint64_t>() > 100000 ||
+            (!rule.buckets.empty() && e.get<uint64_t>() <= rule.buckets.back())) {
+          return diag.error(join_path(bp, i), "must be an integer from 1, greater than the one before");
+        }
+        rule.buckets.push_back(static_cast<uint32_t>(e.get<uint64_t>()));
+      }
+    }
+    rule.labels = bucket_labels(rule.buckets);
+  }
+  rule.labels.push_back(kNoData);
+  rule.ldp = choose_mechanism(static_cast<uint32_t>(rule.labels.size()), rule.epsilon);
+  rules.metrics.push_back(std::move(rule));
+}
+
+// The layout both sides must agree on: ids, kinds, domains, ε (as exact bits), order.
+uint32_t compute_schema_id(const ReportRules& rules) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 16);
+  auto add = [&](const void* p, size_t n) { crypto_generichash_update(&st, static_cast<const uint8_t*>(p), n); };
+  auto add_str = [&](const std::string& s) {
+    uint32_t n = static_cast<uint32_t>(s.size());
+    add(&n, 4);
+    add(s.data(), s.size());
+  };
+  uint8_t version = kReportVersion;
+  add(&version, 1);
+  for (const auto& m : rules.metrics) {
+    add_str(m.id);
+    uint8_t kind = static_cast<uint8_t>(m.kind), mech = static_cast<uint8_t>(m.ldp.mechanism);
+    add(&kind, 1);
+    add(&mech, 1);
+    add(&m.epsilon, sizeof m.epsilon);
+    for (const auto& l : m.labels) add_str(l);
+    add_str("");
+  }
+  uint8_t out[16];
+  crypto_generichash_final(&st, out, sizeof out);
+  return get_u32(out);
+}
+
+}  // namespace
+
+const char* metric_kind_name(MetricKind kind) {
+  for (const auto& k : kKinds) {
+    if (k.kind == kind) return k.name;
+  }
+  return "";
+}
+
+SlotVariants slot_variants_from_config(const json& root) {
+  SlotVariants out;
+  auto slots = root.find("slots");
+  if (slots == root.end()) return out;
+  auto add_slot = [&](const std::string& id, const json& slot) {
+    auto& list = out[id];
+    auto vs = slot.is_object() ? slot.find("variants") : slot.end();
+    if (vs == slot.end() || !vs->is_array()) return;
+    for (const auto& v : *vs) {
+      if (v.is_string()) list.push_back(v.get<std::string>());
+      else if (v.is_object() && v.contains("id") && v["id"].is_string()) list.push_back(v["id"].get<std::string>());
+    }
+  };
+  if (slots->is_array()) {
+    for (const auto& s : *slots) {
+      if (s.is_object() && s.contains("id") && s["id"].is_string()) add_slot(s["id"].get<std::string>(), s);
+    }
+  } else if (slots->is_object()) {
+    for (auto it = slots->begin(); it != slots->end(); ++it) add_slot(it.key(), it.value());
+  }
+  return out;
+}
+
+std::array<uint8_t, 4> key_id_of(const PublicKey& pk) {
+  uint8_t h[16];
+  crypto_generichash(h, sizeof h, pk.data(), pk.size(), nullptr, 0);
+  return {h[0], h[1], h[2], h[3]};
+}
+
+std::string key_id_hex(const std::array<uint8_t, 4>& id) {
+  char hex[9];
+  sodium_bin2hex(hex, sizeof hex, id.data(), id.size());
+  return hex;
+}
+
+ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const SlotVariants& slots,
+                               Diagnostics& diag) {
+  ReportRules rules;
+  auto rep = root.is_object() ? root.find("reporting") : root.end();
+  auto metrics = root.is_object() ? root.find("metrics") : root.end();
+  if (rep == root.end()) {
+    if (metrics != root.end()) diag.error("metrics", "metrics need a reporting section with the collector's key");
+    return rules;
+  }
+  const std::string path = "reporting";
+  if (!rep->is_object()) {
+    diag.error(path, "must be an object");
+    return rules;
+  }
+  size_t errors_before = diag.errors.size();
+  static const char* const known[] = {"collector", "publicKey", "keyId", "windowSeconds", "epsilonBudget",
+                                      "sendDelayMs", "allowedOrigins", "minReportsPerCell", "retentionDays"};
+  for (auto it = rep->begin(); it != rep->end(); ++it) {
+    if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; })) {
+      diag.warn(join_path(path, it.key()), "unknown reporting setting (ignored)");
+    }
+  }
+
+  if (auto c = rep->find("collector"); c != rep->end()) {
+    if (!c->is_string() || (c->get_ref<const std::string&>().rfind("/", 0) != 0 &&
+                            c->get_ref<const std::string&>().rfind("https://", 0) != 0 &&
+                            c->get_ref<const std::string&>().rfind("http://", 0) != 0)) {
+      diag.error(join_path(path, "collector"), "must be a path (/collect) or an http(s) URL");
+    } else {
+      rules.collector = c->get<std::string>();
+    }
+  }
+
+  auto pk = rep->find("publicKey");
+  if (pk == rep->end() || !pk->is_string()) {
+    diag.error(join_path(path, "publicKey"), "must be the collector's X25519 public key in base64 (tactful keygen)");
+  } else {
+    const std::string& b64 = pk->get_ref<const std::string&>();
+    size_t len = 0;
+    if (sodium_base642bin(rules.public_key.data(), rules.public_key.size(), b64.data(), b64.size(), nullptr, &len,
+                          nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        len != 32) {
+      diag.error(join_path(path, "publicKey"), "must be 32 bytes in standard base64");
+    } else {
+      rules.key_id = key_id_of(rules.public_key);
+    }
+  }
+  if (auto k = rep->find("keyId"); k != rep->end()) {
+    if (!k->is_string() || *k != key_id_hex(rules.key_id)) {
+      diag.error(join_path(path, "keyId"), "does not match publicKey (its key id is " + key_id_hex(rules.key_id) + ")");
+    }
+  }
+
+  uint64_t v = static_cast<uint64_t>(rules.window_seconds);
+  if (read_uint(*rep, "windowSeconds", path, 1, 366ull * 86400, v, diag)) rules.window_seconds = static_cast<int64_t>(v);
+  if (auto b = rep->find("epsilonBudget"); b != rep->end()) {
+    if (!b->is_number() || !(b->get<double>() > 0) || b->get<double>() > 50) {
+      diag.error(join_path(path, "epsilonBudget"), "must be a number in (0, 50]");
+    } else {
+      rules.epsilon_budget = b->get<double>();
+    }
+  }
+  if (auto d = rep->find("sendDelayMs"); d != rep->end()) {
+    std::string dp = join_path(path, "sendDelayMs");
+    if (!d->is_object()) {
+      diag.error(dp, "must be {min, max} in milliseconds");
+    } else {
+      uint64_t lo = rules.send_delay_min_ms, hi = rules.send_delay_max_ms;
+      bool ok = read_uint(*d, "min", dp, 0, 3600000, lo, diag) && read_uint(*d, "max", dp, 0, 3600000, hi, diag);
+      if (ok && lo > hi) diag.error(join_path(dp, "max"), "must not be below min");
+      rules.send_delay_min_ms = static_cast<uint32_t>(lo);
+      rules.send_delay_max_ms = static_cast<uint32_t>(hi);
+    }
+  }
+  if (auto o = rep->find("allowedOrigins"); o != rep->end()) {
+    std::string op = join_path(path, "allowedOrigins");
+    if (!o->is_array()) diag.error(op, "must be an array of origins");
+    else {
+      for (size_t i = 0; i < o->size(); ++i) {
+        const json& e = (*o)[i];
+        if (!e.is_string() || !is_origin(e.get<std::string>())) diag.error(join_path(op, i), "must be an origin like https://shop.example");
+        else rules.allowed_origins.push_back(e.get<std::string>());
+      }
+    }
+  }
+  v = rules.min_reports_per_cell;
+  if (read_uint(*rep, "minReportsPerCell", path, 1, 1000000, v, diag)) rules.min_reports_per_cell = static_cast<uint32_t>(v);
+  v = rules.retention_days;
+  if (read_uint(*rep, "retentionDays", path, 1, 3650, v, diag)) rules.retention_days = static_cast<uint32_t>(v);
+
+  if (metrics != root.end()) {
+    if (!metrics->is_array()) diag.error("metrics", "must be an array");
+    else {
+      std::set<std::string> ids;
+      double total = 0;
+      for (size_t i = 0; i < metrics->size(); ++i) {
+        std::string mp = join_path("metrics", i);
+        size_t before = rules.metrics.size();
+        parse_metric((*metrics)[i], mp, taxonomy, slots, ids, rules, diag);
+        if (rules.metrics.size() == before) continue;
+        total += rules.metrics.back().epsilon;
+        if (total > rules.epsilon_budget + 1e-12) {
+          char buf[96];
+          std::snprintf(buf, sizeof buf, "total ε %.3g exceeds reporting.epsilonBudget %.3g", total, rules.epsilon_budget);
+          diag.error(join_path(mp, "epsilon"), buf);
+        }
+      }
+    }
+  }
+
+  size_t offset = kPlaintextHeaderSize;
+  for (auto& m : rules.metrics) {
+    m.offset = offset;
+    offset += encoded_size(m.ldp);
+  }
+  rules.plaintext_size = (offset + kPlaintextAlign - 1) / kPlaintextAlign * kPlaintextAlign;
+  rules.report_size = kReportHeaderSize + kSealOverhead + rules.plaintext_size;
+  rules.schema_id = compute_schema_id(rules);
+  rules.enabled = diag.errors.size() == errors_before;
+  return rules;
+}
+
+uint64_t window_id_at(const ReportRules& rules, int64_t now_ms) {
+  return now_ms < 0 ? 0 : static_cast<uint64_t>(now_ms / 1000 / rules.window_seconds);
+}
+
+double epsilon_per_report(const ReportRules& rules) {
+  double total = 0;
+  for (const auto& m : rules.metrics) total += m.epsilon;
+  return total;
+}
+
+double epsilon_spent(const ReportRules& rules, const WindowAccumulator& acc) {
+  return acc.reported ? epsilon_per_report(rules) : 0.0;
+}
+
+void WindowAccumulator::observe_shown(const std::string& slot, const std::string& variant) {
+  if (slots.size() >= kMaxSlots && !slots.count(slot)) return;
+  Slot& s = slots[slot];
+  for (size_t i = 0; i < s.variants.size(); ++i) {
+    if (s.variants[i].id == variant) {
+      ++s.variants[i].shown;
+      s.last_shown = static_cast<int>(i);
+      return;
+    }
+  }
+  if (s.variants.size() >= kMaxSlotVariants) return;
+  s.variants.push_back({variant, 1, false});
+  s.last_shown = static_cast<int>(s.variants.size() - 1);
+}
+
+void WindowAccumulator::observe_click(const std::string& slot) {
+  auto it = slots.find(slot);
+  if (it == slots.end() || it->second.last_shown < 0) return;  // a click on something never shown
+  it->second.variants[it->second.last_shown].clicked = true;
+}
+
+void WindowAccumulator::observe_conversion() { converted = true; }
+
+void WindowAccumulator::observe_page_view(int64_t now_ms) {
+  if (page_views == 0 || now_ms - last_page_view_ms > kVisitGapMs) ++visits;
+  ++page_views;
+  last_page_view_ms = now_ms;
+}
+
+json WindowAccumulator::to_json() const {
+  json j = json::object();
+  j["started"] = started_ms;
+  json s = json::object();
+  for (const auto& [id, slot] : slots) {
+    json vs = json::array();
+    for (const auto& v : slot.variants) vs.push_back({{"id", v.id}, {"shown", v.shown}, {"clicked", v.clicked}});
+    s[id] = {{"variants", vs}, {"last", slot.last_shown}};
+  }
+  j["slots"] = s;
+  j["converted"] = converted;
+  j["pageViews"] = page_views;
+  j["visits"] = visits;
+  j["lastPageView"] = last_page_view_ms;
+  j["reported"] = reported;
+  return j;
+}
+
+Result<WindowAccumulator> WindowAccumulator::from_json(const json& j) {
+  WindowAccumulator acc;
+  if (!j.is_object()) return make_error("", "window accumulator must be an object");
+  auto uint_field = [&](const char* key, uint64_t& out) -> bool {
+    auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_number_unsigned()) return false;
+    out = it->get<uint64_t>();
+    return true;
+  };
+  uint64_t pv = 0, visits = 0;
+  if (auto it = j.find("started"); it != j.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < -1) return make_error("started", "must be a time in milliseconds");
+    acc.started_ms = it->get<int64_t>();
+  }
+  if (!uint_field("pageViews", pv) || pv > UINT32_MAX) return make_error("pageViews", "must be a non-negative integer");
+  if (!uint_field("visits", visits) || visits > pv) return make_error("visits", "must be an integer up to pageViews");
+  acc.page_views = static_cast<uint32_t>(pv);
+  acc.visits = static_cast<uint32_t>(visits);
+  if (auto it = j.find("lastPageView"); it != j.end()) {
+    if (!it->is_number_integer()) return make_error("lastPageView", "must be a time in milliseconds");
+    acc.last_page_view_ms = it->get<int64_t>();
+  }
+  for (const char* key : {"converted", "reported"}) {
+    auto it = j.find(key);
+    if (it == j.end()) continue;
+    if (!it->is_boolean()) return make_error(key, "must be a boolean");
+    (std::strcmp(key, "converted") == 0 ? acc.converted : acc.reported) = it->get<bool>();
+  }
+  if (auto it = j.find("slots"); it != j.end()) {
+    if (!it->is_object()) return make_error("slots", "must be an object");
+    for (auto s = it->begin(); s != it->end(); ++s) {
+      std::string sp = join_path("slots", s.key());
+      auto vs = s->find("variants");
+      if (!s->is_object() || vs == s->end() || !vs->is_array() || vs->size() > kMaxSlotVariants) {
+        return make_error(sp, "must hold a variants array");
+      }
+      Slot slot;
+      for (size_t i = 0; i < vs->size(); ++i) {
+        const json& v = (*vs)[i];
+        if (!v.is_object() || !v.contains("id") || !v["id"].is_string() || !v.contains("shown") ||
+            !v["shown"].is_number_unsigned() || !v.contains("clicked") || !v["clicked"].is_boolean()) {
+          return make_error(join_path(join_path(sp, "variants"), i), "must be {id, shown, clicked}");
+        }
+        slot.variants.push_back({v["id"].get<std::string>(), static_cast<uint32_t>(v["shown"].get<uint64_t>()),
+                                 v["clicked"].get<bool>()});
+      }
+      auto last = s->find("last");
+      if (last != s->end()) {
+        if (!last->is_number_integer() || last->get<int64_t>() < -1 ||
+            last->get<int64_t>() >= static_cast<int64_t>(slot.variants.size())) {
+          return make_error(join_path(sp, "last"), "must index a variant");
+        }
+        slot.last_shown = static_cast<int>(last->get<int64_t>());
+      }
+      acc.slots[s.key()] = std::move(slot);
+    }
+  }
+  return acc;
+}
+
+std::vector<uint32_t> report_values(const ReportRules& rules, const WindowAccumulator& acc,
+                                    const ReportInputs& inputs) {
+  std::vector<uint32_t> values;
+  for (const auto& m : rules.metrics) {
+    const uint32_t none = static_cast<uint32_t>(m.labels.size() - 1);
+    uint32_t value = none;
+    bool allowed = std::all_of(m.categories.begin(), m.categories.end(),
+                               [&](const std::string& c) { return inputs.allowed_categories.count(c) > 0; });
+    if (!allowed) {
+      values.push_back(none);
+      continue;
+    }
+    switch (m.kind) {
+      case MetricKind::SlotShownClicked:
+      case MetricKind::SlotShownConverted: {
+        auto it = acc.slots.find(m.slot);
+        if (it == acc.slots.end() || it->second.variants.empty()) break;
+        // The variant this browser saw most in the window stands for it (ties: first shown).
+        const WindowAccumulator::Variant* top = &it->second.variants[0];
+        for (const auto& v : it->second.variants) {
+          if (v.shown > top->shown) top = &v;
+        }
+        auto pos = std::find(m.variants.begin(), m.variants.end(), top->id);
+        if (pos == m.variants.end()) break;  // a variant the config does not know: no data
+        bool outcome = m.kind == MetricKind::SlotShownClicked ? top->clicked : acc.converted;
+        value = static_cast<uint32_t>(2 * (pos - m.variants.begin()) + (outcome ? 1 : 0));
+        break;
+      }
+      case MetricKind::TopInterest: {
+        auto pos = std::find(m.labels.begin(), m.labels.end() - 1, inputs.top_interest);
+        if (!inputs.top_interest.empty() && pos != m.labels.end() - 1) value = static_cast<uint32_t>(pos - m.labels.begin());
+        break;
+      }
+      case MetricKind::Converted:
+        value = acc.converted ? 1 : 0;
+        break;
+      case MetricKind::PagesPerVisit: {
+        if (acc.visits == 0) break;
+        uint32_t pages = (acc.page_views + acc.visits / 2) / acc.visits;  // rounded mean
+        if (pages < m.buckets[0]) pages = m.buckets[0];
+        uint32_t bucket = 0;
+        while (bucket + 1 < m.buckets.size() && pages >= m.buckets[bucket + 1]) ++bucket;
+        value = bucket;
+        break;
+      }
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+std::vector<uint8_t> encode_plaintext(const ReportRules& rules, uint64_t window_id,
+                                      const std::vector<uint32_t>& values, RandomSource& rng) {
+  std::vector<uint8_t> out(rules.plaintext_size, 0);
+  out[0] = kReportVersion;
+  put_u32(&out[1], rules.schema_id);
+  put_u64(&out[5], window_id);
+  for (size_t i = 0; i < rules.metrics.size() && i < values.size(); ++i) {
+    const MetricRule& m = rules.metrics[i];
+    uint32_t v = values[i] < m.ldp.domain ? values[i] : m.ldp.domain - 1;
+    ldp_encode(m.ldp, v, rng, &out[m.offset]);
+  }
+  return out;
+}
+
+Result<std::vector<uint8_t>> build_report(const ReportRules& rules, WindowAccumulator& acc,
+                                          const ReportInputs& inputs, RandomSource& rng) {
+  if (!rules.enabled) return make_error("reporting", "reporting is not configured");
+  if (acc.reported) return make_error("", "this window's report was already built");
+  if (!acc.started()) return make_error("", "the window has not started");
+  auto plaintext = encode_plaintext(rules, window_id_at(rules, acc.started_ms), report_values(rules, acc, inputs), rng);
+  auto sealed = seal(plaintext.data(), plaintext.size(), rules.public_key, rng);
+  sodium_memzero(plaintext.data(), plaintext.size());
+  if (sealed.empty()) return make_error("reporting.publicKey", "cannot seal to this public key");
+  std::vector<uint8_t> out(kReportHeaderSize);
+  out[0] = kReportVersion;
+  std::copy(rules.key_id.begin(), rules.key_id.end(), out.begin() + 1);
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  acc.reported = true;
+  return out;
+}
+
+Result<OpenedReport> decode_plaintext(const ReportRules& rules, std::vector<uint8_t> plaintext) {
+  if (plaintext.size() != rules.plaintext_size) return make_error("", "payload has the wrong size");
+  if (plaintext[0] != kReportVersion) return make_error("", "unsupported payload version");
+  if (get_u32(&plaintext[1]) != rules.schema_id) return make_error("", "report made for another metric layout");
+  OpenedReport r;
+  r.window_id = get_u64(&plaintext[5]);
+  size_t end = kPlaintextHeaderSize;
+  for (const auto& m : rules.metrics) {
+    if (!ldp_valid(m.ldp, &plaintext[m.offset])) return make_error(m.id, "value outside the metric's domain");
+    end = m.offset + encoded_size(m.ldp);
+  }
+  for (size_t i = end; i < plaintext.size(); ++i) {
+    if (plaintext[i] != 0) return make_error("", "padding is not zero");
+  }
+  r.plaintext = std::move(plaintext);
+  return r;
+}
+
+Result<OpenedReport> open_report(const ReportRules& rules, const uint8_t* body, size_t len, const SecretKey& sk) {
+  if (len != rules.report_size) {
+    return make_error("", "report is " + std::to_string(len) + " bytes, expected " + std::to_string(rules.report_size));
+  }
+  if (body[0] != kReportVersion) return make_error("", "unsupported report version " + std::to_string(body[0]));
+  if (!std::equal(rules.key_id.begin(), rules.key_id.end(), body + 1)) return make_error("", "unknown key id");
+  auto opened = seal_open(body + kReportHeaderSize, len - kReportHeaderSize, rules.public_key, sk);
+  if (!opened.ok()) return opened.error();
+  return decode_plaintext(rules, std::move(opened.value()));
+}
+
+}  // namespace tactful

@@ -1,0 +1,109 @@
+// The collector: receives sealed reports, stores additive sums durably in
+// SQLite, and serves de-noised estimates to the site owner. It reads the same
+// site config as the browser, so both derive the same report layout.
+// Client IP addresses are used only in memory, for rate limiting.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tactful/json.hpp"
+#include "tactful/report.hpp"
+
+struct sqlite3;
+namespace httplib {
+class Server;
+}
+
+namespace tactful {
+
+struct CollectorOptions {
+  json config;                   // the site config, as the browser loads it
+  std::string secret_key_path;   // written by `tactful keygen`
+  std::string db_path;           // SQLite file (WAL); created if missing
+  std::string token;             // the owner's token for /api/insights and /insights
+  std::string chart_js_path;     // Chart.js UMD build (node_modules/chart.js/dist/chart.umd.js)
+  double rate_per_second = 2;    // per client IP, sustained
+  double rate_burst = 20;        // per client IP, bucket size
+  size_t max_body = 4096;        // larger bodies get 413
+  size_t max_insight_windows = 60;
+  // Every commit reaches the WAL file before ingest() answers, so a killed
+  // process (kill -9) loses no acknowledged report either way. power_safe also
+  // fsyncs each group commit (synchronous=FULL): survives power loss, costs throughput.
+  bool power_safe = false;
+};
+
+// Loads the secret key file (base64 of 32 bytes, one line).
+SecretKey read_secret_key(const std::string& path);  // throws std::runtime_error
+
+// The reporting rules of a site config, parsed exactly as the browser does
+// (taxonomy, slots' variants, reporting, metrics); throws on the first error.
+ReportRules report_rules_from_config(const json& config);
+// Reads and parses a JSON file; throws with the file name on failure.
+json read_json_file(const std::string& path);
+
+class Collector {
+ public:
+  explicit Collector(CollectorOptions options);  // throws std::runtime_error on bad config/key/db
+  ~Collector();
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  // 204 accepted (a replay too: it is acknowledged but not counted again),
+  // 400 malformed, 413 too large, 429 rate-limited, 500 store failure.
+  // Returns only after the report is committed to disk. now_ms < 0: the clock.
+  int ingest(const std::string& body, const std::string& client_ip, int64_t now_ms = -1);
+
+  // Estimates per window and metric, and over all retained windows.
+  json insights_json(int64_t now_ms = -1);
+  // Deletes sums and replay digests older than retentionDays.
+  void apply_retention(int64_t now_ms = -1);
+
+  const ReportRules& rules() const { return rules_; }
+  const CollectorOptions& options() const { return options_; }
+  bool token_ok(const std::string& presented) const;
+  const std::string& chart_js() const { return chart_js_; }
+
+ private:
+  struct Pending {
+    uint64_t window;
+    std::vector<uint8_t> digest;
+    std::vector<uint8_t> plaintext;
+    int status = 0;
+    bool done = false;
+  };
+  bool rate_allowed(const std::string& ip, int64_t now_ms);
+  int commit_batch(std::deque<std::shared_ptr<Pending>>& batch);
+  void exec(const char* sql);
+
+  CollectorOptions options_;
+  ReportRules rules_;
+  SecretKey sk_{};
+  std::string chart_js_;
+  sqlite3* db_ = nullptr;
+
+  std::mutex rate_mu_;
+  struct Bucket {
+    double tokens;
+    int64_t at_ms;
+  };
+  std::map<std::string, Bucket> buckets_;
+
+  std::mutex queue_mu_;
+  std::condition_variable done_cv_;
+  std::deque<std::shared_ptr<Pending>> queue_;
+  bool committing_ = false;
+  std::mutex db_mu_;  // one connection, shared by the committer and readers
+  int64_t last_retention_ms_ = 0;
+};
+
+// Registers POST /collect (+ CORS preflight for reporting.allowedOrigins),
+// GET /api/insights, GET /insights and its two scripts. `collector` must outlive `server`.
+void mount_collector(httplib::Server& server, Collector& collector);
+
+}  // namespace tactful

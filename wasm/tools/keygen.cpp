@@ -1,0 +1,82 @@
+// `tactful keygen`: the collector's X25519 key pair. The secret key goes to a
+// file only its owner can read; the public key and key id go into the site config.
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ostream>
+#include <stdexcept>
+
+#include "collector.hpp"
+#include "command.hpp"
+
+namespace tactful::cli {
+namespace {
+
+std::string base64(const uint8_t* data, size_t n) {
+  std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(&out[0], out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+void print_public(const SecretKey& sk, std::ostream& out) {
+  PublicKey pk = x25519_public_key(sk);
+  json j = {{"publicKey", base64(pk.data(), pk.size())}, {"keyId", key_id_hex(key_id_of(pk))}};
+  out << j.dump() << "\n";
+}
+
+int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
+  std::string path, show;
+  bool force = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--out" && i + 1 < args.size()) path = args[++i];
+    else if (args[i] == "--show" && i + 1 < args.size()) show = args[++i];
+    else if (args[i] == "--force") force = true;
+    else {
+      err << "tactful keygen: unexpected argument '" << args[i] << "'\n";
+      return 2;
+    }
+  }
+  if (sodium_init() < 0) return 1;
+  if (!show.empty()) {
+    try {
+      print_public(read_secret_key(show), out);
+      return 0;
+    } catch (const std::exception& e) {
+      err << "tactful keygen: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  if (path.empty()) {
+    err << "usage: tactful keygen --out FILE [--force] | --show FILE\n";
+    return 2;
+  }
+  PublicKey pk;
+  SecretKey sk;
+  crypto_box_keypair(pk.data(), sk.data());
+  std::string line = base64(sk.data(), sk.size()) + "\n";
+  int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
+  int fd = open(path.c_str(), flags, 0600);
+  bool ok = fd >= 0 && fchmod(fd, 0600) == 0 && write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  sodium_memzero(&line[0], line.size());
+  if (!ok) {
+    err << "tactful keygen: cannot write " << path << (force ? "" : " (it may exist: --force replaces it)") << "\n";
+    return 1;
+  }
+  print_public(sk, out);
+  sodium_memzero(sk.data(), sk.size());
+  return 0;
+}
+
+}  // namespace
+
+TACTFUL_COMMAND({"keygen", "make the collector's key pair (secret key file, public key to the config)",
+                 "tactful keygen --out FILE [--force]   writes the secret key (mode 0600), prints {publicKey, keyId}\n"
+                 "       tactful keygen --show FILE           prints {publicKey, keyId} of an existing key",
+                 keygen});
+
+}  // namespace tactful::cli
