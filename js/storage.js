@@ -1,55 +1,59 @@
-// The visitor's records in localStorage: a per-origin key, the consent record
-// and the profile record, each sealed by the core. Every change runs inside a
-// Web Lock so two tabs never lose each other's updates.
+// The visitor's records: a per-origin key, the consent record and the profile
+// record (both sealed by the core), kept in IndexedDB. Every change is one
+// transaction under a Web Lock: IndexedDB reads inside the lock see every
+// write another tab committed (localStorage does not promise that across
+// Chromium's renderer processes), so two tabs never lose each other's updates.
 const PREFIX = 'tactful:v1:';
 export const RECORDS = { key: PREFIX + 'key', consent: PREFIX + 'consent', profile: PREFIX + 'profile' };
+const DB_NAME = 'tactful';
+const STORE = 'records';
 const LOCK = 'tactful:v1';
+const CHANNEL = 'tactful:v1';
 
-/** Opens storage; throws a specific Error when the browser refuses it. */
-export function openStorage(win = window) {
-  let ls;
+/** Opens storage; rejects with a specific Error when the browser refuses it. */
+export async function openStorage(win = window) {
   try {
-    ls = win.localStorage;
+    // Site data blocked shows first here (SecurityError), synchronously.
     const probe = PREFIX + 'probe';
-    ls.setItem(probe, '1');
-    ls.removeItem(probe);
+    win.localStorage.setItem(probe, '1');
+    win.localStorage.removeItem(probe);
+    if (!win.indexedDB) throw new Error('IndexedDB is missing');
   } catch (e) {
-    throw new Error(`storage is unavailable (${e && e.name ? e.name : e})`);
+    throw new Error(`storage is unavailable (${(e && e.name) || e})`);
   }
-  return new Storage(ls, win);
+  const storage = new Storage(win);
+  try {
+    await storage.sync();
+  } catch (e) {
+    throw new Error(`storage is unavailable (${(e && (e.message || e.name)) || e})`);
+  }
+  return storage;
 }
 
 class Storage {
-  constructor(ls, win) {
-    this.ls = ls;
+  constructor(win) {
     this.win = win;
+    this.db = null;
+    this.cache = new Map();
+    this.dirty = new Set();
+    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
   }
 
+  /** The last value read or written in this tab (storage is re-read at each transaction). */
   read(name) {
-    try {
-      return this.ls.getItem(name);
-    } catch {
-      return null;
-    }
+    return this.cache.has(name) ? this.cache.get(name) : null;
   }
 
-  /** Writes; returns false instead of throwing when the quota is full. */
+  /** Records a value; it is committed at the end of the current transaction. */
   write(name, value) {
-    try {
-      this.ls.setItem(name, value);
-      return true;
-    } catch (e) {
-      if (isQuotaError(e)) return false;
-      throw e;
-    }
+    this.cache.set(name, value);
+    this.dirty.add(name);
+    return true;
   }
 
   remove(name) {
-    try {
-      this.ls.removeItem(name);
-    } catch {
-      /* nothing stored to remove */
-    }
+    this.cache.delete(name);
+    this.dirty.add(name);
   }
 
   /** The per-origin key that seals the records, made on first use. */
@@ -64,28 +68,102 @@ class Storage {
     return key;
   }
 
-  /** Removes every Tactful record from every storage the module could have used. */
-  async eraseAll() {
-    for (let i = this.ls.length - 1; i >= 0; i--) {
-      const k = this.ls.key(i);
-      if (k && k.startsWith('tactful:')) this.remove(k);
-    }
-  }
-
-  /** Runs fn exclusively across this origin's tabs. */
-  exclusive(fn) {
-    const locks = this.win.navigator && this.win.navigator.locks;
-    return locks ? locks.request(LOCK, fn) : Promise.resolve().then(fn);
-  }
-
-  /** Calls fn(name) when another tab changes one of our records. */
-  onExternalChange(fn) {
-    this.win.addEventListener('storage', (e) => {
-      if (e.key === null || (e.key && e.key.startsWith(PREFIX))) fn(e.key);
+  async connect() {
+    if (this.db) return this.db;
+    this.db = await new Promise((resolve, reject) => {
+      const req = this.win.indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
     });
+    // Another tab's "forget" deletes the database: let it, and reconnect later.
+    this.db.onversionchange = () => {
+      this.db.close();
+      this.db = null;
+    };
+    return this.db;
+  }
+
+  /** Re-reads every record from IndexedDB. */
+  async sync() {
+    const db = await this.connect();
+    const entries = await new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, 'readonly');
+      const store = tx.objectStore(STORE);
+      const keys = store.getAllKeys();
+      const values = store.getAll();
+      tx.oncomplete = () => resolve(keys.result.map((k, i) => [k, values.result[i]]));
+      tx.onerror = () => reject(tx.error);
+    });
+    this.cache = new Map(entries.filter(([k]) => !this.dirty.has(k)).concat(
+      [...this.dirty].filter((k) => this.cache.has(k)).map((k) => [k, this.cache.get(k)])));
+  }
+
+  /** Writes what changed in one IndexedDB transaction; false when the quota is full. */
+  async commit() {
+    if (!this.dirty.size) return true;
+    const names = [...this.dirty];
+    this.dirty.clear();
+    const db = await this.connect();
+    const ok = await new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, 'readwrite');
+      const store = tx.objectStore(STORE);
+      for (const name of names) {
+        if (this.cache.has(name)) store.put(this.cache.get(name), name);
+        else store.delete(name);
+      }
+      tx.oncomplete = () => resolve(true);
+      tx.onabort = () => (isQuotaError(tx.error) ? resolve(false) : reject(tx.error));
+      tx.onerror = (e) => e.preventDefault();
+    });
+    if (ok && this.channel) this.channel.postMessage({ changed: names });
+    return ok;
+  }
+
+  /** Removes every Tactful record: the database itself, and any tactful: keys elsewhere. */
+  async eraseAll() {
+    this.cache.clear();
+    this.dirty.clear();
+    if (this.db) {
+      this.db.close();
+      this.db = null;
+    }
+    await new Promise((resolve) => {
+      const req = this.win.indexedDB.deleteDatabase(DB_NAME);
+      req.onsuccess = req.onerror = req.onblocked = () => resolve();
+    });
+    for (const area of [this.win.localStorage, this.win.sessionStorage]) {
+      try {
+        for (let i = area.length - 1; i >= 0; i--) {
+          const k = area.key(i);
+          if (k && k.startsWith('tactful:')) area.removeItem(k);
+        }
+      } catch {
+        /* that storage is not available: nothing of ours is in it */
+      }
+    }
+    if (this.channel) this.channel.postMessage({ changed: Object.values(RECORDS) });
+  }
+
+  /** Runs fn exclusively across this origin's tabs, on fresh records, then commits. */
+  exclusive(fn) {
+    const run = async () => {
+      await this.sync();
+      const result = await fn();
+      await this.commit();
+      return result;
+    };
+    const locks = this.win.navigator && this.win.navigator.locks;
+    return locks ? locks.request(LOCK, run) : run();
+  }
+
+  /** Calls fn() when another tab changed our records. */
+  onExternalChange(fn) {
+    if (this.channel) this.channel.onmessage = () => fn();
   }
 }
 
 function isQuotaError(e) {
-  return e && (e.name === 'QuotaExceededError' || e.name === 'NS_ERROR_DOM_QUOTA_REACHED' || e.code === 22);
+  return !!e && (e.name === 'QuotaExceededError' || e.code === 22);
 }

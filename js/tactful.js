@@ -9,6 +9,8 @@ import { findSlots, revealDefaults } from './slots.js';
 import { readPageSignals, watchTracking } from './page.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
+import { installLauncher } from './launcher.js';
+import { beginVisit } from './visit.js';
 
 const doc = document;
 const win = window;
@@ -96,6 +98,7 @@ const tactful = {
       await rt.storage.eraseAll();
       rt.seen = { consent: null, profile: null };
       redecide(rt);
+      rt.call('save');  // the fresh state stays in memory: nothing is written back
       emit('consent', rt.call('consent.get'));
       return { forgotten: true };
     })),
@@ -135,18 +138,15 @@ const domReady = doc.readyState === 'loading'
 
 async function boot() {
   const started = performance.now();
-  const [configText, core] = await Promise.all([
+  const [configText, core, storage] = await Promise.all([
     fetchConfig(),
     startCore(new URL('tactful.wasm', base).href).catch((e) => {
       throw Object.assign(e, { reason: 'wasm-unavailable' });
     }),
+    openStorage(win).catch((e) => {
+      throw Object.assign(e, { reason: 'storage-unavailable' });
+    }),
   ]);
-  let storage;
-  try {
-    storage = openStorage(win);
-  } catch (e) {
-    throw Object.assign(e, { reason: 'storage-unavailable' });
-  }
   const init = core.call('init', configText);
   if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
   for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
@@ -155,6 +155,7 @@ async function boot() {
 
   const rt = new Runtime({ core, storage, config, doc, win, emit });
   await storage.exclusive(() => {
+    beginVisit(rt);
     rt.load();
     const page = readPageSignals(doc, win);
     const events = [{ type: 'visit' }];
@@ -178,6 +179,7 @@ async function boot() {
   });
   watchTracking(doc, track, (message) => console.warn(`tactful: ${message}`));
   rt.reporting = startReporting(rt, emit);
+  installLauncher(rt, { base, emit, redecide: () => redecide(rt) });
   resolveReady({ ok: true });
 
   for (const entry of earlyQueue) replay(entry);

@@ -1,7 +1,10 @@
 // Sends sealed reports: fetch with no credentials, no referrer, no identifier,
 // after a short random delay; failed sends retry with backoff until the
-// report's deadline, then are dropped (no backlog).
+// report's deadline, then are dropped (no backlog: a report lives only in the
+// send that carries it).
 const CHECK_EVERY_MS = 60_000;
+const FIRST_BACKOFF_MS = 2000;
+const MAX_BACKOFF_MS = 15 * 60_000;
 
 export function startReporting(rt, emit) {
   const reporting = (rt.config && rt.config.reporting) || {};
@@ -9,20 +12,24 @@ export function startReporting(rt, emit) {
   const minDelay = num(delay.min, 1000);
   const maxDelay = Math.max(minDelay, num(delay.max, 30000));
 
-  function randomDelay() {
+  // Uniform in [min, max): sends from many browsers do not line up on the
+  // window boundary, so arrival time says nothing about who sent what.
+  function between(min, max) {
     const r = new Uint32Array(1);
     crypto.getRandomValues(r);
-    return minDelay + (r[0] / 2 ** 32) * (maxDelay - minDelay);
+    return min + (r[0] / 2 ** 32) * (max - min);
   }
 
   async function send(out) {
     const url = new URL(out.collector || reporting.collector || '/collect', rt.win.location.href);
     const body = Uint8Array.from(atob(out.report), (c) => c.charCodeAt(0));
     const deadline = out.deadline || Date.now() + 24 * 3600 * 1000;
-    let backoff = 2000;
-    await sleep(randomDelay());
+    let backoff = FIRST_BACKOFF_MS;
+    let attempts = 0;
+    await sleep(between(minDelay, maxDelay));
     for (;;) {
       let status = 0;
+      attempts += 1;
       try {
         const response = await fetch(url, {
           method: 'POST',
@@ -36,19 +43,21 @@ export function startReporting(rt, emit) {
         });
         status = response.status;
       } catch {
-        status = 0;
+        status = 0; // offline, blocked or refused: worth another try
       }
       // 2xx: delivered. 4xx other than 429: the collector will never take it.
       if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429)) {
-        emit('report', { status, bytes: body.length, delivered: status < 300 });
+        emit('report', { status, bytes: body.length, attempts, delivered: status < 300 });
         return status < 300;
       }
-      if (Date.now() + backoff > deadline) {
-        emit('report', { status, bytes: body.length, delivered: false, dropped: true });
+      // Half fixed, half random: after an outage, browsers do not all retry at once.
+      const wait = between(backoff / 2, backoff);
+      if (Date.now() + wait > deadline) {
+        emit('report', { status, bytes: body.length, attempts, delivered: false, dropped: true });
         return false;
       }
-      await sleep(backoff);
-      backoff = Math.min(backoff * 2, 15 * 60_000);
+      await sleep(wait);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
 
@@ -56,13 +65,24 @@ export function startReporting(rt, emit) {
   function check(force = false) {
     return rt.transaction(() => rt.call('report', { force })).then((out) => {
       if (out.report) send(out);
-      return { report: !!out.report, epsilonSpent: out.epsilonSpent ?? 0, epsilonBudget: out.epsilonBudget ?? 0, windowEndsAt: out.windowEndsAt ?? null, reason: out.reason };
+      return {
+        report: !!out.report,
+        epsilonSpent: out.epsilonSpent ?? 0,
+        epsilonBudget: out.epsilonBudget ?? 0,
+        windowEndsAt: out.windowEndsAt ?? null,
+        reason: out.reason,
+      };
     });
   }
 
+  // A background check that fails must not become an unhandled rejection.
+  function checkQuietly() {
+    check(false).catch((e) => emit('error', { reason: 'report-failed', message: String(e && e.message ? e.message : e) }));
+  }
+
   if (reporting.publicKey) {
-    check(false);
-    setInterval(() => check(false), Math.min(CHECK_EVERY_MS, num(reporting.windowSeconds, 86400) * 1000));
+    checkQuietly();
+    setInterval(checkQuietly, Math.min(CHECK_EVERY_MS, num(reporting.windowSeconds, 86400) * 1000));
   }
   return { flush: () => check(true), status: () => check(false) };
 }

@@ -2,7 +2,7 @@
 // server on a free loopback port, and fresh Chromium visitors driven by
 // playwright-core.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,10 +94,48 @@ export async function grantConsent(page, change) {
   return page.evaluate((c) => window.tactful.consent.set(c), change);
 }
 
-/** Everything Tactful keeps in the page's storage, as the browser holds it. */
+/**
+ * Everything Tactful keeps in the page's storage, read directly from the
+ * browser's stores (IndexedDB "tactful" and any tactful: key in localStorage).
+ */
 export function tactfulStorage(page) {
-  return page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tactful:'))
-    .reduce((o, k) => ({ ...o, [k]: localStorage.getItem(k) }), {}));
+  return page.evaluate(async () => {
+    const out = {};
+    for (const k of Object.keys(localStorage)) if (k.startsWith('tactful:')) out[k] = localStorage.getItem(k);
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    if (!names.includes('tactful')) return out;
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('tactful');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    if (db.objectStoreNames.contains('records')) {
+      await new Promise((resolve) => {
+        const tx = db.transaction('records', 'readonly');
+        const store = tx.objectStore('records');
+        const keys = store.getAllKeys();
+        const values = store.getAll();
+        tx.oncomplete = () => {
+          keys.result.forEach((k, i) => { out[k] = values.result[i]; });
+          resolve();
+        };
+      });
+    }
+    db.close();
+    return out;
+  });
+}
+
+/** Replaces one stored record, as a damaged disk or a meddling script would. */
+export async function overwriteRecord(page, name, change) {
+  const value = change((await tactfulStorage(page))[name]);
+  await page.evaluate(async ({ name, value }) => {
+    const db = await new Promise((resolve) => { const r = indexedDB.open('tactful'); r.onsuccess = () => resolve(r.result); });
+    const tx = db.transaction('records', 'readwrite');
+    tx.objectStore('records').put(value, name);
+    await new Promise((r) => { tx.oncomplete = r; });
+    db.close();
+  }, { name, value });
 }
 
 export async function screenshot(page, name) {
@@ -105,4 +143,33 @@ export async function screenshot(page, name) {
   const path = join(screenshotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
   return path;
+}
+
+/**
+ * Opens the sealed records a page stored, from outside the page, with the
+ * native CLI: { profile, consent } as JSON (null where absent).
+ */
+export async function openStoredRecords(page) {
+  const stored = await tactfulStorage(page);
+  const key = stored['tactful:v1:key'];
+  const open = (record) => (record && key
+    ? JSON.parse(execFileSync(tactfulBin, ['inspect', '--key', key, record], { encoding: 'utf8' }))
+    : null);
+  return { profile: open(stored['tactful:v1:profile']), consent: open(stored['tactful:v1:consent']) };
+}
+
+/** Writes a variant of the demo config to a temporary file; returns its path. */
+export function configVariant(change) {
+  const config = JSON.parse(readFileSync(join(root, 'demo-site/tactful.config.json'), 'utf8'));
+  change(config);
+  const dir = mkdtempSync(join(tmpdir(), 'tactful-config-'));
+  const path = join(dir, 'tactful.config.json');
+  writeFileSync(path, JSON.stringify(config, null, 1));
+  return path;
+}
+
+/** Resolves when the page has applied its slots (tactful.ready), then waits a tick for events. */
+export async function visit(page, url) {
+  await page.goto(url);
+  return ready(page);
 }

@@ -45,6 +45,26 @@ std::string error_json(const std::string& message, const std::string& path = "")
 
 std::string error_json(const Error& e) { return error_json(e.message, e.path); }
 
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// Whether the stored item `id` (docs/profile.md) is what the attribute `path` is made from.
+bool item_behind(const std::string& path, const std::string& id) {
+  if (starts_with(path, "interests.")) {
+    std::string interest = path.substr(10);
+    return id == "interest:" + interest || id == "like:" + interest || id == "dislike:" + interest;
+  }
+  if (path == "likes") return starts_with(id, "like:");
+  if (path == "dislikes") return starts_with(id, "dislike:");
+  if (starts_with(path, "visits.")) return id == "visits";
+  if (starts_with(path, "purchases.")) {
+    std::string rest = path.substr(10);
+    return id == "purchases:" + rest.substr(0, rest.find('.'));
+  }
+  if (starts_with(path, "location.")) return id == "location";
+  if (starts_with(path, "occasions.")) return id == path.substr(10);
+  return false;
+}
+
 std::string to_base64(std::string_view bytes) {
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
@@ -226,7 +246,8 @@ class Operations {
       }
     }
     bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
-    json decisions = decide_page(cfg.decide, s_.decide, attrs, slots, usable_templates, personalize, now_);
+    json decisions = decide_page(cfg.decide, s_.decide, attrs, slots, usable_templates, personalize, now_,
+                                 string_field(in, "lang", "en"));
     if (aggregating()) {
       for (const auto& d : decisions["slots"]) {
         s_.window.observe_shown(d["id"].get<std::string>(),
@@ -245,16 +266,17 @@ class Operations {
     json out = explain_slot(s_.config->decide, s_.last_decisions, s_.last_attributes, slot,
                             string_field(in, "lang", "en"));
     if (out.contains("error")) return out.dump();
-    // Join each attribute the rule used with the stored item behind it.
+    // Join each attribute the rule used with the stored items behind it.
     json items = profile_view(s_.profile, s_.config->profile, now_);
     json used = json::array();
     for (const auto& u : out.value("used", json::array())) {
       json entry = u;
+      entry["items"] = json::array();
       std::string path = string_field(u, "path");
       for (const auto& group : items.items()) {
         if (!group.value().is_array()) continue;
         for (const auto& item : group.value()) {
-          if (string_field(item, "attribute") == path) entry["item"] = item;
+          if (item_behind(path, string_field(item, "id"))) entry["items"].push_back(item);
         }
       }
       used.push_back(entry);

@@ -1,0 +1,209 @@
+// The visitor's profile and consent as the browser keeps them (issue 3),
+// checked from outside the page: raw storage, opened with the native CLI.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { grantConsent, newVisitor, openStoredRecords, overwriteRecord, startSite, tactfulStorage, visit } from './harness.mjs';
+
+let site;
+before(async () => { site = await startSite(); });
+after(() => site.stop());
+
+// Playwright's evaluate runs with a user gesture, so a site script's own
+// attempt is made by an init script, as the page loads, with no gesture.
+function attemptGrantFromScript(page, change) {
+  return page.addInitScript((c) => {
+    window.__attempt = new Promise((resolve) => {
+      const tryIt = () => (window.tactful && window.tactful.consent
+        ? window.tactful.consent.set(c).then(() => 'granted', (e) => e.message).then(resolve)
+        : setTimeout(tryIt, 5));
+      tryIt();
+    });
+  }, change);
+}
+const scriptAttempt = (page) => page.evaluate(() => window.__attempt);
+
+const exportOf = (page) => page.evaluate(() => window.tactful.profile.export());
+
+describe('minimize at ingest', () => {
+  test('nothing is stored for a category the visitor has not allowed', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/product-ridge-runner.html`);
+      await v.page.getByRole('button', { name: /add to cart/i }).click();   // purchase:shoes, purchases is off
+      await v.page.evaluate(() => window.tactful.profile.view());           // let the queued event land
+      const { profile } = await openStoredRecords(v.page);
+      assert.deepEqual(profile.profile.purchases ?? [], []);
+      assert.ok(JSON.stringify(profile).includes('trail-running'), 'the allowed interest is stored');
+      assert.doesNotMatch(JSON.stringify(profile), /shoes/);
+      const exported = await exportOf(v.page);
+      assert.deepEqual(exported.profile.purchases, []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('without personalization nothing about browsing is stored at all', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/trail-running.html`);
+      await visit(v.page, `${site.url}/hiking.html`);
+      const { profile } = await openStoredRecords(v.page);
+      const text = JSON.stringify(profile);
+      assert.doesNotMatch(text, /trail-running|hiking/);
+      assert.deepEqual((await exportOf(v.page)).profile.interests, []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('turning a category off deletes what it held, at once', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      assert.match(JSON.stringify((await openStoredRecords(v.page)).profile), /hiking/);
+      await v.page.evaluate(() => window.tactful.consent.set({ categories: { interests: false } }));
+      assert.doesNotMatch(JSON.stringify((await openStoredRecords(v.page)).profile), /hiking/);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('forget', () => {
+  test('forget() leaves no Tactful data in any browser storage', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/trail-running.html`);
+      assert.ok(Object.keys(await tactfulStorage(v.page)).length > 0);
+      await v.page.evaluate(() => window.tactful.profile.forget());
+      const left = await v.page.evaluate(async () => ({
+        local: Object.keys(localStorage).filter((k) => k.startsWith('tactful')),
+        session: Object.keys(sessionStorage).filter((k) => k.startsWith('tactful')),
+        cookies: document.cookie,
+        idb: (await indexedDB.databases()).map((d) => d.name),
+        caches: await caches.keys(),
+      }));
+      assert.deepEqual(left, { local: [], session: [], cookies: '', idb: [], caches: [] });
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(consent.purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('storage integrity', () => {
+  test('a tampered profile resets cleanly, keeps consent, and says why', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      await overwriteRecord(v.page, 'tactful:v1:profile', (rec) => {
+        const i = Math.floor(rec.length / 2);
+        return rec.slice(0, i) + (rec[i] === 'A' ? 'B' : 'A') + rec.slice(i + 1);
+      });
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0].reason, 'profile-reset');
+      assert.match(errors[0].message, /integrity|tamper|corrupt/i);
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(consent.purposes.personalization, true);
+      const exported = await exportOf(v.page);
+      assert.ok(!exported.profile.interests.some((i) => i.id === 'interest:hiking'));
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('two tabs', () => {
+  test("two tabs tracking at once lose no update", async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      const N = 15;
+      const burst = (page) => page.evaluate(async (n) => {
+        for (let i = 0; i < n; i++) {
+          window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          await new Promise((r) => setTimeout(r, Math.random() * 10));
+        }
+        await window.tactful.profile.view();
+      }, N);
+      await Promise.all([burst(v.page), burst(other)]);
+      const exported = await exportOf(v.page);
+      const city = exported.profile.interests.find((i) => i.id === 'interest:city-walking');
+      assert.equal(city.value.evidence, 2 * N);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a consent change in one tab takes effect in the other without reload', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      const changed = other.evaluate(() => new Promise((r) =>
+        document.addEventListener('tactful:consent', (e) => r(e.detail), { once: true })));
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const detail = await changed;
+      assert.equal(detail.purposes.personalization, true);
+      assert.equal((await other.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('Global Privacy Control', () => {
+  test('GPC keeps aggregate off and is shown, until the visitor switches it on', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
+      });
+      await attemptGrantFromScript(v.page, { purposes: { aggregate: true } });
+      await visit(v.page, `${site.url}/index.html`);
+      const before = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(before.signals.gpc, true);
+      assert.equal(before.purposes.aggregate, false);
+      assert.match(await scriptAttempt(v.page), /gesture/);
+      const after = await grantConsent(v.page, { purposes: { aggregate: true } });
+      assert.equal(after.purposes.aggregate, true);
+      const receipts = (await exportOf(v.page)).receipts;
+      assert.ok(receipts.some((r) => JSON.stringify(r).includes('gpc')));
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('consent from scripts', () => {
+  test('a site script cannot grant consent without a user gesture', async () => {
+    const v = await newVisitor();
+    try {
+      await attemptGrantFromScript(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/index.html`);
+      assert.match(await scriptAttempt(v.page), /gesture/);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+});

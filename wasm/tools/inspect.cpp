@@ -1,0 +1,53 @@
+// `tactful inspect`: opens a stored browser record (the base64 values of
+// localStorage's tactful:v1:profile / tactful:v1:consent) with the origin's
+// key, so that what a browser keeps can be checked from outside the page.
+#include <sodium.h>
+
+#include <ostream>
+#include <string>
+
+#include "command.hpp"
+#include "tactful/snapshot.hpp"
+
+namespace tactful::cli {
+namespace {
+
+bool decode(const std::string& b64, std::string& out) {
+  out.assign(b64.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return false;
+  }
+  out.resize(len);
+  return true;
+}
+
+int inspect(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
+  if (args.size() != 3 || args[0] != "--key") {
+    err << "usage: tactful inspect --key KEY_BASE64 RECORD_BASE64\n";
+    return 2;
+  }
+  std::string key, record;
+  if (sodium_init() < 0 || !decode(args[1], key) || key.size() != 32) {
+    err << "tactful inspect: the key must be 32 bytes of base64\n";
+    return 2;
+  }
+  if (!decode(args[2], record)) {
+    err << "tactful inspect: the record is not base64\n";
+    return 1;
+  }
+  auto opened = open_snapshot(record, reinterpret_cast<const uint8_t*>(key.data()));
+  if (!opened.ok()) {
+    err << "tactful inspect: " << opened.error().to_string() << "\n";
+    return 1;
+  }
+  out << opened->dump(2) << "\n";
+  return 0;
+}
+
+TACTFUL_COMMAND({"inspect", "open a stored browser record with its origin's key (to audit storage)",
+                 "tactful inspect --key KEY_BASE64 RECORD_BASE64", inspect});
+
+}  // namespace
+}  // namespace tactful::cli
