@@ -52,8 +52,14 @@ export async function startSite({ config = join(root, 'demo-site/tactful.config.
 const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** A new visitor: a fresh browser profile. Options go to launchPersistentContext. */
-export async function newVisitor(options = {}) {
+/**
+ * A new visitor: a fresh browser profile. Options go to launchPersistentContext,
+ * except `deadline`: the slot deadline (CSS --tactful-deadline) for this visitor.
+ * Tests about what is decided use a long one so a loaded CI machine cannot turn
+ * a decision into a late one; tests about the deadline pass `deadline: null`
+ * to keep the site's own.
+ */
+export async function newVisitor({ deadline = '10s', ...options } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tactful-visitor-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium',
@@ -62,6 +68,13 @@ export async function newVisitor(options = {}) {
     viewport: { width: 1280, height: 900 },
     ...options,
   });
+  if (deadline) {
+    await context.route('**/tactful/tactful.css', async (route) => {
+      const response = await route.fetch();
+      const css = (await response.text()).replace(/var\(--tactful-deadline, [^)]*\)/g, deadline);
+      await route.fulfill({ response, body: css });
+    });
+  }
   const page = context.pages()[0] || (await context.newPage());
   const messages = [];
   const watch = (p) => p.on('console', (m) => messages.push({ type: m.type(), text: m.text() }));

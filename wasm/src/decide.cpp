@@ -634,6 +634,7 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
 
   int personalized = 0;
   std::vector<std::pair<const Variant*, json>> qualifying;
+  const AttributeSnapshot page(attributes);  // each attribute path resolved once per page
   for (const auto& [position, out_index] : order) {
     const Slot& slot = rules.slots[position];
     json& out = out_slots[out_index];
@@ -662,7 +663,7 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
           std::find(page_templates.begin(), page_templates.end(), v.template_id) == page_templates.end()) {
         continue;
       }
-      if (!v.condition.matches(attributes)) continue;
+      if (!v.condition.matches(page)) continue;
       const std::vector<DayCount>* days = nullptr;
       if (slot_impressions != state.impressions.end()) {
         auto d = slot_impressions->second.find(v.id);

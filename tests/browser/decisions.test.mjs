@@ -1,0 +1,150 @@
+// Decisions on the page (issue 4): text-only fills, guardrails at load,
+// frequency caps across reloads, explanations, no layout shift, the deadline.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configVariant, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+
+const hero = (page) => page.locator('[data-tactful-slot="hero"]');
+
+/** A visitor who opted in and read two trail-running pages. */
+async function trailRunner(site, options = {}) {
+  const v = await newVisitor(options);
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  await visit(v.page, `${site.url}/trail-running.html`);
+  await visit(v.page, `${site.url}/product-ridge-runner.html`);
+  return v;
+}
+
+describe('with the demo config', () => {
+  let site;
+  before(async () => { site = await startSite(); });
+  after(() => site.stop());
+
+  test('explain() matches what was shown, with the items behind it', async () => {
+    const v = await trailRunner(site);
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      const why = await v.page.evaluate(() => window.tactful.explain('hero'));
+      assert.equal(why.variant, 'trail-running');
+      assert.match(why.sentence, /trail running/i);
+      const items = why.used.flatMap((u) => u.items || []);
+      assert.ok(items.some((i) => i.id === 'interest:trail-running' && i.provenance && i.provenance.at), JSON.stringify(why));
+      const plain = await v.page.evaluate(() => window.tactful.explain('banner'));
+      assert.equal(plain.variant, null);
+      assert.equal(typeof plain.sentence, 'string');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('personalizing the page shifts no layout', async () => {
+    const v = await trailRunner(site);
+    try {
+      await v.page.addInitScript(() => {
+        window.__shift = 0;
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+        }).observe({ type: 'layout-shift', buffered: true });
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'personalized');
+      await v.page.waitForTimeout(300);
+      assert.equal(await v.page.evaluate(() => window.__shift), 0);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a late decision keeps the default the visitor already sees', async () => {
+    const v = await trailRunner(site, { deadline: null });
+    try {
+      await v.context.route('**/tactful.config.json', async (route) => {
+        await new Promise((r) => setTimeout(r, 700));
+        await route.continue();
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await v.page.waitForTimeout(350);
+      // The stylesheet alone revealed the default by the deadline.
+      const early = await hero(v.page).evaluate((el) => ({
+        visible: getComputedStyle(el).visibility, decided: el.getAttribute('data-tactful-decided'),
+      }));
+      assert.deepEqual(early, { visible: 'visible', decided: null });
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'late');
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
+      assert.doesNotMatch(await hero(v.page).innerText(), /next trail run/i);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('slots show their defaults on time even when the script never runs', async () => {
+    const v = await newVisitor({ deadline: null });
+    try {
+      await v.context.route('**/tactful/tactful.js', (r) => r.abort());
+      await v.page.goto(`${site.url}/index.html`);
+      await v.page.waitForTimeout(400);
+      assert.equal(await hero(v.page).evaluate((el) => getComputedStyle(el).visibility), 'visible');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('with configs that test the rules', () => {
+  test('a profile value containing markup renders as text', async () => {
+    const config = configVariant((c) => {
+      c.taxonomy.find((t) => t.id === 'trail-running').label = { en: 'trail <img src=x id=injected> running' };
+    });
+    const site = await startSite({ config });
+    const v = await trailRunner(site);
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      assert.match(await hero(v.page).textContent(), /<img src=x id=injected>/);
+      assert.equal(await v.page.locator('#injected').count(), 0);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test('a config with a rule on a sensitive interest is rejected with its path', async () => {
+    const config = configVariant((c) => {
+      c.taxonomy.push({ id: 'diabetes-care', label: 'diabetes care', sensitive: 'health' });
+      c.slots[0].variants.push({ id: 'care', condition: { 'interests.diabetes-care': { $gt: 0 } }, template: 'hero-hiking' });
+    });
+    const site = await startSite({ config });
+    const v = await newVisitor();
+    try {
+      const status = await visit(v.page, `${site.url}/index.html`);
+      assert.equal(status.ok, false);
+      assert.equal(status.reason, 'config-invalid');
+      assert.match(status.message, /slots\[0\]\.variants\[3\]\.condition/);
+      assert.match(status.message, /sensitive/);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'default');
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test('frequency caps hold across reloads', async () => {
+    const config = configVariant((c) => { c.slots[0].variants[0].caps = { perDay: 2 }; });
+    const site = await startSite({ config });
+    const v = await trailRunner(site);
+    try {
+      const shown = [];
+      for (let i = 0; i < 3; i++) {
+        await visit(v.page, `${site.url}/index.html`);
+        shown.push(await hero(v.page).getAttribute('data-tactful-variant'));
+      }
+      assert.deepEqual(shown, ['trail-running', 'trail-running', null]);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+});

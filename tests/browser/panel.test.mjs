@@ -1,0 +1,455 @@
+// The privacy panel (issue 5), driven as a visitor drives it: with the
+// keyboard, finding every control by its role and accessible name.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newVisitor, ready, root, screenshot, startSite, tactfulStorage } from './harness.mjs';
+
+let site;
+before(async () => { site = await startSite(); });
+after(() => site.stop());
+
+const AXE = join(root, 'node_modules/axe-core/axe.min.js');
+const heroVariant = (page) => page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant');
+
+/** Whether the element is the one with keyboard focus, through shadow roots. */
+function isFocused(locator) {
+  return locator.evaluate((el) => {
+    let a = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    return a === el;
+  });
+}
+
+/** Presses Tab (or Shift+Tab) until the control has focus, as a keyboard user would. */
+async function tabTo(page, locator, { backwards = false, max = 120 } = {}) {
+  for (let i = 0; i < max; i++) {
+    if (await isFocused(locator)) return;
+    await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`could not reach ${locator} with the keyboard`);
+}
+
+async function visit(v, path = '/index.html') {
+  await v.page.goto(site.url + path);
+  assert.deepEqual(await ready(v.page), { ok: true });
+}
+
+/** Opens the panel from the launcher with the keyboard; returns the dialog. */
+async function openPanel(page, { name = 'Privacy settings', key = 'Enter' } = {}) {
+  const launcher = page.getByRole('button', { name });
+  await tabTo(page, launcher, { backwards: true });
+  await page.keyboard.press(key);
+  const dialog = page.getByRole('dialog', { name });
+  await dialog.waitFor();
+  return dialog;
+}
+
+/** Accepts the first-visit invitation with the keyboard (a real gesture). */
+async function acceptInvitation(page) {
+  const yes = page.getByRole('button', { name: 'Yes, personalize' });
+  await yes.waitFor();
+  await tabTo(page, yes, { backwards: true });
+  await page.keyboard.press('Enter');
+  await page.getByText('Personalization is on.').waitFor();
+}
+
+async function press(page, locator, key = 'Enter') {
+  await tabTo(page, locator);
+  await page.keyboard.press(key);
+}
+
+const view = (page) => page.evaluate(() => window.tactful.profile.view());
+const consent = (page) => page.evaluate(() => window.tactful.consent.get());
+
+describe('the launcher and the dialog', () => {
+  test('Enter opens a labelled dialog, focus is trapped in it, Escape closes and returns focus', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const launcher = v.page.getByRole('button', { name: 'Privacy settings' });
+      const dialog = await openPanel(v.page);
+      assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+      assert.ok(await isFocused(dialog.getByRole('button', { name: 'Close' })));
+      for (let i = 0; i < 60; i++) {
+        await v.page.keyboard.press(i % 7 === 6 ? 'Shift+Tab' : 'Tab');
+        assert.ok(await v.page.evaluate(() => document.activeElement && document.activeElement.localName === 'tactful-panel'),
+          `focus left the dialog after ${i + 1} presses`);
+      }
+      await v.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      assert.ok(await isFocused(launcher));
+      await v.page.keyboard.press('Space');
+      await dialog.waitFor();
+      await v.page.keyboard.press('Escape');
+      assert.ok(await isFocused(launcher));
+      assert.deepEqual(v.tactfulMessages().filter((m) => m.type === 'error'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('every purpose and category is a labelled switch with a description, and the policy is linked', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const dialog = await openPanel(v.page);
+      for (const name of ['Personalization', 'Anonymous statistics', 'Interests', 'Purchases', 'Location', 'Occasions', "Don't remember this visit"]) {
+        const sw = dialog.getByRole('switch', { name });
+        assert.equal(await sw.getAttribute('type'), 'checkbox');
+        assert.match(await sw.evaluate((el) => el.getRootNode().getElementById(el.getAttribute('aria-describedby')).textContent), /\w/);
+      }
+      assert.equal(await dialog.getByRole('switch', { name: 'Personalization' }).isChecked(), false);
+      assert.equal(await dialog.getByRole('link', { name: 'Privacy policy' }).getAttribute('href'), '/privacy.html');
+      assert.ok(await dialog.getByRole('button', { name: 'Download my data' }).isVisible());
+      assert.ok(await dialog.getByRole('button', { name: 'Forget me' }).isVisible());
+      await dialog.getByText('Nothing leaves this browser while Anonymous statistics is off.').waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('the panel code is not loaded until it is needed', async () => {
+    const v = await newVisitor();
+    try {
+      const requested = [];
+      v.page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+      await v.page.addInitScript(() => localStorage.setItem('tactful:invitation', JSON.stringify({ at: new Date().toISOString(), policyVersion: '2026-11-01' })));
+      await visit(v);
+      await v.page.waitForTimeout(300);
+      assert.ok(!requested.includes('/tactful/tactful-panel.js'), requested.join(' '));
+      await openPanel(v.page);
+      assert.ok(requested.includes('/tactful/tactful-panel.js'));
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('the first-visit invitation', () => {
+  test('offers personalization; only the visitor\'s own action grants it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      const yes = region.getByRole('button', { name: 'Yes, personalize' });
+      const no = region.getByRole('button', { name: 'No thanks' });
+      const [a, b] = [await yes.boundingBox(), await no.boundingBox()];
+      assert.ok(Math.abs(a.height - b.height) < 1 && Math.abs(a.width - b.width) < 2, 'equally prominent');
+      // A script cannot consent for the visitor.
+      const refused = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true } }).then(() => 'granted', (e) => e.message));
+      assert.match(refused, /user gesture/);
+      assert.equal((await consent(v.page)).purposes.personalization, false);
+      await screenshot(v.page, 'invitation-desktop-en');
+      await acceptInvitation(v.page);
+      assert.equal((await consent(v.page)).purposes.personalization, true);
+      await visit(v);
+      assert.equal(await region.count(), 0, 'not asked again after choosing');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"No thanks" is remembered until the policy version changes', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await press(v.page, region.getByRole('button', { name: 'No thanks' }));
+      await region.waitFor({ state: 'detached' });
+      assert.equal((await consent(v.page)).purposes.personalization, false);
+      await visit(v, '/hiking.html');
+      await v.page.waitForTimeout(300);
+      assert.equal(await region.count(), 0);
+      // A new policy version asks again.
+      const config = JSON.parse(readFileSync(join(root, 'demo-site/tactful.config.json'), 'utf8'));
+      await v.context.route('**/tactful.config.json', async (r) => {
+        const served = await (await r.fetch()).json();
+        r.fulfill({ json: { ...served, policyVersion: `${config.policyVersion}-b` } });
+      });
+      await visit(v);
+      await region.waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('what we know about you', () => {
+  test('turning a category off deletes its data from storage and from the list', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      const dialog = await openPanel(v.page);
+      const location = dialog.getByRole('switch', { name: 'Location' });
+      await press(v.page, location, 'Space');
+      await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.categories.location));
+      const country = dialog.getByRole('textbox', { name: /Country/ });
+      await tabTo(v.page, country);
+      await v.page.keyboard.type('es');
+      await press(v.page, dialog.getByRole('button', { name: 'Save preferences' }));
+      const item = dialog.getByRole('listitem').filter({ hasText: 'Country: ES' });
+      await item.waitFor();
+      const stored = (await tactfulStorage(v.page))['tactful:v1:profile'];
+      await visit(v);
+      assert.deepEqual((await view(v.page)).location.map((i) => i.value), [{ country: 'ES' }], 'stored across pages');
+
+      const again = await openPanel(v.page);
+      await press(v.page, again.getByRole('switch', { name: 'Location' }), 'Space');
+      await again.getByRole('listitem').filter({ hasText: 'Country: ES' }).waitFor({ state: 'detached' });
+      assert.equal(await again.getByRole('switch', { name: 'Location' }).isChecked(), false);
+      assert.notEqual((await tactfulStorage(v.page))['tactful:v1:profile'], stored);
+      await visit(v);  // what the browser holds, read back by a fresh page
+      assert.deepEqual((await view(v.page)).location, []);
+      assert.equal((await consent(v.page)).categories.location, false);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('each item says how and when it was learned and when it expires; one can be deleted', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/trail-running.html');
+      await visit(v, '/hiking.html');
+      await visit(v, '/hiking.html');
+      const dialog = await openPanel(v.page);
+      const hiking = dialog.getByRole('listitem').filter({ hasText: 'Interest: hiking' });
+      assert.match(await hiking.innerText(), /Learned from pages you viewed on .+\. Expires .+\./);
+      assert.ok(await dialog.getByRole('listitem').filter({ hasText: 'Interest: trail running' }).isVisible());
+      await press(v.page, dialog.getByRole('button', { name: /^Delete: Interest: hiking/ }));
+      await hiking.waitFor({ state: 'detached' });
+      await dialog.getByRole('status').filter({ hasText: 'Deleted: Interest: hiking' }).waitFor();
+      await visit(v);
+      const ids = (await view(v.page)).interests.map((i) => i.id);
+      assert.ok(!ids.includes('interest:hiking'), ids.join());
+      assert.ok(ids.includes('interest:trail-running'), ids.join());
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('declared likes and birthday month are edited in place; pause keeps the data', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      const dialog = await openPanel(v.page);
+      await press(v.page, dialog.getByRole('switch', { name: 'Occasions' }), 'Space');
+      await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.categories.occasions));
+      await dialog.getByRole('combobox', { name: 'hiking' }).selectOption('like');
+      await dialog.getByRole('combobox', { name: 'Birthday month' }).selectOption('3');
+      await press(v.page, dialog.getByRole('button', { name: 'Save preferences' }));
+      await dialog.getByRole('listitem').filter({ hasText: 'You like hiking' }).waitFor();
+      await dialog.getByRole('listitem').filter({ hasText: 'Birthday month: March' }).waitFor();
+      await press(v.page, dialog.getByRole('button', { name: 'Pause personalization' }));
+      await dialog.getByRole('button', { name: 'Resume personalization' }).waitFor();
+      const c = await consent(v.page);
+      assert.equal(c.purposes.personalization, false);
+      assert.ok((await view(v.page)).interests.some((i) => i.id === 'like:hiking'), 'paused, not deleted');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Download my data" saves the export as a JSON file', async () => {
+    const v = await newVisitor({ acceptDownloads: true });
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/trail-running.html');
+      await visit(v, '/trail-running.html');
+      const dialog = await openPanel(v.page);
+      const [download] = await Promise.all([
+        v.page.waitForEvent('download'),
+        press(v.page, dialog.getByRole('button', { name: 'Download my data' })),
+      ]);
+      assert.match(download.suggestedFilename(), /^my-data-.+\.json$/);
+      const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
+      assert.equal(doc.format, 'tactful-export');
+      assert.equal(doc.consent.purposes.personalization, true);
+      assert.ok(doc.profile.interests.some((i) => i.id === 'interest:trail-running'));
+      assert.ok(doc.receipts.some((r) => r.source === 'visitor'));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Forget me" asks once, then erases everything and says so', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/trail-running.html');
+      const dialog = await openPanel(v.page);
+      await press(v.page, dialog.getByRole('button', { name: 'Forget me' }));
+      const yes = dialog.getByRole('button', { name: 'Erase everything' });
+      assert.ok(await isFocused(yes), 'the question takes focus');
+      assert.ok((await view(v.page)).interests.length > 0, 'nothing erased before confirming');
+      await v.page.keyboard.press('Enter');
+      await dialog.getByRole('status').filter({ hasText: 'everything this site stored about you in this browser is erased' }).waitFor();
+      const stored = await tactfulStorage(v.page);
+      assert.equal(stored['tactful:v1:profile'], undefined, Object.keys(stored).join());
+      const now = await view(v.page);
+      assert.deepEqual([...now.interests, ...now.purchases, ...now.location, ...now.occasions], []);
+      assert.equal(await dialog.getByRole('switch', { name: 'Personalization' }).isChecked(), false);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Don\'t remember this visit" keeps nothing from the visit', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/hiking.html');
+      await visit(v, '/hiking.html');
+      const dialog = await openPanel(v.page);
+      await press(v.page, dialog.getByRole('switch', { name: "Don't remember this visit" }), 'Space');
+      await dialog.getByText('This visit is not being remembered.').first().waitFor();
+      // What the visit learned so far is gone too.
+      assert.deepEqual((await view(v.page)).interests.filter((i) => i.kind === 'inferred-interest'), []);
+      for (let i = 0; i < 3; i++) await visit(v, '/trail-running.html');
+      const again = await openPanel(v.page);
+      assert.equal(await again.getByRole('switch', { name: "Don't remember this visit" }).isChecked(), true);
+      // A new browser session: nothing from that visit was stored.
+      const page = await v.context.newPage();
+      await page.goto(`${site.url}/index.html`);
+      await ready(page);
+      const ids = (await view(page)).interests.map((i) => i.id);
+      assert.ok(!ids.includes('interest:trail-running') && !ids.includes('interest:hiking'), ids.join());
+      assert.equal((await consent(page)).purposes.personalization, true, 'choices are still remembered');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('signals, languages and explanations', () => {
+  test('Global Privacy Control is shown with what it changed', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+      await visit(v);
+      assert.equal((await consent(v.page)).signals.gpc, true);
+      const dialog = await openPanel(v.page);
+      await dialog.getByText('Your browser sends Global Privacy Control, so anonymous statistics stay off unless you turn them on here yourself.').waitFor();
+      assert.equal(await dialog.getByRole('switch', { name: 'Anonymous statistics' }).isChecked(), false);
+      // The visitor's own choice in the panel overrides it.
+      await press(v.page, dialog.getByRole('switch', { name: 'Anonymous statistics' }), 'Space');
+      await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.purposes.aggregate));
+      await dialog.getByText(/Privacy budget \(ε\) spent in this window: [\d.]+ of 4\./).waitFor();
+      await dialog.getByText(/^Once a day, one sealed report/).waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a Spanish browser gets the panel in Spanish', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.getByRole('region', { name: '¿Personalizamos este sitio?' }).waitFor();
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      for (const name of ['Personalización', 'Estadísticas anónimas', 'Intereses', 'Compras', 'Ubicación', 'Ocasiones', 'No recordar esta visita']) {
+        assert.ok(await dialog.getByRole('switch', { name }).isVisible(), name);
+      }
+      for (const name of ['Descargar mis datos', 'Olvidarme', 'Cerrar']) assert.ok(await dialog.getByRole('button', { name }).isVisible(), name);
+      await dialog.getByRole('heading', { name: 'Lo que sabemos de ti' }).waitFor();
+      await screenshot(v.page, 'panel-desktop-es');
+      await v.page.setViewportSize({ width: 360, height: 740 });
+      await screenshot(v.page, 'panel-360-es');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Why this?" explains a personalized slot and "Don\'t use this" changes it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/trail-running.html');
+      await visit(v, '/trail-running.html');
+      await visit(v);
+      assert.equal(await heroVariant(v.page), 'trail-running');
+      const hero = v.page.locator('[data-tactful-slot="hero"]');
+      const why = hero.getByRole('button', { name: 'Why this?' });
+      const before = await hero.boundingBox();
+      await press(v.page, why);
+      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
+      await pop.getByText("You've been looking at trail running.").waitFor();
+      await pop.getByText('Stops using your interest in trail running.').waitFor();
+      assert.deepEqual(await hero.boundingBox(), before, 'the affordance does not shift the layout');
+      await screenshot(v.page, 'why-this-desktop-en');
+      const dontUse = pop.getByRole('button', { name: "Don't use this" });
+      assert.ok(await isFocused(dontUse));
+      await v.page.keyboard.press('Enter');
+      await pop.getByText('Done: this is no longer used.').waitFor();
+      await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant') !== 'trail-running');
+      assert.ok((await view(v.page)).interests.some((i) => i.id === 'dislike:trail-running'));
+      await v.page.keyboard.press('Escape');
+      await pop.waitFor({ state: 'detached' });
+      await visit(v);
+      assert.notEqual(await heroVariant(v.page), 'trail-running', 'stays off on the next page');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('accessibility and looks', () => {
+  async function axe(page) {
+    await page.addScriptTag({ path: AXE });
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    return result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+      .map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+
+  test('axe finds no serious or critical problem with the panel or a "Why this?" open', async () => {
+    const v = await newVisitor({ bypassCSP: true });
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/trail-running.html');
+      await visit(v, '/trail-running.html');
+      await visit(v);
+      await openPanel(v.page);
+      assert.deepEqual(await axe(v.page), []);
+      await v.page.keyboard.press('Escape');
+      await press(v.page, v.page.locator('[data-tactful-slot="hero"]').getByRole('button', { name: 'Why this?' }));
+      await v.page.getByRole('dialog', { name: 'Why this?' }).waitFor();
+      assert.deepEqual(await axe(v.page), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('screenshots: the panel open on a desktop and a 360 px phone, in English', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await visit(v, '/trail-running.html');
+      await visit(v, '/trail-running.html');
+      await visit(v);
+      await screenshot(v.page, 'home-why-this-desktop-en');
+      await openPanel(v.page);
+      await screenshot(v.page, 'panel-desktop-en');
+      await v.page.setViewportSize({ width: 360, height: 740 });
+      const width = await v.page.getByRole('dialog', { name: 'Privacy settings' }).evaluate((el) => el.getBoundingClientRect().width);
+      assert.ok(width <= 360, `the dialog fits: ${width}`);
+      const overflow = await v.page.getByRole('dialog', { name: 'Privacy settings' }).evaluate((el) => el.scrollWidth - el.clientWidth);
+      assert.equal(overflow, 0, 'nothing scrolls sideways at 360 px');
+      await screenshot(v.page, 'panel-360-en');
+    } finally {
+      await v.close();
+    }
+  });
+});

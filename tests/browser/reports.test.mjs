@@ -1,0 +1,418 @@
+// Aggregated signals in a real browser (issue 6): nothing reaches the
+// collector while `aggregate` is off; after opting in, one fixed-size sealed
+// report per window, sent with no cookie, no referrer and no credentials,
+// holding nothing but noised values; retries with backoff until the
+// deadline, then dropped. Every request the browser makes is intercepted.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { grantConsent, newVisitor, ready, startSite } from './harness.mjs';
+import { expectedReportSize, openReports, recordRequests, reportingConfig, servedConfig } from './reporting-helpers.mjs';
+
+// The demo config, sent at once (no random delay) so tests need not wait.
+const testConfig = reportingConfig((c) => { c.reporting.sendDelayMs = { min: 0, max: 0 }; });
+// ε = 10 per metric: randomized response then keeps the true value with
+// p = e^10/(e^10 + d - 1) > 0.9998, so one report shows what was accumulated.
+const sharpConfig = reportingConfig((c) => {
+  c.reporting.sendDelayMs = { min: 0, max: 0 };
+  c.reporting.epsilonBudget = 50;
+  for (const m of c.metrics) m.epsilon = 10;
+});
+
+let site;
+let sharpSite;
+before(async () => {
+  [site, sharpSite] = await Promise.all([startSite({ config: testConfig }), startSite({ config: sharpConfig })]);
+});
+after(() => {
+  site.stop();
+  sharpSite.stop();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `fn()` is truthy (polling), or fails after `ms`. */
+async function until(fn, ms = 5000, what = 'condition') {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Records tactful:report events and the options of every fetch to the collector, from page start. */
+function watchReports(context) {
+  return context.addInitScript(() => {
+    window.__reports = [];
+    window.__collectFetches = [];
+    document.addEventListener('tactful:report', (e) => window.__reports.push(e.detail));
+    const original = window.fetch;
+    window.fetch = function (input, init) {
+      const url = String(input && input.url ? input.url : input);
+      if (new URL(url, location.href).pathname === '/collect') {
+        window.__collectFetches.push({ at: Date.now(), credentials: init && init.credentials, referrerPolicy: init && init.referrerPolicy });
+      }
+      return original.apply(this, arguments);
+    };
+  });
+}
+
+/** Goes to a page and waits for tactful.ready; fails if the module did not start. */
+async function open(page, url) {
+  await page.goto(url);
+  assert.deepEqual(await ready(page), { ok: true });
+}
+
+/** Opts in to aggregate inside a real click, then closes the window now. */
+async function optInAndFlush(page) {
+  const consent = await grantConsent(page, { purposes: { aggregate: true } });
+  assert.equal(consent.purposes.aggregate, true);
+  return page.evaluate(() => window.tactful.flush());
+}
+
+const bodyOf = (entry) => entry.request.postDataBuffer();
+
+describe('while aggregate is off', () => {
+  const scenarios = [
+    ['plain browsing', {}],
+    ['Global Privacy Control on', { gpc: true }],
+  ];
+  for (const [name, { gpc }] of scenarios) {
+    test(`the collector gets zero requests: ${name}, then flush()`, async () => {
+      const v = await newVisitor();
+      try {
+        if (gpc) {
+          await v.context.addInitScript(() => {
+            Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
+          });
+        }
+        await watchReports(v.context);
+        const requests = await recordRequests(v.context);
+        await open(v.page, `${site.url}/index.html`);
+        // A visitor who uses the site fully: personalization on, pages, a click, a conversion.
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        for (const path of ['/trail-running.html', '/product-ridge-runner.html', '/checkout.html', '/index.html']) {
+          await open(v.page, site.url + path);
+        }
+        await v.page.evaluate(() => window.tactful.track({ type: 'conversion', goal: 'newsletter' }));
+        const consent = await v.page.evaluate(() => window.tactful.consent.get());
+        assert.equal(consent.purposes.aggregate, false);
+        assert.equal(consent.signals.gpc, !!gpc);
+        const flushed = await v.page.evaluate(() => window.tactful.flush());
+        assert.equal(flushed.report, false);
+        assert.equal(flushed.epsilonSpent, 0);
+        await v.page.evaluate(() => window.tactful.flush());
+        await sleep(500);
+        assert.ok(requests.all.length > 10, 'the recorder saw the page load');
+        assert.deepEqual(requests.collect().map((e) => e.url), []);
+        assert.deepEqual(await v.page.evaluate(() => window.__collectFetches), []);
+        assert.deepEqual(await v.page.evaluate(() => window.__reports), []);
+      } finally {
+        await v.close();
+      }
+    });
+  }
+});
+
+describe('after opting in', () => {
+  test('flush() sends exactly one sealed report of the fixed size, with no cookie, referrer or credentials', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.addCookies([{ name: 'shop_session', value: 'visitor-42', url: site.url }]);
+      // The page itself would leak its URL in a Referer (unsafe-url): only the report's own fetch must not.
+      await v.context.route(/\/index\.html(\?.*)?$/, async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'referrer-policy': 'unsafe-url' } });
+      });
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await open(v.page, `${site.url}/trail-running.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await open(v.page, `${site.url}/index.html?from=newsletter`);
+      const flushed = await optInAndFlush(v.page);
+      assert.equal(flushed.report, true);
+      assert.ok(flushed.epsilonSpent > 0 && flushed.epsilonSpent <= flushed.epsilonBudget);
+
+      const report = await until(() => v.page.evaluate(() => window.__reports[0]), 5000, 'tactful:report');
+      const { config } = await servedConfig(site);
+      const size = expectedReportSize(config);
+      assert.deepEqual(report, { status: 204, bytes: size, attempts: 1, delivered: true });
+      await sleep(300);
+      const sent = requests.collect();
+      assert.equal(sent.length, 1);
+      const [only] = sent;
+      assert.equal(only.method, 'POST');
+      assert.equal(only.status, 204);
+      const headers = await only.request.allHeaders();
+      assert.equal(headers['content-type'], 'application/octet-stream');
+      assert.equal(headers.cookie, undefined);
+      assert.equal(headers.referer, undefined);
+      assert.equal(bodyOf(only).length, size);
+      const [init] = await v.page.evaluate(() => window.__collectFetches);
+      assert.equal(init.credentials, 'omit');
+      assert.equal(init.referrerPolicy, 'no-referrer');
+      // The controls: the same page's own same-origin requests do carry the cookie and the referrer.
+      const configFetch = requests.all.filter((e) => e.url.endsWith('/tactful.config.json')).at(-1);
+      const configHeaders = await configFetch.request.allHeaders();
+      assert.match(configHeaders.cookie || '', /shop_session=visitor-42/);
+      assert.match(configHeaders.referer || '', /index\.html\?from=newsletter/);
+
+      // Opened with the collector's secret key: a valid report, nothing but noised values.
+      const [opened] = await openReports(site, [bodyOf(only).toString('base64')]);
+      assert.equal(opened.ok, true, opened.error);
+      assert.equal(opened.size, size);
+      assert.equal(opened.version, 1);
+      assert.deepEqual(opened.metrics.map((m) => m.id), config.metrics.map((m) => m.id));
+      for (const m of opened.metrics) assert.equal(m.supports.length, 1, `${m.id} is one randomized value`);
+      assertNoProfileStrings(opened, config);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+/**
+ * The plaintext is the 13-byte header, one small encoding per metric, then
+ * zeros; and no byte sequence of it spells an interest, a label, a path or
+ * any identifier (no printable run of 4 or more characters).
+ */
+function assertNoProfileStrings(opened, config) {
+  const plain = Buffer.from(opened.plaintext, 'hex');
+  assert.ok(plain.subarray(opened.payloadEnd).every((b) => b === 0), 'padding is zeros');
+  const payload = plain.subarray(13, opened.payloadEnd);
+  const text = payload.toString('latin1');
+  assert.doesNotMatch(text, /[\x20-\x7e]{4,}/, 'no printable run in the payload');
+  const words = [
+    ...config.taxonomy.flatMap((t) => [t.id, ...Object.values(t.label || {})]),
+    '/index.html', '/trail-running.html', 'index', 'trail', 'newsletter', 'shop_session', 'visitor-42',
+  ];
+  const whole = plain.toString('latin1');
+  for (const w of words) assert.ok(!whole.includes(w), `plaintext holds "${w}"`);
+}
+
+describe('what a report holds', () => {
+  test('every report has the same size, whatever the visitor did', async () => {
+    const sizes = [];
+    for (const busy of [true, false]) {
+      const v = await newVisitor();
+      try {
+        await watchReports(v.context);
+        const requests = await recordRequests(v.context);
+        if (busy) {
+          await open(v.page, `${site.url}/trail-running.html`);
+          await grantConsent(v.page, { purposes: { personalization: true } });
+          await grantConsent(v.page, { purposes: { aggregate: true }, categories: { purchases: true } });
+          for (const path of ['/product-ridge-runner.html', '/hiking.html', '/city.html', '/index.html', '/checkout.html', '/index.html']) {
+            await open(v.page, site.url + path);
+          }
+          await v.page.evaluate(() => {
+            window.tactful.track({ type: 'click', slot: 'hero' });
+            window.tactful.track({ type: 'purchase', category: 'shoes', value: 120 });
+            window.tactful.track({ type: 'conversion', goal: 'order' });
+          });
+          await v.page.evaluate(() => window.tactful.flush());
+        } else {
+          await open(v.page, `${site.url}/privacy.html`);
+          await optInAndFlush(v.page);
+        }
+        await until(() => v.page.evaluate(() => window.__reports.length === 1), 5000, 'tactful:report');
+        const sent = requests.collect();
+        assert.equal(sent.length, 1);
+        sizes.push(bodyOf(sent[0]).length);
+      } finally {
+        await v.close();
+      }
+    }
+    const { config } = await servedConfig(site);
+    assert.deepEqual(sizes, [expectedReportSize(config), expectedReportSize(config)]);
+  });
+
+  test('opting in never sends the past: only what happens after it is in the first report', async () => {
+    // With ε = 10 a report shows its true values (each kept with p > 0.9996).
+    const label = (opened, id) => opened.metrics.find((m) => m.id === id).supports[0];
+    const run = async (optInFirst) => {
+      const v = await newVisitor();
+      try {
+        await watchReports(v.context);
+        const requests = await recordRequests(v.context);
+        await open(v.page, `${sharpSite.url}/trail-running.html`);
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        for (const path of ['/product-ridge-runner.html', '/product-fell-sprinter.html', '/index.html']) {
+          await open(v.page, sharpSite.url + path);
+        }
+        let optedInAt = Date.now();
+        if (optInFirst) await grantConsent(v.page, { purposes: { aggregate: true } });
+        // Pages with interests, a click on the personalized hero, a conversion.
+        for (const path of ['/product-canyon-trail.html', '/product-switchback-lite.html', '/index.html']) {
+          await open(v.page, sharpSite.url + path);
+        }
+        assert.equal(await v.page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant'), 'trail-running');
+        await v.page.evaluate(() => {
+          window.tactful.track({ type: 'click', slot: 'hero' });
+          window.tactful.track({ type: 'conversion', goal: 'order' });
+        });
+        await v.page.evaluate(() => window.tactful.profile.view());  // the tracked events are applied
+        if (!optInFirst) {
+          optedInAt = Date.now();
+          await grantConsent(v.page, { purposes: { aggregate: true } });
+        }
+        const flushed = await v.page.evaluate(() => window.tactful.flush());
+        assert.equal(flushed.report, true);
+        await until(() => v.page.evaluate(() => window.__reports.length === 1), 5000, 'tactful:report');
+        const sent = requests.collect();
+        assert.equal(sent.length, 1);
+        const [opened] = await openReports(sharpSite, [bodyOf(sent[0]).toString('base64')]);
+        assert.equal(opened.ok, true, opened.error);
+        return { opened, optedInAt, windowStart: flushed.windowEndsAt - 86400 * 1000 };
+      } finally {
+        await v.close();
+      }
+    };
+
+    const late = await run(false);
+    assert.ok(late.windowStart >= late.optedInAt, 'the window starts when the visitor opted in, not before');
+    assert.equal(label(late.opened, 'converted'), 'no', 'a conversion before opting in is not reported');
+    assert.equal(label(late.opened, 'hero-clicks'), 'trail-running|not clicked', 'a click before opting in is not reported');
+    assert.equal(label(late.opened, 'pages-per-visit'), '(no data)', 'pages viewed before opting in are not reported');
+
+    // The control: the same visit with the opt-in first reports all of it.
+    const early = await run(true);
+    assert.ok(early.windowStart >= early.optedInAt);
+    assert.equal(label(early.opened, 'converted'), 'yes');
+    assert.equal(label(early.opened, 'hero-clicks'), 'trail-running|clicked');
+    assert.equal(label(early.opened, 'pages-per-visit'), '2-3');
+  });
+
+  test('a visitor shown the default content reports it as the "default" variant (the holdout baseline)', {
+    todo: 'engine.cpp decide() records default content as variant "" while metrics name it "default": lead to fix',
+  }, async () => {
+    const v = await newVisitor();
+    try {
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await open(v.page, `${sharpSite.url}/index.html`);
+      await grantConsent(v.page, { purposes: { aggregate: true } });
+      assert.equal(await v.page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant'), null);
+      await v.page.evaluate(() => window.tactful.track({ type: 'click', slot: 'hero' }));
+      await v.page.evaluate(() => window.tactful.flush());
+      await until(() => v.page.evaluate(() => window.__reports.length === 1), 5000, 'tactful:report');
+      const [opened] = await openReports(sharpSite, [bodyOf(requests.collect()[0]).toString('base64')]);
+      assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'default|clicked');
+      assert.equal(opened.metrics.find((m) => m.id === 'hero-conversions').supports[0], 'default|not converted');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('one report per window', () => {
+  test('two open tabs that both flush send exactly one report', async () => {
+    const v = await newVisitor();
+    try {
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      const first = v.page;
+      const second = await v.context.newPage();
+      await open(first, `${site.url}/index.html`);
+      await open(second, `${site.url}/trail-running.html`);
+      await grantConsent(first, { purposes: { aggregate: true } });
+      // The other tab takes up the choice from storage.
+      await until(() => second.evaluate(() => window.tactful.consent.get().then((c) => c.purposes.aggregate)), 5000, 'consent in the second tab');
+      const results = await Promise.all([first.evaluate(() => window.tactful.flush()), second.evaluate(() => window.tactful.flush())]);
+      assert.deepEqual(results.map((r) => r.report).sort(), [false, true]);
+      await until(() => requests.collect().length === 1 && requests.collect()[0].status === 204, 5000, 'the report');
+      // Flushing again, in either tab or in a new one, sends nothing more in this window.
+      await first.evaluate(() => window.tactful.flush());
+      await second.reload();
+      await ready(second);
+      await second.evaluate(() => window.tactful.flush());
+      await sleep(500);
+      assert.equal(requests.collect().length, 1);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('delivery', () => {
+  test('failed sends retry with growing backoff, then deliver the same report', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.clock.install();
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      let refused = 0;
+      await v.context.route('**/collect', (route) => {
+        if (refused < 3) {
+          refused += 1;
+          return route.fulfill({ status: 503, body: '' });
+        }
+        return route.fallback();
+      });
+      await open(v.page, `${site.url}/index.html`);
+      await optInAndFlush(v.page);
+      for (let i = 0; i < 40 && !(await v.page.evaluate(() => window.__reports.length)); i++) {
+        await v.page.clock.fastForward(1000);
+        await sleep(50);
+      }
+      const [report] = await v.page.evaluate(() => window.__reports);
+      assert.deepEqual(report && { ...report, bytes: undefined }, { status: 204, attempts: 4, delivered: true, bytes: undefined });
+      const sent = requests.collect();
+      assert.deepEqual(sent.map((e) => e.status), [503, 503, 503, 204]);
+      const bodies = new Set(sent.map((e) => bodyOf(e).toString('base64')));
+      assert.equal(bodies.size, 1, 'each retry carries the same report');
+      // Waits between attempts: about 2 s, 4 s, 8 s (each at least half of that, at most that plus one clock step).
+      const at = (await v.page.evaluate(() => window.__collectFetches)).map((f) => f.at);
+      const waits = at.slice(1).map((t, i) => t - at[i]);
+      [2000, 4000, 8000].forEach((nominal, i) => {
+        assert.ok(waits[i] >= nominal / 2 && waits[i] <= nominal + 1000, `wait ${i + 1} was ${waits[i]} ms`);
+      });
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a report the collector never takes is dropped at its deadline, with no backlog', async () => {
+    const shortWindows = reportingConfig((c) => {
+      c.reporting.sendDelayMs = { min: 0, max: 0 };
+      c.reporting.windowSeconds = 60;
+    });
+    const shortSite = await startSite({ config: shortWindows });
+    const v = await newVisitor();
+    try {
+      await v.page.clock.install();
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await v.context.route('**/collect', (route) => route.fulfill({ status: 503, body: '' }));
+      await open(v.page, `${shortSite.url}/index.html`);
+      const flushedAt = await v.page.evaluate(() => Date.now());
+      await optInAndFlush(v.page);
+      for (let i = 0; i < 40 && !(await v.page.evaluate(() => window.__reports.length)); i++) {
+        await v.page.clock.fastForward(2000);
+        await sleep(50);
+      }
+      const [report] = await v.page.evaluate(() => window.__reports);
+      assert.equal(report && report.dropped, true, JSON.stringify(report));
+      assert.equal(report.delivered, false);
+      const droppedAt = await v.page.evaluate(() => Date.now());
+      assert.ok(droppedAt - flushedAt <= 60_000 + 2000, 'dropped by the deadline (one window)');
+      const dropped = bodyOf(requests.collect()[0]).toString('base64');
+      const attempts = requests.collect().length;
+      assert.equal(attempts, report.attempts);
+      assert.ok(attempts >= 3, `retried (${attempts} attempts)`);
+      assert.ok(requests.collect().every((e) => bodyOf(e).toString('base64') === dropped));
+      // No backlog: neither time passing nor a new page brings the dropped report back.
+      await v.page.clock.fastForward(30_000);
+      await v.page.reload();
+      await ready(v.page);
+      await v.page.clock.fastForward(30_000);
+      await sleep(300);
+      const again = requests.collect().slice(attempts).filter((e) => bodyOf(e).toString('base64') === dropped);
+      assert.equal(again.length, 0);
+    } finally {
+      await v.close();
+      shortSite.stop();
+    }
+  });
+});
