@@ -146,11 +146,16 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
     err << "tactful serve: site directory '" << o.site << "' does not exist\n";
     return 1;
   }
-  server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+  server.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Content-Security-Policy", kCsp);
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("X-Content-Type-Options", "nosniff");
-    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-cache");
+    if (res.has_header("Cache-Control")) return;
+    // The module's files change only with a release: let browsers keep them
+    // (and Chromium its compiled wasm) briefly; pages and config revalidate.
+    bool asset = req.path.rfind("/tactful/", 0) == 0 || req.path.rfind("/img/", 0) == 0 ||
+                 req.path.rfind("/css/", 0) == 0;
+    res.set_header("Cache-Control", asset ? "public, max-age=600" : "no-cache");
   });
 
   if (!served_config.empty()) {
