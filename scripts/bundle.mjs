@@ -32,6 +32,8 @@ const common = {
 await build({ ...common, entryPoints: [join(root, 'js', 'tactful.js')], outfile: join(out, 'tactful.js') });
 if (existsSync(join(root, 'js', 'panel', 'panel.js'))) {
   await build({ ...common, entryPoints: [join(root, 'js', 'panel', 'panel.js')], outfile: join(out, 'tactful-panel.js') });
+  // The panel's stylesheet, minified: loaded by <link> in its shadow roots (CSP style-src 'self').
+  await build({ bundle: false, minify: true, logLevel: 'warning', entryPoints: [join(root, 'js', 'panel', 'panel.css')], outfile: join(out, 'tactful-panel.css') });
 }
 // ES module of the core for Node and bundler users (tests load it with the wasm bytes).
 await build({ ...common, format: 'esm', minify: false, entryPoints: [join(root, 'js', 'core.js')], outfile: join(out, 'core.mjs') });

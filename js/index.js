@@ -1,0 +1,19 @@
+// For bundler users: the same module as the script tag, started by init().
+//   import { init } from 'tactful';
+//   const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
+// `assets` is where tactful.wasm, tactful.css and the panel files are served
+// (copy them from the package's dist/ folder). Sets window.tactful too, so that
+// page scripts and the Playwright helpers find it.
+import { createTactful } from './module.js';
+
+export function init({ config, assets = '/tactful/' } = {}) {
+  if (typeof config !== 'string' || !config) throw new TypeError('tactful: init() needs { config: URL of the site config }');
+  if (window.tactful && !Array.isArray(window.tactful) && window.tactful.ready) return window.tactful;
+  const early = window.tactful;
+  window.tactful = createTactful({
+    configUrl: config,
+    base: new URL(assets.endsWith('/') ? assets : assets + '/', window.location.href),
+    earlyQueue: Array.isArray(early) ? early : [],
+  });
+  return window.tactful;
+}

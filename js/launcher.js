@@ -1,0 +1,143 @@
+// The only privacy UI on the critical bundle, kept tiny: the "Privacy
+// settings" launcher, a "Why this?" button on each personalized slot, and the
+// check whether to invite a first-time visitor. Everything they open lives in
+// the lazily loaded panel (dist/tactful-panel.js + tactful-panel.css).
+const LABEL = { en: 'Privacy settings', es: 'Ajustes de privacidad' };
+const WHY = { en: 'Why this?', es: '¿Por qué esto?' };
+export const INVITATION_KEY = 'tactful:invitation';
+const DAY = 86400000;
+
+export function installLauncher(rt, { base, emit, redecide }) {
+  const doc = rt.doc;
+  const panelConfig = (rt.config && rt.config.panel) || {};
+  const text = (v, fallback) => (v && typeof v === 'object' ? v[rt.lang] || v.en : typeof v === 'string' ? v : '') || fallback;
+  const ctx = { rt, base, emit, redecide, doc, host };
+  let loading = null;
+
+  // A custom element name keeps the site's element selectors off our host;
+  // the shadow root keeps its CSS out, and ours in.
+  function host(name) {
+    const el = doc.createElement(name);
+    el.style.display = 'none';
+    const root = el.attachShadow({ mode: 'open' });
+    const link = doc.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = new URL('tactful-panel.css', base).href;
+    // Shown once styled (or, if the sheet fails, unstyled but usable).
+    const ready = new Promise((resolve) => {
+      link.onload = link.onerror = () => resolve(el.style.removeProperty('display'));
+    });
+    root.append(link);
+    return { el, root, ready };
+  }
+
+  function loadPanel() {
+    loading ||= new Promise((resolve, reject) => {
+      const s = doc.createElement('script');
+      s.src = new URL('tactful-panel.js', base).href;
+      s.async = true;
+      s.onload = () => {
+        const panel = rt.win.tactful && rt.win.tactful.__panel;
+        if (panel) resolve(panel);
+        else reject(new Error('tactful: the panel script did not register'));
+      };
+      s.onerror = () => reject(new Error('tactful: the panel script could not be loaded'));
+      doc.head.append(s);
+    });
+    loading.catch(() => { loading = null; });
+    return loading;
+  }
+  const withPanel = (fn) => loadPanel().then(fn, (e) => {
+    console.error(e.message);
+    throw e;
+  });
+
+  const launcher = host('tactful-launcher');
+  launcher.el.setAttribute('data-position', panelConfig.position === 'bottom-left' ? 'bottom-left' : 'bottom-right');
+  const button = doc.createElement('button');
+  button.type = 'button';
+  button.className = 'launcher';
+  button.setAttribute('aria-haspopup', 'dialog');
+  button.textContent = text(panelConfig.label, LABEL[rt.lang] || LABEL.en);
+  launcher.root.append(button);
+  doc.body.append(launcher.el);
+  ctx.launcher = button;
+  ctx.launcherHost = launcher.el;
+
+  rt.openPanel = () => withPanel((p) => p.open(ctx));
+  button.addEventListener('click', () => { rt.openPanel().catch(() => {}); });
+
+  // "Why this?" on every personalized slot, re-checked after each decision.
+  const whyHosts = new Map();
+  function placeWhy() {
+    for (const { id, variant } of rt.lastShown) {
+      const slot = rt.slots.get(id);
+      let entry = whyHosts.get(id);
+      if (!variant || !slot) {
+        if (entry) entry.el.remove();
+        continue;
+      }
+      if (!entry) {
+        entry = host('tactful-why');
+        const b = doc.createElement('button');
+        b.type = 'button';
+        b.className = 'why';
+        b.textContent = WHY[rt.lang] || WHY.en;
+        b.setAttribute('aria-expanded', 'false');
+        b.addEventListener('click', () => withPanel((p) => p.why(ctx, id, entry)).catch(() => {}));
+        entry.root.append(b);
+        entry.button = b;
+        whyHosts.set(id, entry);
+      }
+      if (entry.el.parentNode !== slot) slot.prepend(entry.el);
+      alignWhy(slot, entry);
+    }
+  }
+  // Absolutely positioned at its static place: takes no space in the slot;
+  // moved to the slot's top end corner.
+  function alignWhy(slot, entry) {
+    const s = entry.el.style;
+    s.position = 'absolute';
+    s.zIndex = '4';
+    s.margin = '0';
+    requestAnimationFrame(() => {
+      const b = entry.button.getBoundingClientRect();
+      const box = slot.getBoundingClientRect();
+      const at = entry.el.getBoundingClientRect();
+      const rtl = rt.win.getComputedStyle(slot).direction === 'rtl';
+      const top = box.top - at.top + Math.max(4, Math.min(8, (box.height - b.height) / 2));
+      const left = rtl ? box.left - at.left + 8 : box.right - at.left - b.width - 8;
+      s.marginTop = `${Math.round(top)}px`;
+      s.marginLeft = `${Math.round(left)}px`;
+    });
+  }
+  ctx.placeWhy = placeWhy;
+  doc.addEventListener('tactful:decision', placeWhy);
+  rt.win.addEventListener('resize', () => whyHosts.forEach((e, id) => rt.slots.get(id) && alignWhy(rt.slots.get(id), e)));
+  placeWhy();
+
+  if (shouldInvite(rt)) withPanel((p) => p.invite(ctx)).catch(() => {});
+}
+
+/**
+ * Whether to offer personalization: it is off, and the visitor never chose,
+ * chose under an older policy or long ago, and has not said "No thanks"
+ * under this policy within consent.reaskAfterDays.
+ */
+export function shouldInvite(rt) {
+  const cfg = rt.config || {};
+  if ((cfg.invitation && cfg.invitation.enabled === false) || (cfg.site && cfg.site.directedAtChildren)) return false;
+  const consent = rt.call('consent.get');
+  if (consent.purposes.personalization) return false;
+  const days = (cfg.consent && cfg.consent.reaskAfterDays) || 180;
+  const fresh = (at, pv) => pv === consent.policyVersion && Date.now() - Date.parse(at) < days * DAY;
+  const chose = rt.call('consent.receipts').filter((r) => r.source === 'visitor' || r.source === 'site').pop();
+  if (chose && fresh(chose.at, chose.policyVersion)) return false;
+  let dismissed = null;
+  try {
+    dismissed = JSON.parse(rt.win.localStorage.getItem(INVITATION_KEY));
+  } catch {
+    /* unreadable: ask */
+  }
+  return !(dismissed && fresh(dismissed.at, dismissed.policyVersion));
+}

@@ -1,0 +1,198 @@
+// The module on one page: window.tactful's API, the boot sequence, and
+// failing to default. Used by the script tag (tactful.js) and by bundler
+// users (index.js, init(options)).
+import { startCore } from './core.js';
+import { openStorage } from './storage.js';
+import { findSlots, revealDefaults } from './slots.js';
+import { readPageSignals, watchTracking } from './page.js';
+import { Runtime } from './runtime.js';
+import { startReporting } from './transport.js';
+import { installLauncher } from './launcher.js';
+import { beginVisit } from './visit.js';
+
+/**
+ * Creates the API and starts the module. `configUrl`: the site config's URL;
+ * `base`: the URL of the folder holding tactful.wasm (and the panel files);
+ * `earlyQueue`: calls made before the module existed ([method, ...args] or events).
+ */
+export function createTactful({ configUrl, base, earlyQueue = [], win = window }) {
+  const doc = win.document;
+
+  let runtime = null;
+  let failure = null;
+  let resolveReady;
+  const ready = new Promise((r) => { resolveReady = r; });
+
+  function emit(name, detail) {
+    doc.dispatchEvent(new CustomEvent(`tactful:${name}`, { detail }));
+  }
+
+  function fail(reason, message) {
+    if (failure) return;
+    failure = { ok: false, reason, message };
+    console.error(`tactful: ${message} - showing default content`);
+    revealDefaults(findSlots(doc));
+    emit('error', { reason, message });
+    resolveReady(failure);
+  }
+
+  function hasGesture() {
+    const ua = win.navigator.userActivation;
+    return !!(ua && ua.isActive);
+  }
+
+  // Resolves with the runtime once ready; rejects with the reason it never will be.
+  async function whenReady() {
+    await ready;
+    if (!runtime) throw new Error(`tactful: unavailable (${failure.reason}): ${failure.message}`);
+    return runtime;
+  }
+
+  function api(fn) {
+    return (...args) => {
+      const gesture = hasGesture();
+      return whenReady().then((rt) => fn(rt, gesture, ...args));
+    };
+  }
+
+  function track(event) {
+    if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
+      console.warn('tactful: track() needs an event object such as {type: "view", interests: ["hiking"]}');
+      return;
+    }
+    if (runtime) runtime.track(event);
+    else if (!failure) ready.then(() => runtime && runtime.track(event));
+  }
+
+  // After a change the visitor made, slots show what the core now decides.
+  function redecide(rt) {
+    rt.decide({ allowSwap: true });
+  }
+
+  const tactful = {
+    version: '0.1.0',
+    ready,
+    track,
+    explain: api((rt, _g, slotId) => rt.call('explain', { slot: String(slotId), lang: rt.lang || 'en' })),
+    flush: api((rt) => rt.reporting.flush()),
+    notNow: api((rt, _g, slotId) => rt.transaction(() => {
+      rt.call('notNow', { slot: String(slotId) });
+      redecide(rt);
+    })),
+    profile: {
+      declare: api((rt, _g, declaration) => rt.transaction(() => {
+        const out = rt.call('profile.declare', declaration || {});
+        redecide(rt);
+        return out;
+      })),
+      view: api((rt) => rt.transaction(() => rt.call('profile.view'))),
+      export: api((rt) => rt.transaction(() => rt.call('profile.export'))),
+      remove: api((rt, _g, id) => rt.transaction(() => {
+        const out = rt.call('profile.remove', { id: String(id) });
+        redecide(rt);
+        return out;
+      })),
+      forget: api((rt) => rt.storage.exclusive(async () => {
+        rt.call('profile.forget');
+        await rt.storage.eraseAll();
+        rt.seen = { consent: null, profile: null };
+        redecide(rt);
+        rt.call('save');  // the fresh state stays in memory: nothing is written back
+        emit('consent', rt.call('consent.get'));
+        return { forgotten: true };
+      })),
+    },
+    consent: {
+      get: api((rt) => rt.transaction(() => rt.call('consent.get'))),
+      set: api((rt, gesture, change) => rt.transaction(() => {
+        const state = rt.call('consent.set', change || {}, { gesture });
+        redecide(rt);
+        emit('consent', state);
+        return state;
+      })),
+    },
+    panel: {
+      open: api((rt) => (rt.openPanel ? rt.openPanel() : Promise.reject(new Error('tactful: the panel is not available')))),
+    },
+  };
+
+  async function fetchConfig() {
+    if (!configUrl) throw Object.assign(new Error('the script tag has no data-config attribute'), { reason: 'config-missing' });
+    let response;
+    try {
+      response = await fetch(new URL(configUrl, win.location.href), { credentials: 'same-origin' });
+    } catch (e) {
+      throw Object.assign(new Error(`config ${configUrl} could not be fetched (${e.message})`), { reason: 'config-unavailable' });
+    }
+    if (!response.ok) {
+      throw Object.assign(new Error(`config ${configUrl} answered HTTP ${response.status}`), { reason: 'config-unavailable' });
+    }
+    return response.text();
+  }
+
+  const domReady = doc.readyState === 'loading'
+    ? new Promise((r) => doc.addEventListener('DOMContentLoaded', r, { once: true }))
+    : Promise.resolve();
+
+  async function boot() {
+    const started = performance.now();
+    const [configText, core, storage] = await Promise.all([
+      fetchConfig(),
+      startCore(new URL('tactful.wasm', base).href).catch((e) => {
+        throw Object.assign(e, { reason: 'wasm-unavailable' });
+      }),
+      openStorage(win).catch((e) => {
+        throw Object.assign(e, { reason: 'storage-unavailable' });
+      }),
+    ]);
+    const init = core.call('init', configText);
+    if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
+    for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
+    const config = JSON.parse(configText);
+    await domReady;
+
+    const rt = new Runtime({ core, storage, config, doc, win, emit });
+    await storage.exclusive(() => {
+      beginVisit(rt);
+      rt.load();
+      const page = readPageSignals(doc, win);
+      const events = [{ type: 'visit' }];
+      if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
+      if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
+      rt.call('track', events);
+      rt.decide();
+      rt.save();
+    });
+    rt.timing = { scriptToSlots: performance.now() - started };
+    runtime = rt;
+
+    // Another tab changed the visitor's records: take them up without reload.
+    storage.onExternalChange(() => {
+      const before = JSON.stringify(rt.call('consent.get'));
+      rt.transaction(() => {
+        redecide(rt);
+        const after = rt.call('consent.get');
+        if (JSON.stringify(after) !== before) emit('consent', after);
+      });
+    });
+    watchTracking(doc, track, (message) => console.warn(`tactful: ${message}`));
+    rt.reporting = startReporting(rt, emit);
+    installLauncher(rt, { base, emit, redecide: () => redecide(rt) });
+    resolveReady({ ok: true });
+
+    for (const entry of earlyQueue) replay(entry);
+  }
+
+  function replay(entry) {
+    if (Array.isArray(entry) && typeof entry[0] === 'string') {
+      const [method, ...args] = entry;
+      const fn = method.split('.').reduce((o, k) => (o ? o[k] : undefined), tactful);
+      if (typeof fn === 'function') fn(...args);
+    } else if (entry && typeof entry === 'object') {
+      track(entry);
+    }
+  }
+
+  boot().catch((e) => fail(e.reason || 'internal', e.message || String(e)));
+  return tactful;
+}

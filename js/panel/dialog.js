@@ -1,0 +1,78 @@
+// The dialog shell: a modal <dialog> in its own shadow root. Focus moves in
+// and stays in (Tab wraps), Escape closes, and focus returns to the launcher.
+import { h, newId } from './common.js';
+
+const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),[tabindex]:not([tabindex="-1"])';
+
+export function createDialog(ctx, { title, closeLabel }) {
+  const { el, root, ready } = ctx.host('tactful-panel');
+  const titleId = newId('title');
+  const body = h('div', { class: 'body' });
+  const close = h('button', { type: 'button', class: 'icon', 'aria-label': closeLabel, title: closeLabel }, '×');
+  const dialog = h('dialog', { class: 'panel', 'aria-labelledby': titleId, 'aria-modal': 'true' },
+    h('div', { class: 'head' }, h('h2', { id: titleId }, title), close),
+    body);
+  root.append(dialog);
+  ctx.doc.body.append(el);
+
+  const focusables = () => [...dialog.querySelectorAll(FOCUSABLE)].filter((n) => n.getClientRects().length);
+  function hide() {
+    if (!dialog.open) return;
+    dialog.close();
+    ctx.launcher.focus();
+  }
+  close.addEventListener('click', hide);
+  dialog.addEventListener('cancel', (e) => {
+    e.preventDefault();
+    hide();
+  });
+  dialog.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      hide();
+    } else if (e.key === 'Tab') {
+      const list = focusables();
+      if (!list.length) return;
+      const first = list[0];
+      const last = list[list.length - 1];
+      const active = root.activeElement;
+      if (e.shiftKey && (active === first || !dialog.contains(active))) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && (active === last || !dialog.contains(active))) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  });
+  // A click on the backdrop (outside the sheet) closes, like Escape.
+  dialog.addEventListener('click', (e) => {
+    if (e.target !== dialog) return;
+    const r = dialog.getBoundingClientRect();
+    if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) hide();
+  });
+
+  return {
+    el,
+    root,
+    ready,
+    body,
+    dialog,
+    isOpen: () => dialog.open,
+    show() {
+      if (!dialog.open) dialog.showModal();
+      close.focus();
+    },
+    hide,
+    /** Keeps the focused control focused across a re-render (by its data-focus key). */
+    focusKey() {
+      const a = root.activeElement;
+      return a && a.getAttribute('data-focus');
+    },
+    refocus(key) {
+      const target = key && root.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+      if (target) target.focus();
+      else if (key) close.focus();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The first-visit invitation: small, non-blocking, one sentence of value,
+// "Yes, personalize" and "No thanks" equally prominent. Only the visitor's
+// own click grants; "No thanks" is remembered (see shouldInvite in launcher.js).
+import { INVITATION_KEY } from '../launcher.js';
+import { change, configText, gesture, h, newId, policyChanged, stringsFor } from './common.js';
+
+export function invite(ctx) {
+  const rt = ctx.rt;
+  const s = stringsFor(rt);
+  const cfg = rt.config.invitation || {};
+  const { el, root } = ctx.host('tactful-invitation');
+  el.setAttribute('data-position', ctx.launcherHost.getAttribute('data-position'));
+  const titleId = newId('invite');
+  const status = h('p', { class: 'status', role: 'status' });
+  const consent = rt.call('consent.get');
+  const changed = policyChanged(consent, rt.call('consent.receipts'));
+  const close = () => el.remove();
+
+  const yes = h('button', { type: 'button', onclick: () => {
+    change(ctx, (r) => r.call('consent.set', { purposes: { personalization: true } }, { gesture: gesture() }))
+      .then(() => {
+        box.replaceChildren(h('p', {}, s.invite.done));
+        setTimeout(close, 4000);
+      }, (e) => { status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, '')); });
+  } }, s.invite.yes);
+  const no = h('button', { type: 'button', onclick: () => {
+    try {
+      rt.win.localStorage.setItem(INVITATION_KEY, JSON.stringify({ at: new Date().toISOString(), policyVersion: consent.policyVersion }));
+    } catch {
+      /* not remembered: asked again next time */
+    }
+    close();
+  } }, s.invite.no);
+  const box = h('section', { class: 'invite', 'aria-labelledby': titleId },
+    h('h2', { id: titleId, class: 'invite-title' }, configText(rt, cfg.title) || s.invite.label),
+    changed ? h('p', { class: 'notice' }, `${s.policyChanged} ${configText(rt, rt.config.policyChanges)}`.trim()) : null,
+    h('p', {}, configText(rt, cfg.text) || s.invite.text),
+    h('div', { class: 'row even' }, yes, no),
+    status);
+  root.append(box);
+  ctx.doc.body.append(el);
+  return { shown: true };
+}

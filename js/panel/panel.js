@@ -1,0 +1,113 @@
+// The privacy panel, loaded lazily by js/launcher.js when the visitor opens
+// it (or when a "Why this?" or the first-visit invitation needs it). It hands
+// its API back on one namespaced property, window.tactful.__panel.
+import { change, configText, h, policyChanged, stringsFor } from './common.js';
+import { createDialog } from './dialog.js';
+import { renderChoices } from './choices.js';
+import { renderKnown } from './known.js';
+import { renderData, downloadExport } from './data.js';
+import { renderLeaves } from './leaves.js';
+import { invite } from './invitation.js';
+import { why } from './why.js';
+import { deleteFromStored, isEphemeral, setEphemeral } from '../visit.js';
+
+function notices(ctx, s, state) {
+  const rt = ctx.rt;
+  const out = [];
+  const { signals } = state.consent;
+  if (signals.gpc) out.push(s.gpc);
+  else if (signals.dnt) out.push(s.dnt);
+  if (policyChanged(state.consent, state.receipts)) out.push(`${s.policyChanged} ${configText(rt, rt.config.policyChanges)}`.trim());
+  if (state.ephemeral) out.push(s.ephemeralOn);
+  return out.map((t) => h('p', { class: 'notice' }, t));
+}
+
+function open(ctx) {
+  const rt = ctx.rt;
+  const s = stringsFor(rt);
+  if (!ctx.panel) {
+    const panel = createDialog(ctx, { title: s.title, closeLabel: s.close });
+    const status = h('p', { class: 'status', role: 'status' });
+    panel.dialog.append(status);
+    const ui = { confirmForget: false };
+    const say = (text) => { status.textContent = text; };
+    const fail = (e) => say(s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, '')));
+
+    async function refresh(focus) {
+      const key = focus || panel.focusKey();
+      const state = await rt.transaction(() => ({
+        consent: rt.call('consent.get'),
+        receipts: rt.call('consent.receipts'),
+        view: rt.call('profile.view'),
+      }));
+      state.ephemeral = isEphemeral(rt);
+      state.confirmForget = ui.confirmForget;
+      const policyUrl = typeof rt.config.privacyPolicyUrl === 'string' ? rt.config.privacyPolicyUrl : '';
+      panel.body.replaceChildren(
+        ...notices(ctx, s, state),
+        h('p', { class: 'intro' }, s.intro, ' ', policyUrl ? h('a', { href: policyUrl, 'data-focus': 'policy' }, s.policy) : null),
+        renderChoices(ctx, s, state, actions),
+        renderKnown(ctx, s, state, actions),
+        renderLeaves(ctx, s, state) || '',
+        renderData(ctx, s, state, actions));
+      panel.refocus(key);
+    }
+
+    let acting = false;
+    const act = (fn, done) => {
+      acting = true;
+      return change(ctx, fn).then(() => {
+        if (done) say(done);
+      }, fail).then(() => {
+        acting = false;
+        return refresh();
+      });
+    };
+
+    const actions = {
+      consent: (c, gesture) => { say(''); return act((r) => deleteFromStored(r, () => r.call('consent.set', c, { gesture }))); },
+      ephemeral: (on) => act((r) => setEphemeral(r, on), on ? s.ephemeralOn : ''),
+      remove: (id, what) => act((r) => deleteFromStored(r, () => r.call('profile.remove', { id })), s.removed(what)),
+      declare: (declaration, removals) => act((r) => {
+        if (removals.length) deleteFromStored(r, () => removals.forEach((id) => r.call('profile.remove', { id })));
+        if (Object.keys(declaration).length) r.call('profile.declare', declaration);
+      }, s.saved),
+      async download() {
+        try {
+          downloadExport(ctx, await rt.transaction(() => rt.call('profile.export')));
+          say(s.downloaded);
+        } catch (e) {
+          fail(e);
+        }
+      },
+      askForget() {
+        ui.confirmForget = true;
+        refresh('forget-yes');
+      },
+      async forget(yes) {
+        ui.confirmForget = false;
+        if (yes) {
+          try {
+            acting = true;
+            await rt.win.tactful.profile.forget();
+            say(s.forgotten);
+          } catch (e) {
+            fail(e);
+          }
+          acting = false;
+        }
+        refresh('forget');
+      },
+    };
+    // Changes made elsewhere (another tab, a "Why this?") show up here too.
+    ctx.doc.addEventListener('tactful:consent', () => { if (panel.isOpen() && !acting) refresh(); });
+    ctx.panel = Object.assign(panel, { refresh });
+  }
+  const panel = ctx.panel;
+  return panel.ready.then(() => {
+    panel.show();
+    return panel.refresh();
+  }).then(() => ({ open: true }));
+}
+
+window.tactful.__panel = { open, invite, why };

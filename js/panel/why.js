@@ -1,0 +1,81 @@
+// "Why this?" on a personalized slot: a popover with the core's explanation
+// (tactful.explain) and "Don't use this", which turns off what the rule used:
+// an interest becomes a dislike, a category is switched off, anything else
+// is hidden here for a while (notNow). Then the page re-decides.
+import { change, h, interestLabel, newId, stringsFor } from './common.js';
+
+const CATEGORY_PATHS = ['purchases', 'location', 'occasions'];
+
+/** What "Don't use this" does for an explanation: {kind, id}. */
+export function actionFor(used) {
+  for (const u of used || []) {
+    const [head, rest] = [u.path.split('.')[0], u.path.slice(u.path.indexOf('.') + 1)];
+    if (head === 'interests' && rest && rest !== u.path) return { kind: 'interest', id: rest };
+    if (head === 'likes' && Array.isArray(u.value) && u.value.length) return { kind: 'interest', id: u.value[0] };
+    if (CATEGORY_PATHS.includes(head)) return { kind: 'category', id: head };
+  }
+  return { kind: 'other' };
+}
+
+export function why(ctx, slotId, entry) {
+  const rt = ctx.rt;
+  const s = stringsFor(rt);
+  const explained = rt.call('explain', { slot: slotId, lang: rt.lang });
+  const action = explained.variant ? actionFor(explained.used) : null;
+  const titleId = newId('why');
+  const status = h('p', { class: 'status', role: 'status' });
+  const what = action && (action.kind === 'interest' ? s.why.interest(interestLabel(rt, action.id))
+    : action.kind === 'category' ? s.why.category(s.categories[action.id][0]) : s.why.other);
+  const descId = newId('whyd');
+
+  const dontUse = action && h('button', { type: 'button', 'aria-describedby': descId, onclick: () => {
+    change(ctx, (r) => {
+      if (action.kind === 'interest') r.call('profile.declare', { dislikes: [action.id] });
+      else if (action.kind === 'category') r.call('consent.set', { categories: { [action.id]: false } });
+      else r.call('notNow', { slot: slotId });
+    }).then(() => {
+      status.textContent = s.why.done;
+      dontUse.disabled = true;
+      close.focus();
+    }, (e) => { status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, '')); });
+  } }, s.why.dontUse);
+  const close = h('button', { type: 'button', class: 'secondary', onclick: () => pop.hidePopover() }, s.close);
+  const pop = h('div', { class: 'pop', popover: 'auto', role: 'dialog', 'aria-labelledby': titleId },
+    h('h2', { id: titleId, class: 'pop-title' }, s.why.title),
+    h('p', {}, explained.sentence || explained.error || s.why.none),
+    action ? h('p', { id: descId, class: 'desc' }, what) : null,
+    h('div', { class: 'row' }, dontUse, close),
+    status);
+  // Its own host on <body>: a re-decision replaces the slot's children, and
+  // the explanation must outlive that.
+  if (!ctx.whyPop) {
+    ctx.whyPop = ctx.host('tactful-popover');
+    ctx.doc.body.append(ctx.whyPop.el);
+  }
+  ctx.whyPop.root.querySelectorAll('.pop').forEach((old) => old.remove());
+  ctx.whyPop.root.append(pop);
+
+  pop.addEventListener('toggle', (e) => {
+    const open = e.newState === 'open';
+    entry.button.setAttribute('aria-expanded', String(open));
+    if (!open) {
+      const active = ctx.doc.activeElement;
+      if (entry.el.isConnected && (!active || active === ctx.doc.body || active === ctx.whyPop.el)) entry.button.focus();
+      pop.remove();
+    }
+  });
+  return ctx.whyPop.ready.then(() => place(rt, entry, pop, dontUse || close));
+}
+
+// Placed by its button, kept on screen (the popover is in the top layer).
+function place(rt, entry, pop, first) {
+  const b = entry.button.getBoundingClientRect();
+  const vw = rt.doc.documentElement.clientWidth;
+  const width = Math.min(320, vw - 16);
+  pop.style.width = `${width}px`;
+  pop.style.top = `${Math.round(b.bottom + 6)}px`;
+  pop.style.left = `${Math.round(Math.max(8, Math.min(b.right - width, vw - width - 8)))}px`;
+  pop.showPopover();
+  first.focus();
+  return { open: true };
+}

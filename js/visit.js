@@ -1,0 +1,97 @@
+// "Don't remember this visit" (gift shopping, a shared computer). At the
+// first page of a tab's session the stored profile record is copied to
+// sessionStorage; turning the option on puts that copy back, so nothing
+// learned during this visit stays stored, and every later page of the session
+// tells the core not to save the profile. Choices (consent) are still saved.
+import { RECORDS } from './storage.js';
+
+const KEY = 'tactful:visit';
+
+function session(win) {
+  try {
+    return win.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+function readState(win) {
+  const ss = session(win);
+  try {
+    return (ss && JSON.parse(ss.getItem(KEY))) || null;
+  } catch {
+    return null;
+  }
+}
+
+function writeState(win, state) {
+  const ss = session(win);
+  try {
+    if (ss) ss.setItem(KEY, JSON.stringify(state));
+    return !!ss;
+  } catch {
+    return false;
+  }
+}
+
+// The snapshot is only valid under the storage key it was sealed with: after
+// "Forget me" the key is new and the old profile must never come back.
+function keyTag(rt) {
+  return (rt.storage.read(RECORDS.key) || '').slice(0, 12);
+}
+
+/** Called inside the lock before rt.load() on every page. */
+export function beginVisit(rt) {
+  let state = readState(rt.win);
+  if (!state || state.key !== keyTag(rt)) {
+    state = { key: keyTag(rt), profile: rt.storage.read(RECORDS.profile), ephemeral: !!(state && state.ephemeral) };
+    writeState(rt.win, state);
+  }
+  if (state.ephemeral) rt.call('visit.ephemeral', { on: true });
+}
+
+export function isEphemeral(rt) {
+  const state = readState(rt.win);
+  return !!(state && state.ephemeral);
+}
+
+/**
+ * Turns "Don't remember this visit" on or off; run inside rt.transaction's
+ * lock (it reloads the core from storage). Returns whether it is on.
+ */
+export function setEphemeral(rt, on) {
+  const state = readState(rt.win) || { key: keyTag(rt), profile: null };
+  if (on) {
+    const before = state.key === keyTag(rt) ? state.profile : null;
+    if (before) rt.storage.write(RECORDS.profile, before);
+    else rt.storage.remove(RECORDS.profile);
+  }
+  state.ephemeral = !!on;
+  if (!writeState(rt.win, state)) return false;
+  rt.call('visit.ephemeral', { on: !!on });
+  // What this page learned since the visit began is dropped with the reload.
+  rt.load();
+  return !!on;
+}
+
+/**
+ * Runs fn inside the lock so that its deletions reach storage even while the
+ * visit is not remembered: the stored profile is loaded, changed and saved,
+ * and becomes the copy this visit returns to. Learning stays out of it.
+ */
+export function deleteFromStored(rt, fn) {
+  if (!isEphemeral(rt)) return fn();
+  rt.call('visit.ephemeral', { on: false });
+  rt.load();
+  try {
+    return fn();
+  } finally {
+    rt.save();
+    rt.call('visit.ephemeral', { on: true });
+    const state = readState(rt.win);
+    if (state) {
+      state.profile = rt.storage.read(RECORDS.profile);
+      writeState(rt.win, state);
+    }
+  }
+}
