@@ -20,6 +20,16 @@ export class Runtime {
     this.slots = new Map();
     this.lastShown = [];
     this.lang = pickLanguage(config, win.navigator);
+    storage.compact = () => {
+      this.call('compact');
+      this.save();
+    };
+    storage.onQuotaFull = (recovered) => this.emit('error', {
+      reason: 'quota',
+      message: recovered
+        ? 'storage was full: the profile was compacted to fit'
+        : 'storage is full: changes are kept for this page only',
+    });
   }
 
   call(op, input, opts) {

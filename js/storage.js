@@ -104,7 +104,6 @@ class Storage {
   async commit() {
     if (!this.dirty.size) return true;
     const names = [...this.dirty];
-    this.dirty.clear();
     const db = await this.connect();
     const ok = await new Promise((resolve, reject) => {
       const tx = db.transaction(STORE, 'readwrite');
@@ -116,9 +115,14 @@ class Storage {
       tx.oncomplete = () => resolve(true);
       tx.onabort = () => (isQuotaError(tx.error) ? resolve(false) : reject(tx.error));
       tx.onerror = (e) => e.preventDefault();
+    }).catch((e) => {
+      if (isQuotaError(e)) return false;
+      throw e;
     });
-    if (ok && this.channel) this.channel.postMessage({ changed: names });
-    return ok;
+    if (!ok) return false;
+    for (const name of names) this.dirty.delete(name);
+    if (this.channel) this.channel.postMessage({ changed: names });
+    return true;
   }
 
   /** Removes every Tactful record: the database itself, and any tactful: keys elsewhere. */
@@ -151,11 +155,22 @@ class Storage {
     const run = async () => {
       await this.sync();
       const result = await fn();
-      await this.commit();
+      if (!(await this.commit()) && this.onQuotaFull) {
+        // A full quota compacts and tries once more; it never throws into the page.
+        this.onQuotaFull(await this.compactAndRetry());
+      }
       return result;
     };
     const locks = this.win.navigator && this.win.navigator.locks;
     return locks ? locks.request(LOCK, run) : run();
+  }
+
+  async compactAndRetry() {
+    if (this.compact) this.compact();
+    const ok = await this.commit();
+    // Whatever still does not fit stays in memory for this page only.
+    if (!ok) this.dirty.clear();
+    return ok;
   }
 
   /** Calls fn() when another tab changed our records. */

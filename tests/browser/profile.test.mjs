@@ -207,3 +207,37 @@ describe('consent from scripts', () => {
     }
   });
 });
+
+describe('a full storage quota', () => {
+  test('compacts, reports it, and never throws into the page', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      await v.context.addInitScript(() => {
+        window.__errors = [];
+        window.__pageErrors = [];
+        window.addEventListener('error', (e) => window.__pageErrors.push(String(e.message)));
+        window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push(String(e.reason)));
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (value, key) {
+          if (String(key).endsWith('profile')) throw new DOMException('the quota is full', 'QuotaExceededError');
+          return put.call(this, value, key);
+        };
+      });
+      assert.deepEqual(await visit(v.page, `${site.url}/hiking.html`), { ok: true });
+      await v.page.evaluate(() => window.tactful.profile.view());
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.ok(errors.length >= 1 && errors.every((e) => e.reason === 'quota'), JSON.stringify(errors));
+      assert.deepEqual(await v.page.evaluate(() => window.__pageErrors), []);
+      // Consent, kept in its own record, is intact; the page keeps working.
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      const { consent } = await openStoredRecords(v.page);
+      assert.ok(consent);
+    } finally {
+      await v.close();
+    }
+  });
+});

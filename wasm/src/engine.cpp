@@ -327,6 +327,16 @@ class Operations {
     return out.dump();
   }
 
+  // Storage is full: keep the most valuable half of the profile.
+  std::string compact() {
+    ProfileRules tighter = s_.config->profile;
+    tighter.max_items = std::max<size_t>(1, tighter.max_items / 2);
+    tighter.max_bytes = std::max<size_t>(1024, tighter.max_bytes / 2);
+    enforce_bounds(s_.profile, tighter);
+    s_.profile_dirty = true;
+    return json({{"items", item_count(s_.profile)}}).dump();
+  }
+
   std::string not_now_slot(const json& in) {
     std::string slot = string_field(in, "slot");
     not_now(s_.decide, slot, now_);
@@ -556,6 +566,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
     return json({{"ephemeral", state_->ephemeral}}).dump();
   }
   if (op == "notNow") return ops.not_now_slot(in);
+  if (op == "compact") return ops.compact();
   if (op == "report") return ops.report(in);
   return error_json("unknown operation '" + std::string(op) + "'");
 }
