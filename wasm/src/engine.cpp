@@ -154,12 +154,13 @@ class Operations {
     s_.consent = initial_consent(rules, s_.signals, now_);
     s_.consent_dirty = true;
     if (auto rec = in.find("consent"); rec != in.end() && rec->is_string()) {
-      auto opened = open_record(*rec);
+      bool migrated = false;
+      auto opened = open_record(*rec, migrated);
       if (!opened.ok()) {
         out["consentReset"] = "consent record: " + opened.error().message;
       } else if (auto c = consent_state_from_json(*opened); c.ok()) {
         s_.consent = std::move(c.value());
-        s_.consent_dirty = false;
+        s_.consent_dirty = migrated;
       } else {
         out["consentReset"] = "consent record: " + c.error().to_string();
       }
@@ -170,7 +171,9 @@ class Operations {
     s_.decide = DecideState{};
     s_.window = WindowAccumulator{};
     if (auto rec = in.find("profile"); rec != in.end() && rec->is_string()) {
-      auto opened = open_record(*rec);
+      bool migrated = false;
+      auto opened = open_record(*rec, migrated);
+      s_.profile_dirty = s_.profile_dirty || migrated;
       if (!opened.ok()) {
         out["profileReset"] = "profile record: " + opened.error().message;
         s_.profile_dirty = true;
@@ -409,9 +412,11 @@ class Operations {
   }
 
  private:
-  Result<json> open_record(const json& b64) {
+  Result<json> open_record(const json& b64, bool& migrated) {
     auto bytes = from_base64(b64.get<std::string>());
     if (!bytes) return make_error("", "not base64");
+    // A record in the previous format opens, and is written back in the current one.
+    migrated = snapshot_version(*bytes) != kSnapshotVersion;
     return open_snapshot(*bytes, s_.key);
   }
 

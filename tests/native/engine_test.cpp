@@ -1,0 +1,185 @@
+// The engine as the page drives it: one call per operation, JSON in and out.
+// These are the privacy rules seen from the page's side of the boundary.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tactful/engine.hpp"
+#include "tactful/json.hpp"
+
+using tactful::Engine;
+using tactful::json;
+
+namespace {
+
+const int64_t kNow = 1795000000000;  // 2026-11-19
+const char* kKey = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
+std::string demo_config() {
+  std::ifstream f(std::string(TACTFUL_SOURCE_DIR) + "/demo-site/tactful.config.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  json config = json::parse(ss.str(), nullptr, false);
+  config["reporting"]["publicKey"] = "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=";
+  config["reporting"]["sendDelayMs"] = {{"min", 0}, {"max", 0}};
+  return config.dump();
+}
+
+json call(Engine& e, const std::string& op, const json& in = json::object(), int64_t now = kNow, bool gesture = false) {
+  return json::parse(e.call(op, in.dump(), now, gesture), nullptr, false);
+}
+
+struct Visitor {
+  Engine engine;
+  explicit Visitor(json signals = json::object()) {
+    REQUIRE(json::parse(engine.call("init", demo_config(), kNow, false), nullptr, false).value("ok", false));
+    json load = call(engine, "load", {{"key", kKey}, {"signals", signals}});
+    REQUIRE(load.value("ok", false));
+  }
+  json operator()(const std::string& op, const json& in = json::object(), bool gesture = false, int64_t now = kNow) {
+    return call(engine, op, in, now, gesture);
+  }
+};
+
+const json kHome = {{"path", "/"}, {"slots", {"hero", "picks", "banner"}},
+                    {"templates", {{"hero-trail-running", "<h2>Trail</h2>"}, {"hero-hiking", "<h2>Hike</h2>"}}}};
+const json kTrailView = json::array({{{"type", "view"}, {"interests", {"trail-running"}}}});
+
+std::string hero_variant(const json& decision) {
+  for (const auto& s : decision["slots"]) {
+    if (s["id"] == "hero") return s["variant"].is_string() ? s["variant"].get<std::string>() : "";
+  }
+  return "?";
+}
+
+}  // namespace
+
+TEST_CASE("nothing is decided from a profile until the visitor opts in") {
+  Visitor v;
+  v("track", kTrailView);
+  v("track", kTrailView);
+  CHECK(hero_variant(v("decide", kHome)).empty());
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  CHECK(hero_variant(v("decide", kHome)).empty());  // the earlier views were never stored
+  v("track", kTrailView);
+  v("track", kTrailView);
+  CHECK(hero_variant(v("decide", kHome)) == "trail-running");
+}
+
+TEST_CASE("a grant outside a user gesture is refused; a withdrawal always applies") {
+  Visitor v;
+  json refused = v("consent.set", {{"purposes", {{"personalization", true}}}}, false);
+  CHECK(refused.value("error", "").find("gesture") != std::string::npos);
+  CHECK(v("consent.get")["purposes"]["personalization"] == false);
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  json withdrawn = v("consent.set", {{"purposes", {{"personalization", false}}}}, false);
+  CHECK(withdrawn["purposes"]["personalization"] == false);
+}
+
+TEST_CASE("no report is built while aggregate is off, even when flushed") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("decide", kHome);
+  json out = v("report", {{"force", true}});
+  CHECK(out["report"].is_null());
+  CHECK(out.value("reason", "") == "aggregate is off");
+}
+
+TEST_CASE("with aggregate on, flush builds one fixed-size report per window") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("decide", kHome);
+  json first = v("report", {{"force", true}});
+  REQUIRE(first["report"].is_string());
+  json again = v("report", {{"force", true}});
+  CHECK(again["report"].is_null());  // the window's one report was already built
+  CHECK(first["epsilonSpent"].get<double>() > 0);
+  CHECK(first["epsilonSpent"].get<double>() <= first["epsilonBudget"].get<double>());
+
+  Visitor other;
+  other("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  for (int i = 0; i < 5; ++i) other("decide", kHome);
+  other("track", {{{"type", "conversion"}}});
+  json busy = other("report", {{"force", true}});
+  REQUIRE(busy["report"].is_string());
+  CHECK(busy["report"].get<std::string>().size() == first["report"].get<std::string>().size());
+}
+
+TEST_CASE("opting in never sends the past: a withdrawal discards the window") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("decide", kHome);
+  v("consent.set", {{"purposes", {{"aggregate", false}}}});
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  json out = v("report", {{"force", true}});
+  REQUIRE(out["report"].is_string());  // a report of the new window only
+  // A window closes by itself: a day later the next report is due without flush.
+  json later = v("report", json::object(), false, kNow + 2 * 86400000LL);
+  CHECK(later["report"].is_null());  // the first window was flushed; the new one has just started
+}
+
+TEST_CASE("GPC keeps aggregate off until the visitor turns it on") {
+  Visitor v(json{{"gpc", true}});
+  json c = v("consent.get");
+  CHECK(c["signals"]["gpc"] == true);
+  CHECK(c["purposes"]["aggregate"] == false);
+  json on = v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  CHECK(on["purposes"]["aggregate"] == true);
+}
+
+TEST_CASE("a damaged profile record resets the profile and keeps consent") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  json saved = v("save");
+  REQUIRE(saved["profile"].is_string());
+  std::string profile = saved["profile"];
+  profile[profile.size() / 2] = profile[profile.size() / 2] == 'A' ? 'B' : 'A';
+
+  Engine next;
+  next.call("init", demo_config(), kNow, false);
+  json load = call(next, "load", {{"key", kKey}, {"consent", saved["consent"]}, {"profile", profile}});
+  CHECK(load.value("profileReset", "").find("integrity") != std::string::npos);
+  CHECK_FALSE(load.contains("consentReset"));
+  CHECK(call(next, "consent.get")["purposes"]["personalization"] == true);
+  CHECK(call(next, "profile.view")["interests"].empty());
+}
+
+TEST_CASE("forget returns the visitor to the defaults") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  v("profile.forget");
+  CHECK(v("consent.get")["purposes"]["personalization"] == false);
+  CHECK(v("profile.view")["interests"].empty());
+  json exported = v("profile.export");
+  CHECK(exported["format"] == "tactful-export");
+}
+
+TEST_CASE("explain names the stored items behind a decision") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  v("track", kTrailView);
+  REQUIRE(hero_variant(v("decide", kHome)) == "trail-running");
+  json why = v("explain", {{"slot", "hero"}});
+  CHECK(why["variant"] == "trail-running");
+  bool found = false;
+  for (const auto& u : why["used"]) {
+    for (const auto& item : u["items"]) found = found || item["id"] == "interest:trail-running";
+  }
+  CHECK(found);
+}
+
+TEST_CASE("bad input gets a specific error and changes nothing") {
+  Visitor v;
+  CHECK(v("track", {{{"type", "teleport"}}})["errors"][0]["error"].get<std::string>().find("unknown event type") !=
+        std::string::npos);
+  CHECK(json::parse(v.engine.call("decide", "{not json", kNow, false), nullptr, false).contains("error"));
+  CHECK(v("profile.remove", {{"id", "nope"}}).contains("error"));
+  CHECK(v("no.such.op").value("error", "").find("unknown operation") != std::string::npos);
+  Engine fresh;
+  CHECK(json::parse(fresh.call("decide", "{}", kNow, false), nullptr, false).value("error", "").find("init") !=
+        std::string::npos);
+}
