@@ -16,6 +16,8 @@ import { beginVisit } from './visit.js';
  * `earlyQueue`: calls made before the module existed ([method, ...args] or events).
  */
 export function createTactful({ configUrl, base, earlyQueue = [], win = window }) {
+  // Marks for site owners' and our own measurements (User Timing, no cost to speak of).
+  win.performance.mark('tactful:start');
   const doc = win.document;
 
   let runtime = null;
@@ -32,6 +34,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     failure = { ok: false, reason, message };
     console.error(`tactful: ${message} - showing default content`);
     revealDefaults(findSlots(doc));
+    win.performance.mark('tactful:slots-final');
     emit('error', { reason, message });
     resolveReady(failure);
   }
@@ -163,6 +166,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       rt.decide();
       rt.save();
     });
+    win.performance.mark('tactful:slots-final');
     rt.timing = { scriptToSlots: performance.now() - started };
     runtime = rt;
 

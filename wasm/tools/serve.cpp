@@ -160,6 +160,8 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
 
   if (!served_config.empty()) {
     server.Get("/tactful.config.json", [&served_config](const httplib::Request&, httplib::Response& res) {
+      // Fresh for a minute: a warm page load decides without waiting on the network.
+      res.set_header("Cache-Control", "public, max-age=60");
       res.set_content(served_config, "application/json");
     });
   }

@@ -1,0 +1,145 @@
+// Collector ingestion: sealed reports per second taken by the real
+// `tactful serve` collector over loopback HTTP (open, check, replay digest,
+// group commit to the durable SQLite/WAL store, 204), beside the crypto-only
+// ceiling measured natively (`tactful bench-open`: crypto_box_seal_open and
+// the whole open_report check per second). Prints one JSON object.
+//   node bench/collector.mjs [--reports 20000] [--connections 8] [--out FILE]
+// The client runs on the same machine (2 cores), so the HTTP number is a
+// lower bound for a collector with the cores to itself. Every browser has its
+// own address and the collector rate-limits per address, so the client spreads
+// its requests over many loopback addresses (127.x.y.z), a handful each.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'build/native/tactful');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const total = Number(arg('reports', 20000));
+const connections = Number(arg('connections', 8));
+const perAddress = 15; // under the collector's burst of 20 per address
+const token = 'bench-owner-token';
+
+const state = mkdtempSync(join(tmpdir(), 'tactful-bench-collector-'));
+const key = join(state, 'collector.key');
+execFileSync(bin, ['keygen', '--out', key]);
+const server = spawn(bin, [
+  'serve', '--site', join(root, 'demo-site/public'), '--port', '0',
+  '--config', join(root, 'demo-site/tactful.config.json'), '--key', key,
+  '--db', join(state, 'aggregates.db'), '--token', token,
+], { stdio: ['ignore', 'pipe', 'inherit'] });
+
+try {
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(new URL(m[1]));
+    });
+    server.on('exit', (code) => reject(new Error(`tactful serve exited ${code}`)));
+  });
+
+  // The config exactly as browsers get it (with the collector's public key).
+  const configPath = join(state, 'served.config.json');
+  writeFileSync(configPath, await (await fetch(new URL('/tactful.config.json', url))).text());
+
+  // Distinct real reports from the browser's core, each for a visitor who saw something.
+  let started = performance.now();
+  const lines = Array.from({ length: total }, (_, i) => JSON.stringify({
+    converted: i % 3 === 0, pageViews: 1 + (i % 9), visits: 1,
+    slots: { hero: { last: 0, variants: [{ id: ['default', 'trail-running', 'hiking', 'city'][i % 4], shown: 1, clicked: i % 5 === 0 }] } },
+  })).join('\n') + '\n';
+  const reports = execFileSync(bin, ['report', '--config', configPath], { input: lines, encoding: 'utf8', maxBuffer: 1 << 30 })
+    .trim().split('\n').map((b) => Buffer.from(b, 'base64'));
+  const generateSeconds = (performance.now() - started) / 1000;
+
+  // C connections, each kept alive for a few reports from one address, then a new address.
+  let next = 0;
+  let addressCount = 0;
+  const statuses = new Map();
+  const latencies = [];
+  const newAgent = () => {
+    const n = ++addressCount;
+    return { agent: new Agent({ keepAlive: true, maxSockets: 1 }), localAddress: `127.${1 + ((n >> 16) & 127)}.${(n >> 8) & 255}.${n & 255}`, used: 0 };
+  };
+  const postOne = (conn, body) => new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request({
+      host: url.hostname, port: url.port, path: '/collect', method: 'POST', agent: conn.agent, localAddress: conn.localAddress,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': body.length },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        latencies.push(performance.now() - t0);
+        resolve(res.statusCode);
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  async function worker() {
+    let conn = newAgent();
+    while (next < reports.length) {
+      const body = reports[next++];
+      if (conn.used === perAddress) {
+        conn.agent.destroy();
+        conn = newAgent();
+      }
+      conn.used += 1;
+      const status = await postOne(conn, body);
+      statuses.set(status, (statuses.get(status) || 0) + 1);
+    }
+    conn.agent.destroy();
+  }
+  started = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+
+  const insights = await (await fetch(new URL('/api/insights', url), { headers: { Authorization: `Bearer ${token}` } })).json();
+  const ceiling = JSON.parse(execFileSync(bin, ['bench-open', '--config', configPath, '--key', key, '--threads', '2'], { encoding: 'utf8' }));
+  latencies.sort((a, b) => a - b);
+  const accepted = statuses.get(204) || 0;
+  const reportsPerSecond = accepted / seconds;
+  const result = {
+    benchmark: 'collector-ingestion',
+    cores: cpus().length,
+    reportSize: reports[0].length,
+    reports: total,
+    connections,
+    addresses: addressCount,
+    statuses: Object.fromEntries(statuses),
+    storedReports: insights.total.reports,
+    seconds: round(seconds, 3),
+    reportsPerSecond: Math.round(reportsPerSecond),
+    latencyMs: { p50: round(latencies[Math.floor(latencies.length * 0.5)], 2), p99: round(latencies[Math.floor(latencies.length * 0.99)], 2) },
+    ceiling: {
+      sealOpenPerSecond1Thread: Math.round(ceiling.sealOpenPerSecond1),
+      sealOpenPerSecond2Threads: Math.round(ceiling.sealOpenPerSecondN),
+      openReportPerSecond2Threads: Math.round(ceiling.openReportPerSecondN),
+    },
+    ratioToCeiling: round(reportsPerSecond / ceiling.sealOpenPerSecondN, 3),
+    generateReportsPerSecond: Math.round(total / generateSeconds),
+    note: 'client and server share the 2 cores; the collector rate-limits per address, so requests come from many 127.x.y.z addresses',
+  };
+  if (accepted !== total || insights.total.reports !== total) {
+    result.error = `expected ${total} accepted and stored, got ${accepted} accepted and ${insights.total.reports} stored`;
+    process.exitCode = 1;
+  }
+  const out = arg('out', null);
+  if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  server.kill('SIGTERM');
+  rmSync(state, { recursive: true, force: true });
+}
+
+function round(x, digits) {
+  return Number(x.toFixed(digits));
+}

@@ -1,0 +1,128 @@
+// Decision throughput: 200 slots x 3 rules ($in on country, interests.sports
+// > x, visits >= n), decided by the wasm core through the JS API (JSON in,
+// JSON out, as the page does), against GrowthBook's JS SDK evaluating the same
+// 200 features x 3 rules on the same attributes in the same process.
+import { GrowthBook } from '@growthbook/growthbook';
+import { loadCore, KEY, PUBLIC_KEY } from './wasm-core.mjs';
+import { time, ms } from './stats.mjs';
+
+export const title = 'Decision throughput';
+const SLOTS = 200;
+const COUNTRIES = ['US', 'CA', 'GB'];
+
+// Thresholds vary per slot so that different slots pick different rules.
+const sportsAbove = (i) => (i % 4) * 0.3; // 0, 0.3, 0.6, 0.9
+const visitsAtLeast = (i) => 1 + (i % 3); // 1, 2, 3
+
+export function benchConfig() {
+  const slots = [];
+  for (let i = 0; i < SLOTS; i++) {
+    slots.push({
+      id: `s${i}`,
+      variants: [
+        { id: 'country', condition: { 'location.country': { $in: COUNTRIES } }, content: { title: `c${i}` } },
+        { id: 'sports', condition: { 'interests.sports': { $gt: sportsAbove(i) } }, content: { title: `s${i}` } },
+        { id: 'visits', condition: { 'visits.count': { $gte: visitsAtLeast(i) } }, content: { title: `v${i}` } },
+      ],
+    });
+  }
+  return {
+    version: 1,
+    site: { name: 'bench', directedAtChildren: false },
+    policyVersion: '2026-11-01',
+    privacyPolicyUrl: '/privacy.html',
+    consent: { personalizationDefault: false },
+    taxonomy: [{ id: 'sports', label: { en: 'sports' } }, { id: 'hiking', label: { en: 'hiking' } }],
+    profile: { halfLifeDays: 30, minEvidence: 2 },
+    page: { maxPersonalizedSlots: SLOTS },
+    holdout: 0,
+    slots,
+    reporting: { collector: '/collect', publicKey: PUBLIC_KEY },
+  };
+}
+
+/** A core with the bench config and a visitor who opted in and has a profile. */
+export async function benchVisitor(newCore) {
+  const core = await newCore();
+  const check = (what, out) => {
+    if (out && out.error) throw new Error(`bench ${what}: ${out.error}${out.path ? ` (${out.path})` : ''}`);
+    return out;
+  };
+  check('init', core.call('init', JSON.stringify(benchConfig())));
+  check('load', core.call('load', { key: KEY, signals: {} }));
+  check('consent', core.call('consent.set', { purposes: { personalization: true }, categories: { interests: true, location: true } }, { gesture: true }));
+  check('declare', core.call('profile.declare', { location: { country: 'DE' } }, { gesture: true }));
+  check('track', core.call('track', [{ type: 'visit' }, { type: 'view', interests: ['sports'] },
+    { type: 'view', interests: ['sports'] }, { type: 'view', interests: ['sports', 'hiking'] }]));
+  return core;
+}
+
+function growthbookFeatures() {
+  const features = {};
+  for (let i = 0; i < SLOTS; i++) {
+    features[`s${i}`] = {
+      defaultValue: null,
+      rules: [
+        { condition: { country: { $in: COUNTRIES } }, force: 'country' },
+        { condition: { 'interests.sports': { $gt: sportsAbove(i) } }, force: 'sports' },
+        { condition: { 'visits.count': { $gte: visitsAtLeast(i) } }, force: 'visits' },
+      ],
+    };
+  }
+  return features;
+}
+
+export async function run({ root, quick }) {
+  const newCore = await loadCore(root);
+  const core = await benchVisitor(newCore);
+  const page = { path: '/', interests: [], viewport: 'large', slots: Array.from({ length: SLOTS }, (_, i) => `s${i}`) };
+  const first = core.call('decide', page);
+  if (first.error) throw new Error(`bench decide: ${first.error}`);
+  const ours = first.slots.map((s) => s.variant);
+
+  // The same visitor as GrowthBook attributes (its own shape: a flat country).
+  // Read back from the visitor's own profile view (scores are shown rounded;
+  // the thresholds sit far from the score).
+  const view = core.call('profile.view');
+  const item = (id) => (view.interests || []).find((x) => x.id === id)?.value;
+  const sports = item('interest:sports')?.score;
+  const visits = item('visits')?.count;
+  const attributes = { id: 'bench', country: 'DE', interests: { sports: sports ?? 0 }, visits: { count: visits ?? 0 } };
+  const gb = new GrowthBook({ features: growthbookFeatures(), attributes });
+  const gbPage = () => {
+    const out = new Array(SLOTS);
+    for (let i = 0; i < SLOTS; i++) out[i] = gb.getFeatureValue(`s${i}`, null);
+    return out;
+  };
+  const theirs = gbPage();
+  const agree = sports === undefined || visits === undefined ? null : ours.every((v, i) => v === theirs[i]);
+
+  const runs = quick ? 50 : 300;
+  const tactful = time(() => core.call('decide', page), { runs, warmup: 30 });
+  const growthbook = time(gbPage, { runs, warmup: 30 });
+  const ratio = growthbook.median / tactful.median;
+  // Where Tactful's time goes: the wasm call alone (input already in memory,
+  // reply not decoded), then decoding + JSON.parse of the reply.
+  const m = core.mod;
+  const enc = new TextEncoder();
+  const opBytes = enc.encode('decide'), inBytes = enc.encode(JSON.stringify(page));
+  const opPtr = m._malloc(opBytes.length), inPtr = m._malloc(inBytes.length);
+  m.HEAPU8.set(opBytes, opPtr);
+  m.HEAPU8.set(inBytes, inPtr);
+  const wasmOnly = time(() => m._tactful_call(opPtr, opBytes.length, inPtr, inBytes.length, Date.now(), 0), { runs, warmup: 30 });
+  m._free(opPtr);
+  m._free(inPtr);
+  return {
+    header: ['200 slots x 3 rules, per page', 'median', 'p95', 'range'],
+    rows: [
+      ['Tactful (wasm, JSON API)', ms(tactful.median), ms(tactful.p95), `${ms(tactful.min)}–${ms(tactful.max)}`],
+      ['  of which the wasm call alone', ms(wasmOnly.median), ms(wasmOnly.p95), `${ms(wasmOnly.min)}–${ms(wasmOnly.max)}`],
+      ['GrowthBook JS SDK', ms(growthbook.median), ms(growthbook.p95), `${ms(growthbook.min)}–${ms(growthbook.max)}`],
+    ],
+    notes: [
+      `GrowthBook / Tactful median: ${ratio.toFixed(2)}x (target ≥ 10x)`,
+      `same choices on all ${SLOTS} slots: ${agree === null ? 'not checked (profile view lacks the score or visits)' : agree}`,
+    ],
+    results: { slots: SLOTS, rules: 3, runs, tactful, wasmOnly, growthbook, ratio, target: 10, agree, attributes },
+  };
+}
