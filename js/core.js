@@ -50,6 +50,19 @@ class Core {
     this.mod = mod;
   }
 
+  /**
+   * Decides the page set by the `page` operation, with no JSON: an Int16Array
+   * of 4 per slot (variant position or -1, reason, {{interest}} and {{like}}
+   * taxonomy positions or -1), or null before init.
+   */
+  decide(now = Date.now()) {
+    const m = this.mod;
+    const at = m._tactful_decide(now);
+    if (!at) return null;
+    const count = m.HEAP32[at >> 2];
+    return m.HEAP16.slice((at >> 1) + 2, (at >> 1) + 2 + count * 4);
+  }
+
   /** Runs one core operation; returns the parsed reply (which may hold `error`). */
   call(op, input, { now = Date.now(), gesture = false } = {}) {
     const m = this.mod;

@@ -90,7 +90,7 @@ export function installLauncher(rt, { base, emit, redecide }) {
         whyHosts.set(id, entry);
       }
       if (entry.el.parentNode !== slot) slot.prepend(entry.el);
-      alignWhy(slot, entry);
+      entry.ready.then(() => alignWhy(slot, entry));
     }
   }
   // Absolutely positioned at its static place: takes no space in the slot;

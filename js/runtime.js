@@ -107,24 +107,53 @@ export class Runtime {
     return this.flushing;
   }
 
-  /** Decides every slot of the page in one call and applies the result. */
-  decide({ allowSwap = false } = {}) {
+  /** Tells the core about this page (once per page load): its context, slots and templates. */
+  setPage() {
     this.slots = findSlots(this.doc);
     const page = readPageSignals(this.doc, this.win);
-    const decision = this.call('decide', {
+    const out = this.call('page', {
       path: page.path,
       interests: page.interests,
       viewport: page.viewport,
-      slots: [...this.slots.keys()],
       lang: this.lang,
+      slots: [...this.slots.keys()],
       templates: collectTemplates(this.doc),
     });
-    for (const problem of decision.templateErrors || []) {
+    for (const problem of out.templateErrors || []) {
       this.emit('error', { reason: 'template-rejected', message: problem });
     }
-    this.lastShown = applyDecisions(this.doc, this.slots, decision, { allowSwap });
+    this.pageSlots = [...this.slots.keys()].map((id, i) => ({ id, position: out.slots[i] }));
+  }
+
+  /** Decides every slot of the page in one call into the core and applies the result. */
+  decide({ allowSwap = false } = {}) {
+    if (!this.pageSlots) this.setPage();
+    const raw = this.core.decide();
+    const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
+    this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
     this.emit('decision', { slots: this.lastShown });
     return this.lastShown;
+  }
+
+  // One slot's decision from the core's binary reply, with the variant's
+  // content from the config and the placeholders' words in the visitor's language.
+  describe(id, position, raw, at) {
+    const variant = raw[at];
+    const slot = position >= 0 && this.config.slots ? this.config.slots[position] : null;
+    const v = slot && variant >= 0 ? slot.variants[variant] : null;
+    if (!v) return { id, variant: null };
+    const fill = {};
+    if (raw[at + 2] >= 0) fill.interest = this.label(raw[at + 2]);
+    if (raw[at + 3] >= 0) fill.like = this.label(raw[at + 3]);
+    return { id, variant: v.id, template: v.template, content: v.content, fill };
+  }
+
+  label(position) {
+    const entry = (this.config.taxonomy || [])[position];
+    const label = entry && entry.label;
+    if (typeof label === 'string') return label;
+    if (!label || typeof label !== 'object') return entry ? entry.id : '';
+    return label[this.lang] || label.en || Object.values(label).find((x) => typeof x === 'string') || '';
   }
 }
 

@@ -61,3 +61,21 @@ test('an invalid config is refused with the path of the problem', async () => {
   assert.match(out.error, /slots\[0\]\.variants\[0\]\.condition/);
   assert.match(out.error, /\$regx/);
 });
+
+test('the binary hot path decides exactly what the JSON operation does', async () => {
+  const core = await demoVisitor();
+  core.call('consent.set', { purposes: { personalization: true } }, { gesture: true });
+  core.call('track', [{ type: 'view', interests: ['hiking'] }, { type: 'view', interests: ['hiking'] }, { type: 'visit' }]);
+  const page = core.call('page', homePage);
+  assert.deepEqual(page.slots, [0, 1, 2]);
+  const viaJson = core.call('decide', homePage).slots;
+  const raw = core.decide();
+  assert.equal(raw.length, 4 * viaJson.length);
+  const config = JSON.parse(demoConfig);
+  viaJson.forEach((slot, i) => {
+    const variant = raw[4 * i];
+    assert.equal(variant < 0 ? null : config.slots[page.slots[i]].variants[variant].id, slot.variant);
+    if (slot.fill && slot.fill.interest) assert.equal(config.taxonomy[raw[4 * i + 2]].label.en, slot.fill.interest);
+  });
+  assert.equal(viaJson.find((s) => s.id === 'hero').variant, 'hiking');
+});

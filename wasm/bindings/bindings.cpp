@@ -8,7 +8,9 @@
 #include <sodium.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "tactful/engine.hpp"
 
@@ -56,6 +58,18 @@ EMSCRIPTEN_KEEPALIVE const uint8_t* tactful_call(const char* op, size_t op_len, 
   reply.assign(reinterpret_cast<const char*>(&n), 4);
   reply += out;
   return reinterpret_cast<const uint8_t*>(reply.data());
+}
+
+// The hot path (see Engine::decide_binary): returns the address of an int32
+// slot count followed by 4 int16 per slot; null before init.
+EMSCRIPTEN_KEEPALIVE const int32_t* tactful_decide(double now_ms) {
+  static std::vector<int32_t> out;
+  const std::vector<int16_t>* d = engine ? engine->decide_binary(static_cast<int64_t>(now_ms)) : nullptr;
+  if (!d) return nullptr;
+  out.assign(1 + (d->size() + 1) / 2, 0);
+  out[0] = static_cast<int32_t>(d->size() / 4);
+  std::copy(d->begin(), d->end(), reinterpret_cast<int16_t*>(out.data() + 1));
+  return out.data();
 }
 
 }  // extern "C"

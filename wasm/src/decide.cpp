@@ -412,7 +412,10 @@ const Slot* DecideRules::find(const std::string& id) const {
 DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagnostics& diag) {
   DecideRules rules;
   for (const auto& interest : taxonomy.interests) {
-    if (interest.sensitive.empty()) rules.labels[interest.id] = interest.label;
+    rules.interest_ids.push_back(interest.id);
+    if (!interest.sensitive.empty()) continue;
+    rules.labels[interest.id] = interest.label;
+    rules.interest_position[interest.id] = static_cast<int>(rules.interest_ids.size() - 1);
   }
   if (auto groups = root.find("savedGroups"); groups != root.end()) {
     if (!groups->is_object()) {
@@ -548,71 +551,48 @@ void record_impression(std::vector<DayCount>& days, int64_t today) {
   days.push_back({today, 1});
 }
 
-// A word of the visitor's, never something sensitive-looking: such a value
-// would recite what the visitor would not want said.
-std::string like_text(const std::string& like, const DecideRules& rules, const std::string& lang) {
-  auto it = rules.labels.find(like);
-  if (it != rules.labels.end()) return label_text(it->second, lang);
-  if (!sensitive_lookalike(like).empty()) return "";
-  return like;
-}
-
-// What {{interest}} and {{like}} name for this variant and visitor.
-json fill_for(const Variant& v, const DecideRules& rules, const json& attributes, const std::string& lang) {
-  json fill = json::object();
-  if (!v.interests.empty()) {
-    auto interests = attributes.find("interests");
-    if (interests != attributes.end() && interests->is_object()) {
-      for (const auto& id : v.interests) {
-        auto it = interests->find(id);
-        auto label = rules.labels.find(id);
-        if (it != interests->end() && label != rules.labels.end()) {
-          fill["interest"] = label_text(label->second, lang);
-          break;
-        }
-      }
-    }
+// The taxonomy position of the interest {{interest}} names for this variant
+// and visitor: the first interest the rule reads that the visitor has.
+int fill_interest(const Variant& v, const DecideRules& rules, const json& attributes) {
+  if (v.interests.empty()) return -1;
+  auto interests = attributes.find("interests");
+  if (interests == attributes.end() || !interests->is_object()) return -1;
+  for (const auto& id : v.interests) {
+    auto pos = rules.interest_position.find(id);
+    if (pos != rules.interest_position.end() && interests->find(id) != interests->end()) return pos->second;
   }
-  if (v.reads_likes) {
-    auto likes = attributes.find("likes");
-    if (likes != attributes.end() && likes->is_array()) {
-      std::string chosen;
-      for (const auto& like : *likes) {  // a like the rule names first, else any
-        if (!like.is_string()) continue;
-        const std::string& s = like.get_ref<const std::string&>();
-        bool named = std::find(v.named_values.begin(), v.named_values.end(), s) != v.named_values.end();
-        std::string text = like_text(s, rules, lang);
-        if (text.empty()) continue;
-        if (named) {
-          chosen = text;
-          break;
-        }
-        if (chosen.empty()) chosen = text;
-      }
-      if (!chosen.empty()) fill["like"] = chosen;
-    }
+  return -1;
+}
+
+// The taxonomy position of the like {{like}} names: a like the rule names
+// first, else any of the visitor's likes.
+int fill_like(const Variant& v, const DecideRules& rules, const json& attributes) {
+  if (!v.reads_likes) return -1;
+  auto likes = attributes.find("likes");
+  if (likes == attributes.end() || !likes->is_array()) return -1;
+  int chosen = -1;
+  for (const auto& like : *likes) {
+    if (!like.is_string()) continue;
+    const std::string& s = like.get_ref<const std::string&>();
+    auto pos = rules.interest_position.find(s);
+    if (pos == rules.interest_position.end()) continue;
+    if (std::find(v.named_values.begin(), v.named_values.end(), s) != v.named_values.end()) return pos->second;
+    if (chosen < 0) chosen = pos->second;
   }
-  return fill;
-}
-
-bool fillable(const Variant& v, const json& fill) {
-  return (!v.needs_interest || fill.contains("interest")) && (!v.needs_like || fill.contains("like"));
-}
-
-// Built key by key: an initializer list would build and convert a temporary array.
-json default_decision(const std::string& id, const char* reason) {
-  json out(json::value_t::object);
-  out["id"] = id;
-  out["variant"] = nullptr;
-  out["reason"] = reason;
-  return out;
+  return chosen;
 }
 
 }  // namespace
 
-json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
-                 const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
-                 bool personalize, int64_t now_ms, const std::string& lang) {
+const char* reason_name(DecisionReason reason) {
+  static const char* const names[] = {"unknown-slot", "consent", "holdout", "not-now", "budget",
+                                      "no-match",     "capped",  "matched", "experiment"};
+  return names[static_cast<int>(reason)];
+}
+
+std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
+                                       const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
+                                       bool personalize, int64_t now_ms) {
   const int64_t today = day_of(now_ms);
   bool holdout = false;
   if (personalize && rules.holdout > 0 && !state.bucket_id.empty()) {
@@ -621,65 +601,78 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
   }
 
   // Slots on the page, each once, decided in config order (the priority for the budget).
-  std::vector<std::pair<size_t, size_t>> order;  // (config position, output position)
-  json out_slots = json::array();
-  std::unordered_set<std::string_view> seen;
-  for (const auto& id : slot_ids_on_page) {
-    if (!seen.insert(id).second) continue;
-    auto it = rules.index.find(id);
-    if (it != rules.index.end()) order.push_back({it->second, out_slots.size()});
-    out_slots.push_back(default_decision(id, "unknown-slot"));
+  std::vector<SlotDecision> out(slots_on_page.size());
+  std::vector<std::pair<int, size_t>> order;  // (config position, output position)
+  order.reserve(slots_on_page.size());
+  for (size_t i = 0; i < slots_on_page.size(); ++i) {
+    int position = slots_on_page[i];
+    out[i].slot = position;
+    if (position >= 0 && static_cast<size_t>(position) < rules.slots.size()) order.push_back({position, i});
   }
-  std::sort(order.begin(), order.end());
+  if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
 
   int personalized = 0;
-  std::vector<std::pair<const Variant*, json>> qualifying;
+  struct Candidate {
+    int variant, interest, like;
+  };
+  std::vector<Candidate> qualifying;
   const AttributeSnapshot page(attributes);  // each attribute path resolved once per page
+  int previous = -1;
   for (const auto& [position, out_index] : order) {
+    SlotDecision& decision = out[out_index];
+    if (position == previous) continue;  // the same slot twice on a page: decided once
+    previous = position;
     const Slot& slot = rules.slots[position];
-    json& out = out_slots[out_index];
     if (!personalize) {
-      out["reason"] = "consent";
+      decision.reason = DecisionReason::consent;
       continue;
     }
     if (holdout) {
-      out["reason"] = "holdout";
+      decision.reason = DecisionReason::holdout;
       continue;
     }
-    auto nn = state.not_now_at.find(slot.id);
-    if (nn != state.not_now_at.end() && now_ms - nn->second < rules.not_now_days * kDayMs) {
-      out["reason"] = "not-now";
-      continue;
+    if (!state.not_now_at.empty()) {
+      auto nn = state.not_now_at.find(slot.id);
+      if (nn != state.not_now_at.end() && now_ms - nn->second < rules.not_now_days * kDayMs) {
+        decision.reason = DecisionReason::not_now;
+        continue;
+      }
     }
     if (personalized >= rules.max_personalized_slots) {
-      out["reason"] = "budget";
+      decision.reason = DecisionReason::budget;
       continue;
     }
-    auto slot_impressions = state.impressions.find(slot.id);
+    const std::map<std::string, std::vector<DayCount>>* slot_impressions = nullptr;
+    if (!state.impressions.empty()) {
+      auto it = state.impressions.find(slot.id);
+      if (it != state.impressions.end()) slot_impressions = &it->second;
+    }
     bool capped = false;
     qualifying.clear();
-    for (const auto& v : slot.variants) {
-      if (!v.template_id.empty() &&
-          std::find(page_templates.begin(), page_templates.end(), v.template_id) == page_templates.end()) {
-        continue;
-      }
+    for (size_t k = 0; k < slot.variants.size(); ++k) {
+      const Variant& v = slot.variants[k];
+      if (!v.template_id.empty() && !has_template(v.template_id)) continue;
       if (!v.condition.matches(page)) continue;
-      const std::vector<DayCount>* days = nullptr;
-      if (slot_impressions != state.impressions.end()) {
-        auto d = slot_impressions->second.find(v.id);
-        if (d != slot_impressions->second.end()) days = &d->second;
+      if (v.caps.per_day || v.caps.per_week) {
+        const std::vector<DayCount>* days = nullptr;
+        if (slot_impressions) {
+          auto d = slot_impressions->find(v.id);
+          if (d != slot_impressions->end()) days = &d->second;
+        }
+        if (!caps_allow(v.caps, days, today)) {
+          capped = true;
+          continue;
+        }
       }
-      if (!caps_allow(v.caps, days, today)) {
-        capped = true;
-        continue;
-      }
-      json fill = fill_for(v, rules, attributes, lang);
-      if (!fillable(v, fill)) continue;
-      qualifying.push_back({&v, std::move(fill)});
+      // Placeholders are filled only where the content uses them.
+      Candidate c{static_cast<int>(k), v.needs_interest ? fill_interest(v, rules, attributes) : -1,
+                  v.needs_like ? fill_like(v, rules, attributes) : -1};
+      if ((v.needs_interest && c.interest < 0) || (v.needs_like && c.like < 0)) continue;
+      qualifying.push_back(c);
       if (!slot.has_experiment) break;  // by order: the first that qualifies
     }
     if (qualifying.empty()) {
-      out["reason"] = capped ? "capped" : "no-match";
+      decision.reason = capped ? DecisionReason::capped : DecisionReason::no_match;
       continue;
     }
     size_t pick = 0;
@@ -687,27 +680,86 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
       // GrowthBook's bucketing: the hash falls in one variant's share of [0, 1).
       auto n = growthbook_hash(slot.experiment.key, state.bucket_id, slot.experiment.hash_version);
       double total = 0;
-      for (const auto& q : qualifying) total += q.first->weight;
+      for (const auto& q : qualifying) total += slot.variants[q.variant].weight;
       if (n && total > 0) {
         double cumulative = 0;
         pick = qualifying.size();
         for (size_t k = 0; k < qualifying.size() && pick == qualifying.size(); ++k) {
-          cumulative += qualifying[k].first->weight / total;
+          cumulative += slot.variants[qualifying[k].variant].weight / total;
           if (*n < cumulative) pick = k;
         }
         if (pick == qualifying.size()) pick = qualifying.size() - 1;
       }
     }
-    const Variant& chosen = *qualifying[pick].first;
-    out["variant"] = chosen.id;
-    out["reason"] = slot.has_experiment ? "experiment" : "matched";
-    if (!chosen.content.is_null()) out["content"] = chosen.content;
-    if (!chosen.template_id.empty()) out["template"] = chosen.template_id;
-    if (!qualifying[pick].second.empty()) out["fill"] = std::move(qualifying[pick].second);
+    const Variant& chosen = slot.variants[qualifying[pick].variant];
+    decision.reason = slot.has_experiment ? DecisionReason::experiment : DecisionReason::matched;
+    decision.fill_interest = qualifying[pick].interest;
+    decision.fill_like = qualifying[pick].like;
+    decision.variant = qualifying[pick].variant;  // a control arm too: it shows the default
     if (chosen.personalizes()) ++personalized;
     if (chosen.caps.per_day || chosen.caps.per_week) record_impression(state.impressions[slot.id][chosen.id], today);
   }
-  return json{{"slots", std::move(out_slots)}, {"holdout", holdout}};
+  for (auto& d : out) {
+    if (holdout && d.slot >= 0) d.reason = DecisionReason::holdout;
+  }
+  return out;
+}
+
+namespace {
+// What {{interest}} and {{like}} say for this variant and visitor, in `lang`.
+json fill_json(const Variant& v, const DecideRules& rules, const json& attributes, const std::string& lang) {
+  json fill(json::value_t::object);
+  auto label = [&](int position) { return label_text(rules.labels.at(rules.interest_ids[position]), lang); };
+  int interest = fill_interest(v, rules, attributes), like = fill_like(v, rules, attributes);
+  if (interest >= 0) fill["interest"] = label(interest);
+  if (like >= 0) fill["like"] = label(like);
+  return fill;
+}
+}  // namespace
+
+json decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>& decisions,
+                       const std::vector<std::string>& slot_ids, const std::string& lang) {
+  json slots = json::array();
+  bool holdout = false;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const SlotDecision& d = decisions[i];
+    json out(json::value_t::object);
+    out["id"] = i < slot_ids.size() ? slot_ids[i] : (d.slot >= 0 ? rules.slots[d.slot].id : std::string());
+    out["variant"] = nullptr;
+    out["reason"] = reason_name(d.reason);
+    holdout = holdout || d.reason == DecisionReason::holdout;
+    if (d.slot >= 0 && d.variant >= 0) {
+      const Variant& v = rules.slots[d.slot].variants[d.variant];
+      out["variant"] = v.id;
+      if (!v.content.is_null()) out["content"] = v.content;
+      if (!v.template_id.empty()) out["template"] = v.template_id;
+      json fill(json::value_t::object);
+      auto label = [&](int position) { return label_text(rules.labels.at(rules.interest_ids[position]), lang); };
+      if (d.fill_interest >= 0) fill["interest"] = label(d.fill_interest);
+      if (d.fill_like >= 0) fill["like"] = label(d.fill_like);
+      if (!fill.empty()) out["fill"] = std::move(fill);
+    }
+    slots.push_back(std::move(out));
+  }
+  return json{{"slots", std::move(slots)}, {"holdout", holdout}};
+}
+
+json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
+                 const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
+                 bool personalize, int64_t now_ms, const std::string& lang) {
+  std::vector<int> positions;
+  std::vector<std::string> ids;  // each slot once, in the page's order
+  for (const auto& id : slot_ids_on_page) {
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+    ids.push_back(id);
+    auto it = rules.index.find(id);
+    positions.push_back(it == rules.index.end() ? -1 : static_cast<int>(it->second));
+  }
+  auto has_template = [&](const std::string& id) {
+    return std::find(page_templates.begin(), page_templates.end(), id) != page_templates.end();
+  };
+  return decisions_to_json(rules, decide_slots(rules, state, attributes, positions, has_template, personalize, now_ms),
+                           ids, lang);
 }
 
 // ---- explaining ----------------------------------------------------------------
@@ -826,7 +878,7 @@ json explain_slot(const DecideRules& rules, const json& last_decisions, const js
         if (const json* value = lookup(last_attributes, path)) out["used"].push_back({{"path", path}, {"value", *value}});
       }
       if (!v.personalizes()) break;  // a control shows the default
-      json fill_en = fill_for(v, rules, last_attributes, "en"), fill_es = fill_for(v, rules, last_attributes, "es");
+      json fill_en = fill_json(v, rules, last_attributes, "en"), fill_es = fill_json(v, rules, last_attributes, "es");
       sentence = rule_sentence(v, *slot, fill_en, fill_es);
       if (v.reason.is_object()) {  // the owner's own words, when given
         std::string en = v.reason.value("en", ""), es = v.reason.value("es", "");

@@ -17,6 +17,14 @@
 
 namespace tactful {
 
+struct PageState {
+  PageContext context;
+  std::string lang = "en";
+  std::vector<std::string> slot_ids;  // each once, in the page's order
+  std::vector<int> positions;         // in the config's slots; -1 for unknown
+  std::vector<std::string> templates;  // page <template>s that passed check_template
+};
+
 struct EngineState {
   std::optional<Config> config;
   uint8_t key[32] = {0};
@@ -29,7 +37,9 @@ struct EngineState {
   bool consent_dirty = false;
   bool profile_dirty = false;
   bool ephemeral = false;  // "don't remember this visit"
-  json last_decisions = json::object();
+  PageState page;
+  std::vector<SlotDecision> last;  // the current page's last decisions
+  std::vector<int16_t> binary;     // decide_binary's reply
   json last_attributes = json::object();
   std::string pending_report;  // base64, sealed: built when its window closed, not yet handed out
   int64_t pending_deadline = 0;
@@ -230,44 +240,85 @@ class Operations {
     return json({{"stored", stored}, {"dropped", dropped}, {"errors", errors}}).dump();
   }
 
-  std::string decide(const json& in) {
-    const auto& cfg = *s_.config;
-    PageContext page = page_context(in);
-    json attrs = attribute_view(s_.profile, s_.consent, cfg.taxonomy, cfg.profile, page, now_);
-    std::vector<std::string> slots = string_list(in.value("slots", json::array()));
-    std::vector<std::string> usable_templates;
+  // The page's own context and slots, set once per page load: decisions
+  // after that (the hot path) need no JSON in.
+  std::string set_page(const json& in) {
+    const auto& rules = s_.config->decide;
+    PageState page;
+    page.context = page_context(in);
+    page.lang = string_field(in, "lang", "en");
+    for (const auto& id : string_list(in.value("slots", json::array()))) {
+      if (std::find(page.slot_ids.begin(), page.slot_ids.end(), id) != page.slot_ids.end()) continue;
+      auto it = rules.index.find(id);
+      page.slot_ids.push_back(id);
+      page.positions.push_back(it == rules.index.end() ? -1 : static_cast<int>(it->second));
+    }
     json template_errors = json::array();
     if (auto t = in.find("templates"); t != in.end() && t->is_object()) {
       for (const auto& item : t->items()) {
         if (!item.value().is_string()) continue;
         auto checked = check_template(item.value().get<std::string>(), "template#" + item.key());
         if (checked.ok()) {
-          usable_templates.push_back(item.key());
+          page.templates.push_back(item.key());
         } else {
           template_errors.push_back(checked.error().to_string());
         }
       }
     }
+    s_.page = std::move(page);
+    json out = {{"slots", s_.page.positions}};
+    if (!template_errors.empty()) out["templateErrors"] = template_errors;
+    return out.dump();
+  }
+
+  // Decides every slot of the current page in one pass.
+  const std::vector<SlotDecision>& decide_current() {
+    const auto& cfg = *s_.config;
+    json attrs = attribute_view(s_.profile, s_.consent, cfg.taxonomy, cfg.profile, s_.page.context, now_);
     bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
-    json decisions = decide_page(cfg.decide, s_.decide, attrs, slots, usable_templates, personalize, now_,
-                                 string_field(in, "lang", "en"));
+    const auto& templates = s_.page.templates;
+    auto has_template = [&templates](const std::string& id) {
+      return std::find(templates.begin(), templates.end(), id) != templates.end();
+    };
+    s_.last = decide_slots(cfg.decide, s_.decide, attrs, s_.page.positions, has_template, personalize, now_);
     if (aggregating()) {
-      for (const auto& d : decisions["slots"]) {
-        s_.window.observe_shown(d["id"].get<std::string>(),
-                                d["variant"].is_string() ? d["variant"].get<std::string>() : std::string());
+      for (size_t i = 0; i < s_.last.size(); ++i) {
+        const SlotDecision& d = s_.last[i];
+        s_.window.observe_shown(s_.page.slot_ids[i],
+                                d.variant >= 0 ? cfg.decide.slots[d.slot].variants[d.variant].id : std::string());
       }
     }
-    if (!template_errors.empty()) decisions["templateErrors"] = template_errors;
-    s_.last_decisions = decisions;
     s_.last_attributes = std::move(attrs);
     s_.profile_dirty = true;  // frequency caps counted impressions
+    return s_.last;
+  }
+
+  std::string decide(const json& in) {
+    json page = json::object();
+    if (in.contains("slots")) page = json::parse(set_page(in), nullptr, false);
+    json decisions = decisions_to_json(s_.config->decide, decide_current(), s_.page.slot_ids, s_.page.lang);
+    if (page.contains("templateErrors")) decisions["templateErrors"] = page["templateErrors"];
     return decisions.dump();
+  }
+
+  // The binary form of decide: 4 int16 per slot of the page (variant
+  // position or -1, reason, {{interest}} and {{like}} taxonomy positions or -1).
+  void decide_binary(std::vector<int16_t>& out) {
+    const auto& decisions = decide_current();
+    out.clear();
+    out.reserve(decisions.size() * 4);
+    for (const auto& d : decisions) {
+      out.push_back(static_cast<int16_t>(d.variant));
+      out.push_back(static_cast<int16_t>(d.reason));
+      out.push_back(static_cast<int16_t>(d.fill_interest));
+      out.push_back(static_cast<int16_t>(d.fill_like));
+    }
   }
 
   std::string explain(const json& in) {
     std::string slot = string_field(in, "slot");
-    json out = explain_slot(s_.config->decide, s_.last_decisions, s_.last_attributes, slot,
-                            string_field(in, "lang", "en"));
+    json last = decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang);
+    json out = explain_slot(s_.config->decide, last, s_.last_attributes, slot, string_field(in, "lang", "en"));
     if (out.contains("error")) return out.dump();
     // Join each attribute the rule used with the stored items behind it.
     json items = profile_view(s_.profile, s_.config->profile, now_);
@@ -557,6 +608,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "save") return ops.save();
   if (op == "track") return ops.track(in);
   if (op == "decide") return in.is_object() ? ops.decide(in) : error_json("decide expects an object");
+  if (op == "page") return in.is_object() ? ops.set_page(in) : error_json("page expects an object");
   if (op == "explain") return ops.explain(in);
   if (op == "consent.get") return consent_to_json(state_->consent).dump();
   if (op == "consent.set") return ops.consent_set(in, ConsentSource::visitor);
@@ -574,6 +626,12 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "compact") return ops.compact();
   if (op == "report") return ops.report(in);
   return error_json("unknown operation '" + std::string(op) + "'");
+}
+
+const std::vector<int16_t>* Engine::decide_binary(int64_t now_ms) {
+  if (!state_->config) return nullptr;
+  Operations(*state_, now_ms, false).decide_binary(state_->binary);
+  return &state_->binary;
 }
 
 }  // namespace tactful

@@ -4,6 +4,7 @@
 // per page, and an explanation for every decision.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -62,6 +63,8 @@ struct DecideRules {
   int not_now_days = 30;
   json saved_groups = json::object();
   std::unordered_map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
+  std::vector<std::string> interest_ids;          // the taxonomy, in config order
+  std::unordered_map<std::string, int> interest_position;  // usable interest id -> its place in it
 
   const Slot* find(const std::string& id) const;
 };
@@ -99,6 +102,34 @@ struct DecideState {
   // Tolerant: entries that do not parse are dropped, never the whole state.
   static DecideState from_json(const json& j);
 };
+
+enum class DecisionReason : uint8_t {
+  unknown_slot, consent, holdout, not_now, budget, no_match, capped, matched, experiment
+};
+const char* reason_name(DecisionReason reason);
+
+// One slot's decision, by position: `slot` in rules.slots (-1: not in the
+// config), `variant` in its variants (-1: the default content), and what the
+// placeholders name as positions in the taxonomy (-1: nothing).
+struct SlotDecision {
+  int slot = -1;
+  int variant = -1;
+  DecisionReason reason = DecisionReason::unknown_slot;
+  int fill_interest = -1;
+  int fill_like = -1;
+};
+
+// Whether the page has the <template> with this id (and it passed check_template).
+using TemplateFilter = std::function<bool(const std::string&)>;
+
+// The decision itself, with no JSON on the way: the hot path of a page load.
+std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
+                                       const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
+                                       bool personalize, int64_t now_ms);
+
+// The decisions as decide_page returns them (ids, variant ids, content, fills in `lang`).
+json decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>& decisions,
+                       const std::vector<std::string>& slot_ids, const std::string& lang);
 
 // Decides every slot on the page in one call. `page_templates` are the ids of
 // the page's <template> elements that passed check_template; `personalize`

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tactful {
 
@@ -24,6 +25,12 @@ class Engine {
   // call came from within a visitor's gesture (transient activation).
   // Returns JSON text: the operation's result, or {"error": "...", "path": "..."}.
   std::string call(std::string_view op, std::string_view input, int64_t now_ms, bool user_gesture);
+
+  // The hot path: decides the page set by the "page" operation, with no JSON.
+  // Returns 4 int16 per slot (variant position or -1, reason, {{interest}} and
+  // {{like}} taxonomy positions or -1), valid until the next call; null
+  // before init.
+  const std::vector<int16_t>* decide_binary(int64_t now_ms);
 
  private:
   std::unique_ptr<EngineState> state_;
