@@ -155,6 +155,11 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     await domReady;
 
     const rt = new Runtime({ core, storage, config, doc, win, emit });
+    // Set only by tactful/testing's pinBucket (an init script that runs before
+    // the page) so a test can pin its experiment arm. A page script could set
+    // it too; that only picks the site's own arm, and nothing leaves the device.
+    const pinned = win.__tactfulTestBucketId;
+    if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
     await storage.exclusive(() => {
       beginVisit(rt);
       rt.load();

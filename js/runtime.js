@@ -75,7 +75,7 @@ export class Runtime {
     const out = this.call('save');
     for (const name of ['consent', 'profile']) {
       if (typeof out[name] !== 'string') continue;
-      this.storage.write(RECORDS[name], out[name]);
+      this.storage.writeRecord(RECORDS[name], out[name]);
       this.seen[name] = out[name];
     }
   }

@@ -56,16 +56,25 @@ class Storage {
     this.dirty.add(name);
   }
 
-  /** The per-origin key that seals the records, made on first use. */
+  /**
+   * The per-origin key that seals the records: the stored one, or a new one
+   * that is written only with the first record it seals.
+   */
   key() {
-    let key = this.read(RECORDS.key);
-    if (!key || key.length !== 44) {
+    const stored = this.read(RECORDS.key);
+    if (stored && stored.length === 44) return stored;
+    if (!this.newKey) {
       const bytes = new Uint8Array(32);
       crypto.getRandomValues(bytes);
-      key = btoa(String.fromCharCode(...bytes));
-      this.write(RECORDS.key, key);
+      this.newKey = btoa(String.fromCharCode(...bytes));
     }
-    return key;
+    return this.newKey;
+  }
+
+  /** Writes a sealed record, and the key that sealed it if it is new. */
+  writeRecord(name, value) {
+    if (this.read(RECORDS.key) !== this.key()) this.write(RECORDS.key, this.key());
+    this.write(name, value);
   }
 
   async connect() {
@@ -129,6 +138,7 @@ class Storage {
   async eraseAll() {
     this.cache.clear();
     this.dirty.clear();
+    this.newKey = null;
     if (this.db) {
       this.db.close();
       this.db = null;

@@ -14,6 +14,7 @@ const glue = {
   name: 'tactful-core-glue',
   setup(b) {
     b.onResolve({ filter: /^tactful-core-glue$/ }, () => ({ path: join(wasmDir, 'tactful-core.mjs') }));
+    b.onResolve({ filter: /^tactful-tools-glue$/ }, () => ({ path: join(wasmDir, 'tactful-tools.mjs') }));
   },
 };
 
@@ -37,5 +38,8 @@ if (existsSync(join(root, 'js', 'panel', 'panel.js'))) {
 }
 // ES module of the core for Node and bundler users (tests load it with the wasm bytes).
 await build({ ...common, format: 'esm', minify: false, entryPoints: [join(root, 'js', 'core.js')], outfile: join(out, 'core.mjs') });
+// Node-side tooling (opening reports in tests), never loaded by a page.
+await build({ ...common, format: 'esm', minify: false, entryPoints: [join(root, 'js', 'tools.js')], outfile: join(out, 'tools.mjs') });
+copyFileSync(join(wasmDir, 'tactful-tools.wasm'), join(out, 'tactful-tools.wasm'));
 copyFileSync(join(wasmDir, 'tactful-core.wasm'), join(out, 'tactful.wasm'));
 copyFileSync(join(root, 'js', 'tactful.css'), join(out, 'tactful.css'));

@@ -43,6 +43,7 @@ async function openPanel(page, { name = 'Privacy settings', key = 'Enter' } = {}
   await page.keyboard.press(key);
   const dialog = page.getByRole('dialog', { name });
   await dialog.waitFor();
+  await dialog.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
   return dialog;
 }
 
@@ -131,16 +132,26 @@ describe('the first-visit invitation', () => {
   test('offers personalization; only the visitor\'s own action grants it', async () => {
     const v = await newVisitor();
     try {
-      await visit(v);
+      // A site script tries to consent for the visitor as the page loads.
+      // (Not page.evaluate: Playwright runs that as a user gesture.)
+      await v.page.addInitScript(() => {
+        const poll = () => (window.tactful && window.tactful.ready ? window.tactful.ready.then(() =>
+          window.tactful.consent.set({ purposes: { personalization: true } })).then(() => console.log('attempt: granted'), (e) => console.log(`attempt: ${e.message}`))
+          : setTimeout(poll, 5));
+        poll();
+      });
+      const [attempt] = await Promise.all([
+        v.page.waitForEvent('console', (m) => m.text().startsWith('attempt:')),
+        v.page.goto(`${site.url}/index.html`),
+      ]);
+      assert.match(attempt.text(), /grant refused: .*user gesture/);
+      assert.deepEqual(await ready(v.page), { ok: true });
       const region = v.page.getByRole('region', { name: 'Personalize this site?' });
       await region.waitFor();
       const yes = region.getByRole('button', { name: 'Yes, personalize' });
       const no = region.getByRole('button', { name: 'No thanks' });
       const [a, b] = [await yes.boundingBox(), await no.boundingBox()];
-      assert.ok(Math.abs(a.height - b.height) < 1 && Math.abs(a.width - b.width) < 2, 'equally prominent');
-      // A script cannot consent for the visitor.
-      const refused = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true } }).then(() => 'granted', (e) => e.message));
-      assert.match(refused, /user gesture/);
+      assert.ok(Math.abs(a.height - b.height) < 1 && Math.abs(a.width - b.width) < 2, `equally prominent: ${JSON.stringify([a, b])}`);
       assert.equal((await consent(v.page)).purposes.personalization, false);
       await screenshot(v.page, 'invitation-desktop-en');
       await acceptInvitation(v.page);
@@ -171,6 +182,25 @@ describe('the first-visit invitation', () => {
       });
       await visit(v);
       await region.waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+  test('after a policy change the visitor is asked again, with one sentence on what changed', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await v.context.route('**/tactful.config.json', async (r) => {
+        const served = await (await r.fetch()).json();
+        r.fulfill({ json: { ...served, policyVersion: 'next', policyChanges: { en: 'We now keep purchases for 12 months.', es: 'Ahora guardamos las compras 12 meses.' } } });
+      });
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.getByText('Our privacy policy changed since you last chose. We now keep purchases for 12 months.').waitFor();
+      assert.equal((await consent(v.page)).purposes.personalization, false, 'the old grant lapsed');
+      const dialog = await openPanel(v.page);
+      await dialog.getByText('Our privacy policy changed since you last chose. We now keep purchases for 12 months.').waitFor();
     } finally {
       await v.close();
     }
@@ -448,6 +478,9 @@ describe('accessibility and looks', () => {
       const overflow = await v.page.getByRole('dialog', { name: 'Privacy settings' }).evaluate((el) => el.scrollWidth - el.clientWidth);
       assert.equal(overflow, 0, 'nothing scrolls sideways at 360 px');
       await screenshot(v.page, 'panel-360-en');
+      await v.page.getByRole('heading', { name: 'What we know about you' }).scrollIntoViewIfNeeded();
+      await v.page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(v.page, 'panel-360-en-dark-what-we-know');
     } finally {
       await v.close();
     }

@@ -73,6 +73,22 @@ describe('minimize at ingest', () => {
   });
 });
 
+describe('nothing without a choice', () => {
+  test('a visitor who chooses nothing leaves nothing in storage, not even an id', async () => {
+    const v = await newVisitor();
+    try {
+      for (const path of ['/index.html', '/trail-running.html', '/product-ridge-runner.html']) {
+        await visit(v.page, site.url + path);
+      }
+      await v.page.getByRole('button', { name: /add to cart/i }).click();
+      await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(await tactfulStorage(v.page), {});
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('forget', () => {
   test('forget() leaves no Tactful data in any browser storage', async () => {
     const v = await newVisitor();
@@ -92,6 +108,9 @@ describe('forget', () => {
       assert.deepEqual(left, { local: [], session: [], cookies: '', idb: [], caches: [] });
       const consent = await v.page.evaluate(() => window.tactful.consent.get());
       assert.equal(consent.purposes.personalization, false);
+      // Browsing on after forgetting stores nothing until the visitor chooses again.
+      await visit(v.page, `${site.url}/hiking.html`);
+      assert.deepEqual(await tactfulStorage(v.page), {});
     } finally {
       await v.close();
     }

@@ -98,7 +98,9 @@ export function post(url, body, { localAddress = '127.0.0.1', path = '/collect',
     const u = new URL(path, url);
     const req = httpRequest({
       host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', localAddress,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': body.length, ...headers },
+      // One connection per request: an idle kept-alive socket would hold one of the server's worker threads.
+      agent: false,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': body.length, connection: 'close', ...headers },
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));

@@ -37,6 +37,8 @@ struct EngineState {
   bool consent_dirty = false;
   bool profile_dirty = false;
   bool ephemeral = false;  // "don't remember this visit"
+  bool has_records = false;  // the visitor's browser holds records of ours
+  bool choice_made = false;  // the visitor chose or declared something on this page
   PageState page;
   std::vector<SlotDecision> last;  // the current page's last decisions
   std::vector<int16_t> binary;     // decide_binary's reply
@@ -161,6 +163,9 @@ class Operations {
 
     json out = {{"ok", true}};
     const auto& rules = s_.config->consent;
+    s_.has_records = (in.contains("consent") && in["consent"].is_string()) ||
+                     (in.contains("profile") && in["profile"].is_string());
+    s_.choice_made = false;
     s_.consent = initial_consent(rules, s_.signals, now_);
     s_.consent_dirty = true;
     if (auto rec = in.find("consent"); rec != in.end() && rec->is_string()) {
@@ -209,6 +214,9 @@ class Operations {
   std::string save() {
     json out = json::object();
     if (!s_.key_set) return error_json("save before load");
+    // A visitor who never chose anything and about whom nothing is stored
+    // leaves nothing behind: no record, no key, no bucketing id.
+    if (!s_.has_records && !s_.choice_made && item_count(s_.profile) == 0) return out.dump();
     if (s_.consent_dirty) {
       out["consent"] = to_base64(seal_snapshot(consent_state_to_json(s_.consent), s_.key));
       s_.consent_dirty = false;
@@ -284,8 +292,9 @@ class Operations {
     if (aggregating()) {
       for (size_t i = 0; i < s_.last.size(); ++i) {
         const SlotDecision& d = s_.last[i];
+        // The slot's own content is the variant "default" in every metric (the holdout's too).
         s_.window.observe_shown(s_.page.slot_ids[i],
-                                d.variant >= 0 ? cfg.decide.slots[d.slot].variants[d.variant].id : std::string());
+                                d.variant >= 0 ? cfg.decide.slots[d.slot].variants[d.variant].id : "default");
       }
     }
     s_.last_attributes = std::move(attrs);
@@ -342,6 +351,7 @@ class Operations {
   std::string consent_set(const json& change, ConsentSource source) {
     auto status = apply_consent_change(s_.consent, s_.profile, change, source, gesture_, now_);
     if (!status.ok()) return error_json(status.error());
+    s_.choice_made = true;
     s_.consent_dirty = true;
     s_.profile_dirty = true;
     if (!allowed(s_.consent, Purpose::aggregate)) discard_window();  // opting in never sends the past
@@ -351,6 +361,7 @@ class Operations {
   std::string declare_prefs(const json& in) {
     auto status = declare(s_.profile, in, s_.consent, s_.config->taxonomy, s_.config->profile, now_);
     if (!status.ok()) return error_json(status.error());
+    s_.choice_made = true;
     s_.profile_dirty = true;
     return profile_view(s_.profile, s_.config->profile, now_).dump();
   }
@@ -368,8 +379,10 @@ class Operations {
     s_.decide.bucket_id = random_hex(16);
     s_.window = WindowAccumulator{};
     s_.consent = initial_consent(s_.config->consent, s_.signals, now_);
-    s_.consent_dirty = false;
-    s_.profile_dirty = false;
+    s_.consent_dirty = true;
+    s_.profile_dirty = true;
+    s_.has_records = false;
+    s_.choice_made = false;
     return json({{"forgotten", true}}).dump();
   }
 
@@ -394,6 +407,7 @@ class Operations {
   std::string not_now_slot(const json& in) {
     std::string slot = string_field(in, "slot");
     not_now(s_.decide, slot, now_);
+    s_.choice_made = true;
     s_.profile_dirty = true;
     return json({{"ok", true}}).dump();
   }

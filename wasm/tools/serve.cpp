@@ -132,6 +132,10 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
   const std::string served_config = config.is_null() ? std::string() : config.dump(1);
 
   httplib::Server server;
+  // Many short requests from many browsers: more workers than httplib's
+  // default, and idle kept-alive connections let go quickly.
+  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  server.set_keep_alive_timeout(1);
   server.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
   server.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
   server.set_file_extension_and_mimetype_mapping("svg", "image/svg+xml");

@@ -1,0 +1,139 @@
+// Types for `tactful` (init for bundler users) and for window.tactful, which
+// the script tag (dist/tactful.js) and init() both set.
+
+export type Purpose = 'personalization' | 'aggregate';
+export type Category = 'interests' | 'purchases' | 'location' | 'occasions';
+
+export type TrackEvent =
+  | { type: 'view'; interests: string[] }
+  | { type: 'purchase'; category: string; value?: number; item?: string }
+  | { type: 'conversion'; goal?: string }
+  | { type: 'click'; slot: string };
+
+export interface ReadyStatus {
+  ok: boolean;
+  /** Why the page shows its default content, e.g. 'config-invalid', 'wasm-unavailable'. */
+  reason?: string;
+  message?: string;
+}
+
+export interface ConsentState {
+  purposes: Record<Purpose, boolean>;
+  categories: Record<Category, boolean>;
+  signals: { gpc: boolean; dnt: boolean };
+  policyVersion: string;
+  [extra: string]: unknown;
+}
+
+export interface ConsentChange {
+  purposes?: Partial<Record<Purpose, boolean>>;
+  categories?: Partial<Record<Category, boolean>>;
+}
+
+export interface Declaration {
+  likes?: string[];
+  dislikes?: string[];
+  occasions?: { birthdayMonth?: number };
+  location?: { country: string; region?: string };
+}
+
+export interface ProfileItem {
+  id: string;
+  kind: string;
+  value: unknown;
+  provenance?: { source: 'page' | 'track' | 'declared' | 'site'; at: string };
+  expires?: string;
+  use?: string;
+  [extra: string]: unknown;
+}
+
+/** What is stored about the visitor, by category: items with ids for profile.remove(id). */
+export type ProfileView = Record<string, ProfileItem[] | unknown>;
+
+export interface ProfileExport {
+  format: 'tactful-export';
+  version: number;
+  exportedAt: string | number;
+  consent: ConsentState;
+  receipts: unknown[];
+  profile: ProfileView;
+}
+
+/** tactful.explain(slotId): why the slot shows what it shows, from the local profile. */
+export interface Explanation {
+  slot?: string;
+  variant?: string | null;
+  reason?: string;
+  used?: Array<{ path: string; items: ProfileItem[]; [extra: string]: unknown }>;
+  [extra: string]: unknown;
+}
+
+export interface FlushResult {
+  report: boolean;
+  epsilonSpent: number;
+  epsilonBudget: number;
+  windowEndsAt: number | null;
+  reason?: string;
+}
+
+export interface SlotDecision {
+  id: string;
+  /** null: the slot's default content. */
+  variant: string | null;
+}
+
+export interface DecisionDetail { slots: SlotDecision[] }
+export interface ReportDetail { status: number; bytes: number; attempts: number; delivered: boolean; dropped?: boolean }
+export interface ErrorDetail { reason: string; message: string; event?: TrackEvent }
+
+export interface TactfulEventMap {
+  'tactful:decision': CustomEvent<DecisionDetail>;
+  'tactful:consent': CustomEvent<ConsentState>;
+  'tactful:report': CustomEvent<ReportDetail>;
+  'tactful:error': CustomEvent<ErrorDetail>;
+}
+
+export interface Tactful {
+  readonly version: string;
+  /** Resolves (never rejects) once slots are decided, or the page fell back to defaults. */
+  readonly ready: Promise<ReadyStatus>;
+  /** Fire-and-forget. */
+  track(event: TrackEvent): void;
+  explain(slotId: string): Promise<Explanation>;
+  /** Closes the reporting window now; its report is sent, after a short random delay, only if consent allows. */
+  flush(): Promise<FlushResult>;
+  notNow(slotId: string): Promise<void>;
+  profile: {
+    declare(declaration: Declaration): Promise<ProfileView>;
+    view(): Promise<ProfileView>;
+    export(): Promise<ProfileExport>;
+    remove(id: string): Promise<{ removed: string }>;
+    forget(): Promise<{ forgotten: true }>;
+  };
+  consent: {
+    get(): Promise<ConsentState>;
+    /** Grants apply only during a user gesture (e.g. in a click handler); withdrawals always apply. */
+    set(change: ConsentChange): Promise<ConsentState>;
+  };
+  panel: { open(): Promise<unknown> };
+}
+
+/** Calls queued before the module loaded: [method, ...args] or events. */
+export type TactfulQueue = Array<[string, ...unknown[]] | TrackEvent>;
+
+export interface InitOptions {
+  /** URL of the site config (JSON). */
+  config: string;
+  /** URL of the folder serving dist/ (tactful.wasm, tactful.css, tactful-panel.*). Default '/tactful/'. */
+  assets?: string;
+}
+
+/** Starts the module (once per page) and returns window.tactful. */
+export function init(options: InitOptions): Tactful;
+
+declare global {
+  interface Window {
+    tactful: Tactful;
+  }
+  interface DocumentEventMap extends TactfulEventMap {}
+}

@@ -1,0 +1,412 @@
+// tactful/testing: helpers for a site owner's Playwright tests. They take the
+// `page` or `context` the test already has (playwright-core or
+// @playwright/test) and import nothing from Playwright, so they work with
+// either. Everything goes through what a visitor or a page script can do: the
+// public window.tactful API, real clicks, and the network as it is. The one
+// test-only hook (pinBucket) is read by the module at boot from a property that
+// only an init script set before the page ran can provide.
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+const COLLECTOR = '/collect';
+const PIN_PROPERTY = '__tactfulTestBucketId';
+
+/** Waits for window.tactful.ready; resolves to its status ({ ok, reason? }). */
+export async function ready(page) {
+  await page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful) && window.tactful.ready);
+  return page.evaluate(() => window.tactful.ready);
+}
+
+/**
+ * Changes consent the way a visitor does: inside a real click. A button is
+ * placed over the page's top-left corner for the moment of the click; its
+ * handler calls tactful.consent.set(change) during the click's transient user
+ * activation, exactly as a site's own "Personalize" button would.
+ * Resolves to the new consent state; rejects with the module's error.
+ */
+export async function grantConsent(page, change = { purposes: { personalization: true } }) {
+  await ready(page);
+  const marker = `grant-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(({ change, marker }) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Grant (test)';
+    button.setAttribute('data-tactful-testing', marker);
+    button.style.cssText = 'position:fixed;left:0;top:0;width:48px;height:32px;z-index:2147483647;margin:0;opacity:0.01';
+    const result = new Promise((resolve) => {
+      button.addEventListener('click', () => {
+        const pending = window.tactful.consent.set(change);
+        button.remove();
+        pending.then((state) => resolve({ state }), (e) => resolve({ error: String((e && e.message) || e) }));
+      }, { once: true });
+    });
+    (window.__tactfulTestingGrants ||= {})[marker] = result;
+    document.body.append(button);
+  }, { change, marker });
+  await page.locator(`[data-tactful-testing="${marker}"]`).click();
+  const out = await page.evaluate((marker) => {
+    const result = window.__tactfulTestingGrants[marker];
+    delete window.__tactfulTestingGrants[marker];
+    return result;
+  }, marker);
+  if (out.error) throw new Error(out.error);
+  return out.state;
+}
+
+/**
+ * Builds a profile through the public API: `interests` as views (ids, each
+ * viewed `views` times, or { id: views }), `purchases` as purchase events,
+ * `likes`/`dislikes`/`occasions`/`location` as what the visitor declares.
+ * Consent applies as for a visitor: what a category that is off would hold is
+ * dropped. Resolves to tactful.profile.view(). Reload the page to see the
+ * decisions the new profile makes on load.
+ */
+export async function seedProfile(page, seed = {}, { views = 4 } = {}) {
+  await ready(page);
+  return page.evaluate(async ({ seed, views }) => {
+    const t = window.tactful;
+    const interests = Array.isArray(seed.interests)
+      ? seed.interests.map((id) => [id, views])
+      : Object.entries(seed.interests || {});
+    for (const [id, n] of interests) for (let i = 0; i < n; i += 1) t.track({ type: 'view', interests: [id] });
+    for (const p of seed.purchases || []) t.track({ type: 'purchase', ...(typeof p === 'string' ? { category: p } : p) });
+    const declaration = {};
+    for (const k of ['likes', 'dislikes', 'occasions', 'location']) if (seed[k] !== undefined) declaration[k] = seed[k];
+    if (Object.keys(declaration).length) await t.profile.declare(declaration);
+    return t.profile.view();
+  }, { seed, views });
+}
+
+/**
+ * The page's slots as the module left them: { id, variant (null: default
+ * content), decided ('personalized' | 'default' | 'late' | null), explanation
+ * (tactful.explain(id), or { error } when there is none) } in document order.
+ */
+export async function decisions(page) {
+  await ready(page);
+  return page.evaluate(async () => {
+    const out = [];
+    for (const el of document.querySelectorAll('[data-tactful-slot]')) {
+      const id = el.getAttribute('data-tactful-slot');
+      let explanation;
+      try {
+        explanation = await window.tactful.explain(id);
+      } catch (e) {
+        explanation = { error: String((e && e.message) || e) };
+      }
+      out.push({
+        id,
+        variant: el.getAttribute('data-tactful-variant') || null,
+        decided: el.getAttribute('data-tactful-decided'),
+        explanation,
+      });
+    }
+    return out;
+  });
+}
+
+function collectorMatcher(collector) {
+  const path = new URL(collector || COLLECTOR, 'http://x').pathname;
+  const absolute = /^https?:/.test(collector || '') ? new URL(collector).origin : null;
+  return (url) => {
+    const u = new URL(url);
+    return u.pathname === path && (!absolute || u.origin === absolute);
+  };
+}
+
+const pageOf = (request) => {
+  try {
+    return request.frame().page();
+  } catch {
+    return null; // a service worker's request has no frame
+  }
+};
+
+async function consentOf(page) {
+  if (!page || page.isClosed()) return null;
+  try {
+    return await page.evaluate(() => (window.tactful && window.tactful.consent
+      ? window.tactful.consent.get().catch(() => null)
+      : null));
+  } catch {
+    return null; // navigating or closed
+  }
+}
+
+// Strings only Tactful holds: stored item ids, which have forms like
+// "interest:hiking" or "purchases:shoes" that pages do not produce by chance.
+async function profileMarks(page) {
+  if (!page || page.isClosed()) return [];
+  try {
+    return await page.evaluate(async () => {
+      if (!window.tactful || !window.tactful.profile) return [];
+      const view = await window.tactful.profile.view().catch(() => null);
+      const marks = [];
+      for (const group of Object.values(view || {})) {
+        if (!Array.isArray(group)) continue;
+        for (const item of group) if (item && typeof item.id === 'string' && item.id.includes(':')) marks.push(item.id);
+      }
+      return marks;
+    });
+  } catch {
+    return [];
+  }
+}
+
+function requestText(request) {
+  let body = '';
+  try {
+    const buf = request.postDataBuffer();
+    body = buf ? buf.toString('latin1') : '';
+  } catch {
+    body = '';
+  }
+  let url = request.url();
+  try {
+    url = decodeURIComponent(url);
+  } catch {
+    /* keep it encoded */
+  }
+  const headers = Object.values(request.headers()).join('\n');
+  return `${url}\n${headers}\n${body}`;
+}
+
+/**
+ * Fails the test when anything would carry data out without `aggregate`
+ * consent. `target` is a BrowserContext (every page) or a Page. Installs:
+ *  - a route on the collector path: a request is let through only while the
+ *    sending page's tactful.consent.get() says purposes.aggregate is true
+ *    (read at the moment of sending); otherwise it is aborted (nothing leaves)
+ *    and recorded;
+ *  - a watch on every request: any whose URL, headers or body contains a
+ *    stored profile item id (e.g. "interest:hiking") or one of `canaries` is
+ *    recorded.
+ * Returns { violations, requests, refresh(), assertClean() }. Call it before
+ * the first navigation.
+ */
+export async function guardNetwork(target, { collector = COLLECTOR, canaries = [] } = {}) {
+  const isCollector = collectorMatcher(collector);
+  const violations = [];
+  const requests = [];
+  const marks = new Set(canaries.filter((c) => typeof c === 'string' && c.length >= 4));
+  const pages = new Set();
+  const lastConsent = new WeakMap();
+
+  const watchPage = (page) => {
+    if (pages.has(page)) return;
+    pages.add(page);
+    page.on('close', () => pages.delete(page));
+  };
+  if (typeof target.pages === 'function') {
+    target.pages().forEach(watchPage);
+    target.on('page', watchPage);
+  } else {
+    watchPage(target);
+  }
+
+  async function refresh() {
+    for (const page of pages) for (const m of await profileMarks(page)) marks.add(m);
+  }
+
+  await target.route((url) => isCollector(url.href), async (route) => {
+    const request = route.request();
+    const page = pageOf(request);
+    await refresh();
+    let consent = await consentOf(page);
+    if (consent && page) lastConsent.set(page, consent);
+    else if (page) consent = lastConsent.get(page) || null;
+    if (!consent || !consent.purposes || consent.purposes.aggregate !== true) {
+      violations.push({
+        kind: 'collector-without-consent',
+        url: request.url(),
+        method: request.method(),
+        message: consent
+          ? `${request.method()} ${request.url()} while purposes.aggregate is off`
+          : `${request.method()} ${request.url()} while the page's consent could not be read`,
+      });
+      await route.abort('blockedbyclient');
+      return;
+    }
+    await route.fallback();
+  });
+
+  const onRequest = (request) => {
+    if (pageOf(request)) watchPage(pageOf(request));
+    requests.push({ url: request.url(), method: request.method(), text: requestText(request) });
+  };
+  target.on('request', onRequest);
+
+  function scan() {
+    const found = [];
+    for (const r of requests) {
+      const hit = [...marks].find((m) => r.text.includes(m));
+      if (hit) found.push({ kind: 'profile-data', url: r.url, method: r.method, message: `${r.method} ${r.url} carries profile data ("${hit}")` });
+    }
+    return found;
+  }
+
+  return {
+    /** Everything caught so far (collector sends without consent, requests carrying profile data). */
+    get violations() {
+      return [...violations, ...scan()];
+    },
+    /** Every request seen: { url, method }. */
+    get requests() {
+      return requests.map(({ url, method }) => ({ url, method }));
+    },
+    /** Reads the pages' stored item ids now (they are also read at each collector request and by assertClean). */
+    refresh,
+    /** Throws an Error listing every violation; resolves when there is none. */
+    async assertClean() {
+      await refresh();
+      const all = [...violations, ...scan()];
+      if (all.length) {
+        throw new Error(`tactful: ${all.length} request(s) would carry data out without consent:\n` +
+          all.map((v) => `  - ${v.message}`).join('\n'));
+      }
+    },
+  };
+}
+
+/**
+ * Captures the sealed reports pages send to the collector. By default they
+ * are answered 204 by the test itself and never reach a real collector
+ * (`forward: true` lets them through). Returns { reports: Buffer[],
+ * waitForReport({ timeout }) }.
+ */
+export async function captureReports(target, { collector = COLLECTOR, forward = false } = {}) {
+  const isCollector = collectorMatcher(collector);
+  const reports = [];
+  const waiting = [];
+  await target.route((url) => isCollector(url.href), async (route) => {
+    const request = route.request();
+    if (request.method() === 'POST') {
+      const body = request.postDataBuffer() || Buffer.alloc(0);
+      reports.push(body);
+      const next = waiting.shift();
+      if (next) next();
+    }
+    if (forward) await route.fallback();
+    else await route.fulfill({ status: 204, body: '' });
+  });
+  let taken = 0;
+  return {
+    reports,
+    /** Resolves with the next report not yet taken by an earlier call (waiting for it if needed). */
+    waitForReport({ timeout = 30000 } = {}) {
+      if (reports.length > taken) return Promise.resolve(reports[taken++]);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`tactful: no report reached ${collector} within ${timeout} ms`)), timeout);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve(reports[taken++]);
+        });
+      });
+    },
+  };
+}
+
+let toolsPromise = null;
+// The collector's side of the core, compiled to wasm for Node (dist/tools.mjs):
+// the same code and checks as the collector, kept out of the page's module.
+async function nodeTools() {
+  toolsPromise ||= (async () => {
+    const { startTools } = await import(new URL('./dist/tools.mjs', import.meta.url).href);
+    const bytes = await readFile(new URL('./dist/tactful-tools.wasm', import.meta.url));
+    // libsodium's start-up looks for crypto on `self`, as in a browser; lend it
+    // for the start only, so the test process keeps its own globals.
+    const lent = !('self' in globalThis);
+    if (lent) globalThis.self = globalThis;
+    try {
+      return await startTools(bytes);
+    } finally {
+      if (lent) delete globalThis.self;
+    }
+  })();
+  return toolsPromise;
+}
+
+/**
+ * Opens one sealed report with the collector's secret key, using the same
+ * wasm core the browser runs (and the collector's checks): resolves to
+ * { ok: true, size, version, keyId, schema, window, windowStart,
+ *   metrics: [{ id, kind, mechanism, epsilon, value?, supports }] }.
+ * Values are still randomized (local differential privacy): a single report
+ * says little; the collector estimates over many. `config` is the site config
+ * the page ran with (object or JSON text; its reporting.publicKey must be the
+ * pair of `secretKey`). Rejects with the reason a report does not open.
+ */
+export async function openReport(bytes, { config, secretKey }) {
+  const tools = await nodeTools();
+  const report = Buffer.isBuffer(bytes) ? bytes.toString('base64')
+    : bytes instanceof Uint8Array ? Buffer.from(bytes).toString('base64') : String(bytes);
+  const out = tools.call('report.open', { config: typeof config === 'string' ? config : JSON.stringify(config), report, secretKey });
+  if (out.error) throw new Error(`tactful: openReport: ${out.error}${out.path ? ` (at ${out.path})` : ''}`);
+  return out;
+}
+
+/**
+ * An X25519 key pair for a test collector: { publicKey, secretKey } as
+ * base64 of 32 bytes each (reporting.publicKey takes `publicKey`; `tactful
+ * keygen`'s key file holds a `secretKey` line).
+ */
+export function testKeyPair() {
+  const { publicKey, privateKey } = generateKeyPairSync('x25519');
+  const b64 = (s) => Buffer.from(s, 'base64url').toString('base64');
+  return { publicKey: b64(publicKey.export({ format: 'jwk' }).x), secretKey: b64(privateKey.export({ format: 'jwk' }).d) };
+}
+
+/**
+ * Serves a changed site config to every page of `context`: `change(config)`
+ * returns (or edits) the config fetched from `url` (a glob or URL the config
+ * is loaded from, e.g. '** /tactful.config.json' without the space).
+ * Typical use: point reporting at a test key and send without delay.
+ */
+export async function useConfig(target, url, change) {
+  await target.route(url, async (route) => {
+    const response = await route.fetch();
+    const config = JSON.parse(await response.text());
+    const changed = (await change(config)) || config;
+    await route.fulfill({ response, body: JSON.stringify(changed), headers: { ...response.headers(), 'content-type': 'application/json' } });
+  });
+}
+
+/** A copy of `config` reporting to `keys.publicKey` with sends after at most `maxDelayMs`. */
+export function withTestKey(config, keys, { maxDelayMs = 50 } = {}) {
+  const copy = JSON.parse(JSON.stringify(config));
+  copy.reporting = { ...(copy.reporting || {}), publicKey: keys.publicKey, sendDelayMs: { min: 0, max: maxDelayMs } };
+  return copy;
+}
+
+/**
+ * Fixes the local random id that experiment bucketing and the holdout use,
+ * for every page the context opens from now on, so a test can pin a variant.
+ * Works through an init script that defines a property before any page
+ * script runs; the module reads it once at boot. A page script cannot set it
+ * for a later load, and nothing is changed in what the module ships.
+ */
+export async function pinBucket(target, bucketId) {
+  if (typeof bucketId !== 'string' || !/^[0-9a-zA-Z_-]{1,64}$/.test(bucketId)) {
+    throw new TypeError('tactful: pinBucket needs an id of 1-64 letters, digits, "-" or "_"');
+  }
+  await target.addInitScript(({ name, id }) => {
+    Object.defineProperty(window, name, { value: id, configurable: false, enumerable: false, writable: false });
+  }, { name: PIN_PROPERTY, id: bucketId });
+}
+
+/**
+ * Lengthens the slot deadline (CSS --tactful-deadline) for every page the
+ * context opens, so a loaded CI machine cannot turn a decision into a late
+ * one (a late decision keeps the default content, by design). Set from
+ * script on the root element, which a Content-Security-Policy allows.
+ */
+export async function slotDeadline(target, ms = 10000) {
+  await target.addInitScript((value) => {
+    const apply = () => {
+      if (!document.documentElement) return false;
+      document.documentElement.style.setProperty('--tactful-deadline', value);
+      return true;
+    };
+    if (!apply()) new MutationObserver((_, o) => apply() && o.disconnect()).observe(document, { childList: true });
+  }, `${Math.max(0, Number(ms) || 0)}ms`);
+}

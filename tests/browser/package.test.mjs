@@ -1,0 +1,368 @@
+// The npm package as a site owner gets it: `./run package` makes the tarball,
+// a fresh project outside the repo installs it with `npm install <tarball>`
+// (plus typescript and playwright-core from npm), and there, using only the
+// installed package, imports it in Node, type-checks a usage example with tsc,
+// and runs Playwright tests against the demo site served from the package's
+// own dist/ files by the repo's native server.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { root, tactfulBin } from './harness.mjs';
+
+const run = promisify(execFile);
+const PLAYWRIGHT = JSON.parse(readFileSync(join(root, 'node_modules/playwright-core/package.json'), 'utf8')).version;
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let project;   // the site owner's temporary project
+let tarball;
+let site;      // { url, stop }
+let packFiles; // paths inside the tarball
+
+async function npm(args, cwd) {
+  return run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], {
+    cwd, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 300_000,
+  });
+}
+
+/** `tactful serve` for the demo site, with /tactful/ served from the installed package's dist/. */
+async function serveFromPackage() {
+  const state = mkdtempSync(join(tmpdir(), 'tactful-pkg-site-'));
+  const key = join(state, 'collector.key');
+  execFileSync(tactfulBin, ['keygen', '--out', key]);
+  const pkg = join(project, 'node_modules', 'tactful');
+  const child = spawn(tactfulBin, [
+    'serve', '--site', join(root, 'demo-site/public'),
+    '--mount', `/tactful/=${join(pkg, 'dist')}`, '--mount', `/pkg/=${pkg}`, '--mount', `/app/=${join(project, 'app')}`,
+    '--port', '0', '--config', join(root, 'demo-site/tactful.config.json'), '--key', key,
+    '--db', join(state, 'aggregates.db'), '--token', 'test-owner-token',
+    '--chart-js', join(root, 'node_modules/chart.js/dist/chart.umd.js'),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1].replace(/\/$/, ''));
+    });
+    child.on('exit', (code) => reject(new Error(`tactful serve exited ${code}: ${stderr}`)));
+  });
+  return { url, stop() { child.kill('SIGTERM'); rmSync(state, { recursive: true, force: true }); } };
+}
+
+// Pages of the site owner's own app: one started by init() from the ES
+// module, and one that leaks the profile on purpose.
+const APP = {
+  'index.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>App</title>
+<meta name="tactful:interests" content="hiking">
+<link rel="stylesheet" href="/tactful/tactful.css"><script type="module" src="/app/main.js"></script></head>
+<body><main><section data-tactful-slot="hero"><h1>Welcome</h1></section></main></body></html>`,
+  'main.js': `import { init } from '/pkg/index.mjs';
+const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
+tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
+`,
+  'leak.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Leaky</title>
+<script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script><script src="/app/leak.js"></script></head>
+<body><section data-tactful-slot="hero"><h1>Welcome</h1></section></body></html>`,
+  // What a careless analytics snippet might do: ship the visitor's profile home.
+  'leak.js': `window.leak = async () => {
+  const profile = JSON.stringify(await window.tactful.profile.export());
+  await fetch('/collect', { method: 'POST', body: profile }).catch(() => {});
+  await fetch('/analytics?d=' + encodeURIComponent(profile)).catch(() => {});
+};
+`,
+};
+
+// The site owner's tests: only playwright-core and the installed package.
+const COMMON = `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, seedProfile,
+  slotDeadline, testKeyPair, useConfig, withTestKey } from 'tactful/testing';
+
+const SITE = process.env.SITE_URL;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ${JSON.stringify(CHROMIUM_ARGS)} });
+test.after(() => browser.close());
+`;
+
+const OWNER_TESTS = {
+  'visitor.test.mjs': `${COMMON}
+test('a visitor who grants personalization and views hiking sees the hiking hero, explained', async () => {
+  const context = await browser.newContext();
+  await slotDeadline(context, 10000);
+  const guard = await guardNetwork(context);
+  const page = await context.newPage();
+  await page.goto(SITE + '/');
+  const consent = await grantConsent(page, { purposes: { personalization: true } });
+  assert.equal(consent.purposes.personalization, true);
+  assert.equal(consent.purposes.aggregate, false);
+  const profile = await seedProfile(page, { interests: ['hiking'], likes: ['outdoor'] });
+  assert.ok(JSON.stringify(profile).includes('interest:hiking'));
+  await page.reload();
+  const hero = (await decisions(page)).find((d) => d.id === 'hero');
+  assert.equal(hero.variant, 'hiking');
+  assert.equal(hero.decided, 'personalized');
+  assert.match(JSON.stringify(hero.explanation), /hiking/);
+  await guard.assertClean();
+  await context.close();
+});
+
+test('without consent every slot shows its default content', async () => {
+  const context = await browser.newContext();
+  const guard = await guardNetwork(context);
+  const page = await context.newPage();
+  await page.goto(SITE + '/');
+  const all = await decisions(page);
+  assert.ok(all.length > 0);
+  for (const d of all) assert.equal(d.variant, null);
+  await guard.assertClean();
+  await context.close();
+});
+
+test('a page that starts the module with init() from the package decides its slots', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(SITE + '/app/index.html');
+  assert.deepEqual(await page.evaluate(() => window.tactful.ready), { ok: true });
+  const hero = (await decisions(page)).find((d) => d.id === 'hero');
+  assert.equal(hero.decided, 'default');
+  await context.close();
+});
+`,
+  'leak.test.mjs': `${COMMON}
+test('the network guard catches a page that sends the profile without aggregate consent', async () => {
+  const context = await browser.newContext();
+  const guard = await guardNetwork(context);
+  const page = await context.newPage();
+  await page.goto(SITE + '/app/leak.html');
+  await grantConsent(page, { purposes: { personalization: true } });
+  await seedProfile(page, { interests: ['hiking'] });
+  await guard.assertClean(); // nothing has leaked yet
+  const failed = [];
+  page.on('requestfailed', (r) => failed.push(new URL(r.url()).pathname));
+  await page.evaluate(() => window.leak());
+  const kinds = guard.violations.map((v) => v.kind).sort();
+  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data']);
+  assert.ok(guard.violations.some((v) => v.kind === 'profile-data' && v.url.includes('/analytics')));
+  await assert.rejects(guard.assertClean(), /carry data out without consent[\\s\\S]*\\/collect[\\s\\S]*interest:hiking/);
+  assert.ok(failed.includes('/collect'), 'the collector request was stopped before it left');
+  await context.close();
+});
+`,
+  'reports.test.mjs': `${COMMON}
+test('a report captured from the page opens with the test key and holds noised metrics', async () => {
+  const keys = testKeyPair();
+  const served = await (await fetch(SITE + '/tactful.config.json')).json();
+  const config = withTestKey(served, keys);
+  const context = await browser.newContext();
+  await useConfig(context, '**/tactful.config.json', () => config);
+  const capture = await captureReports(context);
+  const guard = await guardNetwork(context); // last: it sees each request first
+  const page = await context.newPage();
+  await page.goto(SITE + '/');
+  await grantConsent(page, { purposes: { personalization: true, aggregate: true } });
+  await seedProfile(page, { interests: ['trail-running'] });
+  const flushed = await page.evaluate(() => window.tactful.flush());
+  assert.equal(flushed.report, true);
+  const bytes = await capture.waitForReport({ timeout: 10000 });
+  const report = await openReport(bytes, { config, secretKey: keys.secretKey });
+  assert.equal(report.ok, true);
+  assert.equal(report.size, bytes.length);
+  assert.deepEqual(report.metrics.map((m) => m.id), config.metrics.map((m) => m.id));
+  const top = report.metrics.find((m) => m.kind === 'topInterest');
+  assert.ok(top.supports.length >= 1);
+  await assert.rejects(openReport(bytes, { config, secretKey: testKeyPair().secretKey }));
+  await guard.assertClean();
+  await context.close();
+});
+`,
+  'bucket.test.mjs': `${COMMON}
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+// Which hero variant GrowthBook's bucketing gives a bucket id, from the same core.
+globalThis.self ??= globalThis;
+const require = createRequire(import.meta.url);
+const { startCore } = await import('tactful/dist/core.mjs');
+const core = await startCore(readFileSync(require.resolve('tactful/dist/tactful.wasm')));
+const VARIANTS = ['trail-running', 'hiking', 'city'];
+const expected = (id) => VARIANTS[Math.floor(core.call('hash', { seed: 'hero-test', value: id, version: 2 }).result * 3)];
+
+async function heroFor(bucketId) {
+  const context = await browser.newContext();
+  await useConfig(context, '**/tactful.config.json', (c) => {
+    c.slots.find((s) => s.id === 'hero').experiment = { key: 'hero-test', hashVersion: 2 };
+  });
+  await pinBucket(context, bucketId);
+  await slotDeadline(context);
+  const page = await context.newPage();
+  await page.goto(SITE + '/');
+  await grantConsent(page);
+  await seedProfile(page, { interests: ['trail-running', 'hiking', 'city-walking'] });
+  await page.reload();
+  const hero = (await decisions(page)).find((d) => d.id === 'hero');
+  await context.close();
+  return hero.variant;
+}
+
+test('a pinned bucket id fixes the variant an experiment shows', async () => {
+  const ids = ['a1', 'b2', 'c3', 'd4', 'e5', 'f6'];
+  const a = ids[0];
+  const b = ids.find((id) => expected(id) !== expected(a));
+  assert.equal(await heroFor(a), expected(a));
+  assert.equal(await heroFor(b), expected(b));
+});
+`,
+};
+
+const EXAMPLE_TS = `import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { init, type ConsentState, type Tactful } from 'tactful';
+import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, seedProfile,
+  testKeyPair, useConfig, withTestKey, type OpenedReport, type PageDecision } from 'tactful/testing';
+
+export function startInBrowser(): Tactful {
+  const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
+  tactful.track({ type: 'view', interests: ['hiking'] });
+  tactful.track({ type: 'purchase', category: 'shoes', value: 90 });
+  // @ts-expect-error a purchase needs its category
+  tactful.track({ type: 'purchase' });
+  // @ts-expect-error no such purpose
+  void tactful.consent.set({ purposes: { marketing: true } });
+  document.addEventListener('tactful:decision', (e) => console.log(e.detail.slots.map((s) => s.variant)));
+  void window.tactful.profile.declare({ likes: ['outdoor'], location: { country: 'ES' } });
+  return tactful;
+}
+
+export async function check(page: Page, context: BrowserContext): Promise<OpenedReport> {
+  const keys = testKeyPair();
+  const config = withTestKey({ reporting: {}, metrics: [] }, keys);
+  await useConfig(context, '**/tactful.config.json', () => config);
+  await pinBucket(context, 'fixed-bucket');
+  const capture = await captureReports(context);
+  const guard = await guardNetwork(context, { canaries: ['secret-canary'] });
+  await page.goto('http://127.0.0.1:8080/');
+  const consent: ConsentState = await grantConsent(page, { purposes: { aggregate: true } });
+  if (!consent.purposes.aggregate) throw new Error('not granted');
+  await seedProfile(page, { interests: { hiking: 3 }, purchases: [{ category: 'shoes' }], occasions: { birthdayMonth: 3 } });
+  const all: PageDecision[] = await decisions(page);
+  const variant: string | null = all[0].variant;
+  void variant;
+  // @ts-expect-error seedProfile takes known fields only
+  await seedProfile(page, { favouriteColour: 'red' });
+  await guard.assertClean();
+  return openReport(await capture.waitForReport(), { config, secretKey: keys.secretKey });
+}
+
+export async function main(): Promise<void> {
+  const browser = await chromium.launch();
+  const context = await browser.newContext();
+  await check(await context.newPage(), context);
+  await browser.close();
+}
+`;
+
+function runOwnerTest(file) {
+  // A clean environment: NODE_TEST_CONTEXT would make the inner runner report to ours instead of its stdout.
+  const env = { ...process.env, SITE_URL: site.url, NODE_OPTIONS: '' };
+  delete env.NODE_TEST_CONTEXT;
+  return run(process.execPath, ['--test', '--test-reporter=spec', file], { cwd: project, encoding: 'utf8', timeout: 240_000, env }).then((r) => r.stdout, (e) => { throw new Error(`${file} failed:\n${e.stdout}\n${e.stderr}`); });
+}
+
+before(async () => {
+  const packed = execFileSync(process.execPath, [join(root, 'scripts/package.mjs')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tarball = packed.trim().split('\n').pop();
+  packFiles = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+  project = mkdtempSync(join(tmpdir(), 'tactful-owner-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'owner-site', private: true, type: 'module' }));
+  await npm(['install', tarball, `playwright-core@${PLAYWRIGHT}`, 'typescript@5', '@types/node@20'], project);
+  mkdirSync(join(project, 'app'));
+  for (const [name, text] of Object.entries(APP)) writeFileSync(join(project, 'app', name), text);
+  for (const [name, text] of Object.entries(OWNER_TESTS)) writeFileSync(join(project, name), text);
+  site = await serveFromPackage();
+});
+
+after(() => {
+  if (site) site.stop();
+  if (project && !process.env.TACTFUL_KEEP_PROJECT) rmSync(project, { recursive: true, force: true });
+});
+
+test('the tarball ships the module, its types, the helpers and dist/ - nothing else', () => {
+  assert.deepEqual([...packFiles].sort(), [
+    'README.md', 'dist/core.mjs', 'dist/tactful-panel.css', 'dist/tactful-panel.js', 'dist/tactful-tools.wasm',
+    'dist/tactful.css', 'dist/tactful.js', 'dist/tactful.wasm', 'dist/tools.mjs', 'index.d.ts', 'index.mjs',
+    'package.json', 'testing.d.ts', 'testing.mjs',
+  ]);
+  assert.ok(!project.startsWith(root), 'the project lives outside the repository');
+});
+
+test('tactful and tactful/testing import in Node from the installed package', async () => {
+  const script = `
+    const tactful = await import('tactful');
+    const testing = await import('tactful/testing');
+    const keys = testing.testKeyPair();
+    console.log(JSON.stringify({
+      init: typeof tactful.init,
+      helpers: Object.keys(testing).sort(),
+      keyBytes: [Buffer.from(keys.publicKey, 'base64').length, Buffer.from(keys.secretKey, 'base64').length],
+      wasm: import.meta.resolve('tactful/dist/tactful.wasm').endsWith('/node_modules/tactful/dist/tactful.wasm'),
+      script: import.meta.resolve('tactful/dist/tactful.js').endsWith('/node_modules/tactful/dist/tactful.js'),
+    }));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
+  const out = JSON.parse(stdout);
+  assert.equal(out.init, 'function');
+  assert.deepEqual(out.helpers, ['captureReports', 'decisions', 'grantConsent', 'guardNetwork', 'openReport',
+    'pinBucket', 'ready', 'seedProfile', 'slotDeadline', 'testKeyPair', 'useConfig', 'withTestKey']);
+  assert.deepEqual(out.keyBytes, [32, 32]);
+  assert.ok(out.wasm && out.script);
+  // Node's key pair is the pair the native tools expect: keygen derives the same public key.
+  const keys = JSON.parse((await run(process.execPath, ['--input-type=module', '-e',
+    "console.log(JSON.stringify((await import('tactful/testing')).testKeyPair()))"], { cwd: project, encoding: 'utf8' })).stdout);
+  const keyFile = join(project, 'test.key');
+  writeFileSync(keyFile, keys.secretKey + '\n', { mode: 0o600 });
+  const shown = JSON.parse(execFileSync(tactfulBin, ['keygen', '--show', keyFile], { encoding: 'utf8' }));
+  assert.equal(shown.publicKey, keys.publicKey);
+});
+
+test('a usage example type-checks with tsc --noEmit, and wrong usage does not', async () => {
+  writeFileSync(join(project, 'example.ts'), EXAMPLE_TS);
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
+      lib: ['es2022', 'dom'], types: ['node'] },
+    files: ['example.ts'],
+  }));
+  const tsc = join(project, 'node_modules/typescript/bin/tsc');
+  await run(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' }).catch((e) => {
+    throw new Error(`tsc failed:\n${e.stdout}${e.stderr}`);
+  });
+  // Without the @ts-expect-error lines the same example must fail: the types are not `any`.
+  writeFileSync(join(project, 'example.ts'), EXAMPLE_TS.replace(/\/\/ @ts-expect-error.*\n/g, ''));
+  const failed = await run(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' }).then(() => '', (e) => e.stdout);
+  assert.equal((failed.match(/error TS/g) || []).length, 3, failed);
+});
+
+test('a Playwright test written only against the installed package passes', async () => {
+  const out = await runOwnerTest('visitor.test.mjs');
+  assert.match(out, /pass 3/);
+});
+
+test('the network guard catches a deliberately leaking page', async () => {
+  const out = await runOwnerTest('leak.test.mjs');
+  assert.match(out, /pass 1/);
+});
+
+test('captured reports open and decode with the test key', async () => {
+  const out = await runOwnerTest('reports.test.mjs');
+  assert.match(out, /pass 1/);
+});
+
+// Needs the module to read the pinned id at boot (js/module.js).
+test('a pinned bucket fixes the variant of an experiment', async () => {
+  const out = await runOwnerTest('bucket.test.mjs');
+  assert.match(out, /pass 1/);
+});
