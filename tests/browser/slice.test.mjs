@@ -43,6 +43,7 @@ describe('the hero slot', () => {
       assert.equal(await heroState(v.page), 'personalized');
       const hero = await v.page.locator('[data-tactful-slot="hero"]').innerText();
       assert.match(hero, /trail/i);
+      assert.match(hero, /because you like trail running/i, 'the placeholder is filled with the interest');
       assert.doesNotMatch(hero, /\{\{/);
       await screenshot(v.page, 'home-personalized-desktop-en');
     } finally {

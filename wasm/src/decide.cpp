@@ -364,6 +364,18 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
 
 }  // namespace
 
+int placeholders_used(const std::string& text) {
+  int uses = 0;
+  for (size_t at = text.find("{{"); at != std::string::npos; at = text.find("{{", at + 2)) {
+    size_t end = text.find("}}", at + 2);
+    if (end == std::string::npos) break;
+    std::string name = trim(text.substr(at + 2, end - at - 2));
+    if (name == "interest") uses |= kUsesInterest;
+    if (name == "like") uses |= kUsesLike;
+  }
+  return uses;
+}
+
 const std::vector<std::string>& allowed_placeholders() {
   static const std::vector<std::string> names = {"interest", "like"};
   return names;
@@ -651,7 +663,12 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
     qualifying.clear();
     for (size_t k = 0; k < slot.variants.size(); ++k) {
       const Variant& v = slot.variants[k];
-      if (!v.template_id.empty() && !has_template(v.template_id)) continue;
+      int uses = (v.needs_interest ? kUsesInterest : 0) | (v.needs_like ? kUsesLike : 0);
+      if (!v.template_id.empty()) {
+        int in_template = has_template(v.template_id);
+        if (in_template < 0) continue;
+        uses |= in_template;
+      }
       if (!v.condition.matches(page)) continue;
       if (v.caps.per_day || v.caps.per_week) {
         const std::vector<DayCount>* days = nullptr;
@@ -664,10 +681,11 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
           continue;
         }
       }
-      // Placeholders are filled only where the content uses them.
-      Candidate c{static_cast<int>(k), v.needs_interest ? fill_interest(v, rules, attributes) : -1,
-                  v.needs_like ? fill_like(v, rules, attributes) : -1};
-      if ((v.needs_interest && c.interest < 0) || (v.needs_like && c.like < 0)) continue;
+      // Placeholders are filled only where the content uses them, and a
+      // variant whose placeholder has nothing to say does not qualify.
+      Candidate c{static_cast<int>(k), (uses & kUsesInterest) ? fill_interest(v, rules, attributes) : -1,
+                  (uses & kUsesLike) ? fill_like(v, rules, attributes) : -1};
+      if (((uses & kUsesInterest) && c.interest < 0) || ((uses & kUsesLike) && c.like < 0)) continue;
       qualifying.push_back(c);
       if (!slot.has_experiment) break;  // by order: the first that qualifies
     }
@@ -755,8 +773,9 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
     auto it = rules.index.find(id);
     positions.push_back(it == rules.index.end() ? -1 : static_cast<int>(it->second));
   }
+  // Without the templates' text, assume they use no placeholder.
   auto has_template = [&](const std::string& id) {
-    return std::find(page_templates.begin(), page_templates.end(), id) != page_templates.end();
+    return std::find(page_templates.begin(), page_templates.end(), id) != page_templates.end() ? 0 : -1;
   };
   return decisions_to_json(rules, decide_slots(rules, state, attributes, positions, has_template, personalize, now_ms),
                            ids, lang);

@@ -22,7 +22,8 @@ struct PageState {
   std::string lang = "en";
   std::vector<std::string> slot_ids;  // each once, in the page's order
   std::vector<int> positions;         // in the config's slots; -1 for unknown
-  std::vector<std::string> templates;  // page <template>s that passed check_template
+  std::vector<std::pair<std::string, int>> templates;  // page <template>s that passed check_template,
+                                                        // with the placeholders they use
 };
 
 struct EngineState {
@@ -267,7 +268,7 @@ class Operations {
         if (!item.value().is_string()) continue;
         auto checked = check_template(item.value().get<std::string>(), "template#" + item.key());
         if (checked.ok()) {
-          page.templates.push_back(item.key());
+          page.templates.push_back({item.key(), placeholders_used(item.value().get<std::string>())});
         } else {
           template_errors.push_back(checked.error().to_string());
         }
@@ -286,7 +287,10 @@ class Operations {
     bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
     const auto& templates = s_.page.templates;
     auto has_template = [&templates](const std::string& id) {
-      return std::find(templates.begin(), templates.end(), id) != templates.end();
+      for (const auto& [tid, uses] : templates) {
+        if (tid == id) return uses;
+      }
+      return -1;
     };
     s_.last = decide_slots(cfg.decide, s_.decide, attrs, s_.page.positions, has_template, personalize, now_);
     if (aggregating()) {

@@ -119,8 +119,13 @@ struct SlotDecision {
   int fill_like = -1;
 };
 
-// Whether the page has the <template> with this id (and it passed check_template).
-using TemplateFilter = std::function<bool(const std::string&)>;
+// Whether the page has the <template> with this id (and it passed
+// check_template): -1 if not, else the placeholders its text uses
+// (kUsesInterest | kUsesLike).
+using TemplateFilter = std::function<int(const std::string&)>;
+constexpr int kUsesInterest = 1, kUsesLike = 2;
+// The placeholders a template's or content's text uses, as kUses* bits.
+int placeholders_used(const std::string& text);
 
 // The decision itself, with no JSON on the way: the hot path of a page load.
 std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
