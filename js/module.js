@@ -76,6 +76,10 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     version: '0.1.0',
     ready,
     track,
+    // The queue's own verb keeps working after the module replaced it.
+    push: (...entries) => {
+      for (const entry of entries) replay(entry);
+    },
     explain: api((rt, _g, slotId) => rt.call('explain', { slot: String(slotId), lang: rt.lang || 'en' })),
     flush: api((rt) => rt.reporting.flush()),
     notNow: api((rt, _g, slotId) => rt.transaction(() => {
