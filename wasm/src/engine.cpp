@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "tactful/attributes.hpp"
+#include "tactful/base64.hpp"
 #include "tactful/config.hpp"
 #include "tactful/consent.hpp"
 #include "tactful/decide.hpp"
@@ -78,25 +79,6 @@ bool item_behind(const std::string& path, const std::string& id) {
   return false;
 }
 
-std::string to_base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::optional<std::string> from_base64(const std::string& text) {
-  std::string out(text.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return std::nullopt;
-  }
-  out.resize(len);
-  return out;
-}
-
 std::vector<std::string> string_list(const json& value) {
   std::vector<std::string> out;
   if (!value.is_array()) return out;
@@ -154,7 +136,7 @@ class Operations {
   // Restores the visitor's stored records. Each is independent: a damaged
   // profile resets while an intact consent record survives.
   std::string load(const json& in) {
-    auto key = from_base64(string_field(in, "key"));
+    auto key = base64_decode(string_field(in, "key"));
     if (!key || key->size() != 32) return error_json("storage key must be 32 bytes of base64", "key");
     std::memcpy(s_.key, key->data(), 32);
     s_.key_set = true;
@@ -219,12 +201,12 @@ class Operations {
     // leaves nothing behind: no record, no key, no bucketing id.
     if (!s_.has_records && !s_.choice_made && item_count(s_.profile) == 0) return out.dump();
     if (s_.consent_dirty) {
-      out["consent"] = to_base64(seal_snapshot(consent_state_to_json(s_.consent), s_.key));
+      out["consent"] = base64_encode(seal_snapshot(consent_state_to_json(s_.consent), s_.key));
       s_.consent_dirty = false;
     }
     if (s_.profile_dirty && !s_.ephemeral) {
       enforce_bounds(s_.profile, s_.config->profile);
-      out["profile"] = to_base64(seal_snapshot(profile_snapshot_state(s_), s_.key));
+      out["profile"] = base64_encode(seal_snapshot(profile_snapshot_state(s_), s_.key));
       s_.profile_dirty = false;
     }
     return out.dump();
@@ -461,7 +443,7 @@ class Operations {
     const auto& rules = s_.config->reporting;
     auto sealed = build_report(rules, s_.window, report_inputs(), secure_random());
     if (!sealed.ok()) return;
-    s_.pending_report = to_base64(std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()));
+    s_.pending_report = base64_encode(std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()));
     // A report is worth sending until the end of the window after its own.
     s_.pending_deadline = now_ + rules.window_seconds * 1000;
     s_.profile_dirty = true;
@@ -482,7 +464,7 @@ class Operations {
 
  private:
   Result<json> open_record(const json& b64, bool& migrated) {
-    auto bytes = from_base64(b64.get<std::string>());
+    auto bytes = base64_decode(b64.get<std::string>());
     if (!bytes) return make_error("", "not base64");
     // A record in the previous format opens, and is written back in the current one.
     migrated = snapshot_version(*bytes) != kSnapshotVersion;

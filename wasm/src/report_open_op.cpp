@@ -5,6 +5,8 @@
 
 #include "tactful/report_open.hpp"
 
+#include "tactful/base64.hpp"
+
 namespace tactful {
 namespace {
 
@@ -17,14 +19,9 @@ json failure(const std::string& message, const std::string& path = "") {
 bool decode_base64(const json& in, const char* key, std::vector<uint8_t>& out) {
   auto it = in.find(key);
   if (it == in.end() || !it->is_string()) return false;
-  const std::string& text = it->get_ref<const std::string&>();
-  out.resize(text.size());
-  size_t len = 0;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return false;
-  }
-  out.resize(len);
+  auto bytes = base64_decode(it->get_ref<const std::string&>());
+  if (!bytes) return false;
+  out.assign(bytes->begin(), bytes->end());
   return true;
 }
 

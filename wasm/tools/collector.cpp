@@ -1,5 +1,7 @@
 #include "collector.hpp"
 
+#include "tactful/base64.hpp"
+
 #include <httplib.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -93,12 +95,12 @@ SecretKey read_secret_key(const std::string& path) {
   std::string text = read_file(path);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
   SecretKey sk{};
-  size_t len = 0;
-  if (text.empty() || sodium_base642bin(sk.data(), sk.size(), text.data(), text.size(), nullptr, &len, nullptr,
-                                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      len != sk.size()) {
+  auto bytes = base64_decode(text);
+  if (text.empty() || !bytes || bytes->size() != sk.size()) {
     throw std::runtime_error("secret key file " + path + " is missing or not a tactful key (run tactful keygen)");
   }
+  std::copy(bytes->begin(), bytes->end(), sk.begin());
+  sodium_memzero(bytes->data(), bytes->size());
   return sk;
 }
 

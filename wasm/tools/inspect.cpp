@@ -7,37 +7,28 @@
 #include <string>
 
 #include "command.hpp"
+#include "tactful/base64.hpp"
 #include "tactful/snapshot.hpp"
 
 namespace tactful::cli {
 namespace {
-
-bool decode(const std::string& b64, std::string& out) {
-  out.assign(b64.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr,
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return false;
-  }
-  out.resize(len);
-  return true;
-}
 
 int inspect(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
   if (args.size() != 3 || args[0] != "--key") {
     err << "usage: tactful inspect --key KEY_BASE64 RECORD_BASE64\n";
     return 2;
   }
-  std::string key, record;
-  if (sodium_init() < 0 || !decode(args[1], key) || key.size() != 32) {
+  auto key = sodium_init() < 0 ? std::nullopt : base64_decode(args[1]);
+  if (!key || key->size() != 32) {
     err << "tactful inspect: the key must be 32 bytes of base64\n";
     return 2;
   }
-  if (!decode(args[2], record)) {
+  auto record = base64_decode(args[2]);
+  if (!record) {
     err << "tactful inspect: the record is not base64\n";
     return 1;
   }
-  auto opened = open_snapshot(record, reinterpret_cast<const uint8_t*>(key.data()));
+  auto opened = open_snapshot(*record, reinterpret_cast<const uint8_t*>(key->data()));
   if (!opened.ok()) {
     err << "tactful inspect: " << opened.error().to_string() << "\n";
     return 1;

@@ -10,20 +10,14 @@
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "tactful/base64.hpp"
 
 namespace tactful::cli {
 namespace {
 
-std::string base64(const uint8_t* data, size_t n) {
-  std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(&out[0], out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
 void print_public(const SecretKey& sk, std::ostream& out) {
   PublicKey pk = x25519_public_key(sk);
-  json j = {{"publicKey", base64(pk.data(), pk.size())}, {"keyId", key_id_hex(key_id_of(pk))}};
+  json j = {{"publicKey", base64_encode(pk.data(), pk.size())}, {"keyId", key_id_hex(key_id_of(pk))}};
   out << j.dump() << "\n";
 }
 
@@ -56,7 +50,7 @@ int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err
   PublicKey pk;
   SecretKey sk;
   crypto_box_keypair(pk.data(), sk.data());
-  std::string line = base64(sk.data(), sk.size()) + "\n";
+  std::string line = base64_encode(sk.data(), sk.size()) + "\n";
   int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
   int fd = open(path.c_str(), flags, 0600);
   bool ok = fd >= 0 && fchmod(fd, 0600) == 0 && write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&

@@ -12,6 +12,7 @@
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "tactful/base64.hpp"
 
 namespace tactful::cli {
 namespace {
@@ -59,10 +60,7 @@ int report(const Args& args, std::istream& in, std::ostream& out, std::ostream& 
         err << "tactful report: line " << n << ": " << sealed.error().to_string() << "\n";
         return 1;
       }
-      std::string b64(sodium_base64_ENCODED_LEN(sealed->size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-      sodium_bin2base64(&b64[0], b64.size(), sealed->data(), sealed->size(), sodium_base64_VARIANT_ORIGINAL);
-      b64.resize(b64.size() - 1);
-      out << b64 << "\n";
+      out << base64_encode(sealed->data(), sealed->size()) << "\n";
     }
   } catch (const std::exception& e) {
     err << "tactful report: " << e.what() << "\n";

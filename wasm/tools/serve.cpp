@@ -13,6 +13,7 @@
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "tactful/base64.hpp"
 #include "tactful/json.hpp"
 #include "tactful/report.hpp"
 #include "tactful/seal.hpp"
@@ -40,12 +41,6 @@ std::string read_file(const std::string& path, bool& ok) {
   return ss.str();
 }
 
-std::string base64(const uint8_t* data, size_t len) {
-  std::string out(sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, len, sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
-}
 
 std::string value_after(const Args& args, size_t& i) { return i + 1 < args.size() ? args[++i] : std::string(); }
 
@@ -116,7 +111,7 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
       sodium_memzero(sk.data(), sk.size());
       json& reporting = config["reporting"];
       if (!reporting.is_object()) reporting = json::object();
-      reporting["publicKey"] = base64(pk.data(), pk.size());
+      reporting["publicKey"] = base64_encode(pk.data(), pk.size());
       CollectorOptions co;
       co.config = config;
       co.secret_key_path = o.key_path;
