@@ -18,6 +18,10 @@ import { beginVisit } from './visit.js';
 export function createTactful({ configUrl, base, earlyQueue = [], win = window }) {
   // Marks for site owners' and our own measurements (User Timing, no cost to speak of).
   win.performance.mark('tactful:start');
+  const mark = (name, value) => {
+    win.performance.mark(`tactful:${name}`);
+    return value;
+  };
   const doc = win.document;
 
   let runtime = null;
@@ -144,19 +148,21 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
   async function boot() {
     const started = performance.now();
     const [configText, core, storage] = await Promise.all([
-      fetchConfig(),
-      startCore(new URL('tactful.wasm', base).href).catch((e) => {
+      fetchConfig().then((text) => mark('config', text)),
+      startCore(new URL('tactful.wasm', base).href).then((c) => mark('core', c), (e) => {
         throw Object.assign(e, { reason: 'wasm-unavailable' });
       }),
-      openStorage(win).catch((e) => {
+      openStorage(win).then((st) => mark('storage', st), (e) => {
         throw Object.assign(e, { reason: 'storage-unavailable' });
       }),
     ]);
     const init = core.call('init', configText);
+    mark('init');
     if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
     for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
     const config = JSON.parse(configText);
     await domReady;
+    mark('dom');
 
     const rt = new Runtime({ core, storage, config, doc, win, emit });
     // Set only by tactful/testing's pinBucket (an init script that runs before
@@ -175,7 +181,6 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       rt.decide();
       rt.save();
     });
-    win.performance.mark('tactful:slots-final');
     rt.timing = { scriptToSlots: performance.now() - started };
     runtime = rt;
 

@@ -131,6 +131,10 @@ export class Runtime {
     const raw = this.core.decide();
     const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
     this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
+    if (!this.slotsFinal) {
+      this.slotsFinal = true;
+      this.win.performance.mark('tactful:slots-final');
+    }
     this.emit('decision', { slots: this.lastShown });
     return this.lastShown;
   }

@@ -23,7 +23,9 @@ export async function openStorage(win = window) {
   }
   const storage = new Storage(win);
   try {
-    await storage.sync();
+    // Connect now (in parallel with the config and the core); records are
+    // read inside the first transaction, under the lock.
+    await storage.connect();
   } catch (e) {
     throw new Error(`storage is unavailable (${(e && (e.message || e.name)) || e})`);
   }
