@@ -8,7 +8,8 @@ const MAX_BACKOFF_MS = 15 * 60_000;
 
 export function startReporting(rt, emit) {
   const reporting = (rt.config && rt.config.reporting) || {};
-  const delay = reporting.sendDelayMs || {};
+  // {min, max}, or a number: up to that many milliseconds (as the core reads it).
+  const delay = typeof reporting.sendDelayMs === 'number' ? { min: 0, max: reporting.sendDelayMs } : reporting.sendDelayMs || {};
   const minDelay = num(delay.min, 1000);
   const maxDelay = Math.max(minDelay, num(delay.max, 30000));
 

@@ -263,3 +263,17 @@ TEST_CASE("open_report refuses wrong size, version, key, seal, layout and domain
   other_layout[1] ^= 0xff;
   CHECK(decode_plaintext(rules, other_layout).error().message == "report made for another metric layout");
 }
+
+TEST_CASE("sendDelayMs is {min, max}, or a number meaning up to that many milliseconds") {
+  tactful::Diagnostics diag;
+  tactful::json root = tactful::json::parse(R"({"taxonomy": [], "reporting": {"publicKey": "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=", "sendDelayMs": 0}, "metrics": [{"id": "c", "kind": "converted", "epsilon": 1}]})", nullptr, false);
+  auto rules = tactful::parse_report_rules(root, tactful::Taxonomy{}, {}, diag);
+  CHECK(diag.ok());
+  CHECK(rules.send_delay_min_ms == 0);
+  CHECK(rules.send_delay_max_ms == 0);
+  root["reporting"]["sendDelayMs"] = "soon";
+  tactful::Diagnostics bad;
+  tactful::parse_report_rules(root, tactful::Taxonomy{}, {}, bad);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.errors.front().path == "reporting.sendDelayMs");
+}

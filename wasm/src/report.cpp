@@ -327,8 +327,12 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   }
   if (auto d = rep->find("sendDelayMs"); d != rep->end()) {
     std::string dp = join_path(path, "sendDelayMs");
-    if (!d->is_object()) {
-      diag.error(dp, "must be {min, max} in milliseconds");
+    if (d->is_number_unsigned() && d->get<uint64_t>() <= 3600000) {
+      // A single number: a random delay of up to that many milliseconds (0: none).
+      rules.send_delay_min_ms = 0;
+      rules.send_delay_max_ms = static_cast<uint32_t>(d->get<uint64_t>());
+    } else if (!d->is_object()) {
+      diag.error(dp, "must be {min, max} in milliseconds, or a number: up to that many milliseconds");
     } else {
       uint64_t lo = rules.send_delay_min_ms, hi = rules.send_delay_max_ms;
       bool ok = read_uint(*d, "min", dp, 0, 3600000, lo, diag) && read_uint(*d, "max", dp, 0, 3600000, hi, diag);
