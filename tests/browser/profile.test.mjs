@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, openStoredRecords, overwriteRecord, startSite, tactfulStorage, visit } from './harness.mjs';
+import { configVariant, grantConsent, newVisitor, openStoredRecords, overwriteRecord, startSite, tactfulStorage, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -257,6 +257,43 @@ describe('a full storage quota', () => {
       assert.ok(consent);
     } finally {
       await v.close();
+    }
+  });
+});
+
+describe('site-level consent settings', () => {
+  test('a site directed at children profiles nobody, even after an opt-in', async () => {
+    const kidsSite = await startSite({ config: configVariant((c) => { c.site.directedAtChildren = true; }) });
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${kidsSite.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${kidsSite.url}/trail-running.html`);
+      await visit(v.page, `${kidsSite.url}/trail-running.html`);
+      const exported = await exportOf(v.page);
+      assert.deepEqual(exported.profile.interests, []);
+      await visit(v.page, `${kidsSite.url}/index.html`);
+      assert.equal(await v.page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant'), null);
+    } finally {
+      await v.close();
+      kidsSite.stop();
+    }
+  });
+
+  test('a site that turns personalization on by default personalizes without asking', async () => {
+    const optOutSite = await startSite({ config: configVariant((c) => { c.consent.personalizationDefault = true; }) });
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${optOutSite.url}/trail-running.html`);
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(consent.purposes.personalization, true);
+      assert.equal(consent.purposes.aggregate, false);
+      await visit(v.page, `${optOutSite.url}/product-ridge-runner.html`);
+      await visit(v.page, `${optOutSite.url}/index.html`);
+      assert.equal(await v.page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant'), 'trail-running');
+    } finally {
+      await v.close();
+      optOutSite.stop();
     }
   });
 });
