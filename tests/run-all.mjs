@@ -4,7 +4,7 @@
 //   browser  Playwright + headless Chromium against the demo site (tests/browser)
 // Usage: node tests/run-all.mjs [native|node|browser ...] [--filter TEXT]
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -72,5 +72,7 @@ for (const name of wanted) {
   lines.push(`  ${name.padEnd(8)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)${r.note ? ' - ' + r.note : ''}`);
 }
 console.log('\nsuites:\n' + lines.join('\n'));
+const shots = join(root, 'test-results', 'screenshots');
+if (existsSync(shots)) console.log(`screenshots: ${shots} (${readdirSync(shots).length} files)`);
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 ? 1 : 0);
