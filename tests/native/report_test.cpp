@@ -117,7 +117,7 @@ TEST_CASE("bad reporting settings are errors with their path") {
   config["metrics"][4]["id"] = "converted";
   CHECK(first_error(config) == "metrics[4].id: duplicate metric id 'converted'");
   config = site_config(keys.b64);
-  config["reporting"].erase("publicKey");
+  config["reporting"]["publicKey"] = 42;
   CHECK(first_error(config).rfind("reporting.publicKey:", 0) == 0);
   CHECK(first_error(json{{"metrics", json::array()}}).rfind("metrics: metrics need a reporting section", 0) == 0);
 }
@@ -276,4 +276,15 @@ TEST_CASE("sendDelayMs is {min, max}, or a number meaning up to that many millis
   tactful::parse_report_rules(root, tactful::Taxonomy{}, {}, bad);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.errors.front().path == "reporting.sendDelayMs");
+}
+
+TEST_CASE("a config without the collector's key is a valid template that reports nothing") {
+  tactful::Diagnostics diag;
+  tactful::json root = tactful::json::parse(
+      R"({"taxonomy": [], "reporting": {}, "metrics": [{"id": "c", "kind": "converted", "epsilon": 1}]})", nullptr, false);
+  auto rules = tactful::parse_report_rules(root, tactful::Taxonomy{}, {}, diag);
+  CHECK(diag.ok());
+  REQUIRE(diag.warnings.size() == 1);
+  CHECK(diag.warnings[0].path == "reporting.publicKey");
+  CHECK_FALSE(rules.enabled);
 }

@@ -297,7 +297,14 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   }
 
   auto pk = rep->find("publicKey");
-  if (pk == rep->end() || !pk->is_string()) {
+  bool missing_key = pk == rep->end();
+  if (missing_key) {
+    // A template config (the collector fills its key in when it serves the
+    // config): valid, but nothing can be sealed until the key is there.
+    diag.warn(join_path(path, "publicKey"),
+              "missing: no report is sent until the collector's public key is set (tactful keygen; tactful serve "
+              "--key fills it in)");
+  } else if (!pk->is_string()) {
     diag.error(join_path(path, "publicKey"), "must be the collector's X25519 public key in base64 (tactful keygen)");
   } else {
     const std::string& b64 = pk->get_ref<const std::string&>();
@@ -385,7 +392,7 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   rules.plaintext_size = (offset + kPlaintextAlign - 1) / kPlaintextAlign * kPlaintextAlign;
   rules.report_size = kReportHeaderSize + kSealOverhead + rules.plaintext_size;
   rules.schema_id = compute_schema_id(rules);
-  rules.enabled = diag.errors.size() == errors_before;
+  rules.enabled = diag.errors.size() == errors_before && !missing_key;
   return rules;
 }
 
