@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import os, { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -98,9 +98,20 @@ try {
     }
     conn.agent.destroy();
   }
+  // CPU time of each side, so that the collector's own cost per report is
+  // visible apart from the client's and from whatever else the machine runs.
+  const serverCpu = () => {
+    const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks (USER_HZ = 100)
+  };
+  const server0 = serverCpu();
+  const client0 = process.cpuUsage();
   started = performance.now();
   await Promise.all(Array.from({ length: connections }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const serverCpuSeconds = serverCpu() - server0;
+  const c = process.cpuUsage(client0);
+  const clientCpuSeconds = (c.user + c.system) / 1e6;
 
   const insights = await (await fetch(new URL('/api/insights', url), { headers: { Authorization: `Bearer ${token}` } })).json();
   const ceiling = JSON.parse(execFileSync(bin, ['bench-open', '--config', configPath, '--key', key, '--threads', '2'], { encoding: 'utf8' }));
@@ -125,6 +136,17 @@ try {
       openReportPerSecond2Threads: Math.round(ceiling.openReportPerSecondN),
     },
     ratioToCeiling: round(reportsPerSecond / ceiling.sealOpenPerSecondN, 3),
+    cpu: {
+      serverSeconds: round(serverCpuSeconds, 3),
+      clientSeconds: round(clientCpuSeconds, 3),
+      serverMicrosPerReport: round(serverCpuSeconds / accepted * 1e6, 1),
+      clientMicrosPerReport: round(clientCpuSeconds / accepted * 1e6, 1),
+      // Reports one collector core takes per second of its own CPU time, against
+      // seal-opens one thread does per second: the ratio with the client's cost removed.
+      reportsPerServerCpuSecond: Math.round(accepted / serverCpuSeconds),
+      ratioPerCore: round(accepted / serverCpuSeconds / ceiling.sealOpenPerSecond1, 3),
+    },
+    loadAverage: os.loadavg().map((x) => round(x, 2)),
     generateReportsPerSecond: Math.round(total / generateSeconds),
     note: 'client and server share the 2 cores; the collector rate-limits per address, so requests come from many 127.x.y.z addresses',
   };

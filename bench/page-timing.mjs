@@ -2,12 +2,41 @@
 // real native server: navigation start -> all slots final, and script start ->
 // all slots final (User Timing marks tactful:start / tactful:slots-final), cold
 // (a fresh browser profile per load) and warm (repeat loads, HTTP cache), with
-// the layout shift the page had. Usage: node bench/page-timing.mjs [loads=20]
+// the layout shift the page had, and how long the hero was hidden (from first
+// paint until it was shown). Usage: node bench/page-timing.mjs [loads=20]
 import { grantConsent, newVisitor, startSite, visit } from '../tests/browser/harness.mjs';
 
 const LOADS = Number(process.argv[2] || 20);
 
-function stats(values) {
+/**
+ * Added to every page before its own scripts (both Tactful's and the peer's
+ * page in bench/page.mjs): records when the hero was shown (Tactful marks it
+ * data-tactful-decided; a peer replaces its content or unhides the page) and
+ * when the page as a whole was hidden and shown again (GrowthBook's anti-flicker
+ * class on <html>). performance.now() times, from navigation start.
+ */
+export function watchScript() {
+  const w = (window.__bench = { heroShown: null, heroChanged: null, heroRevealed: null, pageHidden: null, pageShown: null });
+  // tactful.css reveals an undecided slot by itself at its deadline (an animation).
+  document.addEventListener('animationend', (e) => {
+    if (e.animationName === 'tactful-reveal' && e.target.matches('[data-tactful-slot="hero"]') && w.heroRevealed === null) w.heroRevealed = performance.now();
+  }, true);
+  new MutationObserver((list) => {
+    for (const m of list) {
+      const t = m.target;
+      if (t === document.documentElement && m.attributeName === 'class') {
+        const hidden = t.classList.contains('gb-anti-flicker');
+        if (hidden && w.pageHidden === null) w.pageHidden = performance.now();
+        if (!hidden && w.pageHidden !== null && w.pageShown === null) w.pageShown = performance.now();
+      } else if (t.nodeType === 1 && t.matches('[data-tactful-slot="hero"]')) {
+        if (m.type === 'attributes' && m.attributeName === 'data-tactful-decided' && w.heroShown === null) w.heroShown = performance.now();
+        if (m.type === 'childList') w.heroChanged = performance.now(); // the last change (the parser's come first)
+      }
+    }
+  }).observe(document, { attributes: true, attributeFilter: ['class', 'data-tactful-decided'], childList: true, subtree: true });
+}
+
+export function stats(values) {
   const v = [...values].sort((a, b) => a - b);
   const at = (q) => v[Math.min(v.length - 1, Math.floor(q * v.length))];
   return { n: v.length, median: round(at(0.5)), p95: round(at(0.95)), min: round(v[0]), max: round(v[v.length - 1]) };
@@ -26,13 +55,22 @@ async function measure(page) {
       setTimeout(() => resolve(total), 50);
     });
     const hero = document.querySelector('[data-tactful-slot="hero"]');
-    return { nav: final.startTime, script: final.startTime - start.startTime, shift, state: hero.getAttribute('data-tactful-decided') };
+    const paint = performance.getEntriesByName('first-paint')[0];
+    const b = window.__bench || {};
+    const shown = b.heroRevealed !== null && (b.heroShown === null || b.heroRevealed < b.heroShown) ? b.heroRevealed : b.heroShown;
+    return {
+      nav: final.startTime, script: final.startTime - start.startTime, shift, state: hero.getAttribute('data-tactful-decided'),
+      // The hero is hidden by tactful.css from its first render until decided; the page never is.
+      firstPaint: paint ? paint.startTime : null, heroShown: shown, revealedByDeadline: shown !== null && shown === b.heroRevealed,
+      heroHidden: shown !== null && paint ? Math.max(0, shown - paint.startTime) : null,
+    };
   });
 }
 
 // A visitor who opted in and read two trail-running pages, so the hero personalizes.
 async function trailRunner(site) {
   const v = await newVisitor({ deadline: null });
+  await v.context.addInitScript(watchScript);
   await visit(v.page, `${site.url}/index.html`);
   await grantConsent(v.page, { purposes: { personalization: true } });
   await visit(v.page, `${site.url}/trail-running.html`);
@@ -55,6 +93,7 @@ export async function pageTiming(loads = LOADS) {
     const cold = [];
     for (let i = 0; i < loads; i++) {
       const c = await newVisitor({ deadline: null });
+      await c.context.addInitScript(watchScript);
       await c.page.goto(`${site.url}/index.html`);
       cold.push(await measure(c.page));
       await c.close();
@@ -64,7 +103,10 @@ export async function pageTiming(loads = LOADS) {
         navigationToSlotsMs: stats(runs.map((r) => r.nav)),
         scriptToSlotsMs: stats(runs.map((r) => r.script)),
         layoutShiftMax: Math.max(...runs.map((r) => r.shift)),
+        heroHiddenMs: stats(runs.map((r) => r.heroHidden ?? NaN).filter((x) => !Number.isNaN(x))),
+        heroShownMs: stats(runs.map((r) => r.heroShown ?? NaN).filter((x) => !Number.isNaN(x))),
         lateDecisions: runs.filter((r) => r.state === 'late').length,
+        revealedByDeadline: runs.filter((r) => r.revealedByDeadline).length,
         personalized: runs.filter((r) => r.state === 'personalized').length,
       };
     }
