@@ -3,6 +3,7 @@
 // site config as the browser, so both derive the same report layout.
 // Client IP addresses are used only in memory, for rate limiting.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -99,7 +100,7 @@ class Collector {
   std::deque<std::shared_ptr<Pending>> queue_;
   bool committing_ = false;
   std::mutex db_mu_;  // one connection, shared by the committer and readers
-  int64_t last_retention_ms_ = 0;
+  std::atomic<int64_t> last_retention_ms_{0};  // read by every request, written under db_mu_
 };
 
 // Registers POST /collect (+ CORS preflight for reporting.allowedOrigins),
