@@ -233,7 +233,7 @@ class Operations {
 
   // The page's own context and slots, set once per page load: decisions
   // after that (the hot path) need no JSON in.
-  std::string set_page(const json& in) {
+  json set_page(const json& in) {
     const auto& rules = s_.config->decide;
     PageState page;
     page.context = page_context(in);
@@ -259,7 +259,7 @@ class Operations {
     s_.page = std::move(page);
     json out = {{"slots", s_.page.positions}};
     if (!template_errors.empty()) out["templateErrors"] = template_errors;
-    return out.dump();
+    return out;
   }
 
   // Decides every slot of the current page in one pass.
@@ -289,8 +289,7 @@ class Operations {
   }
 
   std::string decide(const json& in) {
-    json page = json::object();
-    if (in.contains("slots")) page = json::parse(set_page(in), nullptr, false);
+    json page = in.contains("slots") ? set_page(in) : json::object();
     json decisions = decisions_to_json(s_.config->decide, decide_current(), s_.page.slot_ids, s_.page.lang);
     if (page.contains("templateErrors")) decisions["templateErrors"] = page["templateErrors"];
     return decisions.dump();
@@ -608,7 +607,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "save") return ops.save();
   if (op == "track") return ops.track(in);
   if (op == "decide") return in.is_object() ? ops.decide(in) : error_json("decide expects an object");
-  if (op == "page") return in.is_object() ? ops.set_page(in) : error_json("page expects an object");
+  if (op == "page") return in.is_object() ? ops.set_page(in).dump() : error_json("page expects an object");
   if (op == "explain") return ops.explain(in);
   if (op == "consent.get") return consent_to_json(state_->consent).dump();
   if (op == "consent.set") return ops.consent_set(in, ConsentSource::visitor);
