@@ -15,6 +15,8 @@ import { beginVisit } from './visit.js';
  * `base`: the URL of the folder holding tactful.wasm (and the panel files);
  * `earlyQueue`: calls made before the module existed ([method, ...args] or events).
  */
+const PURGE_EVERY_MS = 10 * 60 * 1000;
+
 export function createTactful({ configUrl, base, earlyQueue = [], win = window }) {
   // Marks for site owners' and our own measurements (User Timing, no cost to speak of).
   win.performance.mark('tactful:start');
@@ -195,6 +197,10 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     });
     watchTracking(doc, track, (message) => console.warn(`tactful: ${message}`));
     rt.reporting = startReporting(rt, emit);
+    // Retention holds while the page stays open, not only at the next load.
+    win.setInterval(() => {
+      rt.transaction(() => rt.call('purge')).catch((e) => emit('error', { reason: 'purge', message: e.message }));
+    }, PURGE_EVERY_MS);
     installLauncher(rt, { base, emit, redecide: () => redecide(rt) });
     resolveReady({ ok: true });
 

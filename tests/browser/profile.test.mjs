@@ -297,3 +297,23 @@ describe('site-level consent settings', () => {
     }
   });
 });
+
+describe('retention', () => {
+  test('items past their retention are purged while the page stays open', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.clock.install();
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      assert.ok((await exportOf(v.page)).profile.interests.some((i) => i.id === 'interest:hiking'));
+      // The demo keeps interests 180 days; the page stays open past that.
+      await v.page.clock.fastForward(181 * 24 * 3600 * 1000);
+      await v.page.clock.runFor(11 * 60 * 1000);
+      await v.page.waitForTimeout(200);
+      assert.doesNotMatch(JSON.stringify((await openStoredRecords(v.page)).profile), /hiking/);
+    } finally {
+      await v.close();
+    }
+  });
+});

@@ -183,3 +183,14 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
   CHECK(json::parse(fresh.call("decide", "{}", kNow, false), nullptr, false).value("error", "").find("init") !=
         std::string::npos);
 }
+
+TEST_CASE("items past their retention are purged while the page stays open") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  REQUIRE_FALSE(v("profile.view")["interests"].empty());
+  int64_t later = kNow + 181LL * 86400000;  // the demo keeps interests 180 days
+  json out = v("purge", json::object(), false, later);
+  CHECK(out["purged"].get<int>() >= 1);
+  CHECK(v("profile.view", json::object(), false, later)["interests"].empty());
+}

@@ -379,6 +379,15 @@ class Operations {
     return out.dump();
   }
 
+  // Items past their retention go, also while a page stays open.
+  std::string purge() {
+    size_t before = item_count(s_.profile);
+    purge_expired(s_.profile, s_.config->profile, now_);
+    size_t after = item_count(s_.profile);
+    if (after != before) s_.profile_dirty = true;
+    return json({{"purged", before - after}}).dump();
+  }
+
   // Storage is full: keep the most valuable half of the profile.
   std::string compact() {
     ProfileRules tighter = s_.config->profile;
@@ -623,6 +632,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   }
   if (op == "notNow") return ops.not_now_slot(in);
   if (op == "compact") return ops.compact();
+  if (op == "purge") return ops.purge();
   if (op == "report") return ops.report(in);
   return error_json("unknown operation '" + std::string(op) + "'");
 }
