@@ -1,6 +1,7 @@
-// `tactful inspect`: opens a stored browser record (the base64 values of
-// localStorage's tactful:v1:profile / tactful:v1:consent) with the origin's
-// key, so that what a browser keeps can be checked from outside the page.
+// `tactful inspect`: opens a stored browser record (the base64 values kept
+// under tactful:v1:profile / tactful:v1:consent in the origin's IndexedDB
+// database "tactful") with the origin's key (tactful:v1:key), so that what a
+// browser keeps can be checked from outside the page.
 #include <sodium.h>
 
 #include <ostream>

@@ -1,5 +1,5 @@
 // Persistence: the state JSON sealed into versioned, integrity-checked bytes.
-// The JS side stores them (base64) in localStorage beside a random per-origin
+// The JS side stores them (base64) in IndexedDB beside a random per-origin
 // 32-byte key. What this does and does not protect against: docs/threat-model.md.
 //
 // Format v2 (current): "TFSN" | version 0x02 | u32 LE plaintext length |
