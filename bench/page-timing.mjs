@@ -5,6 +5,7 @@
 // the layout shift the page had, and how long the hero was hidden (from first
 // paint until it was shown). Usage: node bench/page-timing.mjs [loads=20]
 import { grantConsent, newVisitor, startSite, visit } from '../tests/browser/harness.mjs';
+import { summarize } from './stats.mjs';
 
 const LOADS = Number(process.argv[2] || 20);
 
@@ -36,10 +37,10 @@ export function watchScript() {
   }).observe(document, { attributes: true, attributeFilter: ['class', 'data-tactful-decided'], childList: true, subtree: true });
 }
 
+// The shared median/p95 (bench/stats.mjs), rounded to 0.1 ms for the tables.
 export function stats(values) {
-  const v = [...values].sort((a, b) => a - b);
-  const at = (q) => v[Math.min(v.length - 1, Math.floor(q * v.length))];
-  return { n: v.length, median: round(at(0.5)), p95: round(at(0.95)), min: round(v[0]), max: round(v[v.length - 1]) };
+  const s = summarize(values);
+  return { n: s.n, median: round(s.median), p95: round(s.p95), min: round(s.min), max: round(s.max) };
 }
 const round = (x) => Math.round(x * 10) / 10;
 

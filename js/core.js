@@ -1,9 +1,8 @@
-// The only JS file that knows the wasm ABI (see wasm/bindings/bindings.cpp):
-// operation name and JSON in, JSON out, through tactful_call.
+// The browser's side of the core's wasm ABI (wasm/bindings/bindings.cpp):
+// operation name and JSON in, JSON out, through tactful_call (js/abi.js), and
+// the binary decision call.
 import createTactfulCore from 'tactful-core-glue';
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+import { callJson } from './abi.js';
 
 /**
  * Starts the core. `wasm` is a URL (fetched and compiled while streaming) or
@@ -65,22 +64,6 @@ class Core {
 
   /** Runs one core operation; returns the parsed reply (which may hold `error`). */
   call(op, input, { now = Date.now(), gesture = false } = {}) {
-    const m = this.mod;
-    const opBytes = encoder.encode(op);
-    const text = input === undefined ? '' : typeof input === 'string' ? input : JSON.stringify(input);
-    const inBytes = encoder.encode(text);
-    const opPtr = m._malloc(opBytes.length + 1);
-    const inPtr = m._malloc(inBytes.length + 1);
-    try {
-      m.HEAPU8.set(opBytes, opPtr);
-      m.HEAPU8.set(inBytes, inPtr);
-      const out = m._tactful_call(opPtr, opBytes.length, inPtr, inBytes.length, now, gesture ? 1 : 0);
-      const heap = m.HEAPU8;
-      const len = heap[out] | (heap[out + 1] << 8) | (heap[out + 2] << 16) | (heap[out + 3] << 24);
-      return JSON.parse(decoder.decode(heap.subarray(out + 4, out + 4 + len)));
-    } finally {
-      m._free(opPtr);
-      m._free(inPtr);
-    }
+    return callJson(this.mod, this.mod._tactful_call, op, input, now, gesture ? 1 : 0);
   }
 }

@@ -18,12 +18,17 @@ export const OWNER_TOKEN = 'test-owner-token';
  * Starts `tactful serve` for the demo site with its collector (a fresh key
  * and database in a temporary state directory); resolves to { url, state, stop }.
  */
-export async function startSite({ config = join(root, 'demo-site/tactful.config.json') } = {}) {
+export async function startSite({
+  config = join(root, 'demo-site/tactful.config.json'),
+  dist = join(root, 'dist'),  // what /tactful/ serves: our build, or an installed package's dist/
+  mounts = {},                // more URL prefix -> directory mounts
+} = {}) {
   const state = mkdtempSync(join(tmpdir(), 'tactful-site-'));
   const key = join(state, 'collector.key');
   execFileSync(tactfulBin, ['keygen', '--out', key]);
   const child = spawn(tactfulBin, [
-    'serve', '--site', join(root, 'demo-site/public'), '--mount', `/tactful/=${join(root, 'dist')}`,
+    'serve', '--site', join(root, 'demo-site/public'), '--mount', `/tactful/=${dist}`,
+    ...Object.entries(mounts).flatMap(([prefix, dir]) => ['--mount', `${prefix}=${dir}`]),
     '--port', '0', '--config', config, '--key', key, '--db', join(state, 'aggregates.db'),
     '--token', OWNER_TOKEN, '--chart-js', join(root, 'node_modules/chart.js/dist/chart.umd.js'),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,12 +6,12 @@
 // own dist/ files by the repo's native server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { root, tactfulBin } from './harness.mjs';
+import { root, startSite, tactfulBin } from './harness.mjs';
 
 const run = promisify(execFile);
 const PLAYWRIGHT = JSON.parse(readFileSync(join(root, 'node_modules/playwright-core/package.json'), 'utf8')).version;
@@ -30,30 +30,9 @@ async function npm(args, cwd) {
 }
 
 /** `tactful serve` for the demo site, with /tactful/ served from the installed package's dist/. */
-async function serveFromPackage() {
-  const state = mkdtempSync(join(tmpdir(), 'tactful-pkg-site-'));
-  const key = join(state, 'collector.key');
-  execFileSync(tactfulBin, ['keygen', '--out', key]);
+function serveFromPackage() {
   const pkg = join(project, 'node_modules', 'tactful');
-  const child = spawn(tactfulBin, [
-    'serve', '--site', join(root, 'demo-site/public'),
-    '--mount', `/tactful/=${join(pkg, 'dist')}`, '--mount', `/pkg/=${pkg}`, '--mount', `/app/=${join(project, 'app')}`,
-    '--port', '0', '--config', join(root, 'demo-site/tactful.config.json'), '--key', key,
-    '--db', join(state, 'aggregates.db'), '--token', 'test-owner-token',
-    '--chart-js', join(root, 'node_modules/chart.js/dist/chart.umd.js'),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve(m[1].replace(/\/$/, ''));
-    });
-    child.on('exit', (code) => reject(new Error(`tactful serve exited ${code}: ${stderr}`)));
-  });
-  return { url, stop() { child.kill('SIGTERM'); rmSync(state, { recursive: true, force: true }); } };
+  return startSite({ dist: join(pkg, 'dist'), mounts: { '/pkg/': pkg, '/app/': join(project, 'app') } });
 }
 
 // Pages of the site owner's own app: one started by init() from the ES

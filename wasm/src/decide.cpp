@@ -762,17 +762,24 @@ json decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>
   return json{{"slots", std::move(slots)}, {"holdout", holdout}};
 }
 
+std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::string>& ids) {
+  std::vector<std::string> unique;
+  std::vector<int> positions;
+  for (auto& id : ids) {
+    if (std::find(unique.begin(), unique.end(), id) != unique.end()) continue;
+    auto it = rules.index.find(id);
+    positions.push_back(it == rules.index.end() ? -1 : static_cast<int>(it->second));
+    unique.push_back(std::move(id));
+  }
+  ids = std::move(unique);
+  return positions;
+}
+
 json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
                  const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
                  bool personalize, int64_t now_ms, const std::string& lang) {
-  std::vector<int> positions;
-  std::vector<std::string> ids;  // each slot once, in the page's order
-  for (const auto& id : slot_ids_on_page) {
-    if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
-    ids.push_back(id);
-    auto it = rules.index.find(id);
-    positions.push_back(it == rules.index.end() ? -1 : static_cast<int>(it->second));
-  }
+  std::vector<std::string> ids = slot_ids_on_page;
+  std::vector<int> positions = page_slot_positions(rules, ids);
   // Without the templates' text, assume they use no placeholder.
   auto has_template = [&](const std::string& id) {
     return std::find(page_templates.begin(), page_templates.end(), id) != page_templates.end() ? 0 : -1;

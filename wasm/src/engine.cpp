@@ -238,12 +238,8 @@ class Operations {
     PageState page;
     page.context = page_context(in);
     page.lang = string_field(in, "lang", "en");
-    for (const auto& id : string_list(in.value("slots", json::array()))) {
-      if (std::find(page.slot_ids.begin(), page.slot_ids.end(), id) != page.slot_ids.end()) continue;
-      auto it = rules.index.find(id);
-      page.slot_ids.push_back(id);
-      page.positions.push_back(it == rules.index.end() ? -1 : static_cast<int>(it->second));
-    }
+    page.slot_ids = string_list(in.value("slots", json::array()));
+    page.positions = page_slot_positions(rules, page.slot_ids);
     json template_errors = json::array();
     if (auto t = in.find("templates"); t != in.end() && t->is_object()) {
       for (const auto& item : t->items()) {

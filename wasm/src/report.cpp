@@ -1,5 +1,7 @@
 #include "tactful/report.hpp"
 
+#include "tactful/base64.hpp"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -307,13 +309,11 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   } else if (!pk->is_string()) {
     diag.error(join_path(path, "publicKey"), "must be the collector's X25519 public key in base64 (tactful keygen)");
   } else {
-    const std::string& b64 = pk->get_ref<const std::string&>();
-    size_t len = 0;
-    if (sodium_base642bin(rules.public_key.data(), rules.public_key.size(), b64.data(), b64.size(), nullptr, &len,
-                          nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        len != 32) {
+    auto key = base64_decode(pk->get_ref<const std::string&>());
+    if (!key || key->size() != rules.public_key.size()) {
       diag.error(join_path(path, "publicKey"), "must be 32 bytes in standard base64");
     } else {
+      std::copy(key->begin(), key->end(), rules.public_key.begin());
       rules.key_id = key_id_of(rules.public_key);
     }
   }

@@ -59,16 +59,19 @@ json open_report_json(const ReportRules& rules, const json& in) {
   sodium_memzero(sk.data(), sk.size());
   sodium_memzero(key.data(), key.size());
   if (!opened.ok()) return failure(opened.error().message, "report");
+  return opened_report_json(rules, body.data(), body.size(), *opened);
+}
 
+json opened_report_json(const ReportRules& rules, const uint8_t* body, size_t len, const OpenedReport& opened) {
   json metrics = json::array();
-  for (const auto& m : rules.metrics) metrics.push_back(metric_json(m, opened->metric(m)));
+  for (const auto& m : rules.metrics) metrics.push_back(metric_json(m, opened.metric(m)));
   return {{"ok", true},
-          {"size", body.size()},
+          {"size", len},
           {"version", body[0]},
           {"keyId", key_id_hex(rules.key_id)},
           {"schema", rules.schema_id},
-          {"window", opened->window_id},
-          {"windowStart", static_cast<int64_t>(opened->window_id) * rules.window_seconds * 1000},
+          {"window", opened.window_id},
+          {"windowStart", static_cast<int64_t>(opened.window_id) * rules.window_seconds * 1000},
           {"metrics", metrics}};
 }
 

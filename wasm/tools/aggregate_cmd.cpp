@@ -10,6 +10,7 @@
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "tactful/base64.hpp"
 #include "tactful/estimate.hpp"
 
 namespace tactful::cli {
@@ -42,17 +43,15 @@ int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& 
     std::set<std::string> seen;
     uint64_t rejected = 0, duplicates = 0;
     std::string line;
-    std::vector<uint8_t> bytes(rules.report_size + 64);
     while (std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
-      size_t len = 0;
-      if (sodium_base642bin(bytes.data(), bytes.size(), line.data(), line.size(), nullptr, &len, nullptr,
-                            sodium_base64_VARIANT_ORIGINAL) != 0) {
+      auto bytes = base64_decode(line);
+      if (!bytes) {
         ++rejected;
         continue;
       }
-      auto opened = open_report(rules, bytes.data(), len, sk);
+      auto opened = open_report(rules, reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), sk);
       if (!opened.ok()) {
         ++rejected;
         continue;

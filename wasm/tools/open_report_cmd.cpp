@@ -12,6 +12,8 @@
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "tactful/base64.hpp"
+#include "tactful/report_open.hpp"
 
 namespace tactful::cli {
 namespace {
@@ -23,51 +25,28 @@ std::string hex(const uint8_t* data, size_t len) {
   return out;
 }
 
-// The value a metric's encoding supports: the GRR index, or every OUE bit set.
-json metric_json(const MetricRule& m, const uint8_t* encoded) {
-  std::vector<uint64_t> support(m.ldp.domain, 0);
-  ldp_accumulate(m.ldp, encoded, support);
-  json values = json::array();
-  for (uint32_t i = 0; i < support.size(); ++i) {
-    if (support[i]) values.push_back(m.labels[i]);
-  }
-  return {{"id", m.id},
-          {"kind", metric_kind_name(m.kind)},
-          {"mechanism", m.ldp.mechanism == Mechanism::RandomizedResponse ? "GRR" : "OUE"},
-          {"epsilon", m.epsilon},
-          {"offset", m.offset},
-          {"bytes", encoded_size(m.ldp)},
-          {"supports", values}};
-}
-
 json open_one(const ReportRules& rules, const SecretKey& sk, const std::string& line) {
-  std::vector<uint8_t> bytes(line.size());
-  size_t len = 0;
-  if (sodium_base642bin(bytes.data(), bytes.size(), line.data(), line.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return {{"ok", false}, {"error", "not base64"}};
-  }
+  auto decoded = base64_decode(line);
+  if (!decoded) return {{"ok", false}, {"error", "not base64"}};
+  const auto* bytes = reinterpret_cast<const uint8_t*>(decoded->data());
+  size_t len = decoded->size();
   json out = {{"size", len}};
-  auto opened = open_report(rules, bytes.data(), len, sk);
+  auto opened = open_report(rules, bytes, len, sk);
   if (!opened.ok()) {
     out["ok"] = false;
     out["error"] = opened.error().message;
     return out;
   }
   const auto& pt = opened->plaintext;
-  out["ok"] = true;
-  out["version"] = bytes[0];
-  out["keyId"] = hex(bytes.data() + 1, 4);
-  out["schema"] = rules.schema_id;
-  out["window"] = opened->window_id;
-  out["windowStart"] = static_cast<int64_t>(opened->window_id) * rules.window_seconds * 1000;
-  json metrics = json::array();
+  // What report.open shows, plus where each encoding sits in the plaintext.
+  out = opened_report_json(rules, bytes, len, *opened);
   size_t end = kPlaintextHeaderSize;
-  for (const auto& m : rules.metrics) {
-    metrics.push_back(metric_json(m, opened->metric(m)));
+  for (size_t i = 0; i < rules.metrics.size(); ++i) {
+    const MetricRule& m = rules.metrics[i];
+    out["metrics"][i]["offset"] = m.offset;
+    out["metrics"][i]["bytes"] = encoded_size(m.ldp);
     end = std::max(end, m.offset + encoded_size(m.ldp));
   }
-  out["metrics"] = metrics;
   out["payloadEnd"] = end;
   out["plaintext"] = hex(pt.data(), pt.size());
   return out;

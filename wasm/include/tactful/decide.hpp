@@ -127,6 +127,10 @@ constexpr int kUsesInterest = 1, kUsesLike = 2;
 // The placeholders a template's or content's text uses, as kUses* bits.
 int placeholders_used(const std::string& text);
 
+// The slots a page shows, each once in the page's order (`ids` is rewritten
+// so), and their positions in rules.slots (-1 for a slot the config lacks).
+std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::string>& ids);
+
 // The decision itself, with no JSON on the way: the hot path of a page load.
 std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,

@@ -16,4 +16,8 @@ namespace tactful {
 // {error, path} when the input is malformed or the report does not open.
 json open_report_json(const ReportRules& rules, const json& in);
 
+// What an opened report holds (the fields above, from `ok` to `metrics`):
+// shared by report.open and `tactful open-report`.
+json opened_report_json(const ReportRules& rules, const uint8_t* body, size_t len, const OpenedReport& opened);
+
 }  // namespace tactful

@@ -1,0 +1,25 @@
+// The wasm modules' shared calling convention (wasm/bindings/): the operation
+// name and its JSON input are written into the module's memory, the export is
+// called with (op, op length, input, input length, ...extra), and the reply is
+// 4 bytes little-endian length then UTF-8 JSON, valid until the next call.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function callJson(mod, fn, op, input, ...extra) {
+  const opBytes = encoder.encode(op);
+  const text = input === undefined ? '' : typeof input === 'string' ? input : JSON.stringify(input);
+  const inBytes = encoder.encode(text);
+  const opPtr = mod._malloc(opBytes.length + 1);
+  const inPtr = mod._malloc(inBytes.length + 1);
+  try {
+    mod.HEAPU8.set(opBytes, opPtr);
+    mod.HEAPU8.set(inBytes, inPtr);
+    const out = fn(opPtr, opBytes.length, inPtr, inBytes.length, ...extra);
+    const heap = mod.HEAPU8;
+    const len = heap[out] | (heap[out + 1] << 8) | (heap[out + 2] << 16) | (heap[out + 3] << 24);
+    return JSON.parse(decoder.decode(heap.subarray(out + 4, out + 4 + len)));
+  } finally {
+    mod._free(opPtr);
+    mod._free(inPtr);
+  }
+}
