@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <string>
+#include <cstring>
 #include <vector>
 
 #include "tactful/engine.hpp"
@@ -68,7 +69,7 @@ EMSCRIPTEN_KEEPALIVE const int32_t* tactful_decide(double now_ms) {
   if (!d) return nullptr;
   out.assign(1 + (d->size() + 1) / 2, 0);
   out[0] = static_cast<int32_t>(d->size() / 4);
-  std::copy(d->begin(), d->end(), reinterpret_cast<int16_t*>(out.data() + 1));
+  std::memcpy(out.data() + 1, d->data(), d->size() * sizeof(int16_t));
   return out.data();
 }
 

@@ -481,6 +481,17 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
     rules.index[slot.id] = rules.slots.size();
     rules.slots.push_back(std::move(slot));
   }
+  // Conditions written alike (key order aside) are one audience: compiled
+  // from the same source against the same saved groups, they always agree.
+  std::unordered_map<std::string, int> distinct;
+  for (auto& slot : rules.slots) {
+    for (auto& v : slot.variants) {
+      if (v.condition.empty()) continue;
+      auto [it, added] = distinct.emplace(v.condition_source.dump(), static_cast<int>(rules.conditions.size()));
+      if (added) rules.conditions.push_back(v.condition);
+      v.condition_index = it->second;
+    }
+  }
   return rules;
 }
 
@@ -602,7 +613,7 @@ const char* reason_name(DecisionReason reason) {
   return names[static_cast<int>(reason)];
 }
 
-std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
+__attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
                                        bool personalize, int64_t now_ms) {
   const int64_t today = day_of(now_ms);
@@ -613,14 +624,19 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
   }
 
   // Slots on the page, each once, decided in config order (the priority for the budget).
-  std::vector<SlotDecision> out(slots_on_page.size());
-  std::vector<std::pair<int, size_t>> order;  // (config position, output position)
-  order.reserve(slots_on_page.size());
-  for (size_t i = 0; i < slots_on_page.size(); ++i) {
-    int position = slots_on_page[i];
+  // The loops below index raw arrays: at -Oz the wasm build does not inline
+  // vector accessors, and this is the page's hot path.
+  const size_t n = slots_on_page.size(), known = rules.slots.size();
+  const int* on_page = slots_on_page.data();
+  std::vector<SlotDecision> out(n);
+  std::vector<std::pair<int, size_t>> order(n);  // (config position, output position)
+  size_t ordered = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int position = on_page[i];
     out[i].slot = position;
-    if (position >= 0 && static_cast<size_t>(position) < rules.slots.size()) order.push_back({position, i});
+    if (position >= 0 && static_cast<size_t>(position) < known) order[ordered++] = {position, i};
   }
+  order.resize(ordered);
   if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
 
   int personalized = 0;
@@ -629,12 +645,23 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
   };
   std::vector<Candidate> qualifying;
   const AttributeSnapshot page(attributes);  // each attribute path resolved once per page
+  // Each distinct condition is evaluated at most once per page: -1 not yet, else its result.
+  std::vector<int8_t> verdicts(rules.conditions.size(), -1);
+  int8_t* verdict_of = verdicts.data();
+  auto holds = [&](const Variant& v) {
+    if (v.condition_index < 0) return v.condition.matches(page);
+    int8_t& verdict = verdict_of[v.condition_index];
+    if (verdict < 0) verdict = rules.conditions[static_cast<size_t>(v.condition_index)].matches(page);
+    return verdict == 1;
+  };
   int previous = -1;
+  SlotDecision* decided = out.data();
+  const Slot* all_slots = rules.slots.data();
   for (const auto& [position, out_index] : order) {
-    SlotDecision& decision = out[out_index];
+    SlotDecision& decision = decided[out_index];
     if (position == previous) continue;  // the same slot twice on a page: decided once
     previous = position;
-    const Slot& slot = rules.slots[position];
+    const Slot& slot = all_slots[position];
     if (!personalize) {
       decision.reason = DecisionReason::consent;
       continue;
@@ -661,15 +688,16 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
     }
     bool capped = false;
     qualifying.clear();
-    for (size_t k = 0; k < slot.variants.size(); ++k) {
-      const Variant& v = slot.variants[k];
+    const Variant* variants = slot.variants.data();
+    for (size_t k = 0, count = slot.variants.size(); k < count; ++k) {
+      const Variant& v = variants[k];
       int uses = (v.needs_interest ? kUsesInterest : 0) | (v.needs_like ? kUsesLike : 0);
       if (!v.template_id.empty()) {
         int in_template = has_template(v.template_id);
         if (in_template < 0) continue;
         uses |= in_template;
       }
-      if (!v.condition.matches(page)) continue;
+      if (!holds(v)) continue;
       if (v.caps.per_day || v.caps.per_week) {
         const std::vector<DayCount>* days = nullptr;
         if (slot_impressions) {

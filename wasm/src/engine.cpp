@@ -295,13 +295,14 @@ class Operations {
   // position or -1, reason, {{interest}} and {{like}} taxonomy positions or -1).
   void decide_binary(std::vector<int16_t>& out) {
     const auto& decisions = decide_current();
-    out.clear();
-    out.reserve(decisions.size() * 4);
-    for (const auto& d : decisions) {
-      out.push_back(static_cast<int16_t>(d.variant));
-      out.push_back(static_cast<int16_t>(d.reason));
-      out.push_back(static_cast<int16_t>(d.fill_interest));
-      out.push_back(static_cast<int16_t>(d.fill_like));
+    // Plain stores through a pointer: at -Oz a push_back per value is a call chain.
+    out.resize(decisions.size() * 4);
+    int16_t* o = out.data();
+    for (const SlotDecision* d = decisions.data(), *end = d + decisions.size(); d != end; ++d, o += 4) {
+      o[0] = static_cast<int16_t>(d->variant);
+      o[1] = static_cast<int16_t>(d->reason);
+      o[2] = static_cast<int16_t>(d->fill_interest);
+      o[3] = static_cast<int16_t>(d->fill_like);
     }
   }
 

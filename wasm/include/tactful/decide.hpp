@@ -27,6 +27,7 @@ struct Variant {
   std::string id;
   json condition_source;  // as written, for explanations
   Condition condition;
+  int condition_index = -1;  // its place in DecideRules::conditions; -1: the empty condition
   double weight = 1;
   json content;             // text fields ({title, text, cta, href, image, alt}) or null
   std::string template_id;  // a page <template>, or empty
@@ -62,6 +63,9 @@ struct DecideRules {
   int deadline_ms = 150;
   int not_now_days = 30;
   json saved_groups = json::object();
+  // Each distinct condition of the config once: slots that target the same
+  // audience share one entry, evaluated once per decision.
+  std::vector<Condition> conditions;
   std::unordered_map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
   std::vector<std::string> interest_ids;          // the taxonomy, in config order
   std::unordered_map<std::string, int> interest_position;  // usable interest id -> its place in it
