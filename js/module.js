@@ -158,31 +158,52 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
         throw Object.assign(e, { reason: 'storage-unavailable' });
       }),
     ]);
-    const init = core.call('init', configText);
-    mark('init');
-    if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
-    for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
-    const config = JSON.parse(configText);
-    await domReady;
-    mark('dom');
-
-    const rt = new Runtime({ core, storage, config, doc, win, emit });
-    // Set only by tactful/testing's pinBucket (an init script that runs before
-    // the page) so a test can pin its experiment arm. A page script could set
-    // it too; that only picks the site's own arm, and nothing leaves the device.
-    const pinned = win.__tactfulTestBucketId;
-    if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
-    await storage.exclusive(() => {
-      beginVisit(rt);
-      rt.load();
-      const page = readPageSignals(doc, win);
-      const events = [{ type: 'visit' }];
-      if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
-      if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
-      rt.call('track', events);
-      rt.decide();
-      rt.save();
+    // Ask for the cross-tab lock (and so the read of the stored records) now,
+    // so that its grant overlaps with compiling the config. Only once the
+    // document is parsed: the lock is held until this page has decided.
+    let begin = () => {};
+    const prepared = new Promise((r) => { begin = r; });
+    const early = doc.readyState === 'loading' ? null : storage.exclusive(async () => {
+      const work = await prepared;
+      if (work) work();
     });
+    if (early) early.catch(() => {}); // awaited below, or moot when the start failed
+    let rt;
+    try {
+      const init = core.call('init', configText);
+      mark('init');
+      if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
+      for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
+      const config = JSON.parse(configText);
+      await domReady;
+      mark('dom');
+
+      rt = new Runtime({ core, storage, config, doc, win, emit });
+      // Set only by tactful/testing's pinBucket (an init script that runs before
+      // the page) so a test can pin its experiment arm. A page script could set
+      // it too; that only picks the site's own arm, and nothing leaves the device.
+      const pinned = win.__tactfulTestBucketId;
+      if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
+      const firstDecision = () => {
+        beginVisit(rt);
+        rt.load();
+        const page = readPageSignals(doc, win);
+        const events = [{ type: 'visit' }];
+        if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
+        if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
+        rt.call('track', events);
+        rt.decide();
+        rt.save();
+      };
+      if (early) {
+        begin(firstDecision);
+        await early;
+      } else {
+        await storage.exclusive(firstDecision);
+      }
+    } finally {
+      begin(null); // a failed start releases the lock at once
+    }
     rt.timing = { scriptToSlots: performance.now() - started };
     runtime = rt;
 

@@ -25,11 +25,15 @@ export function collectTemplates(doc) {
  */
 export function applyDecisions(doc, slots, decision, { allowSwap = false } = {}) {
   const shown = [];
-  for (const d of decision.slots || []) {
+  const decisions = (decision.slots || []).filter((d) => slots.has(d.id));
+  // Which slots the visitor already sees, read for all slots before any is
+  // changed: one style computation, not one per slot after each change.
+  const revealed = decisions.map((d) => (d.variant ?? null) !== null && !allowSwap &&
+    !slots.get(d.id).hasAttribute('data-tactful-decided') && isRevealed(slots.get(d.id)));
+  decisions.forEach((d, i) => {
     const el = slots.get(d.id);
-    if (!el) continue;
     let variant = d.variant ?? null;
-    const late = variant !== null && !allowSwap && !el.hasAttribute('data-tactful-decided') && isRevealed(el);
+    const late = revealed[i];
     if (late) variant = null;
     const content = variant ? render(doc, d) : null;
     if (variant && !content) variant = null;
@@ -42,7 +46,7 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
     else el.removeAttribute('data-tactful-variant');
     el.setAttribute('data-tactful-decided', late ? 'late' : variant ? 'personalized' : 'default');
     shown.push({ id: d.id, variant });
-  }
+  });
   return shown;
 }
 
