@@ -4,7 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <string_view>
-#include <unordered_set>
+
+#include "tactful/small_sort.hpp"
 
 namespace tactful {
 
@@ -621,7 +622,7 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
     out[i].slot = position;
     if (position >= 0 && static_cast<size_t>(position) < rules.slots.size()) order.push_back({position, i});
   }
-  if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
+  if (!std::is_sorted(order.begin(), order.end())) small_sort(order);
 
   int personalized = 0;
   struct Candidate {
@@ -797,7 +798,8 @@ struct Sentence {
 };
 
 // "Trail running" reads "trail running" mid-sentence; "NBA" stays "NBA".
-std::string mid_sentence(std::string label) {
+std::string mid_sentence(const json& text) {
+  std::string label = text.get<std::string>();
   if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) &&
       std::islower(static_cast<unsigned char>(label[1]))) {
     label[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(label[0])));

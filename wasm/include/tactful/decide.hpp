@@ -7,7 +7,6 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tactful/condition.hpp"
@@ -56,15 +55,15 @@ struct Slot {
 
 struct DecideRules {
   std::vector<Slot> slots;  // in priority order
-  std::unordered_map<std::string, size_t> index;  // slot id -> position in `slots`
+  std::map<std::string, size_t> index;  // slot id -> position in `slots`
   int max_personalized_slots = 3;
   double holdout = 0;
   int deadline_ms = 150;
   int not_now_days = 30;
   json saved_groups = json::object();
-  std::unordered_map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
+  std::map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
   std::vector<std::string> interest_ids;          // the taxonomy, in config order
-  std::unordered_map<std::string, int> interest_position;  // usable interest id -> its place in it
+  std::map<std::string, int> interest_position;  // usable interest id -> its place in it
 
   const Slot* find(const std::string& id) const;
 };
