@@ -3,7 +3,7 @@
 # returns at once when everything is already there.
 set -euo pipefail
 
-PKGS=(cmake g++ pkg-config emscripten nlohmann-json3-dev doctest-dev libsodium-dev
+PKGS=(cmake g++ pkg-config emscripten doctest-dev libsodium-dev
       autoconf automake libtool brotli chromium chromium-driver
       libcpp-httplib-dev libsqlite3-dev dpkg-dev)
 

@@ -1,7 +1,7 @@
 // Simulator behind docs/img/ldp-error.png and the ε-versus-error table in
 // docs/report-format.md: 10,000 simulated browsers per point through the real
 // encoder and estimator (seeded, so the numbers are reproducible).
-//   g++ -std=c++17 -O2 -DJSON_NOEXCEPTION -Iwasm/include docs/img/ldp-error.cpp \
+//   g++ -std=c++17 -O2 -Iwasm/include docs/img/ldp-error.cpp \
 //       wasm/src/ldp.cpp wasm/src/random.cpp -lsodium -o /tmp/ldp-error
 //   /tmp/ldp-error > docs/img/ldp-error.dat && gnuplot docs/img/ldp-error.gp
 #include <cmath>

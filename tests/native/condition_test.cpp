@@ -93,6 +93,9 @@ TEST_CASE("ordering compares strings as strings and anything else as numbers") {
   CHECK(eval(R"({"n": {"$lt": 5}})", R"({})"));                     // missing is null is 0
   CHECK(eval(R"({"n": {"$gte": 1}})", R"({"n": true})"));
   CHECK(eval(R"({"n": {"$gt": 255}})", R"({"n": "0xff1"})"));
+  CHECK(eval(R"({"n": {"$gt": 1e308}})", R"({"n": "1e400"})"));     // Number("1e400") is Infinity
+  CHECK(eval(R"({"n": {"$lt": -1e308}})", R"({"n": " -1e400 "})"));
+  CHECK(eval(R"({"n": {"$gt": 0.1, "$lt": 0.3}})", R"({"n": "+.2"})"));
 }
 
 TEST_CASE("$in, $nin and their case-insensitive forms intersect with array attributes") {

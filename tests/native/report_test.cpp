@@ -266,7 +266,7 @@ TEST_CASE("open_report refuses wrong size, version, key, seal, layout and domain
 
 TEST_CASE("sendDelayMs is {min, max}, or a number meaning up to that many milliseconds") {
   tactful::Diagnostics diag;
-  tactful::json root = tactful::json::parse(R"({"taxonomy": [], "reporting": {"publicKey": "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=", "sendDelayMs": 0}, "metrics": [{"id": "c", "kind": "converted", "epsilon": 1}]})", nullptr, false);
+  tactful::json root = tactful::json::parse(R"({"taxonomy": [], "reporting": {"publicKey": "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=", "sendDelayMs": 0}, "metrics": [{"id": "c", "kind": "converted", "epsilon": 1}]})");
   auto rules = tactful::parse_report_rules(root, tactful::Taxonomy{}, {}, diag);
   CHECK(diag.ok());
   CHECK(rules.send_delay_min_ms == 0);
@@ -281,7 +281,7 @@ TEST_CASE("sendDelayMs is {min, max}, or a number meaning up to that many millis
 TEST_CASE("a config without the collector's key is a valid template that reports nothing") {
   tactful::Diagnostics diag;
   tactful::json root = tactful::json::parse(
-      R"({"taxonomy": [], "reporting": {}, "metrics": [{"id": "c", "kind": "converted", "epsilon": 1}]})", nullptr, false);
+      R"({"taxonomy": [], "reporting": {}, "metrics": [{"id": "c", "kind": "converted", "epsilon": 1}]})");
   auto rules = tactful::parse_report_rules(root, tactful::Taxonomy{}, {}, diag);
   CHECK(diag.ok());
   REQUIRE(diag.warnings.size() == 1);

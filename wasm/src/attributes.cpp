@@ -4,7 +4,7 @@ namespace tactful {
 
 json attribute_view(const Profile& p, const Consent& c, const Taxonomy& tax, const ProfileRules& r,
                     const PageContext& page, int64_t now_ms) {
-  // Built key by key: nlohmann's initializer lists copy every value twice,
+  // Built key by key: initializer lists copy every value,
   // and this runs once per decision.
   json out = json::object();
   json& page_out = out["page"];

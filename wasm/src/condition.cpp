@@ -8,14 +8,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <string_view>
 
+#include "tactful/number.hpp"
 #include "tactful/regex.hpp"
+#include "tactful/small_sort.hpp"
 #include "tactful/version.hpp"
 
 namespace tactful {
@@ -27,63 +28,15 @@ namespace {
 // missing attribute, which GrowthBook does not tell apart.
 
 const json* norm(const json& j) { return j.is_null() ? nullptr : &j; }
-double num(const json& j) {  // only called on numbers
-  if (auto f = j.get_ptr<const json::number_float_t*>()) return *f;
-  if (auto i = j.get_ptr<const json::number_integer_t*>()) return static_cast<double>(*i);
-  return static_cast<double>(*j.get_ptr<const json::number_unsigned_t*>());
-}
+double num(const json& j) { return j.get<double>(); }  // only called on numbers
 
-// Reads a number in JSON syntax with the JSON parser the module already has:
-// a second copy of strtod would cost ~5 KB of wasm.
-bool read_json_number(const std::string& text, double& out) {
-  auto parsed = parse_json(text);
-  if (!parsed.ok() || !parsed->is_number()) return false;
-  out = num(*parsed);
-  return true;
-}
-
-// Number::toString: the shortest digits that read back as the same double,
-// laid out the way JS does (1e21, 1.5e-7, 0.000001, 123).
+// Number::toString (the shortest digits that read back as the same double,
+// laid out as JS does), with NaN, the infinities and -0 as JS writes them.
 size_t js_number_to_string(double d, char* out) {
   if (d == 0) return std::strcpy(out, "0"), 1;
   if (std::isnan(d)) return std::strcpy(out, "NaN"), 3;
   if (std::isinf(d)) return std::strcpy(out, d < 0 ? "-Infinity" : "Infinity"), d < 0 ? 9 : 8;
-  char tmp[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(tmp, sizeof tmp, "%.*e", precision - 1, d);
-    double back;
-    if (read_json_number(tmp, back) && back == d) break;
-  }
-  char digits[24] = {0};
-  int k = 0;
-  const char* p = tmp;
-  size_t len = 0;
-  if (*p == '-') out[len++] = *p++;
-  for (; *p && *p != 'e'; ++p)
-    if (*p != '.') digits[k++] = *p;
-  int n = std::atoi(p + 1) + 1;  // the decimal point sits after n digits
-  auto put = [&](char c) { out[len++] = c; };
-  if (k <= n && n <= 21) {
-    for (int i = 0; i < k; ++i) put(digits[i]);
-    for (int i = k; i < n; ++i) put('0');
-  } else if (0 < n && n <= 21) {
-    for (int i = 0; i < k; ++i) {
-      if (i == n) put('.');
-      put(digits[i]);
-    }
-  } else if (-6 < n && n <= 0) {
-    put('0');
-    put('.');
-    for (int i = 0; i < -n; ++i) put('0');
-    for (int i = 0; i < k; ++i) put(digits[i]);
-  } else {
-    put(digits[0]);
-    if (k > 1) put('.');
-    for (int i = 1; i < k; ++i) put(digits[i]);
-    len += std::snprintf(out + len, 8, "e%c%d", n - 1 < 0 ? '-' : '+', std::abs(n - 1));
-  }
-  out[len] = 0;
-  return len;
+  return format_number(d, out);
 }
 
 bool is_js_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); }
@@ -108,27 +61,22 @@ bool js_string_to_number(std::string_view s, double& out) {
   bool negative = s[0] == '-';
   if (s[0] == '+' || s[0] == '-') ++i;
   if (s.substr(i) == "Infinity") return out = negative ? -HUGE_VAL : HUGE_VAL, true;
-  // Rewrite the JS decimal ("+.5", "007", "5.e3") in JSON syntax for the parser.
-  std::string text = negative ? "-" : "";
-  auto run = [&] {
+  // A JS decimal ("+.5", "007", "5.e3"), which read_decimal reads as it is.
+  auto digits = [&] {
     size_t start = i;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return s.substr(start, i - start);
+    return i - start;
   };
-  std::string_view whole = run(), fraction;
-  if (i < s.size() && s[i] == '.') ++i, fraction = run();
-  if (whole.empty() && fraction.empty()) return false;
-  while (whole.size() > 1 && whole[0] == '0') whole.remove_prefix(1);
-  text.append(whole.empty() ? "0" : whole);
-  if (!fraction.empty()) text.append(".").append(fraction);
+  size_t mantissa = digits();
+  if (i < s.size() && s[i] == '.') ++i, mantissa += digits();
+  if (mantissa == 0) return false;
   if (i < s.size() && (s[i] | 0x20) == 'e') {
-    text += 'e';
-    if (++i < s.size() && (s[i] == '+' || s[i] == '-')) text += s[i++];
-    std::string_view exponent = run();
-    if (exponent.empty()) return false;
-    text.append(exponent);
+    if (++i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
   }
-  return i == s.size() && read_json_number(text, out);
+  if (i != s.size()) return false;
+  out = read_decimal(s.substr(s[0] == '+'));  // beyond the largest double: ±Infinity, as in JS
+  return true;
 }
 
 // String(v) for non-string values, appended to `out` (Array.prototype.join
@@ -141,7 +89,7 @@ void append_js_string(const json* v, std::string& out, bool in_array = false) {
   } else if (v->is_boolean()) {
     out += v->get<bool>() ? "true" : "false";
   } else if (v->is_number()) {
-    char buf[40];
+    char buf[kNumberTextSize];
     out.append(buf, js_number_to_string(num(*v), buf));
   } else if (v->is_array()) {
     bool first = true;
@@ -157,7 +105,7 @@ void append_js_string(const json* v, std::string& out, bool in_array = false) {
 
 // String(v) without allocating for strings, numbers, booleans and null.
 struct JsString {
-  char buf[40];
+  char buf[kNumberTextSize];
   std::string heap;
   std::string_view of(const json* v) {
     if (v && v->is_string()) return v->get_ref<const std::string&>();
@@ -293,20 +241,6 @@ struct Path {
   }
 };
 
-// A sort small in code (one template, no introsort machinery) and fast enough
-// for the few thousand ids a saved group may hold.
-template <typename T>
-void shell_sort(std::vector<T>& v) {
-  for (size_t gap = v.size() / 2; gap > 0; gap = gap == 2 ? 1 : gap * 5 / 11) {
-    for (size_t i = gap; i < v.size(); ++i) {
-      T item = std::move(v[i]);
-      size_t j = i;
-      for (; j >= gap && item < v[j - gap]; j -= gap) v[j] = std::move(v[j - gap]);
-      v[j] = std::move(item);
-    }
-  }
-}
-
 // The right-hand side of $in / $nin / saved groups: JS `includes` compares
 // primitives by type and value, so strings and numbers get sorted lookups.
 struct InList {
@@ -425,7 +359,7 @@ int js_compare(const json* a, const json& b) {
 
 std::string version_of(const json* v) {
   if (v && v->is_number()) {
-    char buf[40];
+    char buf[kNumberTextSize];
     return padded_version_string(std::string_view(buf, js_number_to_string(num(*v), buf)));
   }
   if (v && v->is_string()) return padded_version_string(v->get_ref<const std::string&>());
@@ -720,7 +654,7 @@ class Compiler {
       t.text = insensitive ? ascii_lower(s) : s;
       // A number equals this string exactly when String(number) spells it.
       double d;
-      char buf[40];
+      char buf[kNumberTextSize];
       if (js_string_to_number(s, d) && std::string_view(buf, js_number_to_string(d, buf)) == s) {
         t.string_is_number = true;
         t.number = d;
@@ -772,8 +706,8 @@ class Compiler {
         break;
       }
     }
-    shell_sort(list->strings);
-    shell_sort(list->numbers);
+    small_sort(list->strings);
+    small_sort(list->numbers);
     return list;
   }
 
@@ -884,6 +818,9 @@ class Compiler {
 }  // namespace
 
 Condition::Condition() = default;
+Condition::Condition(Condition&&) noexcept = default;
+Condition& Condition::operator=(Condition&&) noexcept = default;
+Condition::~Condition() = default;
 
 bool Condition::matches(const json& attributes) const { return !root_ || root_->matches(norm(attributes)); }
 
@@ -903,7 +840,7 @@ Condition compile_condition(const json& condition, const json& saved_groups, con
   Condition out;
   if (condition.is_null()) return out;  // no condition: always applies
   Compiler compiler(saved_groups, diag, out.paths_);
-  auto node = std::make_shared<ConditionNode>(compiler.condition(condition, path, ""));
+  auto node = std::make_unique<ConditionNode>(compiler.condition(condition, path, ""));
   if (compiler.failed()) {
     node->clauses.clear();
     node->never = true;

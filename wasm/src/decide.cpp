@@ -4,7 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <string_view>
-#include <unordered_set>
+
+#include "tactful/small_sort.hpp"
 
 namespace tactful {
 
@@ -483,12 +484,14 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
   }
   // Conditions written alike (key order aside) are one audience: compiled
   // from the same source against the same saved groups, they always agree.
-  std::unordered_map<std::string, int> distinct;
-  for (auto& slot : rules.slots) {
-    for (auto& v : slot.variants) {
+  std::map<std::string, int> distinct;
+  for (uint32_t s = 0; s < rules.slots.size(); ++s) {
+    auto& variants = rules.slots[s].variants;
+    for (uint32_t k = 0; k < variants.size(); ++k) {
+      Variant& v = variants[k];
       if (v.condition.empty()) continue;
       auto [it, added] = distinct.emplace(v.condition_source.dump(), static_cast<int>(rules.conditions.size()));
-      if (added) rules.conditions.push_back(v.condition);
+      if (added) rules.conditions.push_back({s, k});
       v.condition_index = it->second;
     }
   }
@@ -637,7 +640,7 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
     if (position >= 0 && static_cast<size_t>(position) < known) order[ordered++] = {position, i};
   }
   order.resize(ordered);
-  if (!std::is_sorted(order.begin(), order.end())) std::sort(order.begin(), order.end());
+  if (!std::is_sorted(order.begin(), order.end())) small_sort(order);
 
   int personalized = 0;
   struct Candidate {
@@ -645,18 +648,21 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
   };
   std::vector<Candidate> qualifying;
   const AttributeSnapshot page(attributes);  // each attribute path resolved once per page
+  const Slot* all_slots = rules.slots.data();
   // Each distinct condition is evaluated at most once per page: -1 not yet, else its result.
   std::vector<int8_t> verdicts(rules.conditions.size(), -1);
   int8_t* verdict_of = verdicts.data();
   auto holds = [&](const Variant& v) {
     if (v.condition_index < 0) return v.condition.matches(page);
     int8_t& verdict = verdict_of[v.condition_index];
-    if (verdict < 0) verdict = rules.conditions[static_cast<size_t>(v.condition_index)].matches(page);
+    if (verdict < 0) {
+      const auto& [at_slot, at_variant] = rules.conditions[static_cast<size_t>(v.condition_index)];
+      verdict = all_slots[at_slot].variants[at_variant].condition.matches(page);
+    }
     return verdict == 1;
   };
   int previous = -1;
   SlotDecision* decided = out.data();
-  const Slot* all_slots = rules.slots.data();
   for (const auto& [position, out_index] : order) {
     SlotDecision& decision = decided[out_index];
     if (position == previous) continue;  // the same slot twice on a page: decided once
@@ -825,7 +831,8 @@ struct Sentence {
 };
 
 // "Trail running" reads "trail running" mid-sentence; "NBA" stays "NBA".
-std::string mid_sentence(std::string label) {
+std::string mid_sentence(const json& text) {
+  std::string label = text.get<std::string>();
   if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) &&
       std::islower(static_cast<unsigned char>(label[1]))) {
     label[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(label[0])));

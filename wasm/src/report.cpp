@@ -1,6 +1,7 @@
 #include "tactful/report.hpp"
 
 #include "tactful/base64.hpp"
+#include "tactful/number.hpp"
 
 #include <sodium.h>
 
@@ -376,9 +377,10 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
         if (rules.metrics.size() == before) continue;
         total += rules.metrics.back().epsilon;
         if (total > rules.epsilon_budget + 1e-12) {
-          char buf[96];
-          std::snprintf(buf, sizeof buf, "total ε %.3g exceeds reporting.epsilonBudget %.3g", total, rules.epsilon_budget);
-          diag.error(join_path(mp, "epsilon"), buf);
+          char a[kNumberTextSize], b[kNumberTextSize];
+          format_number(total, a, 3);  // 3 digits: no float noise (0.30000000000000004) in the message
+          format_number(rules.epsilon_budget, b, 3);
+          diag.error(join_path(mp, "epsilon"), std::string("total ε ") + a + " exceeds reporting.epsilonBudget " + b);
         }
       }
     }

@@ -53,7 +53,8 @@ int report(const Args& args, std::istream& in, std::ostream& out, std::ostream& 
           if (v.is_string()) inputs.allowed_categories.insert(v.get<std::string>());
         }
       }
-      if (auto t = parsed->find("topInterest"); t != parsed->end() && t->is_string()) inputs.top_interest = *t;
+      if (auto t = parsed->find("topInterest"); t != parsed->end() && t->is_string())
+        inputs.top_interest = t->get<std::string>();
       if (!acc->started()) acc->start(now);
       auto sealed = build_report(rules, *acc, inputs, rng);
       if (!sealed.ok()) {

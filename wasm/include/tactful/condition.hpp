@@ -31,6 +31,9 @@ class AttributeSnapshot {
 class Condition {
  public:
   Condition();  // the empty condition: matches everything
+  Condition(Condition&&) noexcept;
+  Condition& operator=(Condition&&) noexcept;
+  ~Condition();
   // Whether `attributes` (a JSON object; dot paths reach into it) satisfy it.
   bool matches(const json& attributes) const;
   // The same, reading attribute paths through a decision's snapshot (faster
@@ -43,7 +46,7 @@ class Condition {
 
  private:
   friend Condition compile_condition(const json&, const json&, const std::string&, Diagnostics&);
-  std::shared_ptr<const ConditionNode> root_;
+  std::unique_ptr<const ConditionNode> root_;
   std::vector<std::string> paths_;
 };
 

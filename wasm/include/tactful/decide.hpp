@@ -7,7 +7,6 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tactful/condition.hpp"
@@ -57,18 +56,19 @@ struct Slot {
 
 struct DecideRules {
   std::vector<Slot> slots;  // in priority order
-  std::unordered_map<std::string, size_t> index;  // slot id -> position in `slots`
+  std::map<std::string, size_t> index;  // slot id -> position in `slots`
   int max_personalized_slots = 3;
   double holdout = 0;
   int deadline_ms = 150;
   int not_now_days = 30;
   json saved_groups = json::object();
-  // Each distinct condition of the config once: slots that target the same
-  // audience share one entry, evaluated once per decision.
-  std::vector<Condition> conditions;
-  std::unordered_map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
+  // Each distinct condition of the config once, as the (slot, variant) that
+  // first uses it: slots that target the same audience share one entry,
+  // evaluated once per decision.
+  std::vector<std::pair<uint32_t, uint32_t>> conditions;
+  std::map<std::string, json> labels;  // usable interest id -> label, for {{interest}}
   std::vector<std::string> interest_ids;          // the taxonomy, in config order
-  std::unordered_map<std::string, int> interest_position;  // usable interest id -> its place in it
+  std::map<std::string, int> interest_position;  // usable interest id -> its place in it
 
   const Slot* find(const std::string& id) const;
 };
