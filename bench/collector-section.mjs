@@ -59,7 +59,7 @@ export async function run({ root, quick }) {
     notes: [
       `target ≥ ${target.ratioToCeilingMin} of the ceiling: ${met ? 'met' : `missed (${(ratio / target.ratioToCeilingMin * 100).toFixed(0)}% of the target)`}`,
       `report ${last.reportSize} bytes; ${last.connections} client connections from ${last.addresses} loopback addresses; latency p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms (last run)`,
-      `the Node HTTP client shares the 2 cores with the collector (${clientUs.median.toFixed(0)} µs of CPU per report against the collector's ${serverUs.median.toFixed(0)} µs); the per-core ratio takes the client out`,
+      `the load client (native, tactful bench-load) shares the 2 cores with the collector (${clientUs.median.toFixed(0)} µs of CPU per report against the collector's ${serverUs.median.toFixed(0)} µs); the per-core ratio takes the client out`,
       `load average during the runs: ${runs.map((r) => r.loadAverage[0]).join(', ')} (other work on the machine lowers the wall-clock figures)`,
     ],
     results: { reports, repeats, reportsPerSecond: rate, serverMicrosPerReport: serverUs, clientMicrosPerReport: clientUs, ratioPerCore: perCore, ceiling2Threads: ceil2, ceiling1Thread: ceil1, openReport2Threads: check, ratio, target, met, runs },

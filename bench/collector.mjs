@@ -3,14 +3,14 @@
 // group commit to the durable SQLite/WAL store, 204), beside the crypto-only
 // ceiling measured natively (`tactful bench-open`: crypto_box_seal_open and
 // the whole open_report check per second). Prints one JSON object.
-//   node bench/collector.mjs [--reports 20000] [--connections 8] [--out FILE]
-// The client runs on the same machine (2 cores), so the HTTP number is a
-// lower bound for a collector with the cores to itself. Every browser has its
-// own address and the collector rate-limits per address, so the client spreads
-// its requests over many loopback addresses (127.x.y.z), a handful each.
+//   node bench/collector.mjs [--reports 20000] [--connections 32] [--out FILE]
+// The client (`tactful bench-load`, native) runs on the same machine (2
+// cores), so the HTTP number is a lower bound for a collector with the cores
+// to itself. Every browser has its own address and the collector rate-limits
+// per address, so the client spreads its requests over many loopback
+// addresses (127.x.y.z), a handful each.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import os, { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ const arg = (name, fallback) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const total = Number(arg('reports', 20000));
-const connections = Number(arg('connections', 8));
+const connections = Number(arg('connections', 32));
 const perAddress = 15; // under the collector's burst of 20 per address
 const token = 'bench-owner-token';
 
@@ -57,71 +57,43 @@ try {
     slots: { hero: { last: 0, variants: [{ id: ['default', 'trail-running', 'hiking', 'city'][i % 4], shown: 1, clicked: i % 5 === 0 }] } },
   })).join('\n') + '\n';
   const reports = execFileSync(bin, ['report', '--config', configPath], { input: lines, encoding: 'utf8', maxBuffer: 1 << 30 })
-    .trim().split('\n').map((b) => Buffer.from(b, 'base64'));
+    .trim().split('\n');
   const generateSeconds = (performance.now() - started) / 1000;
 
-  // C connections, each kept alive for a few reports from one address, then a new address.
-  let next = 0;
-  let addressCount = 0;
-  const statuses = new Map();
-  const latencies = [];
-  const newAgent = () => {
-    const n = ++addressCount;
-    return { agent: new Agent({ keepAlive: true, maxSockets: 1 }), localAddress: `127.${1 + ((n >> 16) & 127)}.${(n >> 8) & 255}.${n & 255}`, used: 0 };
-  };
-  const postOne = (conn, body) => new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = request({
-      host: url.hostname, port: url.port, path: '/collect', method: 'POST', agent: conn.agent, localAddress: conn.localAddress,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': body.length },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        latencies.push(performance.now() - t0);
-        resolve(res.statusCode);
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-  async function worker() {
-    let conn = newAgent();
-    while (next < reports.length) {
-      const body = reports[next++];
-      if (conn.used === perAddress) {
-        conn.agent.destroy();
-        conn = newAgent();
-      }
-      conn.used += 1;
-      const status = await postOne(conn, body);
-      statuses.set(status, (statuses.get(status) || 0) + 1);
-    }
-    conn.agent.destroy();
-  }
-  // CPU time of each side, so that the collector's own cost per report is
-  // visible apart from the client's and from whatever else the machine runs.
+  // The load: `tactful bench-load`, a native client (one POST per report, C
+  // keep-alive connections, a new loopback address every few reports), so
+  // that the client takes little of the 2 cores it shares with the collector.
+  const reportsPath = join(state, 'reports.b64');
+  writeFileSync(reportsPath, reports.join('\n') + '\n');
+  // CPU time of the collector, so that its own cost per report is visible
+  // apart from the client's and from whatever else the machine runs.
   const serverCpu = () => {
     const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks (USER_HZ = 100)
   };
   const server0 = serverCpu();
-  const client0 = process.cpuUsage();
-  started = performance.now();
-  await Promise.all(Array.from({ length: connections }, worker));
-  const seconds = (performance.now() - started) / 1000;
+  const load = JSON.parse(await new Promise((resolve, reject) => {
+    const child = spawn(bin, ['bench-load', '--host', url.hostname, '--port', url.port, '--path', '/collect',
+      '--reports', reportsPath, '--connections', String(connections), '--per-address', String(perAddress)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`tactful bench-load exited ${code}`))));
+  }));
   const serverCpuSeconds = serverCpu() - server0;
-  const c = process.cpuUsage(client0);
-  const clientCpuSeconds = (c.user + c.system) / 1e6;
+  const seconds = load.seconds;
+  const clientCpuSeconds = load.cpuSeconds;
+  const statuses = new Map(Object.entries(load.statuses).map(([k, v]) => [Number(k), v]));
+  const addressCount = load.addresses;
 
   const insights = await (await fetch(new URL('/api/insights', url), { headers: { Authorization: `Bearer ${token}` } })).json();
   const ceiling = JSON.parse(execFileSync(bin, ['bench-open', '--config', configPath, '--key', key, '--threads', '2'], { encoding: 'utf8' }));
-  latencies.sort((a, b) => a - b);
   const accepted = statuses.get(204) || 0;
   const reportsPerSecond = accepted / seconds;
   const result = {
     benchmark: 'collector-ingestion',
     cores: cpus().length,
-    reportSize: reports[0].length,
+    reportSize: Buffer.from(reports[0], 'base64').length,
     reports: total,
     connections,
     addresses: addressCount,
@@ -129,7 +101,7 @@ try {
     storedReports: insights.total.reports,
     seconds: round(seconds, 3),
     reportsPerSecond: Math.round(reportsPerSecond),
-    latencyMs: { p50: round(latencies[Math.floor(latencies.length * 0.5)], 2), p99: round(latencies[Math.floor(latencies.length * 0.99)], 2) },
+    latencyMs: { p50: round(load.latencyMs.p50, 2), p99: round(load.latencyMs.p99, 2) },
     ceiling: {
       sealOpenPerSecond1Thread: Math.round(ceiling.sealOpenPerSecond1),
       sealOpenPerSecond2Threads: Math.round(ceiling.sealOpenPerSecondN),
@@ -148,7 +120,7 @@ try {
     },
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     generateReportsPerSecond: Math.round(total / generateSeconds),
-    note: 'client and server share the 2 cores; the collector rate-limits per address, so requests come from many 127.x.y.z addresses',
+    note: 'the native client (tactful bench-load) and the collector share the 2 cores; the collector rate-limits per address, so requests come from many 127.x.y.z addresses',
   };
   if (accepted !== total || insights.total.reports !== total) {
     result.error = `expected ${total} accepted and stored, got ${accepted} accepted and ${insights.total.reports} stored`;

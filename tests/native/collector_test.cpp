@@ -2,6 +2,7 @@
 #include <httplib.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,9 +10,12 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "collector.hpp"
+#include "command.hpp"
+#include "tactful/base64.hpp"
 #include "tactful/estimate.hpp"
 
 using namespace tactful;
@@ -87,6 +91,40 @@ std::string make_report(const ReportRules& rules, RandomSource& rng, int64_t at 
   auto r = build_report(rules, acc, {{"interests"}, "cooking"}, rng);
   REQUIRE(r.ok());
   return as_string(*r);
+}
+
+// Runs SQL on a store while no collector has it open.
+void sql(const std::string& db_path, const std::string& statements) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, statements.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// Rows in a table of a store no collector has open.
+int64_t rows_in(const std::string& db_path, const std::string& table) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &q, nullptr) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    n = sqlite3_column_int64(q, 0);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return n;
+}
+
+std::string hex(const uint8_t* p, size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += {digits[p[i] >> 4], digits[p[i] & 15]};
+  return out;
 }
 
 uint64_t window_reports(Collector& c, int64_t now = kNow) {
@@ -191,16 +229,21 @@ TEST_CASE("cells with fewer reports than the minimum are suppressed") {
 
 TEST_CASE("aggregates older than the retention are deleted") {
   Site site;  // retentionDays: 2
-  Collector c(site.options());
   auto rules = site.rules();
-  CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow) == 204);
-  c.apply_retention(kNow + 86400000LL);
-  CHECK(window_reports(c) == 1);
-  c.apply_retention(kNow + 3 * 86400000LL);
-  CHECK(window_reports(c) == 0);
-  CHECK(c.insights_json(kNow)["windows"].empty());
-  // And a report for a window already past retention is refused.
-  CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow + 3 * 86400000LL) == 400);
+  {
+    Collector c(site.options());
+    CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow) == 204);
+    c.apply_retention(kNow + 86400000LL);
+    CHECK(window_reports(c) == 1);
+    c.apply_retention(kNow + 3 * 86400000LL);
+    CHECK(window_reports(c) == 0);
+    CHECK(c.insights_json(kNow)["windows"].empty());
+    // And a report for a window already past retention is refused.
+    CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow + 3 * 86400000LL) == 400);
+  }
+  // The replay digests went with the sums.
+  CHECK(rows_in(site.dir + "/aggregates.db", "replay") == 0);
+  CHECK(rows_in(site.dir + "/aggregates.db", "sums") == 0);
 }
 
 TEST_CASE("the collector refuses a secret key that does not match the config") {
@@ -257,6 +300,104 @@ TEST_CASE("a kill -9 during ingestion loses no acknowledged report and counts no
   CHECK(total["metrics"][2]["reports"] == reports.size());
 }
 
+TEST_CASE("copies of a report racing into the same group commits are counted once") {
+  Site site;
+  Collector c(site.options());
+  auto rules = site.rules();
+  const int n = 400;
+  std::vector<std::string> reports;
+  for (int i = 0; i < n; ++i) reports.push_back(make_report(rules, secure_random()));
+  // Every report is sent by two threads at about the same time, as a browser retrying would.
+  std::atomic<int> next{0}, accepted{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 8; ++t) {
+    senders.emplace_back([&] {
+      for (int i; (i = next++) < 2 * n;) {
+        if (c.ingest(reports[i / 2], "ip", kNow) == 204) ++accepted;
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  CHECK(accepted == 2 * n);
+  CHECK(window_reports(c) == n);
+  CHECK(c.insights_json(kNow)["total"]["metrics"][0]["reports"] == n);
+}
+
+TEST_CASE("a store in the older layout (a row per cell, a seen table) is converted on open") {
+  Site site;
+  auto rules = site.rules();
+  std::vector<std::string> reports;
+  for (int i = 0; i < 30; ++i) reports.push_back(make_report(rules, secure_random()));
+
+  // The older tables, filled as the older collector would have for these reports.
+  std::vector<std::vector<uint64_t>> support;
+  for (const auto& m : rules.metrics) support.emplace_back(m.ldp.domain, 0);
+  std::string rows = R"sql(
+    CREATE TABLE reports(win INTEGER NOT NULL, schema INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(win, schema));
+    CREATE TABLE support(win INTEGER NOT NULL, schema INTEGER NOT NULL, metric TEXT NOT NULL,
+      cell INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(win, schema, metric, cell));
+    CREATE TABLE seen(digest BLOB PRIMARY KEY, win INTEGER NOT NULL);
+    CREATE INDEX seen_win ON seen(win);
+  )sql";
+  uint64_t win = 0;
+  for (const auto& r : reports) {
+    auto opened = open_report(rules, reinterpret_cast<const uint8_t*>(r.data()), r.size(), site.sk);
+    REQUIRE(opened.ok());
+    win = opened->window_id;
+    for (size_t m = 0; m < rules.metrics.size(); ++m) {
+      ldp_accumulate(rules.metrics[m].ldp, opened->metric(rules.metrics[m]), support[m]);
+    }
+    uint8_t digest[32];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const uint8_t*>(r.data()), r.size(), nullptr, 0);
+    rows += "INSERT INTO seen VALUES(x'" + hex(digest, 32) + "', " + std::to_string(win) + ");\n";
+  }
+  const std::string w = std::to_string(win), schema = std::to_string(rules.schema_id);
+  rows += "INSERT INTO reports VALUES(" + w + ", " + schema + ", 30);\n";
+  for (size_t m = 0; m < rules.metrics.size(); ++m) {
+    for (size_t cell = 0; cell < support[m].size(); ++cell) {
+      if (!support[m][cell]) continue;
+      rows += "INSERT INTO support VALUES(" + w + ", " + schema + ", '" + rules.metrics[m].id + "', " +
+              std::to_string(cell) + ", " + std::to_string(support[m][cell]) + ");\n";
+    }
+  }
+  // Sums of another metric layout: never shown, not carried over.
+  rows += "INSERT INTO reports VALUES(" + w + ", 12345, 7);\n";
+  sql(site.dir + "/aggregates.db", rows);
+
+  // The same reports stored by the current collector in a fresh store: the converted one must agree.
+  CollectorOptions fresh_options = site.options();
+  fresh_options.db_path = site.dir + "/fresh.db";
+  Collector fresh(fresh_options);
+  for (const auto& r : reports) REQUIRE(fresh.ingest(r, "ip", kNow) == 204);
+
+  {
+    Collector converted(site.options());
+    json got = converted.insights_json(kNow), want = fresh.insights_json(kNow);
+    CHECK(got["total"] == want["total"]);
+    CHECK(got["windows"] == want["windows"]);
+    // The digests came over too: the same reports again are not counted twice; a new one is.
+    for (const auto& r : reports) CHECK(converted.ingest(r, "ip", kNow) == 204);
+    CHECK(window_reports(converted) == 30);
+    CHECK(converted.ingest(make_report(rules, secure_random()), "ip", kNow) == 204);
+    CHECK(window_reports(converted) == 31);
+  }
+  // The older tables are gone, so the conversion runs once.
+  sql(site.dir + "/aggregates.db", "CREATE TABLE reports(x); CREATE TABLE support(x); CREATE TABLE seen(x);");
+}
+
+TEST_CASE("stored sums that do not fit the metric layout fail loudly, never silently") {
+  Site site;
+  auto rules = site.rules();
+  {
+    Collector c(site.options());
+    REQUIRE(c.ingest(make_report(rules, secure_random()), "ip", kNow) == 204);
+  }
+  sql(site.dir + "/aggregates.db", "UPDATE sums SET support = x'0102';");
+  Collector c(site.options());
+  CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow) == 500);
+  CHECK_THROWS_WITH_AS(c.insights_json(kNow), doctest::Contains("do not fit the metric layout"), std::runtime_error);
+}
+
 TEST_CASE("over HTTP: POST /collect, and insights only with the owner's token") {
   Site site;
   CollectorOptions o = site.options();
@@ -309,6 +450,60 @@ TEST_CASE("over HTTP: POST /collect, and insights only with the owner's token") 
 
   server.stop();
   t.join();
+}
+
+TEST_CASE("tactful bench-load: one POST per report, spread over addresses, every answer counted") {
+  Site site;
+  CollectorOptions o = site.options();
+  o.rate_per_second = 0.001;  // two reports per address, then 429
+  o.rate_burst = 2;
+  Collector collector(o);
+  httplib::Server server;
+  mount_collector(server, collector);
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string file = site.dir + "/reports.b64";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 12; ++i) out << base64_encode(make_report(site.rules(), secure_random(), now)) << "\n";
+  }
+  auto load = [&](const std::string& per_address) {
+    std::istringstream in;
+    std::ostringstream out, err;
+    int code = cli::run_cli({"bench-load", "--port", std::to_string(port), "--reports", file, "--connections", "3",
+                             "--per-address", per_address},
+                            in, out, err);
+    INFO(err.str());
+    REQUIRE(code == 0);
+    auto result = parse_json(out.str());
+    REQUIRE(result.ok());
+    return result.value();
+  };
+  json r = load("2");
+  CHECK(r["sent"] == 12);
+  CHECK(r["statuses"] == json{{"204", 12}});
+  CHECK(r["addresses"].get<int>() >= 6);
+  CHECK(window_reports(collector, now) == 12);
+  // Again from the same (now spent) addresses, three to each: refusals are counted as such, and nothing is stored twice.
+  json again = load("3");
+  CHECK(again["sent"] == 12);
+  CHECK(again["statuses"].value("429", 0) >= 8);
+  CHECK(again["statuses"].value("429", 0) + again["statuses"].value("204", 0) == 12);
+  CHECK(window_reports(collector, now) == 12);
+
+  server.stop();
+  t.join();
+
+  std::istringstream in;
+  std::ostringstream out, err;
+  std::ofstream(file) << base64_encode(std::string(85, 'a')) << "\nnot base64!\n";
+  CHECK(cli::run_cli({"bench-load", "--port", "1", "--reports", file}, in, out, err) == 1);
+  CHECK(err.str().find("line 2 is not base64") != std::string::npos);
+  CHECK(cli::run_cli({"bench-load", "--reports", file}, in, out, err) == 2);
 }
 
 TEST_CASE("20,000 simulated browsers: every estimate within the mechanism's error bound") {

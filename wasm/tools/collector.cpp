@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <tuple>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -33,15 +32,17 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// One prepared statement, finalized on scope exit.
+// One prepared statement, finalized when it goes.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
       throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db));
     }
   }
   ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
   Stmt& bind(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
@@ -50,16 +51,32 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
-  Stmt& bind_blob(int i, const std::vector<uint8_t>& v) {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  // Not copied: `data` must stay put until the statement has run.
+  Stmt& bind_blob(int i, const uint8_t* data, size_t size) {
+    sqlite3_bind_blob(s_, i, data, static_cast<int>(size), SQLITE_STATIC);
     return *this;
   }
   int step() { return sqlite3_step(s_); }
+  // Runs a statement that returns no rows and makes it ready to run again; throws on failure.
+  void run() {
+    int rc = sqlite3_step(s_);
+    if (rc != SQLITE_DONE) {
+      std::string msg = sqlite3_errmsg(sqlite3_db_handle(s_));
+      sqlite3_reset(s_);
+      throw std::runtime_error("sqlite: " + msg);
+    }
+    sqlite3_reset(s_);
+  }
   void reset() {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
   }
   int64_t col(int i) { return sqlite3_column_int64(s_, i); }
+  const uint8_t* blob(int i, size_t& size) {
+    const void* b = sqlite3_column_blob(s_, i);
+    size = static_cast<size_t>(sqlite3_column_bytes(s_, i));
+    return static_cast<const uint8_t*>(b);
+  }
   std::string text(int i) {
     const unsigned char* t = sqlite3_column_text(s_, i);
     return t ? reinterpret_cast<const char*>(t) : "";
@@ -69,14 +86,55 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// Both tables are WITHOUT ROWID: one B-tree each, so a group commit rewrites
+// few pages (each becomes a 4 KB WAL frame).
 const char* const kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS reports(win INTEGER NOT NULL, schema INTEGER NOT NULL, n INTEGER NOT NULL,
-  PRIMARY KEY(win, schema));
-CREATE TABLE IF NOT EXISTS support(win INTEGER NOT NULL, schema INTEGER NOT NULL, metric TEXT NOT NULL,
-  cell INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(win, schema, metric, cell));
-CREATE TABLE IF NOT EXISTS seen(digest BLOB PRIMARY KEY, win INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS seen_win ON seen(win);
+CREATE TABLE IF NOT EXISTS sums(win INTEGER NOT NULL, schema INTEGER NOT NULL, reports INTEGER NOT NULL,
+  support BLOB NOT NULL, PRIMARY KEY(win, schema)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replay(win INTEGER NOT NULL, digest BLOB NOT NULL, PRIMARY KEY(win, digest)) WITHOUT ROWID;
 )sql";
+// sums: per window and metric layout, the reports stored and the support of
+//   every cell as one blob (encode_support), so that a commit writes one small
+//   row per window rather than a row per cell.
+// replay: the digest of every stored report. Window first: retention deletes a
+//   prefix, and no second index is needed (a report's window is inside its
+//   seal, so equal reports have equal windows).
+
+// Support counts of one window: per metric (config order), per cell.
+using Support = std::vector<std::vector<uint64_t>>;
+
+Support empty_support(const ReportRules& rules) {
+  Support s;
+  for (const auto& m : rules.metrics) s.emplace_back(m.ldp.domain, 0);
+  return s;
+}
+
+// The blob layout: every cell's count as a little-endian u64, metric after metric.
+std::string encode_support(const Support& support) {
+  std::string out;
+  for (const auto& cells : support) {
+    for (uint64_t v : cells) {
+      for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>(v >> (8 * b)));
+    }
+  }
+  return out;
+}
+
+// Adds a blob's counts into `into` (shaped by the layout); false if the blob does not fit it.
+bool add_support_blob(const uint8_t* blob, size_t size, Support& into) {
+  size_t cells = 0;
+  for (const auto& m : into) cells += m.size();
+  if (size != cells * 8 || (cells > 0 && !blob)) return false;
+  for (auto& m : into) {
+    for (uint64_t& v : m) {
+      uint64_t x = 0;
+      for (int b = 7; b >= 0; --b) x = (x << 8) | blob[b];
+      v += x;
+      blob += 8;
+    }
+  }
+  return true;
+}
 
 std::string collect_path(const std::string& collector) {
   if (collector.rfind("/", 0) == 0) return collector;
@@ -90,6 +148,17 @@ extern const char kDashboardCss[];
 extern const char kDashboardJs[];
 
 }  // namespace
+
+// The ingestion path's statements, prepared once: a group commit only binds and runs them.
+struct Collector::Statements {
+  explicit Statements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        seen(db, "INSERT OR IGNORE INTO replay(digest, win) VALUES(?, ?)"),
+        get_sums(db, "SELECT reports, support FROM sums WHERE win = ? AND schema = ?"),
+        put_sums(db, "INSERT OR REPLACE INTO sums(win, schema, reports, support) VALUES(?, ?, ?, ?)") {}
+  Stmt begin, commit, seen, get_sums, put_sums;
+};
 
 SecretKey read_secret_key(const std::string& path) {
   std::string text = read_file(path);
@@ -142,14 +211,20 @@ Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
   sqlite3_busy_timeout(db_, 5000);
   // WAL: a commit is in the log before ingest() returns, so an acknowledged
   // report survives kill -9; power_safe adds an fsync per group commit.
+  // Only the collector opens its store: an exclusive lock spares every
+  // transaction the WAL's shared-memory locking (and keeps a second collector out).
+  exec("PRAGMA locking_mode=EXCLUSIVE");
   exec("PRAGMA journal_mode=WAL");
   exec(options_.power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(kSchema);
+  stmts_ = std::make_unique<Statements>(db_);
+  migrate_legacy_store();
   apply_retention();
 }
 
 Collector::~Collector() {
   sodium_memzero(sk_.data(), sk_.size());
+  stmts_.reset();  // finalized before the connection closes
   sqlite3_close(db_);
 }
 
@@ -197,92 +272,154 @@ int Collector::ingest(const std::string& body, const std::string& client_ip, int
   uint64_t retained = static_cast<uint64_t>(rules_.retention_days) * 86400 / rules_.window_seconds + 1;
   if (opened->window_id > current + 1 || opened->window_id + retained < current) return 400;
 
-  auto pending = std::make_shared<Pending>();
-  pending->window = opened->window_id;
-  pending->digest.resize(32);
-  crypto_generichash(pending->digest.data(), 32, reinterpret_cast<const uint8_t*>(body.data()), body.size(), nullptr, 0);
-  pending->plaintext = std::move(opened->plaintext);
+  Pending pending;
+  pending.window = opened->window_id;
+  crypto_generichash(pending.digest.data(), pending.digest.size(), reinterpret_cast<const uint8_t*>(body.data()),
+                     body.size(), nullptr, 0);
+  pending.plaintext = std::move(opened->plaintext);
 
-  // Group commit without a writer thread: whoever finds no commit running
-  // commits everything queued (its own report included) in one transaction;
-  // the others wait for that commit and never answer before it.
-  std::unique_lock<std::mutex> lock(queue_mu_);
-  queue_.push_back(pending);
-  while (!pending->done) {
-    if (committing_) {
-      done_cv_.wait(lock);
-      continue;
-    }
+  // Group commit without a writer thread: one request at a time commits
+  // everything queued (its own report included) in one transaction; the
+  // others wait for that commit and never answer before it. The committer
+  // then hands the role to the first report queued meanwhile, if any. Each
+  // request waits on its own condition, so a commit wakes only the requests
+  // it answers (and the next committer), not every waiting thread.
+  bool lead;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back(&pending);
+    lead = !committing_;
     committing_ = true;
-    std::deque<std::shared_ptr<Pending>> batch;
-    batch.swap(queue_);
-    lock.unlock();
-    int status = commit_batch(batch);
-    lock.lock();
-    for (auto& p : batch) {
-      p->status = status;
-      p->done = true;
-    }
-    committing_ = false;
-    done_cv_.notify_all();
   }
-  int status = pending->status;
-  lock.unlock();
+  if (!lead) {
+    std::unique_lock<std::mutex> lock(pending.mu);
+    pending.cv.wait(lock, [&] { return pending.done || pending.lead; });
+    lead = !pending.done;
+  }
+  if (lead) commit_group(pending);
   if (now_ms - last_retention_ms_ > 3600 * 1000) apply_retention(now_ms);
-  return status;
+  return pending.status;
 }
 
-int Collector::commit_batch(std::deque<std::shared_ptr<Pending>>& batch) {
+void Collector::commit_group(Pending& self) {
+  std::vector<Pending*> group;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    group.swap(queue_);
+  }
+  int status = commit_batch(group);
+  for (Pending* p : group) {
+    std::lock_guard<std::mutex> lock(p->mu);
+    p->status = status;
+    p->done = true;
+    if (p != &self) p->cv.notify_one();  // it may return (and free p) once we let go of p->mu
+  }
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  if (queue_.empty()) {
+    committing_ = false;
+    return;
+  }
+  Pending* next = queue_.front();  // cannot return before its commit: safe to touch
+  std::lock_guard<std::mutex> next_lock(next->mu);
+  next->lead = true;
+  next->cv.notify_one();
+}
+
+int Collector::commit_batch(const std::vector<Pending*>& batch) {
   std::lock_guard<std::mutex> lock(db_mu_);
+  Statements& s = *stmts_;
+  // What the group adds to each window (nearly always one), summed here and written once.
+  struct Added {
+    uint64_t window;
+    uint64_t reports;
+    Support support;
+  };
+  std::vector<Added> added;
   try {
-    exec("BEGIN IMMEDIATE");
-    std::map<std::tuple<uint64_t, size_t, uint32_t>, uint64_t> support;
-    std::map<uint64_t, uint64_t> reports;
-    {
-      Stmt seen(db_, "INSERT OR IGNORE INTO seen(digest, win) VALUES(?, ?)");
-      std::vector<uint64_t> counts;
-      for (auto& p : batch) {
-        seen.bind_blob(1, p->digest).bind(2, static_cast<int64_t>(p->window));
-        if (seen.step() != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
-        bool fresh = sqlite3_changes(db_) == 1;
-        seen.reset();
-        if (!fresh) continue;  // a replay: acknowledged, never counted twice
-        ++reports[p->window];
-        for (size_t m = 0; m < rules_.metrics.size(); ++m) {
-          const MetricRule& rule = rules_.metrics[m];
-          counts.assign(rule.ldp.domain, 0);
-          ldp_accumulate(rule.ldp, p->plaintext.data() + rule.offset, counts);
-          for (uint32_t c = 0; c < counts.size(); ++c) {
-            if (counts[c]) support[{p->window, m, c}] += counts[c];
-          }
-        }
+    s.begin.run();
+    for (Pending* p : batch) {
+      s.seen.bind_blob(1, p->digest.data(), p->digest.size()).bind(2, static_cast<int64_t>(p->window)).run();
+      if (sqlite3_changes(db_) != 1) continue;  // a replay: acknowledged, never counted twice
+      auto w = std::find_if(added.begin(), added.end(), [&](const Added& a) { return a.window == p->window; });
+      if (w == added.end()) w = added.insert(added.end(), Added{p->window, 0, empty_support(rules_)});
+      ++w->reports;
+      for (size_t m = 0; m < rules_.metrics.size(); ++m) {
+        const MetricRule& rule = rules_.metrics[m];
+        ldp_accumulate(rule.ldp, p->plaintext.data() + rule.offset, w->support[m]);
       }
     }
-    Stmt add_support(db_,
-                     "INSERT INTO support(win, schema, metric, cell, count) VALUES(?, ?, ?, ?, ?) "
-                     "ON CONFLICT(win, schema, metric, cell) DO UPDATE SET count = count + excluded.count");
-    for (const auto& [key, count] : support) {
-      add_support.bind(1, static_cast<int64_t>(std::get<0>(key)))
-          .bind(2, rules_.schema_id)
-          .bind(3, rules_.metrics[std::get<1>(key)].id)
-          .bind(4, std::get<2>(key))
-          .bind(5, static_cast<int64_t>(count));
-      if (add_support.step() != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
-      add_support.reset();
-    }
-    Stmt add_reports(db_,
-                     "INSERT INTO reports(win, schema, n) VALUES(?, ?, ?) "
-                     "ON CONFLICT(win, schema) DO UPDATE SET n = n + excluded.n");
-    for (const auto& [win, n] : reports) {
-      add_reports.bind(1, static_cast<int64_t>(win)).bind(2, rules_.schema_id).bind(3, static_cast<int64_t>(n));
-      if (add_reports.step() != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
-      add_reports.reset();
-    }
-    exec("COMMIT");
+    for (const Added& a : added) add_to_sums(a.window, a.reports, a.support);
+    s.commit.run();
     return 204;
   } catch (const std::exception&) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return 500;
+  }
+}
+
+void Collector::add_to_sums(uint64_t window, uint64_t reports, const Support& support) {
+  Statements& s = *stmts_;
+  Support total = support;
+  s.get_sums.bind(1, static_cast<int64_t>(window)).bind(2, rules_.schema_id);
+  if (s.get_sums.step() == SQLITE_ROW) {
+    reports += static_cast<uint64_t>(s.get_sums.col(0));
+    size_t size = 0;
+    const uint8_t* blob = s.get_sums.blob(1, size);
+    if (!add_support_blob(blob, size, total)) {
+      s.get_sums.reset();
+      throw std::runtime_error("stored sums of window " + std::to_string(window) + " do not fit the metric layout");
+    }
+  }
+  s.get_sums.reset();
+  std::string blob = encode_support(total);
+  s.put_sums.bind(1, static_cast<int64_t>(window))
+      .bind(2, rules_.schema_id)
+      .bind(3, static_cast<int64_t>(reports))
+      .bind_blob(4, reinterpret_cast<const uint8_t*>(blob.data()), blob.size())
+      .run();
+}
+
+void Collector::migrate_legacy_store() {
+  // Stores written before `sums` and `replay` had `reports` and `support`
+  // (a row per cell) and `seen`: their sums for this config's metric layout
+  // and all their digests move over once, in one transaction. Sums of other
+  // layouts, which insights never showed, go with the old tables.
+  auto has_table = [&](const char* name) {
+    Stmt q(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    q.bind(1, std::string(name));
+    return q.step() == SQLITE_ROW;
+  };
+  bool seen = has_table("seen"), sums = has_table("reports") && has_table("support");
+  if (!seen && !sums) return;
+  exec("BEGIN IMMEDIATE");
+  try {
+    if (seen) exec("INSERT OR IGNORE INTO replay(win, digest) SELECT win, digest FROM seen; DROP TABLE seen;");
+    if (sums) {
+      std::map<std::string, size_t> metric_index;
+      for (size_t m = 0; m < rules_.metrics.size(); ++m) metric_index[rules_.metrics[m].id] = m;
+      Stmt windows(db_, "SELECT win, n FROM reports WHERE schema = ?");
+      windows.bind(1, rules_.schema_id);
+      Stmt cells(db_, "SELECT metric, cell, count FROM support WHERE win = ? AND schema = ?");
+      while (windows.step() == SQLITE_ROW) {
+        Support support = empty_support(rules_);
+        cells.bind(1, windows.col(0)).bind(2, rules_.schema_id);
+        while (cells.step() == SQLITE_ROW) {
+          auto it = metric_index.find(cells.text(0));
+          int64_t cell = cells.col(1);
+          if (it != metric_index.end() && cell >= 0 && cell < static_cast<int64_t>(support[it->second].size())) {
+            support[it->second][cell] += static_cast<uint64_t>(cells.col(2));
+          }
+        }
+        cells.reset();
+        add_to_sums(static_cast<uint64_t>(windows.col(0)), static_cast<uint64_t>(windows.col(1)), support);
+      }
+      windows.reset();
+      exec("DROP TABLE support; DROP TABLE reports;");
+    }
+    exec("COMMIT");
+  } catch (const std::exception& e) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw std::runtime_error(std::string("cannot convert the older store: ") + e.what());
   }
 }
 
@@ -292,8 +429,7 @@ void Collector::apply_retention(int64_t now_ms) {
   last_retention_ms_ = now_ms;
   int64_t cutoff_ms = now_ms - static_cast<int64_t>(rules_.retention_days) * 86400 * 1000;
   int64_t cutoff = static_cast<int64_t>(window_id_at(rules_, cutoff_ms));
-  for (const char* sql : {"DELETE FROM support WHERE win < ?", "DELETE FROM reports WHERE win < ?",
-                          "DELETE FROM seen WHERE win < ?"}) {
+  for (const char* sql : {"DELETE FROM sums WHERE win < ?", "DELETE FROM replay WHERE win < ?"}) {
     Stmt del(db_, sql);
     del.bind(1, cutoff);
     del.step();
@@ -303,20 +439,19 @@ void Collector::apply_retention(int64_t now_ms) {
 json Collector::insights_json(int64_t now_ms) {
   if (now_ms < 0) now_ms = clock_ms();
   std::lock_guard<std::mutex> lock(db_mu_);
-  std::map<std::string, size_t> metric_index;
-  for (size_t m = 0; m < rules_.metrics.size(); ++m) metric_index[rules_.metrics[m].id] = m;
-
-  auto estimates = [&](uint64_t n, const std::vector<std::vector<uint64_t>>& support) {
+  auto estimates = [&](uint64_t n, const Support& support) {
     json metrics = json::array();
     for (size_t m = 0; m < rules_.metrics.size(); ++m) {
       metrics.push_back(to_json(estimate_metric(rules_.metrics[m], support[m], n, rules_.min_reports_per_cell)));
     }
     return metrics;
   };
-  auto empty_support = [&] {
-    std::vector<std::vector<uint64_t>> s;
-    for (const auto& m : rules_.metrics) s.emplace_back(m.ldp.domain, 0);
-    return s;
+  auto add_row = [&](Stmt& row, int64_t win, Support& into) {
+    size_t size = 0;
+    const uint8_t* blob = row.blob(2, size);
+    if (!add_support_blob(blob, size, into)) {
+      throw std::runtime_error("stored sums of window " + std::to_string(win) + " do not fit the metric layout");
+    }
   };
 
   json out = {{"generatedAt", now_ms},
@@ -326,23 +461,14 @@ json Collector::insights_json(int64_t now_ms) {
               {"minReportsPerCell", rules_.min_reports_per_cell},
               {"epsilonPerReport", epsilon_per_report(rules_)}};
 
-  Stmt windows(db_, "SELECT win, n FROM reports WHERE schema = ? ORDER BY win DESC LIMIT ?");
+  Stmt windows(db_, "SELECT win, reports, support FROM sums WHERE schema = ? ORDER BY win DESC LIMIT ?");
   windows.bind(1, rules_.schema_id).bind(2, static_cast<int64_t>(options_.max_insight_windows));
-  Stmt cells(db_, "SELECT metric, cell, count FROM support WHERE win = ? AND schema = ?");
   json list = json::array();
   while (windows.step() == SQLITE_ROW) {
     int64_t win = windows.col(0);
     uint64_t n = static_cast<uint64_t>(windows.col(1));
-    auto support = empty_support();
-    cells.bind(1, win).bind(2, rules_.schema_id);
-    while (cells.step() == SQLITE_ROW) {
-      auto it = metric_index.find(cells.text(0));
-      int64_t cell = cells.col(1);
-      if (it != metric_index.end() && cell >= 0 && cell < static_cast<int64_t>(support[it->second].size())) {
-        support[it->second][cell] = static_cast<uint64_t>(cells.col(2));
-      }
-    }
-    cells.reset();
+    Support support = empty_support(rules_);
+    add_row(windows, win, support);
     list.push_back({{"window", win},
                     {"start", win * rules_.window_seconds * 1000},
                     {"end", (win + 1) * rules_.window_seconds * 1000},
@@ -352,21 +478,17 @@ json Collector::insights_json(int64_t now_ms) {
   out["windows"] = list;
 
   // Sums are additive: every retained window together (each report is one browser-window).
-  auto support = empty_support();
-  Stmt total(db_, "SELECT metric, cell, SUM(count) FROM support WHERE schema = ? GROUP BY metric, cell");
-  total.bind(1, rules_.schema_id);
-  while (total.step() == SQLITE_ROW) {
-    auto it = metric_index.find(total.text(0));
-    int64_t cell = total.col(1);
-    if (it != metric_index.end() && cell >= 0 && cell < static_cast<int64_t>(support[it->second].size())) {
-      support[it->second][cell] = static_cast<uint64_t>(total.col(2));
-    }
+  Support support = empty_support(rules_);
+  uint64_t n = 0;
+  int64_t count = 0;
+  Stmt all(db_, "SELECT win, reports, support FROM sums WHERE schema = ?");
+  all.bind(1, rules_.schema_id);
+  while (all.step() == SQLITE_ROW) {
+    n += static_cast<uint64_t>(all.col(1));
+    ++count;
+    add_row(all, all.col(0), support);
   }
-  Stmt total_n(db_, "SELECT COALESCE(SUM(n), 0), COUNT(*) FROM reports WHERE schema = ?");
-  total_n.bind(1, rules_.schema_id);
-  total_n.step();
-  uint64_t n = static_cast<uint64_t>(total_n.col(0));
-  out["total"] = {{"reports", n}, {"windows", total_n.col(1)}, {"metrics", estimates(n, support)}};
+  out["total"] = {{"reports", n}, {"windows", count}, {"metrics", estimates(n, support)}};
   return out;
 }
 

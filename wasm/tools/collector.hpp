@@ -3,10 +3,10 @@
 // site config as the browser, so both derive the same report layout.
 // Client IP addresses are used only in memory, for rate limiting.
 #pragma once
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,15 +71,24 @@ class Collector {
   const std::string& chart_js() const { return chart_js_; }
 
  private:
+  // One opened report waiting for its group commit; lives on its request's stack.
   struct Pending {
     uint64_t window;
-    std::vector<uint8_t> digest;
+    std::array<uint8_t, 32> digest;  // BLAKE2b-256 of the sealed body: the replay key
     std::vector<uint8_t> plaintext;
+    std::mutex mu;               // guards the three below
+    std::condition_variable cv;  // its request waits here for them
     int status = 0;
-    bool done = false;
+    bool done = false;  // committed (or failed): status is its answer
+    bool lead = false;  // handed the committer's role
   };
+  struct Statements;  // prepared once, used under db_mu_
   bool rate_allowed(const std::string& ip, int64_t now_ms);
-  int commit_batch(std::deque<std::shared_ptr<Pending>>& batch);
+  int commit_batch(const std::vector<Pending*>& batch);
+  void commit_group(Pending& self);  // by the one committer; `self` is among the queued
+  // Adds to a window's stored sums (under db_mu_, in a transaction); throws on failure.
+  void add_to_sums(uint64_t window, uint64_t reports, const std::vector<std::vector<uint64_t>>& support);
+  void migrate_legacy_store();
   void exec(const char* sql);
 
   CollectorOptions options_;
@@ -87,6 +96,7 @@ class Collector {
   SecretKey sk_{};
   std::string chart_js_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<Statements> stmts_;
 
   std::mutex rate_mu_;
   struct Bucket {
@@ -96,9 +106,8 @@ class Collector {
   std::map<std::string, Bucket> buckets_;
 
   std::mutex queue_mu_;
-  std::condition_variable done_cv_;
-  std::deque<std::shared_ptr<Pending>> queue_;
-  bool committing_ = false;
+  std::vector<Pending*> queue_;
+  bool committing_ = false;  // some request commits (or waits to)
   std::mutex db_mu_;  // one connection, shared by the committer and readers
   std::atomic<int64_t> last_retention_ms_{0};  // read by every request, written under db_mu_
 };
