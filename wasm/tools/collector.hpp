@@ -26,7 +26,7 @@ namespace tactful {
 struct CollectorOptions {
   json config;                   // the site config, as the browser loads it
   std::string secret_key_path;   // written by `tactful keygen`
-  std::string db_path;           // SQLite file (WAL); created if missing
+  std::string db_path;           // SQLite file (WAL); created if missing; held exclusively while open
   std::string token;             // the owner's token for /api/insights and /insights
   std::string chart_js_path;     // Chart.js UMD build (node_modules/chart.js/dist/chart.umd.js)
   double rate_per_second = 2;    // per client IP, sustained
