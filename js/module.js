@@ -163,10 +163,11 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     // document is parsed: the lock is held until this page has decided.
     let begin = () => {};
     const prepared = new Promise((r) => { begin = r; });
-    const early = doc.readyState === 'loading' ? null : storage.exclusive(async () => {
+    const firstSession = () => storage.exclusive(async () => {
       const work = await prepared;
       if (work) work();
     });
+    const early = doc.readyState === 'loading' ? null : firstSession();
     if (early) early.catch(() => {}); // awaited below, or moot when the start failed
     let rt;
     try {
@@ -195,12 +196,8 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
         rt.decide();
         rt.save();
       };
-      if (early) {
-        begin(firstDecision);
-        await early;
-      } else {
-        await storage.exclusive(firstDecision);
-      }
+      begin(firstDecision);
+      await (early || firstSession());
     } finally {
       begin(null); // a failed start releases the lock at once
     }

@@ -26,12 +26,13 @@ export function collectTemplates(doc) {
 export function applyDecisions(doc, slots, decision, { allowSwap = false } = {}) {
   const shown = [];
   const decisions = (decision.slots || []).filter((d) => slots.has(d.id));
+  const elements = decisions.map((d) => slots.get(d.id));
   // Which slots the visitor already sees, read for all slots before any is
   // changed: one style computation, not one per slot after each change.
-  const revealed = decisions.map((d) => (d.variant ?? null) !== null && !allowSwap &&
-    !slots.get(d.id).hasAttribute('data-tactful-decided') && isRevealed(slots.get(d.id)));
+  const revealed = decisions.map((d, i) => (d.variant ?? null) !== null && !allowSwap &&
+    !elements[i].hasAttribute('data-tactful-decided') && isRevealed(elements[i]));
   decisions.forEach((d, i) => {
-    const el = slots.get(d.id);
+    const el = elements[i];
     let variant = d.variant ?? null;
     const late = revealed[i];
     if (late) variant = null;
