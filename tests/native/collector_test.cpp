@@ -15,6 +15,7 @@
 
 #include "collector.hpp"
 #include "command.hpp"
+#include "front_server.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/estimate.hpp"
 
@@ -449,6 +450,66 @@ TEST_CASE("over HTTP: POST /collect, and insights only with the owner's token") 
   CHECK(js->status == 200);
 
   server.stop();
+  t.join();
+}
+
+TEST_CASE("over the front's workers: concurrent reports stored exactly once, answered as httplib answers") {
+  Site site;
+  site.config["reporting"]["allowedOrigins"] = json::array({"https://shop.example"});
+  Collector collector(site.options());
+  FrontServer server;
+  mount_collector(server, collector);
+  int port = server.open("127.0.0.1", 0);
+  REQUIRE(port > 0);
+  std::thread t([&] { server.run(); });
+
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  const int threads = 6, each = 30;
+  std::vector<std::string> reports;
+  for (int i = 0; i < threads * each; ++i) reports.push_back(make_report(site.rules(), secure_random(), now));
+  // Every report twice (a retrying browser), from kept-alive connections at once.
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> senders;
+  for (int c = 0; c < threads; ++c) {
+    senders.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);  // the head and the body go out without waiting for an ACK
+      for (int i = 0; i < 2 * each; ++i) {
+        auto res = client.Post("/collect", reports[c * each + i / 2], "application/octet-stream");
+        if (res && res->status == 204) ++accepted;
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  CHECK(accepted == 2 * threads * each);
+  CHECK(window_reports(collector, now) == static_cast<uint64_t>(threads * each));
+
+  // The same answer whether the workers or httplib (after a GET on the connection) take the post.
+  auto answer = [&](bool httplib_first, const std::string& body, const std::string& origin) {
+    httplib::Client client("127.0.0.1", port);
+    client.set_keep_alive(true);
+    if (httplib_first) REQUIRE(client.Get("/insights/dashboard.css"));
+    httplib::Headers headers;
+    if (!origin.empty()) headers.emplace("Origin", origin);
+    auto res = client.Post("/collect", headers, body, "application/octet-stream");
+    REQUIRE(res);
+    res->headers.erase("Keep-Alive");  // the only header that differs: it is per connection
+    return std::make_pair(res->status, res->headers);
+  };
+  for (const std::string& origin : {"", "https://shop.example", "https://other.example"}) {
+    CAPTURE(origin);
+    CHECK(answer(false, reports[0], origin) == answer(true, reports[0], origin));  // a replay: 204
+    CHECK(answer(false, "junk", origin) == answer(true, "junk", origin));          // 400
+    CHECK(answer(false, make_report(site.rules(), secure_random(), now), origin).first == 204);
+  }
+  auto fast = answer(false, reports[1], "https://shop.example");
+  CHECK(fast.second.count("Access-Control-Allow-Origin") == 1);
+  CHECK(fast.second.count("Content-Security-Policy") == 0);  // `tactful serve` adds its own; this server has none
+  CHECK(window_reports(collector, now) == static_cast<uint64_t>(threads * each + 3));
+
+  server.shut_down();
   t.join();
 }
 

@@ -1,5 +1,6 @@
 #include "collector.hpp"
 
+#include "front_server.hpp"
 #include "tactful/base64.hpp"
 
 #include <httplib.h>
@@ -261,7 +262,7 @@ bool Collector::rate_allowed(const std::string& ip, int64_t now_ms) {
   return true;
 }
 
-int Collector::ingest(const std::string& body, const std::string& client_ip, int64_t now_ms) {
+int Collector::admit(std::string_view body, const std::string& client_ip, Opened& out, int64_t now_ms) {
   if (now_ms < 0) now_ms = clock_ms();
   if (body.size() > options_.max_body) return 413;
   if (!rate_allowed(client_ip, now_ms)) return 429;
@@ -272,11 +273,24 @@ int Collector::ingest(const std::string& body, const std::string& client_ip, int
   uint64_t retained = static_cast<uint64_t>(rules_.retention_days) * 86400 / rules_.window_seconds + 1;
   if (opened->window_id > current + 1 || opened->window_id + retained < current) return 400;
 
+  out.window = opened->window_id;
+  crypto_generichash(out.digest.data(), out.digest.size(), reinterpret_cast<const uint8_t*>(body.data()), body.size(),
+                     nullptr, 0);
+  out.plaintext = std::move(opened->plaintext);
+  return 0;
+}
+
+int Collector::commit(const std::vector<const Opened*>& reports, int64_t now_ms) {
+  if (now_ms < 0) now_ms = clock_ms();
+  int status = commit_batch(reports);
+  if (now_ms - last_retention_ms_ > 3600 * 1000) apply_retention(now_ms);
+  return status;
+}
+
+int Collector::ingest(const std::string& body, const std::string& client_ip, int64_t now_ms) {
+  if (now_ms < 0) now_ms = clock_ms();
   Pending pending;
-  pending.window = opened->window_id;
-  crypto_generichash(pending.digest.data(), pending.digest.size(), reinterpret_cast<const uint8_t*>(body.data()),
-                     body.size(), nullptr, 0);
-  pending.plaintext = std::move(opened->plaintext);
+  if (int refused = admit(body, client_ip, pending.report, now_ms)) return refused;
 
   // Group commit without a writer thread: one request at a time commits
   // everything queued (its own report included) in one transaction; the
@@ -307,7 +321,9 @@ void Collector::commit_group(Pending& self) {
     std::lock_guard<std::mutex> lock(queue_mu_);
     group.swap(queue_);
   }
-  int status = commit_batch(group);
+  std::vector<const Opened*> reports;
+  for (const Pending* p : group) reports.push_back(&p->report);
+  int status = commit_batch(reports);
   for (Pending* p : group) {
     std::lock_guard<std::mutex> lock(p->mu);
     p->status = status;
@@ -325,7 +341,7 @@ void Collector::commit_group(Pending& self) {
   next->cv.notify_one();
 }
 
-int Collector::commit_batch(const std::vector<Pending*>& batch) {
+int Collector::commit_batch(const std::vector<const Opened*>& batch) {
   std::lock_guard<std::mutex> lock(db_mu_);
   Statements& s = *stmts_;
   // What the group adds to each window (nearly always one), summed here and written once.
@@ -337,7 +353,7 @@ int Collector::commit_batch(const std::vector<Pending*>& batch) {
   std::vector<Added> added;
   try {
     s.begin.run();
-    for (Pending* p : batch) {
+    for (const Opened* p : batch) {
       s.seen.bind_blob(1, p->digest.data(), p->digest.size()).bind(2, static_cast<int64_t>(p->window)).run();
       if (sqlite3_changes(db_) != 1) continue;  // a replay: acknowledged, never counted twice
       auto w = std::find_if(added.begin(), added.end(), [&](const Added& a) { return a.window == p->window; });
@@ -506,6 +522,15 @@ void no_store(httplib::Response& res) {
   res.set_header("X-Content-Type-Options", "nosniff");
 }
 
+// CORS for an allowed origin (a POST and its preflight alike).
+void allow_origin(const Collector& collector, const std::string& origin, httplib::Response& res) {
+  const auto& allowed = collector.rules().allowed_origins;
+  if (!origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end()) {
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Vary", "Origin");
+  }
+}
+
 const char* const kDashboardCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -514,25 +539,17 @@ const char* const kDashboardCsp =
 
 void mount_collector(httplib::Server& server, Collector& collector) {
   const std::string path = collect_path(collector.rules().collector);
-  server.set_payload_max_length(collector.options().max_body);  // httplib answers 413 before reading more
+  server.set_payload_max_length(collector.options().max_body);  // 413 (httplib reads and drops the body first)
 
-  auto cors = [&collector](const httplib::Request& req, httplib::Response& res) {
-    std::string origin = req.get_header_value("Origin");
-    const auto& allowed = collector.rules().allowed_origins;
-    if (!origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end()) {
-      res.set_header("Access-Control-Allow-Origin", origin);
-      res.set_header("Vary", "Origin");
-    }
-  };
-  server.Options(path, [cors](const httplib::Request& req, httplib::Response& res) {
-    cors(req, res);
+  server.Options(path, [&collector](const httplib::Request& req, httplib::Response& res) {
+    allow_origin(collector, req.get_header_value("Origin"), res);
     res.set_header("Access-Control-Allow-Methods", "POST");
     res.set_header("Access-Control-Allow-Headers", "Content-Type");
     res.set_header("Access-Control-Max-Age", "86400");
     res.status = 204;
   });
-  server.Post(path, [&collector, cors](const httplib::Request& req, httplib::Response& res) {
-    cors(req, res);
+  server.Post(path, [&collector](const httplib::Request& req, httplib::Response& res) {
+    allow_origin(collector, req.get_header_value("Origin"), res);
     no_store(res);
     res.status = collector.ingest(req.body, req.remote_addr);
   });
@@ -573,6 +590,27 @@ void mount_collector(httplib::Server& server, Collector& collector) {
     }
     res.set_header("Cache-Control", "max-age=86400");
     res.set_content(collector.chart_js(), "text/javascript; charset=utf-8");
+  });
+}
+
+void mount_collector(FrontServer& server, Collector& collector) {
+  mount_collector(static_cast<httplib::Server&>(server), collector);
+  // The same answers as the route above, but every report of a round in one commit.
+  server.batch_post(collect_path(collector.rules().collector), [&collector](std::vector<FrontServer::Posted>& batch) {
+    std::vector<Collector::Opened> opened(batch.size());
+    std::vector<const Collector::Opened*> admitted;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      FrontServer::Posted& post = batch[i];
+      allow_origin(collector, std::string(post.origin), post.res);
+      no_store(post.res);
+      post.res.status = collector.admit(post.body, std::string(post.client_ip), opened[i]);
+      if (post.res.status == 0) admitted.push_back(&opened[i]);
+    }
+    if (admitted.empty()) return;
+    int status = collector.commit(admitted);
+    for (FrontServer::Posted& post : batch) {
+      if (post.res.status == 0) post.res.status = status;
+    }
   });
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tactful/json.hpp"
@@ -22,6 +23,8 @@ class Server;
 }
 
 namespace tactful {
+
+class FrontServer;
 
 struct CollectorOptions {
   json config;                   // the site config, as the browser loads it
@@ -60,6 +63,20 @@ class Collector {
   // Returns only after the report is committed to disk. now_ms < 0: the clock.
   int ingest(const std::string& body, const std::string& client_ip, int64_t now_ms = -1);
 
+  // One checked, opened report, ready for a commit.
+  struct Opened {
+    uint64_t window = 0;
+    std::array<uint8_t, 32> digest{};  // BLAKE2b-256 of the sealed body: the replay key
+    std::vector<uint8_t> plaintext;
+  };
+  // ingest() in two steps, for a server that reads many requests before it
+  // answers any (FrontServer). admit() returns a report's answer (413, 429,
+  // 400), or 0 with the report opened into `out`. commit() stores admitted
+  // reports in one transaction and returns the answer for all of them (204,
+  // or 500). Answer 204 only after commit() has returned it.
+  int admit(std::string_view body, const std::string& client_ip, Opened& out, int64_t now_ms = -1);
+  int commit(const std::vector<const Opened*>& reports, int64_t now_ms = -1);
+
   // Estimates per window and metric, and over all retained windows.
   json insights_json(int64_t now_ms = -1);
   // Deletes sums and replay digests older than retentionDays.
@@ -73,9 +90,7 @@ class Collector {
  private:
   // One opened report waiting for its group commit; lives on its request's stack.
   struct Pending {
-    uint64_t window;
-    std::array<uint8_t, 32> digest;  // BLAKE2b-256 of the sealed body: the replay key
-    std::vector<uint8_t> plaintext;
+    Opened report;
     std::mutex mu;               // guards the three below
     std::condition_variable cv;  // its request waits here for them
     int status = 0;
@@ -84,7 +99,7 @@ class Collector {
   };
   struct Statements;  // prepared once, used under db_mu_
   bool rate_allowed(const std::string& ip, int64_t now_ms);
-  int commit_batch(const std::vector<Pending*>& batch);
+  int commit_batch(const std::vector<const Opened*>& batch);
   void commit_group(Pending& self);  // by the one committer; `self` is among the queued
   // Adds to a window's stored sums (under db_mu_, in a transaction); throws on failure.
   void add_to_sums(uint64_t window, uint64_t reports, const std::vector<std::vector<uint64_t>>& support);
@@ -115,5 +130,8 @@ class Collector {
 // Registers POST /collect (+ CORS preflight for reporting.allowedOrigins),
 // GET /api/insights, GET /insights and its two scripts. `collector` must outlive `server`.
 void mount_collector(httplib::Server& server, Collector& collector);
+// The same, and POST /collect as the front's batch route: its workers take
+// the reports of one round of reading into one commit. The answers are the same.
+void mount_collector(FrontServer& server, Collector& collector);
 
 }  // namespace tactful

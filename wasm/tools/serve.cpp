@@ -14,7 +14,7 @@
 
 #include "collector.hpp"
 #include "command.hpp"
-#include "listen_queue.hpp"
+#include "front_server.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/json.hpp"
 #include "tactful/report.hpp"
@@ -128,16 +128,13 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
   }
   const std::string served_config = config.is_null() ? std::string() : config.dump(1);
 
-  httplib::Server server;
-  // Many short requests from many browsers: more workers than httplib's
-  // default (a kept-alive connection holds its worker, so fewer workers than
-  // connections would leave some waiting), and idle kept-alive connections
-  // let go quickly. A connection may carry 100 requests rather than httplib's
-  // 5: fewer reconnects. No Nagle delay on the small answers.
-  server.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // Epoll workers take the connections (front_server.hpp): POST /collect
+  // without a thread per connection, everything else through httplib's
+  // routes below. Idle kept-alive connections are let go quickly. A
+  // connection may carry 100 requests rather than httplib's 5: fewer reconnects.
+  FrontServer server;
   server.set_keep_alive_timeout(1);
   server.set_keep_alive_max_count(100);
-  server.set_tcp_nodelay(true);
   server.set_file_extension_and_mimetype_mapping("wasm", "application/wasm");
   server.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
   server.set_file_extension_and_mimetype_mapping("svg", "image/svg+xml");
@@ -152,7 +149,7 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
     err << "tactful serve: site directory '" << o.site << "' does not exist\n";
     return 1;
   }
-  server.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  server.set_response_headers([](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Content-Security-Policy", kCsp);
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("X-Content-Type-Options", "nosniff");
@@ -173,22 +170,13 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
   }
   if (collector) mount_collector(server, *collector);
 
-  ListenQueue queue(server);
-  int port = o.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(o.host);
-  } else if (!server.bind_to_port(o.host.c_str(), port)) {
-    port = -1;
-  }
+  int port = server.open(o.host, o.port);
   if (port <= 0) {
     err << "tactful serve: cannot listen on " << o.host << ":" << o.port << "\n";
     return 1;
   }
-  if (!queue.deepen(SOMAXCONN)) {
-    err << "tactful serve: could not deepen the accept queue (bursts of new connections may wait)\n";
-  }
   out << "listening on http://" << o.host << ":" << port << "/" << std::endl;
-  server.listen_after_bind();
+  server.run();
   return 0;
 }
 

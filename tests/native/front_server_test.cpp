@@ -1,0 +1,430 @@
+// FrontServer (wasm/tools/front_server.hpp): the epoll workers that answer
+// the batch route themselves and pass every other connection to httplib.
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "front_server.hpp"
+
+using tactful::FrontServer;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The route's answer, the same whichever side serves it: 400 for "bad", else 204.
+int answer_post(const std::string& body, const std::string& origin, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  if (origin == "https://shop.example") res.set_header("Access-Control-Allow-Origin", origin);
+  return res.status = body == "bad" ? 400 : 204;
+}
+
+// A FrontServer on a free loopback port, serving from its own thread. The
+// batch route is POST /collect; GET /ping is httplib's; POST /collect is
+// httplib's too, for connections the workers hand over.
+struct Front {
+  FrontServer server;
+  std::thread thread;
+  int port = -1;
+  std::mutex mu;
+  std::vector<size_t> batches;            // size of every batch the handler got
+  std::map<std::string, int> bodies;      // every body the workers accepted, and how often
+  std::map<std::string, int> slow_bodies; // the same for httplib's route
+
+  explicit Front(const std::function<void(FrontServer&)>& configure = nullptr) {
+    server.set_keep_alive_timeout(1);
+    server.set_keep_alive_max_count(100);
+    server.set_payload_max_length(4096);
+    server.set_response_headers([](const httplib::Request&, httplib::Response& res) {
+      res.set_header("X-Content-Type-Options", "nosniff");
+    });
+    server.Get("/ping", [](const httplib::Request&, httplib::Response& res) { res.set_content("pong", "text/plain"); });
+    server.Post("/collect", [this](const httplib::Request& req, httplib::Response& res) {
+      if (answer_post(req.body, req.get_header_value("Origin"), res) == 204) {
+        std::lock_guard<std::mutex> lock(mu);
+        ++slow_bodies[req.body];
+      }
+    });
+    server.batch_post("/collect", [this](std::vector<FrontServer::Posted>& batch) {
+      std::lock_guard<std::mutex> lock(mu);
+      batches.push_back(batch.size());
+      for (auto& p : batch) {
+        if (answer_post(std::string(p.body), std::string(p.origin), p.res) == 204) ++bodies[std::string(p.body)];
+      }
+    });
+    if (configure) configure(server);
+    port = server.open("127.0.0.1", 0);
+    REQUIRE(port > 0);
+    thread = std::thread([this] { server.run(); });
+  }
+  ~Front() {
+    server.shut_down();
+    thread.join();
+  }
+  size_t handled() {
+    std::lock_guard<std::mutex> lock(mu);
+    size_t n = 0;
+    for (size_t b : batches) n += b;
+    return n;
+  }
+};
+
+int connect_to(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) {
+  size_t at = 0;
+  while (at < data.size()) {
+    ssize_t w = send(fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+    REQUIRE(w > 0);
+    at += static_cast<size_t>(w);
+  }
+}
+
+std::string post(const std::string& body, const std::string& extra_headers = "") {
+  return "POST /collect HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n" + extra_headers +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Reads from `fd` until `n` whole answers (head + Content-Length body) have
+// come, the peer closes, or `timeout_ms` passes. `closed` says whether it closed.
+std::vector<std::string> read_answers(int fd, size_t n, bool* closed = nullptr, int timeout_ms = 5000) {
+  std::vector<std::string> answers;
+  std::string buf;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  if (closed) *closed = false;
+  while (answers.size() < n || closed) {
+    size_t end = buf.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      size_t length = 0;
+      size_t at = buf.find("Content-Length: ");
+      if (at != std::string::npos && at < end) length = std::stoul(buf.substr(at + 16));
+      if (buf.size() >= end + 4 + length) {
+        answers.push_back(buf.substr(0, end + 4 + length));
+        buf.erase(0, end + 4 + length);
+        continue;
+      }
+    }
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || poll(&p, 1, left) <= 0) break;
+    char chunk[4096];
+    ssize_t r = recv(fd, chunk, sizeof chunk, 0);
+    if (r <= 0) {
+      if (closed) *closed = true;
+      break;
+    }
+    buf.append(chunk, static_cast<size_t>(r));
+  }
+  return answers;
+}
+
+int status_of(const std::string& answer) { return answer.size() > 12 ? std::stoi(answer.substr(9, 3)) : 0; }
+
+bool has_line(const std::string& answer, const std::string& line) {
+  return answer.find("\r\n" + line + "\r\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("front: several posts on one kept-alive connection, each answered after its batch") {
+  Front f;
+  int fd = connect_to(f.port);
+  for (int i = 0; i < 5; ++i) {
+    send_all(fd, post("report-" + std::to_string(i)));
+    auto answers = read_answers(fd, 1);
+    REQUIRE(answers.size() == 1);
+    CHECK(status_of(answers[0]) == 204);
+    CHECK(has_line(answers[0], "Keep-Alive: timeout=1, max=100"));
+    CHECK(has_line(answers[0], "X-Content-Type-Options: nosniff"));  // the response-headers handler
+    CHECK(has_line(answers[0], "Cache-Control: no-store"));          // the route's own
+  }
+  close(fd);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.size() == 5);
+  CHECK(f.slow_bodies.empty());  // none went through httplib
+}
+
+TEST_CASE("front: pipelined posts are answered in order, many in one batch") {
+  Front f;
+  int fd = connect_to(f.port);
+  std::string all;
+  for (int i = 0; i < 10; ++i) all += post(i % 3 == 1 ? "bad" : "p" + std::to_string(i));
+  send_all(fd, all);
+  auto answers = read_answers(fd, 10);
+  REQUIRE(answers.size() == 10);
+  for (int i = 0; i < 10; ++i) CHECK(status_of(answers[i]) == (i % 3 == 1 ? 400 : 204));
+  close(fd);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.size() == 7);
+  CHECK(*std::max_element(f.batches.begin(), f.batches.end()) > 1);  // one handler call (one commit) for several
+}
+
+TEST_CASE("front: a request split over many small writes is answered once whole") {
+  Front f;
+  int fd = connect_to(f.port);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::string request = post("split-report", "Origin: https://shop.example\r\n");
+  for (char c : request) {
+    send_all(fd, std::string(1, c));
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+  }
+  auto answers = read_answers(fd, 1);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 204);
+  CHECK(has_line(answers[0], "Access-Control-Allow-Origin: https://shop.example"));
+  close(fd);
+  CHECK(f.handled() == 1);
+}
+
+TEST_CASE("front: the workers' answers are byte for byte httplib's") {
+  Front f;
+  auto via = [&](bool httplib_first, const std::string& request) {
+    int fd = connect_to(f.port);
+    if (httplib_first) {  // a GET first: the connection is httplib's from then on
+      send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
+      auto pong = read_answers(fd, 1);
+      REQUIRE(pong.size() == 1);
+      CHECK(pong[0].find("pong") != std::string::npos);
+    }
+    send_all(fd, request);
+    auto answers = read_answers(fd, 1);
+    close(fd);
+    REQUIRE(answers.size() == 1);
+    return answers[0];
+  };
+  for (const std::string& request :
+       {post("fine-1"), post("bad"), post("fine-2", "Origin: https://shop.example\r\n"),
+        post("fine-3", "Origin: https://elsewhere.example\r\n"), post("fine-4", "Connection: close\r\n")}) {
+    CAPTURE(request);
+    CHECK(via(false, request) == via(true, request));
+  }
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.size() == 4);
+  CHECK(f.slow_bodies.size() == 4);
+}
+
+TEST_CASE("front: other requests on a connection go to httplib with the bytes already read") {
+  Front f;
+  int fd = connect_to(f.port);
+  // A post, a GET and another post in one write: the GET hands the connection over mid-buffer.
+  send_all(fd, post("first") + "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n" + post("second"));
+  auto answers = read_answers(fd, 3);
+  REQUIRE(answers.size() == 3);
+  CHECK(status_of(answers[0]) == 204);
+  CHECK(status_of(answers[1]) == 200);
+  CHECK(answers[1].find("pong") != std::string::npos);
+  CHECK(status_of(answers[2]) == 204);
+  // Malformed: httplib's 400.
+  send_all(fd, "POST /collect HTTP/9.9\r\nContent-Length: 0\r\n\r\n");
+  auto bad = read_answers(fd, 1);
+  REQUIRE(bad.size() == 1);
+  CHECK(status_of(bad[0]) == 400);
+  close(fd);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.count("first") == 1);
+  CHECK(f.slow_bodies.count("second") == 1);
+}
+
+TEST_CASE("front: a body over the payload limit gets 413 and never reaches the handler") {
+  Front f;
+  int fd = connect_to(f.port);
+  send_all(fd, post(std::string(5000, 'x')));
+  auto answers = read_answers(fd, 1);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 413);
+  close(fd);
+  CHECK(f.handled() == 0);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.slow_bodies.empty());
+}
+
+TEST_CASE("front: a head over 8 KB is not read further by the workers: httplib refuses it") {
+  Front f;
+  int fd = connect_to(f.port);
+  std::string request = post("report", "X-Filler: " + std::string(9000, 'a') + "\r\n");
+  send_all(fd, request);
+  auto answers = read_answers(fd, 1);
+  close(fd);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 400);  // httplib's answer to a header line over its limit
+  CHECK(f.handled() == 0);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.slow_bodies.empty());
+}
+
+TEST_CASE("front: idle connections are closed, between requests and within one") {
+  Front f([](FrontServer& s) { s.set_read_timeout(1, 0); });
+  int idle = connect_to(f.port);
+  int partial = connect_to(f.port);
+  int trickle = connect_to(f.port);
+  auto started = Clock::now();
+  send_all(partial, "POST /collect HTTP/1.1\r\nContent-Le");
+  // A byte every 100 ms: every read makes progress, but the request never comes whole.
+  bool closed_trickle = false;
+  std::string slow = post("never-whole");
+  for (size_t i = 0; i < slow.size() && !closed_trickle; ++i) {
+    if (send(trickle, slow.data() + i, 1, MSG_NOSIGNAL) != 1) break;
+    pollfd p{trickle, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) closed_trickle = true;
+  }
+  auto trickled = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  CHECK(closed_trickle);
+  CHECK(trickled < 2500);
+  bool closed_idle = false, closed_partial = false;
+  CHECK(read_answers(idle, 0, &closed_idle, 4000).empty());
+  CHECK(read_answers(partial, 0, &closed_partial, 4000).empty());
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  CHECK(closed_idle);
+  CHECK(closed_partial);
+  CHECK(waited >= 900);   // the keep-alive and read timeouts are 1 s ...
+  CHECK(waited < 3500);  // ... checked every quarter second
+  close(idle);
+  close(partial);
+  close(trickle);
+  CHECK(f.handled() == 0);
+}
+
+TEST_CASE("front: the keep-alive count's last answer closes, as httplib's does; half-closed clients get answers") {
+  Front f([](FrontServer& s) { s.set_keep_alive_max_count(3); });
+  int fd = connect_to(f.port);
+  send_all(fd, post("a") + post("b") + post("c") + post("d"));
+  bool closed = false;
+  auto answers = read_answers(fd, 3, &closed);
+  REQUIRE(answers.size() == 3);
+  CHECK(has_line(answers[1], "Keep-Alive: timeout=1, max=3"));
+  CHECK(has_line(answers[2], "Connection: close"));
+  CHECK(closed);
+  close(fd);
+
+  int half = connect_to(f.port);
+  send_all(half, post("e"));
+  shutdown(half, SHUT_WR);
+  auto last = read_answers(half, 1, &closed);
+  REQUIRE(last.size() == 1);
+  CHECK(status_of(last[0]) == 204);
+  CHECK(closed);
+  close(half);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.size() == 4);  // a, b, c, e: never d
+}
+
+TEST_CASE("front: concurrent clients on kept-alive connections: every post handled exactly once") {
+  Front f([](FrontServer& s) { s.set_workers(2); });
+  const int clients = 8, each = 40;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  int accepted = 0;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      int fd = connect_to(f.port);
+      int ok = 0;
+      for (int i = 0; i < each; i += 4) {  // four at a time, pipelined
+        std::string burst;
+        for (int k = i; k < i + 4; ++k) burst += post("c" + std::to_string(c) + "-" + std::to_string(k));
+        send_all(fd, burst);
+        for (const auto& a : read_answers(fd, 4)) ok += status_of(a) == 204;
+      }
+      close(fd);
+      std::lock_guard<std::mutex> lock(mu);
+      accepted += ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(accepted == clients * each);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.size() == static_cast<size_t>(clients * each));
+  CHECK(std::all_of(f.bodies.begin(), f.bodies.end(), [](const auto& b) { return b.second == 1; }));
+}
+
+TEST_CASE("front: a deep accept queue, and shutting down ends connections httplib holds") {
+  Front f([](FrontServer& s) { s.set_keep_alive_timeout(30); });
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  REQUIRE(getsockopt(f.server.listening_fd(), IPPROTO_TCP, TCP_INFO, &info, &len) == 0);
+  int somaxconn = 4096;
+  std::ifstream("/proc/sys/net/core/somaxconn") >> somaxconn;
+  CHECK(static_cast<int>(info.tcpi_sacked) == std::min(SOMAXCONN, somaxconn));  // httplib's own is 5
+
+  int fd = connect_to(f.port);
+  send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
+  REQUIRE(read_answers(fd, 1).size() == 1);  // httplib now waits up to 30 s for this connection's next request
+  auto started = Clock::now();
+  f.server.shut_down();
+  f.thread.join();
+  CHECK(Clock::now() - started < std::chrono::seconds(3));
+  f.thread = std::thread([] {});  // for ~Front
+  close(fd);
+}
+
+TEST_CASE("front: a client that reads its answers slowly gets every one, in order, once") {
+  Front f([](FrontServer& s) { s.set_keep_alive_max_count(100000); });
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;  // a small receive window: the workers' answers back up
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(f.port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const int n = 3000;
+  std::thread writer([&] {
+    std::string all;
+    for (int i = 0; i < n; ++i) all += post(i % 100 == 7 ? "bad" : "slow-" + std::to_string(i));
+    send_all(fd, all);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the answers pile up unread
+  auto answers = read_answers(fd, n, nullptr, 20000);
+  writer.join();
+  close(fd);
+  REQUIRE(answers.size() == static_cast<size_t>(n));
+  int wrong = 0;
+  for (int i = 0; i < n; ++i) wrong += status_of(answers[i]) != (i % 100 == 7 ? 400 : 204);
+  CHECK(wrong == 0);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.size() == static_cast<size_t>(n - n / 100));
+}
+
+TEST_CASE("front: a batch handler that throws or gives no answer: 500, and the connection goes on") {
+  int calls = 0;
+  Front f([&](FrontServer& s) {
+    s.batch_post("/collect", [&](std::vector<FrontServer::Posted>& batch) {
+      if (++calls == 1) throw std::runtime_error("store gone");
+      for (auto& p : batch) {
+        if (p.body != "silent") p.res.status = 204;
+      }
+    });
+  });
+  int fd = connect_to(f.port);
+  send_all(fd, post("first"));
+  auto first = read_answers(fd, 1);
+  REQUIRE(first.size() == 1);
+  CHECK(status_of(first[0]) == 500);
+  send_all(fd, post("second") + post("silent"));
+  auto next = read_answers(fd, 2);
+  REQUIRE(next.size() == 2);
+  CHECK(status_of(next[0]) == 204);
+  CHECK(status_of(next[1]) == 500);
+  close(fd);
+}

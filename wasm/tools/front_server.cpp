@@ -1,0 +1,596 @@
+#include "front_server.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <list>
+#include <thread>
+#include <utility>
+
+namespace tactful {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxHead = 8192;        // request line and headers of a batch post
+constexpr size_t kMaxBatchBody = 65536;  // with a larger payload limit, larger posts go to httplib
+constexpr int kMaxEvents = 64;
+constexpr int kTickMs = 250;             // how often a worker looks for idle connections
+constexpr int kAcceptsPerEvent = 4;      // leaves the rest of a burst to the other workers
+// Threads for connections handed to httplib. As many as httplib had for all
+// connections before: each holds one kept-alive connection at a time.
+constexpr size_t kHandOffThreads = 32;
+
+// Tags of the two descriptors in every worker's epoll set besides connections.
+char kListenTag, kWakeTag;
+
+// The reason phrases httplib gives.
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+  }
+}
+
+bool numeric_address(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
+  char host[NI_MAXHOST];
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) {
+    return false;
+  }
+  ip = host;
+  port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port)
+                                    : ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
+  return true;
+}
+
+bool is_tchar(unsigned char c) { return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c)); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+struct Head {
+  size_t size = 0;  // request line, headers and the blank line
+  size_t body = 0;  // Content-Length
+  std::string_view origin;
+  bool close = false;  // Connection: close (compared as httplib does)
+};
+
+enum class Parse { kNeedMore, kBatchPost, kOther };
+
+// Is `in` (from a request's first byte) a batch post that the workers may
+// answer? kOther as soon as anything differs from the plain case; then the
+// request is httplib's to answer, exactly as without the workers.
+Parse parse_head(std::string_view in, std::string_view request_line, size_t max_body, Head& h) {
+  size_t n = std::min(in.size(), request_line.size());
+  if (in.compare(0, n, request_line.substr(0, n)) != 0) return Parse::kOther;
+  size_t end = in.size() < request_line.size() ? std::string_view::npos : in.find("\r\n\r\n", request_line.size() - 2);
+  if (end == std::string_view::npos) return in.size() > kMaxHead ? Parse::kOther : Parse::kNeedMore;
+  h = Head{};
+  h.size = end + 4;
+  if (h.size > kMaxHead) return Parse::kOther;
+  bool has_length = false, has_origin = false, has_connection = false;
+  for (size_t at = request_line.size(); at < end + 2;) {
+    size_t eol = in.find("\r\n", at);
+    std::string_view line = in.substr(at, eol - at);
+    at = eol + 2;
+    size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return Parse::kOther;
+    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+    if (!std::all_of(name.begin(), name.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); })) {
+      return Parse::kOther;
+    }
+    for (char ch : value) {
+      unsigned char c = static_cast<unsigned char>(ch);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return Parse::kOther;
+    }
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (iequals(name, "content-length")) {
+      if (has_length || value.empty() || value.size() > 9 ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return Parse::kOther;
+      }
+      has_length = true;
+      h.body = std::stoul(std::string(value));
+    } else if (iequals(name, "transfer-encoding") || iequals(name, "expect")) {
+      return Parse::kOther;
+    } else if (iequals(name, "connection") && !has_connection) {
+      has_connection = true;
+      h.close = value == "close";
+    } else if (iequals(name, "origin") && !has_origin) {
+      has_origin = true;
+      h.origin = value;
+    }
+  }
+  if (!has_length || h.body > max_body) return Parse::kOther;  // httplib answers 413 (or reads no body)
+  return in.size() >= h.size + h.body ? Parse::kBatchPost : Parse::kNeedMore;
+}
+
+// A connection httplib serves after a worker let go of it: the bytes the
+// worker had read come first, then the socket's, each wait bounded.
+class HandedStream : public httplib::Stream {
+ public:
+  HandedStream(int fd, std::string ip, int port, std::string buffered, int read_ms, int write_ms)
+      : fd_(fd), ip_(std::move(ip)), port_(port), buf_(std::move(buffered)), read_ms_(read_ms), write_ms_(write_ms) {}
+
+  bool is_readable() const override { return off_ < buf_.size() || wait(POLLIN, read_ms_); }
+  bool is_writable() const override { return wait(POLLOUT, write_ms_); }
+  // Whether a request starts within `ms` (httplib's keep-alive wait).
+  bool request_within(int ms) const { return off_ < buf_.size() || wait(POLLIN, ms); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (off_ == buf_.size()) {
+      buf_.resize(4096);
+      off_ = 0;
+      ssize_t r = -1;
+      while (wait(POLLIN, read_ms_)) {
+        r = recv(fd_, buf_.data(), buf_.size(), 0);
+        if (r >= 0 || (errno != EINTR && errno != EAGAIN)) break;
+      }
+      buf_.resize(r > 0 ? static_cast<size_t>(r) : 0);
+      if (r <= 0) return r < 0 ? -1 : 0;
+    }
+    size_t n = std::min(size, buf_.size() - off_);
+    std::memcpy(ptr, buf_.data() + off_, n);
+    off_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    while (wait(POLLOUT, write_ms_)) {
+      ssize_t w = send(fd_, ptr, size, MSG_NOSIGNAL);
+      if (w >= 0 || (errno != EINTR && errno != EAGAIN)) return w;
+    }
+    return -1;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = ip_;
+    port = port_;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) numeric_address(addr, len, ip, port);
+  }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  bool wait(short events, int ms) const {
+    pollfd p{fd_, events, 0};
+    int r;
+    do r = poll(&p, 1, ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 && (p.revents & (events | POLLHUP | POLLERR));
+  }
+
+  int fd_;
+  std::string ip_;
+  int port_;
+  std::string buf_;
+  size_t off_ = 0;
+  int read_ms_, write_ms_;
+};
+
+}  // namespace
+
+// A connection a worker owns.
+struct FrontServer::Conn {
+  int fd = -1;
+  std::string ip;
+  int port = 0;
+  std::string in;         // bytes read and not yet answered
+  size_t parsed = 0;      // bytes of `in` that this round's posts take
+  std::string out;        // answers not yet written
+  size_t sent = 0;        // bytes of `out` written
+  size_t served = 0;      // requests taken on this connection
+  Clock::time_point active;  // last progress either way
+  Clock::time_point begun;   // when the first byte of the request now in `in` came
+  uint32_t watching = 0;  // EPOLLIN, or EPOLLOUT while answers wait to be written
+  bool touched = false;   // in this round's list
+  bool again = false;     // parse again next round, without waiting for a read
+  bool waited = false;    // requests were left unparsed while answers were being written
+  bool peer_closed = false, broken = false;
+  bool last = false;        // the last answer says Connection: close
+  bool for_httplib = false;  // the next request in `in` is httplib's
+  std::list<Conn>::iterator self;
+
+  bool writing() const { return sent < out.size(); }
+};
+
+class FrontServer::Worker {
+ public:
+  explicit Worker(FrontServer& s) : s_(s) {
+    ep_ = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event wake{EPOLLIN, {&kWakeTag}};
+    epoll_ctl(ep_, EPOLL_CTL_ADD, s_.wake_fd_, &wake);
+    watch_listener(true);
+    request_.method = "POST";
+    if (!s_.request_line_.empty()) request_.path = s_.request_line_.substr(5, s_.request_line_.size() - 5 - 11);
+    keep_alive_ = "timeout=" + std::to_string(s_.keep_alive_timeout_sec_) +
+                  ", max=" + std::to_string(s_.keep_alive_max_count_);
+    body_limit_ = std::min(s_.payload_max_length_, kMaxBatchBody);
+  }
+  ~Worker() {
+    while (!conns_.empty()) close(conns_.front());
+    ::close(ep_);
+  }
+
+  void loop() {
+    epoll_event events[kMaxEvents];
+    last_tick_ = Clock::now();
+    while (!s_.stopping_) {
+      int n = epoll_wait(ep_, events, kMaxEvents, again_.empty() ? kTickMs : 0);
+      if (n < 0 && errno != EINTR) break;
+      now_ = Clock::now();
+      for (int i = 0; i < n; ++i) {
+        void* tag = events[i].data.ptr;
+        if (tag == &kListenTag) {
+          accept_some();
+        } else if (tag != &kWakeTag) {
+          Conn& c = *static_cast<Conn*>(tag);
+          if (events[i].events & EPOLLOUT) flush(c);
+          take(c, (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0);
+        }
+      }
+      for (Conn* c : std::exchange(again_, {})) {
+        c->again = false;
+        take(*c, false);
+      }
+      answer();
+      for (Conn* c : std::exchange(touched_, {})) settle(*c);
+      if (now_ - last_tick_ >= std::chrono::milliseconds(kTickMs)) tick();
+    }
+  }
+
+ private:
+  void watch_listener(bool on) {
+    if (on) {
+      // EPOLLEXCLUSIVE: a new connection wakes one waiting worker, not all.
+      epoll_event ev{EPOLLIN | EPOLLEXCLUSIVE, {&kListenTag}};
+      epoll_ctl(ep_, EPOLL_CTL_ADD, s_.listen_fd_, &ev);
+    } else {
+      epoll_ctl(ep_, EPOLL_CTL_DEL, s_.listen_fd_, nullptr);
+    }
+  }
+
+  void accept_some() {
+    for (int i = 0; i < kAcceptsPerEvent; ++i) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      int fd = accept4(s_.listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: stop taking connections for a tick rather than spin on the listener.
+          watch_listener(false);
+          accept_paused_ = true;
+        }
+        return;  // EAGAIN: another worker took it
+      }
+      int one = 1;  // small answers go out at once (no Nagle delay)
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      Conn& c = conns_.emplace_front();
+      c.self = conns_.begin();
+      c.fd = fd;
+      numeric_address(addr, len, c.ip, c.port);
+      c.active = now_;
+      c.watching = EPOLLIN;
+      epoll_event ev{EPOLLIN, {&c}};
+      epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+    }
+  }
+
+  // Reads what has arrived (if `readable`) and takes every whole batch post
+  // into this round's batch, until a request that is httplib's.
+  void take(Conn& c, bool readable) {
+    if (!c.touched) {
+      c.touched = true;
+      touched_.push_back(&c);
+    }
+    if (c.broken) return;
+    if (c.writing()) {  // no more requests until the answers are out
+      c.waited = true;
+      return;
+    }
+    size_t cap = kMaxHead + body_limit_;  // always room for one whole batch post
+    if (readable && c.in.size() < cap && !c.peer_closed) {
+      char buf[16384];
+      ssize_t r = recv(c.fd, buf, std::min(sizeof buf, cap - c.in.size()), 0);
+      if (r > 0) {
+        if (c.in.empty()) c.begun = now_;
+        c.in.append(buf, static_cast<size_t>(r));
+        c.active = now_;
+      } else if (r == 0) {
+        c.peer_closed = true;
+      } else if (errno != EAGAIN && errno != EINTR) {
+        c.broken = true;
+        return;
+      }
+    }
+    std::string_view in(c.in);
+    while (!c.last && !c.for_httplib && c.parsed < in.size()) {
+      Head h;
+      Parse p = s_.request_line_.empty() ? Parse::kOther
+                                         : parse_head(in.substr(c.parsed), s_.request_line_, body_limit_, h);
+      if (p == Parse::kNeedMore) break;
+      if (p == Parse::kOther) {
+        c.for_httplib = true;
+        break;
+      }
+      // httplib's rule: the keep_alive_max_count-th request on a connection is its last.
+      c.last = h.close || ++c.served >= s_.keep_alive_max_count_;
+      batch_.push_back({in.substr(c.parsed + h.size, h.body), h.origin, c.ip, {}});
+      owners_.push_back(&c);
+      closes_.push_back(c.last);
+      c.parsed += h.size + h.body;
+    }
+  }
+
+  // Runs the handler on the round's batch and queues every answer, in order.
+  void answer() {
+    if (batch_.empty()) return;
+    try {
+      s_.batch_(batch_);
+    } catch (...) {
+      // As httplib answers a handler that throws: 500 (for the posts not answered yet).
+    }
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      httplib::Response& res = batch_[i].res;
+      if (res.status < 100) res.status = 500;  // the handler gave no answer
+      if (closes_[i]) {
+        res.set_header("Connection", "close");
+      } else {
+        res.set_header("Keep-Alive", keep_alive_);
+      }
+      if (!res.body.empty() && !res.has_header("Content-Type")) res.set_header("Content-Type", "text/plain");
+      if (!res.has_header("Content-Length")) res.set_header("Content-Length", std::to_string(res.body.size()));
+      if (s_.response_headers_) s_.response_headers_(request_, res);
+      std::string& out = owners_[i]->out;
+      out += "HTTP/1.1 " + std::to_string(res.status) + " " + reason(res.status) + "\r\n";
+      for (const auto& [name, value] : res.headers) out += name + ": " + value + "\r\n";
+      out += "\r\n";
+      out += res.body;
+    }
+    batch_.clear();
+    owners_.clear();
+    closes_.clear();
+  }
+
+  // After the round: writes the answers, then keeps, closes or hands over the connection.
+  void settle(Conn& c) {
+    c.touched = false;
+    if (c.parsed > 0 && c.parsed < c.in.size()) c.begun = now_;  // the next request's time starts
+    c.in.erase(0, c.parsed);
+    c.parsed = 0;
+    flush(c);
+    if (c.broken) return close(c);
+    if (c.writing()) return watch(c, EPOLLOUT);
+    if (c.last) return close(c);
+    if (c.for_httplib) return hand_off(c);
+    if (c.peer_closed) return close(c);
+    watch(c, EPOLLIN);
+    // Requests read while earlier answers were being written wait in `in`:
+    // take them next round, since no new bytes may come to announce them.
+    if (std::exchange(c.waited, false) && !c.in.empty() && !c.again) {
+      c.again = true;
+      again_.push_back(&c);
+    }
+  }
+
+  void flush(Conn& c) {
+    while (c.writing()) {
+      ssize_t w = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
+      if (w > 0) {
+        c.sent += static_cast<size_t>(w);
+        c.active = now_;
+      } else if (w < 0 && errno == EINTR) {
+        continue;
+      } else {
+        if (w == 0 || errno != EAGAIN) c.broken = true;
+        return;
+      }
+    }
+    c.out.clear();
+    c.sent = 0;
+  }
+
+  void watch(Conn& c, uint32_t events) {
+    if (c.watching == events) return;
+    c.watching = events;
+    epoll_event ev{events, {&c}};
+    epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  void hand_off(Conn& c) {
+    epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+    s_.hand_off(c.fd, std::move(c.ip), c.port, std::move(c.in), c.served);
+    forget(c);
+  }
+
+  void close(Conn& c) {
+    ::close(c.fd);  // also leaves the epoll set
+    forget(c);
+  }
+
+  void forget(Conn& c) {
+    if (c.again) again_.erase(std::find(again_.begin(), again_.end(), &c));
+    conns_.erase(c.self);
+  }
+
+  // Closes connections idle for too long: between requests after httplib's
+  // keep-alive timeout, an answer that cannot be written after its write
+  // timeout. A request must come whole within the read timeout of its first
+  // byte, however slowly it trickles in (httplib times each read instead).
+  void tick() {
+    last_tick_ = now_;
+    if (accept_paused_) {
+      accept_paused_ = false;
+      watch_listener(true);
+    }
+    auto keep_alive = std::chrono::seconds(s_.keep_alive_timeout_sec_);
+    auto reading = std::chrono::seconds(s_.read_timeout_sec_) + std::chrono::microseconds(s_.read_timeout_usec_);
+    auto writing = std::chrono::seconds(s_.write_timeout_sec_) + std::chrono::microseconds(s_.write_timeout_usec_);
+    for (auto it = conns_.begin(); it != conns_.end();) {
+      Conn& c = *it++;
+      if (c.writing() ? now_ - c.active > writing
+                      : c.in.empty() ? now_ - c.active > keep_alive : now_ - c.begun > reading) {
+        close(c);
+      }
+    }
+  }
+
+  FrontServer& s_;
+  int ep_ = -1;
+  std::list<Conn> conns_;
+  std::vector<Conn*> touched_, again_;
+  std::vector<Posted> batch_;
+  std::vector<Conn*> owners_;  // the connection of each post in batch_
+  std::vector<bool> closes_;   // whether each post's answer closes its connection
+  httplib::Request request_;   // what the response-headers handler sees of a batch post
+  std::string keep_alive_;     // the Keep-Alive header httplib sends
+  size_t body_limit_ = 0;
+  Clock::time_point now_, last_tick_;
+  bool accept_paused_ = false;
+};
+
+FrontServer::FrontServer() = default;
+
+FrontServer::~FrontServer() {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+FrontServer& FrontServer::batch_post(const std::string& path, BatchHandler handler) {
+  request_line_ = "POST " + path + " HTTP/1.1\r\n";
+  batch_ = std::move(handler);
+  return *this;
+}
+
+FrontServer& FrontServer::set_response_headers(Handler handler) {
+  response_headers_ = handler;
+  set_post_routing_handler(std::move(handler));
+  return *this;
+}
+
+FrontServer& FrontServer::set_workers(size_t workers) {
+  workers_ = workers;
+  return *this;
+}
+
+int FrontServer::open(const std::string& host, int port) {
+  if (listen_fd_ >= 0) return -1;
+  addrinfo hints{}, *found = nullptr;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return -1;
+  for (addrinfo* a = found; a && listen_fd_ < 0; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;  // the options httplib sets on its own listening sockets
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    // A deep accept queue (httplib's is 5): a burst of new connections (many
+    // browsers at once) would otherwise overflow it, and the kernel drops
+    // handshakes that clients retry only a second or more later. The kernel
+    // caps it at net.core.somaxconn.
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
+      listen_fd_ = fd;
+    } else {
+      ::close(fd);
+    }
+  }
+  freeaddrinfo(found);
+  if (listen_fd_ < 0) return -1;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  std::string ip;
+  int bound = -1;
+  if (getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      !numeric_address(addr, len, ip, bound)) {
+    bound = -1;
+  }
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  return bound;
+}
+
+bool FrontServer::run() {
+  if (listen_fd_ < 0 || wake_fd_ < 0) return false;
+  pool_ = std::make_unique<httplib::ThreadPool>(kHandOffThreads);
+  size_t n = workers_ ? workers_ : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < n; ++i) {
+    threads.emplace_back([this] {
+      Worker w(*this);
+      w.loop();
+    });
+  }
+  for (auto& t : threads) t.join();
+  {
+    std::lock_guard<std::mutex> lock(handed_mu_);
+    for (int fd : handed_) ::shutdown(fd, SHUT_RDWR);  // ends their waits at once
+  }
+  pool_->shutdown();
+  pool_.reset();
+  ::close(listen_fd_);
+  listen_fd_ = -1;
+  return true;
+}
+
+void FrontServer::shut_down() {
+  stopping_ = true;
+  uint64_t one = 1;
+  if (wake_fd_ >= 0 && ::write(wake_fd_, &one, sizeof one) < 0) {
+    // Already signalled (the counter is full): the workers wake regardless.
+  }
+}
+
+void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffered, size_t served) {
+  {
+    std::lock_guard<std::mutex> lock(handed_mu_);
+    handed_.insert(fd);
+  }
+  pool_->enqueue([this, fd, ip = std::move(ip), port, buffered = std::move(buffered), served]() mutable {
+    auto ms = [](time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); };
+    HandedStream stream(fd, std::move(ip), port, std::move(buffered), ms(read_timeout_sec_, read_timeout_usec_),
+                        ms(write_timeout_sec_, write_timeout_usec_));
+    // httplib's keep-alive loop, counting the requests the workers took.
+    size_t left = keep_alive_max_count_ > served ? keep_alive_max_count_ - served : 1;
+    while (left > 0 && !stopping_ && stream.request_within(static_cast<int>(keep_alive_timeout_sec_ * 1000))) {
+      bool closed = false;
+      if (!process_request(stream, left == 1, closed, nullptr) || closed) break;
+      --left;
+    }
+    {
+      std::lock_guard<std::mutex> lock(handed_mu_);
+      handed_.erase(fd);
+    }
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+  });
+}
+
+}  // namespace tactful

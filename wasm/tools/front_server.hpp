@@ -1,0 +1,82 @@
+// The HTTP/1.1 server of `tactful serve` (Linux). httplib alone gives every
+// connection a thread: at tens of thousands of small POSTs a second, the
+// thread wake-ups and hand-offs cost the collector about as much CPU as the
+// reports' crypto. Here a few epoll workers (one per core by default) own the
+// connections instead. They read the requests for one "batch route" (POST
+// /collect) themselves, give all that one round of reading found to the
+// route's handler at once (the collector commits them together), and answer
+// every one of them after the handler returns.
+//
+// Any other request (another route, a preflight, anything unusual or too
+// large, anything malformed) makes the worker pass its whole connection, with
+// the bytes it has already read, to httplib's own request handling on a
+// thread of a pool. So every other answer, error answers included, is
+// httplib's, from the routes and settings registered on this server as usual.
+// Use open() and run() instead of httplib's bind/listen.
+#pragma once
+#include <httplib.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tactful {
+
+class FrontServer : public httplib::Server {
+ public:
+  // One POST to the batch route, read whole: HTTP/1.1, a Content-Length body
+  // within the payload limit, no Expect or Transfer-Encoding. The views stay
+  // valid until the handler returns.
+  struct Posted {
+    std::string_view body;
+    std::string_view origin;     // the first Origin header, or empty
+    std::string_view client_ip;  // numeric, as httplib's remote_addr
+    httplib::Response res;       // the handler sets status and headers (no body)
+  };
+  using BatchHandler = std::function<void(std::vector<Posted>& batch)>;
+
+  FrontServer();
+  ~FrontServer() override;
+
+  // The route the workers answer themselves. The handler runs on a worker,
+  // possibly on several at once; each answer goes out after it returns.
+  FrontServer& batch_post(const std::string& path, BatchHandler handler);
+  // httplib's post-routing handler, applied to the batch route's answers too
+  // (given a Request that carries only method and path).
+  FrontServer& set_response_headers(Handler handler);
+  FrontServer& set_workers(size_t workers);  // 0: one per hardware thread
+
+  // Binds and listens (with a deep accept queue); port 0 picks a free port.
+  // Returns the port, or -1. Connections queue from here on, before run().
+  int open(const std::string& host, int port);
+  // Serves until shut_down(); false if not open.
+  bool run();
+  // From any thread: workers finish their round, connections close, run() returns.
+  void shut_down();
+  int listening_fd() const { return listen_fd_; }
+
+ private:
+  struct Conn;
+  class Worker;
+  // Runs httplib's request handling on a pool thread for a connection the
+  // workers let go, starting with the bytes they had read from it.
+  void hand_off(int fd, std::string ip, int port, std::string buffered, size_t served);
+
+  std::string request_line_;  // "POST <path> HTTP/1.1\r\n"
+  BatchHandler batch_;
+  Handler response_headers_;
+  size_t workers_ = 0;
+  int listen_fd_ = -1;
+  int wake_fd_ = -1;  // an eventfd: written once by shut_down()
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<httplib::ThreadPool> pool_;
+  std::mutex handed_mu_;
+  std::set<int> handed_;  // sockets httplib is serving; shut_down() ends them
+};
+
+}  // namespace tactful
