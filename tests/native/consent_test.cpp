@@ -1,6 +1,8 @@
 // The consent rules, in sentences.
 #include <doctest/doctest.h>
 
+#include "canonical.hpp"
+
 #include "tactful/consent.hpp"
 #include "tactful/profile.hpp"
 
@@ -56,7 +58,7 @@ TEST_CASE("config: consent rules are read with defaults, and mistakes name their
 
 TEST_CASE("by default both purposes are off and only interests is a standing category") {
   Consent c = initial_consent(rules_v("2025-01"), {}, T0);
-  json j = consent_to_json(c);
+  json j = parse_canonical(consent_to_json(c));
   CHECK(j == json::parse(R"({"purposes":{"personalization":false,"aggregate":false},
       "categories":{"interests":true,"purchases":false,"location":false,"occasions":false},
       "signals":{"gpc":false,"dnt":false},"policyVersion":"2025-01"})"));
@@ -64,8 +66,8 @@ TEST_CASE("by default both purposes are off and only interests is a standing cat
   CHECK_FALSE(allowed(c, Purpose::aggregate));
   // interests is chosen, but without personalization nothing is collected.
   CHECK_FALSE(allowed(c, Category::interests));
-  CHECK(consent_receipts(c).size() == 1);
-  CHECK(consent_receipts(c)[0]["source"] == "default");
+  CHECK(parse_canonical(consent_receipts(c)).size() == 1);
+  CHECK(parse_canonical(consent_receipts(c))[0]["source"] == "default");
 }
 
 TEST_CASE("with personalization granted, interests is on and the other categories stay off") {
@@ -90,7 +92,7 @@ TEST_CASE("a site may default personalization on, and the receipt says the site 
 TEST_CASE("a grant outside a user gesture is refused and changes nothing") {
   Profile p;
   Consent c = initial_consent(rules_v("1"), {}, T0);
-  json before = consent_state_to_json(c);
+  std::string before = consent_state_to_json(c);
   Status s = set(c, p, R"({"purposes":{"personalization":true,"aggregate":false}})", false, ConsentSource::site_api);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().message == "grant refused: consent can only be granted during a user gesture (personalization)");
@@ -100,7 +102,7 @@ TEST_CASE("a grant outside a user gesture is refused and changes nothing") {
 TEST_CASE("a grant mixed with a withdrawal outside a gesture is refused whole") {
   Profile p;
   Consent c = opted_in(p);
-  json before = consent_state_to_json(c);
+  std::string before = consent_state_to_json(c);
   CHECK_FALSE(set(c, p, R"({"purposes":{"personalization":false},"categories":{"location":true}})", false).ok());
   CHECK(consent_state_to_json(c) == before);
 }
@@ -125,7 +127,7 @@ TEST_CASE("re-stating what is already granted is not a grant and needs no gestur
 TEST_CASE("bad consent changes name their path and change nothing") {
   Profile p;
   Consent c = opted_in(p);
-  json before = consent_state_to_json(c);
+  std::string before = consent_state_to_json(c);
   CHECK(set(c, p, R"({"purpose":{}})").error().to_string() == "purpose: unknown key (expected purposes, categories)");
   CHECK(set(c, p, R"({"purposes":{"ads":true}})").error().to_string() ==
         "purposes.ads: unknown purpose (expected personalization, aggregate)");
@@ -157,7 +159,7 @@ TEST_CASE("pausing personalization keeps data but stops its use") {
   REQUIRE(set(c, p, R"({"purposes":{"personalization":false}})", false).ok());
   CHECK(p.interests.size() == 1);
   CHECK_FALSE(allowed(c, Category::interests));
-  CHECK(consent_to_json(c)["categories"]["interests"] == true);  // the standing choice is remembered
+  CHECK(parse_canonical(consent_to_json(c))["categories"]["interests"] == true);  // the standing choice is remembered
 }
 
 TEST_CASE("enforce_consent removes any stored data the consent does not cover") {
@@ -174,7 +176,7 @@ TEST_CASE("enforce_consent removes any stored data the consent does not cover") 
 
 TEST_CASE("GPC keeps aggregate off and is recorded as the reason") {
   Consent c = initial_consent(rules_v("1"), Signals{true, false}, T0);
-  CHECK(consent_to_json(c)["signals"]["gpc"] == true);
+  CHECK(parse_canonical(consent_to_json(c))["signals"]["gpc"] == true);
   CHECK_FALSE(allowed(c, Purpose::aggregate));
   REQUIRE(c.receipts.size() == 2);
   CHECK(c.receipts.back().source == ConsentSource::gpc);
@@ -205,7 +207,7 @@ TEST_CASE("GPC arriving later turns off an aggregate the visitor did not choose 
   refresh_consent(c, rules_v("1"), Signals{true, false}, T0 + DAY);
   CHECK_FALSE(allowed(c, Purpose::aggregate));
   CHECK(c.receipts.back().source == ConsentSource::gpc);
-  CHECK(c.receipts.back().choices["purposes"]["aggregate"] == false);
+  CHECK(json::parse(c.receipts.back().choices)["purposes"]["aggregate"] == false);
 }
 
 TEST_CASE("a material policy change lapses earlier grants and records why") {
@@ -219,7 +221,7 @@ TEST_CASE("a material policy change lapses earlier grants and records why") {
   refresh_consent(c, rules_v("2025-06"), {}, T0 + 2 * DAY);
   CHECK_FALSE(allowed(c, Purpose::personalization));
   CHECK_FALSE(allowed(c, Purpose::aggregate));
-  CHECK(consent_to_json(c)["policyVersion"] == "2025-06");
+  CHECK(parse_canonical(consent_to_json(c))["policyVersion"] == "2025-06");
   CHECK(c.receipts.back().reason == "policy changed from '2025-01' to '2025-06': earlier grants lapsed");
   CHECK(c.receipts.back().policy_version == "2025-06");
   CHECK(should_ask(c, rules_v("2025-06"), T0 + 2 * DAY));
@@ -246,7 +248,7 @@ TEST_CASE("a site directed at children keeps no profile, whatever is asked") {
   Status s = set(c, p, R"({"categories":{"purchases":true}})");
   CHECK(s.error().to_string() ==
         "categories.purchases: grant refused: this site is directed at children and keeps no profile");
-  CHECK(consent_to_json(c)["categories"]["interests"] == false);
+  CHECK(parse_canonical(consent_to_json(c))["categories"]["interests"] == false);
   p.interests.push_back({"trail-running", 3, 3, T0, {"page", T0}});
   enforce_consent(p, c);
   CHECK(p.interests.empty());
@@ -262,7 +264,7 @@ TEST_CASE("receipts record time, policy, source and choices, and stay bounded") 
                 ConsentSource::visitor, T0 + i)
                 .ok());
   }
-  json receipts = consent_receipts(c);
+  json receipts = parse_canonical(consent_receipts(c));
   REQUIRE(receipts.size() == 5);
   CHECK(receipts[4]["at"] == iso_time(T0 + 9));
   CHECK(receipts[4]["policyVersion"] == "7");
@@ -276,15 +278,15 @@ TEST_CASE("consent state round-trips on its own, receipts included") {
   Profile p;
   Consent c = opted_in(p);
   REQUIRE(set(c, p, R"({"purposes":{"aggregate":true}})").ok());
-  auto back = consent_state_from_json(json::parse(consent_state_to_json(c).dump()));
+  auto back = consent_state_from_json(parse_canonical(consent_state_to_json(c)));
   REQUIRE(back.ok());
   CHECK(consent_state_to_json(*back) == consent_state_to_json(c));
   CHECK(back->receipts.size() == c.receipts.size());
 
-  json broken = consent_state_to_json(c);
+  json broken = parse_canonical(consent_state_to_json(c));
   broken["receipts"][1]["src"] = 9;
   CHECK(consent_state_from_json(broken).error().path == "receipts[1].src");
-  broken = consent_state_to_json(c);
+  broken = parse_canonical(consent_state_to_json(c));
   broken["aggregate"] = "on";
   CHECK(consent_state_from_json(broken).error().to_string() == "aggregate: must be true or false");
   CHECK_FALSE(consent_state_from_json(json::array()).ok());

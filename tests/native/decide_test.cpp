@@ -1,6 +1,8 @@
 // The decision rules, in sentences: what each slot of a page shows, and why.
 #include <doctest/doctest.h>
 
+#include "canonical.hpp"
+
 #include <algorithm>
 
 #include "tactful/decide.hpp"
@@ -151,7 +153,7 @@ TEST_CASE("frequency caps hold per day and per week, and survive a reload") {
     return slot_of(decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, kTemplates, true, now), "banner");
   };
   CHECK(banner(kNow)["variant"] == "yoga");
-  state = DecideState::from_json(state.to_json());  // a reload
+  state = DecideState::from_json(parse_canonical(state.to_json()));  // a reload
   CHECK(banner(kNow + 1000)["variant"] == "yoga");
   json third = banner(kNow + 2000);
   CHECK(third["variant"].is_null());
@@ -174,7 +176,7 @@ TEST_CASE("\"not now\" on a slot shows its default for the configured days") {
   auto l = load(R"({"notNowDays": 3, "slots": [{"id": "s", "variants": [{"id": "v", "content": {"text": "x"}}]}]})");
   DecideState state;
   not_now(state, "s", kNow);
-  state = DecideState::from_json(state.to_json());
+  state = DecideState::from_json(parse_canonical(state.to_json()));
   json d = decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow + 2 * kDay);
   CHECK(slot_of(d, "s")["variant"].is_null());
   CHECK(slot_of(d, "s")["reason"] == "not-now");
@@ -226,11 +228,11 @@ TEST_CASE("the decision state round-trips, and corrupted entries are dropped, no
   state.bucket_id = "abc";
   state.impressions["s"]["v"] = {{20000, 2}};
   state.not_now_at["s"] = kNow;
-  DecideState back = DecideState::from_json(state.to_json());
+  DecideState back = DecideState::from_json(parse_canonical(state.to_json()));
   CHECK(back.bucket_id == "abc");
   CHECK(back.impressions["s"]["v"][0].count == 2);
   CHECK(back.not_now_at["s"] == kNow);
-  json broken = state.to_json();
+  json broken = parse_canonical(state.to_json());
   broken["impressions"]["s"]["w"] = "garbage";
   broken["notNow"]["t"] = "soon";
   back = DecideState::from_json(broken);

@@ -2,6 +2,8 @@
 // These are the privacy rules seen from the page's side of the boundary.
 #include <doctest/doctest.h>
 
+#include "canonical.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -26,8 +28,11 @@ std::string demo_config() {
   return config.dump();
 }
 
+// Every reply is canonical JSON (keys in byte order, numbers as JavaScript
+// writes them): replies are written directly, not dumped from a json value,
+// and must keep the bytes a dump would give.
 json call(Engine& e, const std::string& op, const json& in = json::object(), int64_t now = kNow, bool gesture = false) {
-  return json::parse(e.call(op, in.dump(), now, gesture));
+  return parse_canonical(e.call(op, in.dump(), now, gesture));
 }
 
 struct Visitor {
@@ -193,4 +198,37 @@ TEST_CASE("items past their retention are purged while the page stays open") {
   json out = v("purge", json::object(), false, later);
   CHECK(out["purged"].get<int>() >= 1);
   CHECK(v("profile.view", json::object(), false, later)["interests"].empty());
+}
+
+TEST_CASE("every operation replies in canonical JSON, errors and optional members included") {
+  // `call` checks each reply against the dump of its own parse.
+  Engine fresh;
+  json rejected = call(fresh, "init", {{"version", 2}, {"slot", 1}});
+  CHECK(rejected["errors"].size() == 2);
+  CHECK(rejected["path"] == "slot");
+  json eval = call(fresh, "eval", {{"condition", {{"a", {{"$regx", "b"}}}}}, {"attributes", json::object()}});
+  CHECK(eval["result"] == false);
+  CHECK(eval["problems"].size() == 1);
+  CHECK(call(fresh, "hash", {{"seed", "s"}, {"value", "v"}, {"version", 2}})["result"].is_number());
+  CHECK(call(fresh, "hash", {{"seed", "s"}, {"value", "v"}, {"version", 9}})["result"].is_null());
+
+  Visitor v;
+  json page = {{"slots", {"hero", "nope"}}, {"templates", {{"bad", "<a href=\"{{interest}}\">x</a>"}}}};
+  json set = v("page", page);
+  CHECK(set["slots"] == json::array({0, -1}));
+  CHECK(set["templateErrors"].size() == 1);
+  CHECK(v("decide", page)["templateErrors"].size() == 1);
+  json tracked = v("track", json::array({{{"type", "visit"}}, 7, {{"type", "purchase"}}}));
+  CHECK(tracked["stored"] == 1);
+  CHECK(tracked["dropped"] == 2);
+  CHECK(tracked["errors"][1]["index"] == 2);
+  CHECK(v("compact")["items"].is_number());
+  CHECK(v("notNow", {{"slot", "hero"}})["ok"] == true);
+  CHECK(v("visit.ephemeral", {{"on", false}})["ephemeral"] == false);
+  CHECK(v("consent.receipts").is_array());
+  json reset = call(v.engine, "load", {{"key", kKey}, {"consent", "!"}, {"profile", "AAAA"}});
+  CHECK(reset["consentReset"] == "consent record: not base64");
+  CHECK(reset["profileReset"].is_string());
+  CHECK(reset["ok"] == true);
+  CHECK(v("save").is_object());
 }

@@ -1,6 +1,8 @@
 // The profile rules, in sentences.
 #include <doctest/doctest.h>
 
+#include "canonical.hpp"
+
 #include <cmath>
 
 #include "tactful/consent.hpp"
@@ -242,7 +244,7 @@ TEST_CASE("an expired interest no longer counts, even before a purge") {
   for (int i = 0; i < 5; ++i) view(p, c, {"outdoor"}, T0);
   CHECK(interest_score(p, "outdoor", r, T0 + 179 * DAY).has_value());
   CHECK_FALSE(interest_score(p, "outdoor", r, T0 + 180 * DAY).has_value());
-  CHECK(profile_view(p, r, T0 + 180 * DAY)["interests"].empty());
+  CHECK(parse_canonical(profile_view(p, r, T0 + 180 * DAY))["interests"].empty());
 }
 
 TEST_CASE("bounds drop the least valuable items, never fail") {
@@ -270,7 +272,7 @@ TEST_CASE("bounds drop the least valuable items, never fail") {
   r.item_level_purchases = true;
   for (int i = 0; i < 200; ++i) ingest_purchase(p, PurchaseEvent{"shoes", 10.0, "a fairly long item name " + std::to_string(i)}, c, r, T0 + 41 * DAY);
   enforce_bounds(p, r);
-  CHECK(profile_state_to_json(p).dump().size() <= 4096);
+  CHECK(profile_state_to_json(p).size() <= 4096);
   // Item-level detail goes first; the interests survive.
   CHECK(p.purchase_items.size() < 200);
   CHECK(p.interests.size() == 30);
@@ -306,7 +308,7 @@ TEST_CASE("the profile view shows every item with category, provenance and expir
   REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4}})"), c, taxonomy(),
                   r, T0)
               .ok());
-  json v = profile_view(p, r, T0);
+  json v = parse_canonical(profile_view(p, r, T0));
   REQUIRE(v["interests"].size() == 2);
   json interest = v["interests"][0];
   CHECK(interest["id"] == "interest:outdoor");
@@ -332,11 +334,14 @@ TEST_CASE("profile state round-trips, and a damaged one names the problem") {
   ingest_purchase(p, PurchaseEvent{"shoes", 12.5, "boot"}, c, r, T0);
   REQUIRE(declare(p, json::parse(R"({"likes":["cooking"],"location":{"country":"US","region":"NY"},
       "occasions":{"birthdayMonth":12}})"), c, taxonomy(), r, T0).ok());
-  json state = profile_state_to_json(p);
-  auto back = profile_state_from_json(json::parse(state.dump()));
+  json state = parse_canonical(profile_state_to_json(p));
+  auto back = profile_state_from_json(state);
   REQUIRE(back.ok());
-  CHECK(profile_state_to_json(*back) == state);
+  CHECK(parse_canonical(profile_state_to_json(*back)) == state);
   CHECK(profile_view(*back, r, T0 + DAY) == profile_view(p, r, T0 + DAY));
+  json shown = parse_canonical(profile_view(p, r, T0 + DAY));  // likes, a priced item, a region: every optional member
+  CHECK(shown["purchases"].size() == 2);
+  CHECK(shown["location"][0]["value"]["region"].is_string());
 
   json bad = state;
   bad["interests"][0]["w"] = "heavy";

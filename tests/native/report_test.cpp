@@ -1,4 +1,6 @@
 #include <doctest/doctest.h>
+
+#include "canonical.hpp"
 #include <sodium.h>
 
 #include <string>
@@ -157,7 +159,7 @@ TEST_CASE("the accumulator keeps what was shown, clicked, converted and visited"
   CHECK_FALSE(acc.slots["hero"].variants[0].clicked);
   CHECK(acc.slots.count("nowhere") == 0);
 
-  auto back = WindowAccumulator::from_json(acc.to_json());
+  auto back = WindowAccumulator::from_json(parse_canonical(acc.to_json()));
   REQUIRE(back.ok());
   CHECK(back->to_json() == acc.to_json());
   CHECK_FALSE(WindowAccumulator::from_json(json{{"visits", 3}, {"pageViews", 1}}).ok());

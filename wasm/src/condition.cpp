@@ -171,8 +171,8 @@ bool deep_equal(const json* a, const json& b) {
   if (a->is_object()) {
     if (a->size() != b.size()) return false;
     for (auto it = a->begin(); it != a->end(); ++it) {
-      auto other = b.find(it.key());
-      if (other == b.end() || !deep_equal(norm(it.value()), *other)) return false;
+      const json* other = b.find_ptr(it.key());
+      if (!other || !deep_equal(norm(it.value()), *other)) return false;
     }
     return true;
   }
@@ -221,9 +221,9 @@ struct Path {
     for (const auto& seg : segments) {
       if (!v) return nullptr;
       if (v->is_object()) {
-        auto it = v->find(seg.key);
-        if (it == v->end()) return nullptr;
-        v = norm(*it);
+        const json* member = v->find_ptr(seg.key);
+        if (!member) return nullptr;
+        v = norm(*member);
       } else if (v->is_array()) {
         if (seg.index >= 0 && static_cast<size_t>(seg.index) < v->size()) {
           v = norm((*v)[static_cast<size_t>(seg.index)]);
@@ -749,8 +749,8 @@ class Compiler {
       case kGroup: {
         if (!v.is_string()) return bad("a saved group id (a string)");
         const std::string& id = v.get_ref<const std::string&>();
-        auto group = groups_.is_object() ? groups_.find(id) : groups_.end();
-        if (!groups_.is_object() || group == groups_.end()) {
+        const json* group = groups_.find_ptr(id);
+        if (!group) {
           diag_.warn(path, cat({"unknown saved group '", id, "': treated as empty"}));
           op.list = std::make_unique<InList>();
         } else if (!group->is_array()) {

@@ -1,13 +1,14 @@
 #include "tactful/config.hpp"
 
+#include "tactful/config_read.hpp"
+
 namespace tactful {
 
 namespace {
 // Top-level keys a config may have: a typo (`slot` for `slots`) must not pass silently.
-const char* const kKnownKeys[] = {"version", "site", "policyVersion", "privacyPolicyUrl", "policyChanges",
-                                  "consent", "taxonomy", "profile", "slots", "page", "holdout",
-                                  "savedGroups", "deadlineMs", "notNowDays", "reporting", "metrics",
-                                  "panel", "invitation", "$schema"};
+const char* const kKnownKeys =
+    "version site policyVersion privacyPolicyUrl policyChanges consent taxonomy profile slots page holdout "
+    "savedGroups deadlineMs notNowDays reporting metrics panel invitation $schema";
 }  // namespace
 
 Result<Config> load_config(std::string_view text, Diagnostics& diag) {
@@ -23,13 +24,9 @@ Result<Config> load_config(std::string_view text, Diagnostics& diag) {
     diag.error("", "config must be a JSON object");
     return diag.errors.back();
   }
-  for (const auto& item : root.items()) {
-    bool known = false;
-    for (const char* k : kKnownKeys) known = known || item.key() == k;
-    if (!known) diag.error(item.key(), "unknown config key");
-  }
-  auto version = root.find("version");
-  if (version != root.end() && !(version->is_number_integer() && version->get<int>() == 1)) {
+  check_keys(root, "", kKnownKeys, "unknown config key", diag);
+  const json* version = root.find_ptr("version");
+  if (version && !(version->is_number_integer() && version->get<int>() == 1)) {
     diag.error("version", "unsupported config version (this build reads version 1)");
   }
   config.taxonomy = parse_taxonomy(root, diag);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "tactful/config_read.hpp"
+#include "tactful/json_writer.hpp"
 #include "tactful/profile.hpp"
 
 namespace tactful {
@@ -24,8 +26,8 @@ bool category_on(const Consent& c, Category cat) { return *category_flag(const_c
 // Reads an optional integer in [lo, hi] into `out`; errors name the path.
 void read_int(const json& obj, const char* key, const std::string& base, int64_t lo, int64_t hi, int64_t& out,
               Diagnostics& diag) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return;
+  const json* it = obj.find_ptr(key);
+  if (!it) return;
   std::string path = join_path(base, key);
   if (!it->is_number() || std::floor(it->get<double>()) != it->get<double>() || it->get<double>() < double(lo) ||
       it->get<double>() > double(hi)) {
@@ -36,8 +38,8 @@ void read_int(const json& obj, const char* key, const std::string& base, int64_t
 }
 
 void read_bool(const json& obj, const char* key, const std::string& base, bool& out, Diagnostics& diag) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return;
+  const json* it = obj.find_ptr(key);
+  if (!it) return;
   if (!it->is_boolean()) {
     diag.error(join_path(base, key), "must be true or false");
     return;
@@ -64,25 +66,23 @@ const char* source_name(ConsentSource s) { return kSources[int(s)]; }
 ConsentRules parse_consent_rules(const json& root, Diagnostics& diag) {
   ConsentRules rules;
   if (!root.is_object()) return rules;
-  auto pv = root.find("policyVersion");
-  if (pv == root.end()) {
+  const json* pv = root.find_ptr("policyVersion");
+  if (!pv) {
     diag.warn("policyVersion", "missing: consent cannot be asked again after a material policy change");
   } else if (!pv->is_string() || pv->get_ref<const std::string&>().empty() ||
              pv->get_ref<const std::string&>().size() > 64) {
     diag.error("policyVersion", "must be a non-empty string of at most 64 characters");
   } else {
-    rules.policy_version = pv->get<std::string>();
+    rules.policy_version = pv->get_ref<const std::string&>();
   }
 
-  auto c = root.find("consent");
-  if (c != root.end()) {
+  const json* c = root.find_ptr("consent");
+  if (c) {
     if (!c->is_object()) {
       diag.error("consent", "must be an object");
     } else {
-      for (auto it = c->begin(); it != c->end(); ++it)
-        if (it.key() != "personalizationDefault" && it.key() != "reaskAfterDays" && it.key() != "maxReceipts")
-          diag.error(join_path("consent", it.key()),
-                     "unknown key (expected personalizationDefault, reaskAfterDays, maxReceipts)");
+      check_keys(*c, "consent", "personalizationDefault reaskAfterDays maxReceipts",
+                 "unknown key (expected personalizationDefault, reaskAfterDays, maxReceipts)", diag);
       read_bool(*c, "personalizationDefault", "consent", rules.personalization_default, diag);
       int64_t v = rules.reask_after_days;
       read_int(*c, "reaskAfterDays", "consent", 1, 3650, v, diag);
@@ -93,23 +93,25 @@ ConsentRules parse_consent_rules(const json& root, Diagnostics& diag) {
     }
   }
 
-  auto site = root.find("site");
-  if (site != root.end() && site->is_object())
+  const json* site = root.find_ptr("site");
+  if (site && site->is_object())
     read_bool(*site, "directedAtChildren", "site", rules.directed_at_children, diag);
   return rules;
 }
 
-json consent_to_json(const Consent& c) {
+// Written directly, keys in byte order: the bytes json::dump() gave when this
+// was built as a json value (receipts store it).
+std::string consent_to_json(const Consent& c) {
   // A site directed at children profiles nothing, so no category reads as on.
   bool kids = c.directed_at_children;
-  return json{{"purposes", {{"personalization", c.personalization}, {"aggregate", c.aggregate}}},
-              {"categories",
-               {{"interests", c.interests && !kids},
-                {"purchases", c.purchases && !kids},
-                {"location", c.location && !kids},
-                {"occasions", c.occasions && !kids}}},
-              {"signals", {{"gpc", c.signals.gpc}, {"dnt", c.signals.dnt}}},
-              {"policyVersion", c.policy_version}};
+  JsonWriter w;
+  w.begin_object().key("categories").begin_object().key("interests").boolean(c.interests && !kids);
+  w.key("location").boolean(c.location && !kids).key("occasions").boolean(c.occasions && !kids);
+  w.key("purchases").boolean(c.purchases && !kids).end_object().key("policyVersion").string(c.policy_version);
+  w.key("purposes").begin_object().key("aggregate").boolean(c.aggregate);
+  w.key("personalization").boolean(c.personalization).end_object();
+  w.key("signals").begin_object().key("dnt").boolean(c.signals.dnt).key("gpc").boolean(c.signals.gpc).end_object();
+  return w.end_object().take();
 }
 
 void add_receipt(Consent& c, ConsentSource source, std::string reason, int64_t now_ms) {
@@ -251,43 +253,39 @@ bool should_ask(const Consent& c, const ConsentRules& rules, int64_t now_ms) {
   return now_ms - c.visitor_chose_ms > int64_t(rules.reask_after_days) * kDayMs;
 }
 
-json consent_receipts(const Consent& c) {
-  json out = json::array();
-  for (const Receipt& r : c.receipts)
-    out.push_back({{"at", iso_time(r.at_ms)},
-                   {"policyVersion", r.policy_version},
-                   {"source", source_name(r.source)},
-                   {"reason", r.reason},
-                   {"choices", r.choices}});
-  return out;
+std::string consent_receipts(const Consent& c) {
+  JsonWriter w;
+  w.begin_array();
+  for (const Receipt& r : c.receipts) {
+    w.begin_object().key("at").string(iso_time(r.at_ms)).key("choices").raw(r.choices);
+    w.key("policyVersion").string(r.policy_version).key("reason").string(r.reason);
+    w.key("source").string(source_name(r.source)).end_object();
+  }
+  return w.end_array().take();
 }
 
-json consent_state_to_json(const Consent& c) {
-  json receipts = json::array();
-  for (const Receipt& r : c.receipts)
-    receipts.push_back({{"at", r.at_ms}, {"pv", r.policy_version}, {"src", int(r.source)}, {"why", r.reason},
-                        {"choices", r.choices}});
-  return json{{"v", 1},
-              {"personalization", c.personalization},
-              {"aggregate", c.aggregate},
-              {"interests", c.interests},
-              {"purchases", c.purchases},
-              {"location", c.location},
-              {"occasions", c.occasions},
-              {"gpc", c.signals.gpc},
-              {"dnt", c.signals.dnt},
-              {"policyVersion", c.policy_version},
-              {"children", c.directed_at_children},
-              {"aggregateByVisitor", c.aggregate_by_visitor},
-              {"visitorChose", c.visitor_chose_ms},
-              {"maxReceipts", c.max_receipts},
-              {"receipts", receipts}};
+// Written directly, keys in byte order: the bytes json::dump() gave when this
+// was built as a json value, so stored records keep their form.
+std::string consent_state_to_json(const Consent& c) {
+  JsonWriter w;
+  w.begin_object().key("aggregate").boolean(c.aggregate).key("aggregateByVisitor").boolean(c.aggregate_by_visitor);
+  w.key("children").boolean(c.directed_at_children).key("dnt").boolean(c.signals.dnt).key("gpc").boolean(c.signals.gpc);
+  w.key("interests").boolean(c.interests).key("location").boolean(c.location);
+  w.key("maxReceipts").integer(c.max_receipts).key("occasions").boolean(c.occasions);
+  w.key("personalization").boolean(c.personalization).key("policyVersion").string(c.policy_version);
+  w.key("purchases").boolean(c.purchases).key("receipts").begin_array();
+  for (const Receipt& r : c.receipts) {
+    w.begin_object().key("at").integer(r.at_ms).key("choices").raw(r.choices).key("pv").string(r.policy_version);
+    w.key("src").integer(int(r.source)).key("why").string(r.reason).end_object();
+  }
+  w.end_array().key("v").integer(1).key("visitorChose").integer(c.visitor_chose_ms);
+  return w.end_object().take();
 }
 
 Result<Consent> consent_state_from_json(const json& j) {
   if (!j.is_object()) return make_error("", "consent state must be an object");
-  auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != 1)
+  const json* v = j.find_ptr("v");
+  if (!v || !v->is_number_integer() || v->get<int64_t>() != 1)
     return make_error("v", "unsupported consent state version");
   Consent c;
   struct {
@@ -299,35 +297,36 @@ Result<Consent> consent_state_from_json(const json& j) {
                {"gpc", &c.signals.gpc},                 {"dnt", &c.signals.dnt},
                {"children", &c.directed_at_children},   {"aggregateByVisitor", &c.aggregate_by_visitor}};
   for (auto& b : bools) {
-    auto it = j.find(b.key);
-    if (it == j.end() || !it->is_boolean()) return make_error(b.key, "must be true or false");
+    const json* it = j.find_ptr(b.key);
+    if (!it || !it->is_boolean()) return make_error(b.key, "must be true or false");
     *b.out = it->get<bool>();
   }
-  auto pv = j.find("policyVersion");
-  if (pv == j.end() || !pv->is_string()) return make_error("policyVersion", "must be a string");
-  c.policy_version = pv->get<std::string>();
-  auto chose = j.find("visitorChose");
-  if (chose == j.end() || !chose->is_number_integer()) return make_error("visitorChose", "must be an integer");
+  const json* pv = j.find_ptr("policyVersion");
+  if (!pv || !pv->is_string()) return make_error("policyVersion", "must be a string");
+  c.policy_version = pv->get_ref<const std::string&>();
+  const json* chose = j.find_ptr("visitorChose");
+  if (!chose || !chose->is_number_integer()) return make_error("visitorChose", "must be an integer");
   c.visitor_chose_ms = chose->get<int64_t>();
-  auto max = j.find("maxReceipts");
-  if (max == j.end() || !max->is_number_unsigned() || max->get<uint64_t>() == 0 || max->get<uint64_t>() > 1000)
+  const json* max = j.find_ptr("maxReceipts");
+  if (!max || !max->is_number_unsigned() || max->get<uint64_t>() == 0 || max->get<uint64_t>() > 1000)
     return make_error("maxReceipts", "must be an integer 1..1000");
   c.max_receipts = size_t(max->get<uint64_t>());
-  auto rs = j.find("receipts");
-  if (rs == j.end() || !rs->is_array()) return make_error("receipts", "must be an array");
+  const json* rs = j.find_ptr("receipts");
+  if (!rs || !rs->is_array()) return make_error("receipts", "must be an array");
   for (size_t i = 0; i < rs->size(); ++i) {
     const json& r = (*rs)[i];
     std::string path = join_path("receipts", i);
     if (!r.is_object()) return make_error(path, "must be an object");
-    auto at = r.find("at"), pvr = r.find("pv"), src = r.find("src"), why = r.find("why"), ch = r.find("choices");
-    if (at == r.end() || !at->is_number_integer()) return make_error(join_path(path, "at"), "must be an integer");
-    if (pvr == r.end() || !pvr->is_string()) return make_error(join_path(path, "pv"), "must be a string");
-    if (src == r.end() || !src->is_number_integer() || src->get<int64_t>() < 0 || src->get<int64_t>() > 4)
+    const json *at = r.find_ptr("at"), *pvr = r.find_ptr("pv"), *src = r.find_ptr("src"), *why = r.find_ptr("why"),
+               *ch = r.find_ptr("choices");
+    if (!at || !at->is_number_integer()) return make_error(join_path(path, "at"), "must be an integer");
+    if (!pvr || !pvr->is_string()) return make_error(join_path(path, "pv"), "must be a string");
+    if (!src || !src->is_number_integer() || src->get<int64_t>() < 0 || src->get<int64_t>() > 4)
       return make_error(join_path(path, "src"), "must be a consent source 0..4");
-    if (why == r.end() || !why->is_string()) return make_error(join_path(path, "why"), "must be a string");
-    if (ch == r.end() || !ch->is_object()) return make_error(join_path(path, "choices"), "must be an object");
+    if (!why || !why->is_string()) return make_error(join_path(path, "why"), "must be a string");
+    if (!ch || !ch->is_object()) return make_error(join_path(path, "choices"), "must be an object");
     c.receipts.push_back(Receipt{at->get<int64_t>(), pvr->get<std::string>(), ConsentSource(src->get<int64_t>()),
-                                 why->get<std::string>(), *ch});
+                                 why->get<std::string>(), ch->dump()});
   }
   trim_receipts(c);
   return c;

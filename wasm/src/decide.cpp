@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "tactful/config_read.hpp"
+#include "tactful/json_writer.hpp"
 #include "tactful/small_sort.hpp"
 
 namespace tactful {
@@ -78,9 +80,8 @@ const json* lookup(const json& root, const std::string& path) {
   const json* at = &root;
   for (const auto& part : split_path(path)) {
     if (!at->is_object()) return nullptr;
-    auto it = at->find(part);
-    if (it == at->end()) return nullptr;
-    at = &*it;
+    at = at->find_ptr(part);
+    if (!at) return nullptr;
   }
   return at;
 }
@@ -165,21 +166,14 @@ void check_condition_values(const json& node, const std::string& path, const Tax
 // ---- parsing -----------------------------------------------------------------
 
 bool read_int(const json& obj, const char* key, const std::string& path, int lo, int hi, int& out, Diagnostics& diag) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return false;
+  const json* it = obj.find_ptr(key);
+  if (!it) return false;
   if (!it->is_number_integer() || it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
     diag.error(join_path(path, key), "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
     return false;
   }
   out = static_cast<int>(it->get<int64_t>());
   return true;
-}
-
-bool known_key(const std::string& key, std::initializer_list<const char*> keys) {
-  for (const char* k : keys) {
-    if (key == k) return true;
-  }
-  return false;
 }
 
 void parse_content(const json& content, const std::string& path, Variant& v, Diagnostics& diag) {
@@ -195,7 +189,7 @@ void parse_content(const json& content, const std::string& path, Variant& v, Dia
       diag.error(field_path, "config content is text only; put markup in a page <template> and name it with \"template\"");
       continue;
     }
-    if (!known_key(key, {"title", "text", "cta", "href", "image", "alt"})) {
+    if (!is_one_of(key, "title text cta href image alt")) {
       diag.error(field_path, "unknown content field (expected title, text, cta, href, image, alt)");
       continue;
     }
@@ -222,21 +216,17 @@ void parse_content(const json& content, const std::string& path, Variant& v, Dia
 
 void parse_variant(const json& node, const std::string& path, const json& saved_groups, const Taxonomy& taxonomy,
                    Variant& v, Diagnostics& diag) {
-  for (const auto& item : node.items()) {
-    if (!known_key(item.key(), {"id", "condition", "weight", "content", "template", "caps", "reason"})) {
-      diag.error(join_path(path, item.key()),
-                 "unknown variant key (expected id, condition, weight, content, template, caps, reason)");
-    }
-  }
-  auto id = node.find("id");
-  if (id == node.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
-    diag.error(join_path(path, "id"), "must be a non-empty string");
+  check_keys(node, path, "id condition weight content template caps reason",
+             "unknown variant key (expected id, condition, weight, content, template, caps, reason)", diag);
+  const json* id = node.find_ptr("id");
+  if (!id || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    diag.error_at(path, "id", "must be a non-empty string");
   } else if (*id == "default") {
-    diag.error(join_path(path, "id"), "'default' is reserved: it names the slot's own content in reports");
+    diag.error_at(path, "id", "'default' is reserved: it names the slot's own content in reports");
   } else {
-    v.id = id->get<std::string>();
+    v.id = id->get_ref<const std::string&>();
   }
-  if (auto cond = node.find("condition"); cond != node.end()) {
+  if (const json* cond = node.find_ptr("condition")) {
     std::string cond_path = join_path(path, "condition");
     size_t errors_before = diag.errors.size();
     v.condition_source = *cond;
@@ -251,38 +241,34 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
       check_condition_values(*cond, cond_path, taxonomy, v.named_values, diag);
     }
   }
-  if (auto w = node.find("weight"); w != node.end()) {
+  if (const json* w = node.find_ptr("weight")) {
     if (!w->is_number() || w->get<double>() < 0 || !std::isfinite(w->get<double>())) {
-      diag.error(join_path(path, "weight"), "must be a number >= 0");
+      diag.error_at(path, "weight", "must be a number >= 0");
     } else {
       v.weight = w->get<double>();
     }
   }
-  if (auto c = node.find("content"); c != node.end()) parse_content(*c, join_path(path, "content"), v, diag);
-  if (auto t = node.find("template"); t != node.end()) {
+  if (const json* c = node.find_ptr("content")) parse_content(*c, join_path(path, "content"), v, diag);
+  if (const json* t = node.find_ptr("template")) {
     if (!t->is_string() || t->get_ref<const std::string&>().empty()) {
-      diag.error(join_path(path, "template"), "must be the id of a <template> element in the page");
+      diag.error_at(path, "template", "must be the id of a <template> element in the page");
     } else if (!v.content.is_null()) {
-      diag.error(join_path(path, "template"), "a variant has either content or a template, not both");
+      diag.error_at(path, "template", "a variant has either content or a template, not both");
     } else {
-      v.template_id = t->get<std::string>();
+      v.template_id = t->get_ref<const std::string&>();
     }
   }
-  if (auto caps = node.find("caps"); caps != node.end()) {
+  if (const json* caps = node.find_ptr("caps")) {
     std::string caps_path = join_path(path, "caps");
     if (!caps->is_object()) {
       diag.error(caps_path, "must be an object {perDay?, perWeek?}");
     } else {
-      for (const auto& item : caps->items()) {
-        if (!known_key(item.key(), {"perDay", "perWeek"})) {
-          diag.error(join_path(caps_path, item.key()), "unknown cap (expected perDay, perWeek)");
-        }
-      }
+      check_keys(*caps, caps_path, "perDay perWeek", "unknown cap (expected perDay, perWeek)", diag);
       read_int(*caps, "perDay", caps_path, 1, 1000, v.caps.per_day, diag);
       read_int(*caps, "perWeek", caps_path, 1, 7000, v.caps.per_week, diag);
     }
   }
-  if (auto r = node.find("reason"); r != node.end()) {
+  if (const json* r = node.find_ptr("reason")) {
     std::string reason_path = join_path(path, "reason");
     if (!r->is_object() || r->empty()) {
       diag.error(reason_path, "must be an object of sentences per language ({\"en\": ..., \"es\": ...})");
@@ -311,20 +297,16 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
 
 void parse_slot(const json& node, const std::string& path, const json& saved_groups, const Taxonomy& taxonomy,
                 Slot& slot, Diagnostics& diag) {
-  for (const auto& item : node.items()) {
-    if (!known_key(item.key(), {"id", "variants", "experiment"})) {
-      diag.error(join_path(path, item.key()), "unknown slot key (expected id, variants, experiment)");
-    }
-  }
-  auto id = node.find("id");
-  if (id == node.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
-    diag.error(join_path(path, "id"), "must be a non-empty string (the page's data-tactful-slot value)");
+  check_keys(node, path, "id variants experiment", "unknown slot key (expected id, variants, experiment)", diag);
+  const json* id = node.find_ptr("id");
+  if (!id || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    diag.error_at(path, "id", "must be a non-empty string (the page's data-tactful-slot value)");
   } else {
-    slot.id = id->get<std::string>();
+    slot.id = id->get_ref<const std::string&>();
   }
-  auto variants = node.find("variants");
+  const json* variants = node.find_ptr("variants");
   std::string variants_path = join_path(path, "variants");
-  if (variants == node.end() || !variants->is_array() || variants->empty()) {
+  if (!variants || !variants->is_array() || variants->empty()) {
     diag.error(variants_path, "must be a non-empty array of variants");
   } else {
     for (size_t i = 0; i < variants->size(); ++i) {
@@ -341,22 +323,18 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
       slot.variants.push_back(std::move(v));
     }
   }
-  if (auto e = node.find("experiment"); e != node.end()) {
+  if (const json* e = node.find_ptr("experiment")) {
     std::string epath = join_path(path, "experiment");
     if (!e->is_object()) {
       diag.error(epath, "must be an object {key, hashVersion?}");
       return;
     }
-    for (const auto& item : e->items()) {
-      if (!known_key(item.key(), {"key", "hashVersion"})) {
-        diag.error(join_path(epath, item.key()), "unknown experiment key (expected key, hashVersion)");
-      }
-    }
-    auto key = e->find("key");
-    if (key == e->end() || !key->is_string() || key->get_ref<const std::string&>().empty()) {
-      diag.error(join_path(epath, "key"), "must be a non-empty string (the experiment's hash seed)");
+    check_keys(*e, epath, "key hashVersion", "unknown experiment key (expected key, hashVersion)", diag);
+    const json* key = e->find_ptr("key");
+    if (!key || !key->is_string() || key->get_ref<const std::string&>().empty()) {
+      diag.error_at(epath, "key", "must be a non-empty string (the experiment's hash seed)");
     } else {
-      slot.experiment.key = key->get<std::string>();
+      slot.experiment.key = key->get_ref<const std::string&>();
       slot.has_experiment = true;
     }
     read_int(*e, "hashVersion", epath, 1, 2, slot.experiment.hash_version, diag);
@@ -430,7 +408,7 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
     rules.labels[interest.id] = interest.label;
     rules.interest_position[interest.id] = static_cast<int>(rules.interest_ids.size() - 1);
   }
-  if (auto groups = root.find("savedGroups"); groups != root.end()) {
+  if (const json* groups = root.find_ptr("savedGroups")) {
     if (!groups->is_object()) {
       diag.error("savedGroups", "must be an object of group id -> array of values");
     } else {
@@ -440,17 +418,15 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
       rules.saved_groups = *groups;
     }
   }
-  if (auto page = root.find("page"); page != root.end()) {
+  if (const json* page = root.find_ptr("page")) {
     if (!page->is_object()) {
       diag.error("page", "must be an object {maxPersonalizedSlots?}");
     } else {
-      for (const auto& item : page->items()) {
-        if (item.key() != "maxPersonalizedSlots") diag.error(join_path("page", item.key()), "unknown key (expected maxPersonalizedSlots)");
-      }
+      check_keys(*page, "page", "maxPersonalizedSlots", "unknown key (expected maxPersonalizedSlots)", diag);
       read_int(*page, "maxPersonalizedSlots", "page", 0, 1000, rules.max_personalized_slots, diag);
     }
   }
-  if (auto h = root.find("holdout"); h != root.end()) {
+  if (const json* h = root.find_ptr("holdout")) {
     if (!h->is_number() || h->get<double>() < 0 || h->get<double>() > 1) {
       diag.error("holdout", "must be a number from 0 to 1 (the share of visitors who always see defaults)");
     } else {
@@ -460,8 +436,8 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
   read_int(root, "deadlineMs", "", 0, 10000, rules.deadline_ms, diag);
   read_int(root, "notNowDays", "", 1, 365, rules.not_now_days, diag);
 
-  auto slots = root.find("slots");
-  if (slots == root.end()) return rules;
+  const json* slots = root.find_ptr("slots");
+  if (!slots) return rules;
   if (!slots->is_array()) {
     diag.error("slots", "must be an array of slots {id, variants}");
     return rules;
@@ -500,30 +476,31 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
 
 // ---- state ---------------------------------------------------------------------
 
-json DecideState::to_json() const {
-  json out = {{"bucket", bucket_id}};
-  json imp = json::object();
-  for (const auto& slot : impressions) {
-    json variants = json::object();
-    for (const auto& variant : slot.second) {
-      json days = json::array();
-      for (const auto& d : variant.second) days.push_back({d.day, d.count});
-      if (!days.empty()) variants[variant.first] = std::move(days);
+// Written directly; the maps iterate in byte order, as json::dump() orders keys.
+std::string DecideState::to_json() const {
+  JsonWriter w;
+  w.begin_object().key("bucket").string(bucket_id).key("impressions").begin_object();
+  for (const auto& [slot, variants] : impressions) {
+    bool opened = false;  // a slot whose variants have no days is left out
+    for (const auto& [variant, days] : variants) {
+      if (days.empty()) continue;
+      if (!opened) w.key(slot).begin_object(), opened = true;
+      w.key(variant).begin_array();
+      for (const auto& d : days) w.begin_array().integer(d.day).integer(d.count).end_array();
+      w.end_array();
     }
-    if (!variants.empty()) imp[slot.first] = std::move(variants);
+    if (opened) w.end_object();
   }
-  out["impressions"] = std::move(imp);
-  json nn = json::object();
-  for (const auto& item : not_now_at) nn[item.first] = item.second;
-  out["notNow"] = std::move(nn);
-  return out;
+  w.end_object().key("notNow").begin_object();
+  for (const auto& [slot, at] : not_now_at) w.key(slot).integer(at);
+  return w.end_object().end_object().take();
 }
 
 DecideState DecideState::from_json(const json& j) {
   DecideState state;
   if (!j.is_object()) return state;
-  if (auto b = j.find("bucket"); b != j.end() && b->is_string()) state.bucket_id = b->get<std::string>();
-  if (auto imp = j.find("impressions"); imp != j.end() && imp->is_object()) {
+  if (const json* b = j.find_ptr("bucket"); b && b->is_string()) state.bucket_id = b->get_ref<const std::string&>();
+  if (const json* imp = j.find_ptr("impressions"); imp && imp->is_object()) {
     for (const auto& slot : imp->items()) {
       if (!slot.value().is_object()) continue;
       for (const auto& variant : slot.value().items()) {
@@ -539,7 +516,7 @@ DecideState DecideState::from_json(const json& j) {
       }
     }
   }
-  if (auto nn = j.find("notNow"); nn != j.end() && nn->is_object()) {
+  if (const json* nn = j.find_ptr("notNow"); nn && nn->is_object()) {
     for (const auto& item : nn->items()) {
       if (item.value().is_number_integer()) state.not_now_at[item.key()] = item.value().get<int64_t>();
     }
@@ -581,8 +558,8 @@ void record_impression(std::vector<DayCount>& days, int64_t today) {
 // and visitor: the first interest the rule reads that the visitor has.
 int fill_interest(const Variant& v, const DecideRules& rules, const json& attributes) {
   if (v.interests.empty()) return -1;
-  auto interests = attributes.find("interests");
-  if (interests == attributes.end() || !interests->is_object()) return -1;
+  const json* interests = attributes.find_ptr("interests");
+  if (!interests || !interests->is_object()) return -1;
   for (const auto& id : v.interests) {
     auto pos = rules.interest_position.find(id);
     if (pos != rules.interest_position.end() && interests->find(id) != interests->end()) return pos->second;
@@ -594,8 +571,8 @@ int fill_interest(const Variant& v, const DecideRules& rules, const json& attrib
 // first, else any of the visitor's likes.
 int fill_like(const Variant& v, const DecideRules& rules, const json& attributes) {
   if (!v.reads_likes) return -1;
-  auto likes = attributes.find("likes");
-  if (likes == attributes.end() || !likes->is_array()) return -1;
+  const json* likes = attributes.find_ptr("likes");
+  if (!likes || !likes->is_array()) return -1;
   int chosen = -1;
   for (const auto& like : *likes) {
     if (!like.is_string()) continue;
@@ -769,31 +746,43 @@ json fill_json(const Variant& v, const DecideRules& rules, const json& attribute
 }
 }  // namespace
 
-json decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>& decisions,
-                       const std::vector<std::string>& slot_ids, const std::string& lang) {
-  json slots = json::array();
+// Written directly, keys in byte order, as json::dump() ordered them.
+void write_decisions(JsonWriter& w, const DecideRules& rules, const std::vector<SlotDecision>& decisions,
+                     const std::vector<std::string>& slot_ids, const std::string& lang) {
   bool holdout = false;
+  for (const SlotDecision& d : decisions) holdout = holdout || d.reason == DecisionReason::holdout;
+  w.key("holdout").boolean(holdout).key("slots").begin_array();
+  auto label = [&](int position) { return label_text(rules.labels.at(rules.interest_ids[position]), lang); };
   for (size_t i = 0; i < decisions.size(); ++i) {
     const SlotDecision& d = decisions[i];
-    json out(json::value_t::object);
-    out["id"] = i < slot_ids.size() ? slot_ids[i] : (d.slot >= 0 ? rules.slots[d.slot].id : std::string());
-    out["variant"] = nullptr;
-    out["reason"] = reason_name(d.reason);
-    holdout = holdout || d.reason == DecisionReason::holdout;
-    if (d.slot >= 0 && d.variant >= 0) {
-      const Variant& v = rules.slots[d.slot].variants[d.variant];
-      out["variant"] = v.id;
-      if (!v.content.is_null()) out["content"] = v.content;
-      if (!v.template_id.empty()) out["template"] = v.template_id;
-      json fill(json::value_t::object);
-      auto label = [&](int position) { return label_text(rules.labels.at(rules.interest_ids[position]), lang); };
-      if (d.fill_interest >= 0) fill["interest"] = label(d.fill_interest);
-      if (d.fill_like >= 0) fill["like"] = label(d.fill_like);
-      if (!fill.empty()) out["fill"] = std::move(fill);
+    const Variant* v = d.slot >= 0 && d.variant >= 0 ? &rules.slots[d.slot].variants[d.variant] : nullptr;
+    w.begin_object();
+    if (v && !v->content.is_null()) w.key("content").value(v->content);
+    if (v && (d.fill_interest >= 0 || d.fill_like >= 0)) {
+      w.key("fill").begin_object();
+      if (d.fill_interest >= 0) w.key("interest").string(label(d.fill_interest));
+      if (d.fill_like >= 0) w.key("like").string(label(d.fill_like));
+      w.end_object();
     }
-    slots.push_back(std::move(out));
+    w.key("id");
+    if (i < slot_ids.size()) w.string(slot_ids[i]);
+    else w.string(d.slot >= 0 ? rules.slots[d.slot].id : std::string());
+    w.key("reason").string(reason_name(d.reason));
+    if (v && !v->template_id.empty()) w.key("template").string(v->template_id);
+    w.key("variant");
+    if (v) w.string(v->id);
+    else w.null();
+    w.end_object();
   }
-  return json{{"slots", std::move(slots)}, {"holdout", holdout}};
+  w.end_array();
+}
+
+std::string decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>& decisions,
+                              const std::vector<std::string>& slot_ids, const std::string& lang) {
+  JsonWriter w;
+  w.begin_object();
+  write_decisions(w, rules, decisions, slot_ids, lang);
+  return w.end_object().take();
 }
 
 std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::string>& ids) {
@@ -818,8 +807,8 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
   auto has_template = [&](const std::string& id) {
     return std::find(page_templates.begin(), page_templates.end(), id) != page_templates.end() ? 0 : -1;
   };
-  return decisions_to_json(rules, decide_slots(rules, state, attributes, positions, has_template, personalize, now_ms),
-                           ids, lang);
+  return json::parse(decisions_to_json(
+      rules, decide_slots(rules, state, attributes, positions, has_template, personalize, now_ms), ids, lang));
 }
 
 // ---- explaining ----------------------------------------------------------------
@@ -915,10 +904,10 @@ Sentence rule_sentence(const Variant& v, const Slot& slot, const json& fill_en, 
 json explain_slot(const DecideRules& rules, const json& last_decisions, const json& last_attributes,
                   const std::string& slot_id, const std::string& lang) {
   const json* decision = nullptr;
-  if (auto slots = last_decisions.find("slots"); slots != last_decisions.end() && slots->is_array()) {
+  if (const json* slots = last_decisions.find_ptr("slots"); slots && slots->is_array()) {
     for (const auto& d : *slots) {
-      auto id = d.find("id");
-      if (id != d.end() && id->is_string() && id->get_ref<const std::string&>() == slot_id) decision = &d;
+      const json* id = d.find_ptr("id");
+      if (id && id->is_string() && id->get_ref<const std::string&>() == slot_id) decision = &d;
     }
   }
   if (decision == nullptr) return json{{"error", "slot '" + slot_id + "' was not decided on this page"}};
@@ -927,8 +916,8 @@ json explain_slot(const DecideRules& rules, const json& last_decisions, const js
   Sentence sentence = default_sentence(reason);
 
   const Slot* slot = rules.find(slot_id);
-  auto variant_id = decision->find("variant");
-  if (slot != nullptr && variant_id != decision->end() && variant_id->is_string()) {
+  const json* variant_id = decision->find_ptr("variant");
+  if (slot != nullptr && variant_id && variant_id->is_string()) {
     for (const auto& v : slot->variants) {
       if (v.id != variant_id->get_ref<const std::string&>()) continue;
       out["variant"] = v.id;

@@ -11,6 +11,7 @@
 #include "tactful/consent.hpp"
 #include "tactful/decide.hpp"
 #include "tactful/json.hpp"
+#include "tactful/json_writer.hpp"
 #include "tactful/profile.hpp"
 #include "tactful/random.hpp"
 #include "tactful/report.hpp"
@@ -51,10 +52,17 @@ struct EngineState {
 
 namespace {
 
-std::string error_json(const std::string& message, const std::string& path = "") {
-  json out = {{"error", message}};
-  if (!path.empty()) out["path"] = path;
-  return out.dump();
+// Replies are written directly (json_writer.hpp), each object's keys in byte order.
+std::string error_json(std::string_view message, std::string_view path = {}) {
+  JsonWriter w;
+  w.begin_object().key("error").string(message);
+  if (!path.empty()) w.key("path").string(path);
+  return w.end_object().take();
+}
+
+// {"<name>": true}, {"<name>": 3}: the replies of one member.
+std::string one_member(std::string_view name, const json& value) {
+  return JsonWriter().begin_object().key(name).value(value).end_object().take();
 }
 
 std::string error_json(const Error& e) { return error_json(e.message, e.path); }
@@ -89,8 +97,8 @@ std::vector<std::string> string_list(const json& value) {
 }
 
 std::string string_field(const json& obj, const char* key, const std::string& fallback = "") {
-  auto it = obj.find(key);
-  return (it != obj.end() && it->is_string()) ? it->get<std::string>() : fallback;
+  const json* it = obj.find_ptr(key);
+  return (it && it->is_string()) ? it->get<std::string>() : fallback;
 }
 
 PageContext page_context(const json& input) {
@@ -101,12 +109,12 @@ PageContext page_context(const json& input) {
   return page;
 }
 
-json profile_snapshot_state(const EngineState& s) {
-  return {{"profile", profile_state_to_json(s.profile)},
-          {"decide", s.decide.to_json()},
-          {"window", s.window.to_json()},
-          {"pendingReport", s.pending_report},
-          {"pendingDeadline", s.pending_deadline}};
+// The profile record: keys in byte order, as json::dump() wrote them.
+std::string profile_snapshot_state(const EngineState& s) {
+  JsonWriter w;
+  w.begin_object().key("decide").raw(s.decide.to_json()).key("pendingDeadline").integer(s.pending_deadline);
+  w.key("pendingReport").string(s.pending_report).key("profile").raw(profile_state_to_json(s.profile));
+  return w.key("window").raw(s.window.to_json()).end_object().take();
 }
 
 class Operations {
@@ -116,21 +124,22 @@ class Operations {
   std::string init(std::string_view text) {
     Diagnostics diag;
     auto loaded = load_config(text, diag);
-    json warnings = json::array();
-    for (const auto& w : diag.warnings) warnings.push_back(w.to_string());
+    JsonWriter w;
+    w.begin_object();
     if (!loaded.ok()) {
-      json errors = json::array();
-      for (const auto& e : diag.errors) errors.push_back(e.to_string());
-      json out = {{"error", "invalid config: " + diag.errors.front().to_string()},
-                  {"path", diag.errors.front().path}, {"errors", errors}};
-      return out.dump();
+      w.key("error").string("invalid config: " + diag.errors.front().to_string());
+      w.key("errors").begin_array();
+      for (const auto& e : diag.errors) w.string(e.to_string());
+      return w.end_array().key("path").string(diag.errors.front().path).end_object().take();
     }
     s_.config = std::move(loaded.value());
     s_.consent = initial_consent(s_.config->consent, s_.signals, now_);
     s_.profile = Profile{};
     s_.decide = DecideState{};
     s_.window = WindowAccumulator{};
-    return json({{"ok", true}, {"warnings", warnings}}).dump();
+    w.key("ok").boolean(true).key("warnings").begin_array();
+    for (const auto& warning : diag.warnings) w.string(warning.to_string());
+    return w.end_array().end_object().take();
   }
 
   // Restores the visitor's stored records. Each is independent: a damaged
@@ -144,23 +153,23 @@ class Operations {
     s_.signals.gpc = sig.value("gpc", false);
     s_.signals.dnt = sig.value("dnt", false);
 
-    json out = {{"ok", true}};
+    std::string consent_reset, profile_reset;  // why a record was dropped
     const auto& rules = s_.config->consent;
     s_.has_records = (in.contains("consent") && in["consent"].is_string()) ||
                      (in.contains("profile") && in["profile"].is_string());
     s_.choice_made = false;
     s_.consent = initial_consent(rules, s_.signals, now_);
     s_.consent_dirty = true;
-    if (auto rec = in.find("consent"); rec != in.end() && rec->is_string()) {
+    if (const json* rec = in.find_ptr("consent"); rec && rec->is_string()) {
       bool migrated = false;
       auto opened = open_record(*rec, migrated);
       if (!opened.ok()) {
-        out["consentReset"] = "consent record: " + opened.error().message;
+        consent_reset = "consent record: " + opened.error().message;
       } else if (auto c = consent_state_from_json(*opened); c.ok()) {
         s_.consent = std::move(c.value());
         s_.consent_dirty = migrated;
       } else {
-        out["consentReset"] = "consent record: " + c.error().to_string();
+        consent_reset = "consent record: " + c.error().to_string();
       }
     }
     refresh_consent(s_.consent, rules, s_.signals, now_);
@@ -168,20 +177,20 @@ class Operations {
     s_.profile = Profile{};
     s_.decide = DecideState{};
     s_.window = WindowAccumulator{};
-    if (auto rec = in.find("profile"); rec != in.end() && rec->is_string()) {
+    if (const json* rec = in.find_ptr("profile"); rec && rec->is_string()) {
       bool migrated = false;
       auto opened = open_record(*rec, migrated);
       s_.profile_dirty = s_.profile_dirty || migrated;
       if (!opened.ok()) {
-        out["profileReset"] = "profile record: " + opened.error().message;
+        profile_reset = "profile record: " + opened.error().message;
         s_.profile_dirty = true;
       } else if (!restore_profile(*opened)) {
-        out["profileReset"] = "profile record: unreadable contents";
+        profile_reset = "profile record: unreadable contents";
         s_.profile_dirty = true;
       }
     }
-    if (auto bucket = in.find("bucketId"); bucket != in.end() && bucket->is_string()) {
-      s_.decide.bucket_id = bucket->get<std::string>();
+    if (const json* bucket = in.find_ptr("bucketId"); bucket && bucket->is_string()) {
+      s_.decide.bucket_id = bucket->get_ref<const std::string&>();
     }
     if (s_.decide.bucket_id.empty()) {
       s_.decide.bucket_id = random_hex(16);
@@ -189,37 +198,44 @@ class Operations {
     }
     enforce_consent_on_profile();
     purge_expired(s_.profile, s_.config->profile, now_);
-    return out.dump();
+    JsonWriter w;
+    w.begin_object();
+    if (!consent_reset.empty()) w.key("consentReset").string(consent_reset);
+    w.key("ok").boolean(true);
+    if (!profile_reset.empty()) w.key("profileReset").string(profile_reset);
+    return w.end_object().take();
   }
 
   // Writes back only what changed, sealed; "don't remember this visit" keeps
   // the profile as it was before the visit.
   std::string save() {
-    json out = json::object();
     if (!s_.key_set) return error_json("save before load");
+    JsonWriter w;
+    w.begin_object();
     // A visitor who never chose anything and about whom nothing is stored
     // leaves nothing behind: no record, no key, no bucketing id.
-    if (!s_.has_records && !s_.choice_made && item_count(s_.profile) == 0) return out.dump();
+    if (!s_.has_records && !s_.choice_made && item_count(s_.profile) == 0) return w.end_object().take();
     if (s_.consent_dirty) {
-      out["consent"] = base64_encode(seal_snapshot(consent_state_to_json(s_.consent), s_.key));
+      w.key("consent").string(base64_encode(seal_snapshot(consent_state_to_json(s_.consent), s_.key)));
       s_.consent_dirty = false;
     }
     if (s_.profile_dirty && !s_.ephemeral) {
       enforce_bounds(s_.profile, s_.config->profile);
-      out["profile"] = base64_encode(seal_snapshot(profile_snapshot_state(s_), s_.key));
+      w.key("profile").string(base64_encode(seal_snapshot(profile_snapshot_state(s_), s_.key)));
       s_.profile_dirty = false;
     }
-    return out.dump();
+    return w.end_object().take();
   }
 
   std::string track(const json& events) {
     if (!events.is_array()) return error_json("track expects an array of events");
     int stored = 0, dropped = 0;
-    json errors = json::array();
+    JsonWriter errors;
+    errors.begin_array();
     for (size_t i = 0; i < events.size(); ++i) {
       auto result = track_one(events[i]);
       if (!result.ok()) {
-        errors.push_back({{"index", i}, {"error", result.error().to_string()}});
+        errors.begin_object().key("error").string(result.error().to_string()).key("index").integer(i).end_object();
         ++dropped;
       } else if (*result) {
         ++stored;
@@ -228,20 +244,23 @@ class Operations {
       }
     }
     if (stored > 0) s_.profile_dirty = true;
-    return json({{"stored", stored}, {"dropped", dropped}, {"errors", errors}}).dump();
+    JsonWriter w;
+    w.begin_object().key("dropped").integer(dropped).key("errors").raw(errors.end_array().take());
+    return w.key("stored").integer(stored).end_object().take();
   }
 
   // The page's own context and slots, set once per page load: decisions
-  // after that (the hot path) need no JSON in.
-  json set_page(const json& in) {
+  // after that (the hot path) need no JSON in. Returns the problems found in
+  // the page's templates.
+  std::vector<std::string> set_page(const json& in) {
     const auto& rules = s_.config->decide;
     PageState page;
     page.context = page_context(in);
     page.lang = string_field(in, "lang", "en");
     page.slot_ids = string_list(in.value("slots", json::array()));
     page.positions = page_slot_positions(rules, page.slot_ids);
-    json template_errors = json::array();
-    if (auto t = in.find("templates"); t != in.end() && t->is_object()) {
+    std::vector<std::string> template_errors;
+    if (const json* t = in.find_ptr("templates"); t && t->is_object()) {
       for (const auto& item : t->items()) {
         if (!item.value().is_string()) continue;
         auto checked = check_template(item.value().get<std::string>(), "template#" + item.key());
@@ -253,9 +272,17 @@ class Operations {
       }
     }
     s_.page = std::move(page);
-    json out = {{"slots", s_.page.positions}};
-    if (!template_errors.empty()) out["templateErrors"] = template_errors;
-    return out;
+    return template_errors;
+  }
+
+  std::string page(const json& in) {
+    std::vector<std::string> template_errors = set_page(in);
+    JsonWriter w;
+    w.begin_object().key("slots").begin_array();
+    for (int position : s_.page.positions) w.integer(position);
+    w.end_array();
+    if (!template_errors.empty()) w.key("templateErrors").value(json(template_errors));
+    return w.end_object().take();
   }
 
   // Decides every slot of the current page in one pass.
@@ -285,10 +312,13 @@ class Operations {
   }
 
   std::string decide(const json& in) {
-    json page = in.contains("slots") ? set_page(in) : json::object();
-    json decisions = decisions_to_json(s_.config->decide, decide_current(), s_.page.slot_ids, s_.page.lang);
-    if (page.contains("templateErrors")) decisions["templateErrors"] = page["templateErrors"];
-    return decisions.dump();
+    std::vector<std::string> template_errors;
+    if (in.contains("slots")) template_errors = set_page(in);
+    JsonWriter w;
+    w.begin_object();
+    write_decisions(w, s_.config->decide, decide_current(), s_.page.slot_ids, s_.page.lang);
+    if (!template_errors.empty()) w.key("templateErrors").value(json(template_errors));
+    return w.end_object().take();
   }
 
   // The binary form of decide: 4 int16 per slot of the page (variant
@@ -308,11 +338,12 @@ class Operations {
 
   std::string explain(const json& in) {
     std::string slot = string_field(in, "slot");
-    json last = decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang);
+    // explain is rare: the decisions are read back from their reply form.
+    json last = json::parse(decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang));
     json out = explain_slot(s_.config->decide, last, s_.last_attributes, slot, string_field(in, "lang", "en"));
     if (out.contains("error")) return out.dump();
     // Join each attribute the rule used with the stored items behind it.
-    json items = profile_view(s_.profile, s_.config->profile, now_);
+    json items = json::parse(profile_view(s_.profile, s_.config->profile, now_));  // explain is rare: read it back
     json used = json::array();
     for (const auto& u : out.value("used", json::array())) {
       json entry = u;
@@ -337,7 +368,7 @@ class Operations {
     s_.consent_dirty = true;
     s_.profile_dirty = true;
     if (!allowed(s_.consent, Purpose::aggregate)) discard_window();  // opting in never sends the past
-    return consent_to_json(s_.consent).dump();
+    return consent_to_json(s_.consent);
   }
 
   std::string declare_prefs(const json& in) {
@@ -345,14 +376,14 @@ class Operations {
     if (!status.ok()) return error_json(status.error());
     s_.choice_made = true;
     s_.profile_dirty = true;
-    return profile_view(s_.profile, s_.config->profile, now_).dump();
+    return profile_view(s_.profile, s_.config->profile, now_);
   }
 
   std::string remove(const json& in) {
     std::string id = string_field(in, "id");
     if (!remove_item(s_.profile, id)) return error_json("no stored item with id '" + id + "'", "id");
     s_.profile_dirty = true;
-    return json({{"removed", id}}).dump();
+    return one_member("removed", id);
   }
 
   std::string forget() {
@@ -365,15 +396,15 @@ class Operations {
     s_.profile_dirty = true;
     s_.has_records = false;
     s_.choice_made = false;
-    return json({{"forgotten", true}}).dump();
+    return one_member("forgotten", true);
   }
 
   std::string exported() {
-    json out = {{"format", "tactful-export"}, {"version", 1}, {"exportedAt", now_}};
-    out["consent"] = consent_to_json(s_.consent);
-    out["receipts"] = consent_receipts(s_.consent);
-    out["profile"] = profile_view(s_.profile, s_.config->profile, now_);
-    return out.dump();
+    JsonWriter w;
+    w.begin_object().key("consent").raw(consent_to_json(s_.consent)).key("exportedAt").integer(now_);
+    w.key("format").string("tactful-export").key("profile").raw(profile_view(s_.profile, s_.config->profile, now_));
+    w.key("receipts").raw(consent_receipts(s_.consent)).key("version").integer(1);
+    return w.end_object().take();
   }
 
   // Items past their retention go, also while a page stays open.
@@ -382,7 +413,7 @@ class Operations {
     purge_expired(s_.profile, s_.config->profile, now_);
     size_t after = item_count(s_.profile);
     if (after != before) s_.profile_dirty = true;
-    return json({{"purged", before - after}}).dump();
+    return one_member("purged", before - after);
   }
 
   // Storage is full: keep the most valuable half of the profile.
@@ -392,7 +423,7 @@ class Operations {
     tighter.max_bytes = std::max<size_t>(1024, tighter.max_bytes / 2);
     enforce_bounds(s_.profile, tighter);
     s_.profile_dirty = true;
-    return json({{"items", item_count(s_.profile)}}).dump();
+    return one_member("items", item_count(s_.profile));
   }
 
   std::string not_now_slot(const json& in) {
@@ -400,7 +431,7 @@ class Operations {
     not_now(s_.decide, slot, now_);
     s_.choice_made = true;
     s_.profile_dirty = true;
-    return json({{"ok", true}}).dump();
+    return one_member("ok", true);
   }
 
   // Reports for windows that ended, and for the current one when forced
@@ -408,29 +439,29 @@ class Operations {
   // per window: the accumulator remembers that its report was built.
   std::string report(const json& in) {
     const auto& rules = s_.config->reporting;
-    json out = {{"report", nullptr}};
-    if (!rules.enabled) {
-      out["reason"] = "reporting is not configured";
-      return out.dump();
-    }
+    auto no_report = [](std::string_view reason) {
+      return JsonWriter().begin_object().key("reason").string(reason).key("report").null().end_object().take();
+    };
+    if (!rules.enabled) return no_report("reporting is not configured");
     if (!allowed(s_.consent, Purpose::aggregate)) {
       discard_window();
-      out["reason"] = "aggregate is off";
-      return out.dump();
+      return no_report("aggregate is off");
     }
     roll_window();
     if (in.value("force", false) && !s_.window.reported) seal_window();
-    if (!s_.pending_report.empty()) {
-      out["report"] = s_.pending_report;
-      out["collector"] = rules.collector;
-      out["deadline"] = s_.pending_deadline;
-      s_.pending_report.clear();
+    JsonWriter w;
+    w.begin_object();
+    std::string report = std::move(s_.pending_report);
+    s_.pending_report.clear();
+    if (!report.empty()) {
+      w.key("collector").string(rules.collector).key("deadline").integer(s_.pending_deadline);
       s_.profile_dirty = true;
     }
-    out["windowEndsAt"] = s_.window.ends_at(rules);
-    out["epsilonSpent"] = epsilon_spent(rules, s_.window);
-    out["epsilonBudget"] = rules.epsilon_budget;
-    return out.dump();
+    w.key("epsilonBudget").number(rules.epsilon_budget).key("epsilonSpent").number(epsilon_spent(rules, s_.window));
+    w.key("report");
+    if (report.empty()) w.null();
+    else w.string(report);
+    return w.key("windowEndsAt").integer(s_.window.ends_at(rules)).end_object().take();
   }
 
   // Before anything is observed: a window that has ended is sealed (if it
@@ -481,8 +512,8 @@ class Operations {
     auto p = profile_state_from_json(state.value("profile", json::object()));
     if (!p.ok()) return false;
     s_.profile = std::move(p.value());
-    if (auto d = state.find("decide"); d != state.end()) s_.decide = DecideState::from_json(*d);
-    if (auto w = state.find("window"); w != state.end()) {
+    if (const json* d = state.find_ptr("decide")) s_.decide = DecideState::from_json(*d);
+    if (const json* w = state.find_ptr("window")) {
       auto window = WindowAccumulator::from_json(*w);
       if (window.ok()) s_.window = std::move(window.value());
     }
@@ -511,7 +542,7 @@ class Operations {
       PurchaseEvent p;
       p.category = string_field(e, "category");
       if (p.category.empty()) return make_error("category", "a purchase needs a category");
-      if (auto v = e.find("value"); v != e.end() && v->is_number()) p.value = v->get<double>();
+      if (const json* v = e.find_ptr("value"); v && v->is_number()) p.value = v->get<double>();
       p.item = string_field(e, "item");
       return ingest_purchase(s_.profile, p, s_.consent, cfg.profile, now_);
     }
@@ -576,19 +607,21 @@ std::string evaluate_condition(std::string_view input) {
                                   "condition", diag);
   // As in GrowthBook, a condition that cannot be compiled matches nothing;
   // the problems are reported beside the result (a config load rejects them).
-  json out = {{"result", c.matches(in.value("attributes", json::object()))}};
+  JsonWriter w;
+  w.begin_object();
   if (!diag.ok()) {
-    out["problems"] = json::array();
-    for (const auto& e : diag.errors) out["problems"].push_back(e.to_string());
+    w.key("problems").begin_array();
+    for (const auto& e : diag.errors) w.string(e.to_string());
+    w.end_array();
   }
-  return out.dump();
+  return w.key("result").boolean(c.matches(in.value("attributes", json::object()))).end_object().take();
 }
 
 std::string hash(std::string_view input) {
   auto parsed = parse_json(input);
   if (!parsed.ok() || !parsed->is_object()) return error_json("hash expects {seed, value, version}");
   auto h = growthbook_hash(string_field(*parsed, "seed"), string_field(*parsed, "value"), parsed->value("version", 2));
-  return json({{"result", h ? json(*h) : json(nullptr)}}).dump();
+  return one_member("result", h ? json(*h) : json(nullptr));
 }
 
 }  // namespace
@@ -613,19 +646,19 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "save") return ops.save();
   if (op == "track") return ops.track(in);
   if (op == "decide") return in.is_object() ? ops.decide(in) : error_json("decide expects an object");
-  if (op == "page") return in.is_object() ? ops.set_page(in).dump() : error_json("page expects an object");
+  if (op == "page") return in.is_object() ? ops.page(in) : error_json("page expects an object");
   if (op == "explain") return ops.explain(in);
-  if (op == "consent.get") return consent_to_json(state_->consent).dump();
+  if (op == "consent.get") return consent_to_json(state_->consent);
   if (op == "consent.set") return ops.consent_set(in, ConsentSource::visitor);
-  if (op == "consent.receipts") return consent_receipts(state_->consent).dump();
-  if (op == "profile.view") return profile_view(state_->profile, state_->config->profile, now_ms).dump();
+  if (op == "consent.receipts") return consent_receipts(state_->consent);
+  if (op == "profile.view") return profile_view(state_->profile, state_->config->profile, now_ms);
   if (op == "profile.declare") return ops.declare_prefs(in);
   if (op == "profile.remove") return ops.remove(in);
   if (op == "profile.forget") return ops.forget();
   if (op == "profile.export") return ops.exported();
   if (op == "visit.ephemeral") {
     state_->ephemeral = in.value("on", true);
-    return json({{"ephemeral", state_->ephemeral}}).dump();
+    return one_member("ephemeral", state_->ephemeral);
   }
   if (op == "notNow") return ops.not_now_slot(in);
   if (op == "compact") return ops.compact();

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "tactful/json_writer.hpp"
 #include "tactful/number.hpp"
 
 namespace tactful {
@@ -66,35 +67,6 @@ void append_utf8(std::string& out, uint32_t cp) {
   for (int i = extra - 1; i >= 0; --i) out += static_cast<char>(0x80 | ((cp >> (6 * i)) & 0x3F));
 }
 
-void dump_string(const std::string& s, std::string& out) {
-  static const char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = utf8_length(&s[i], s.size() - i);
-      if (n) out.append(s, i, n);
-      else out += "\xEF\xBF\xBD";  // U+FFFD: the output stays valid UTF-8
-      i += n ? n : 1;
-      continue;
-    }
-    ++i;
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20) {
-      out += static_cast<char>(c);
-    } else if (c >= '\b' && c <= '\r' && c != '\v') {
-      out += '\\';
-      out += "btn?fr"[c - '\b'];
-    } else {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  out += '"';
-}
 
 // Recursive descent over the text; the first problem found is kept with its position.
 class Parser {
@@ -305,6 +277,36 @@ class Parser {
 
 }  // namespace
 
+void append_json_string(std::string& out, std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_length(&s[i], s.size() - i);
+      if (n) out.append(s.data() + i, n);
+      else out += "\xEF\xBF\xBD";  // U+FFFD: the output stays valid UTF-8
+      i += n ? n : 1;
+      continue;
+    }
+    ++i;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20) {
+      out += static_cast<char>(c);
+    } else if (c >= '\b' && c <= '\r' && c != '\v') {
+      out += '\\';
+      out += "btn?fr"[c - '\b'];
+    } else {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  out += '"';
+}
+
 json::json(value_t type) : type_(type) {
   if (type == value_t::object) v_.o = new Object();
   if (type == value_t::array) v_.a = new Array();
@@ -421,7 +423,7 @@ json_member* json::find_member(std::string_view key) const {
   return at < v_.o->size() && (*v_.o)[at].key() == key ? &(*v_.o)[at] : nullptr;
 }
 
-const json* json::member(std::string_view key) const {
+const json* json::find_ptr(std::string_view key) const {
   const json_member* m = find_member(key);
   return m ? &m->value() : nullptr;
 }
@@ -440,7 +442,7 @@ json& json::operator[](std::string_view key) {
 }
 
 const json& json::operator[](std::string_view key) const {
-  const json* v = member(key);
+  const json* v = find_ptr(key);
   return v ? *v : null_json();
 }
 
@@ -454,31 +456,31 @@ json::iterator json::find(std::string_view key) {
   return m ? iterator(nullptr, m) : end();
 }
 
-bool json::contains(std::string_view key) const { return member(key) != nullptr; }
+bool json::contains(std::string_view key) const { return find_ptr(key) != nullptr; }
 
 size_t json::erase(std::string_view key) {
-  if (!member(key)) return 0;
+  if (!find_ptr(key)) return 0;
   v_.o->erase(v_.o->begin() + static_cast<long>(lower_bound(*v_.o, key)));
   return 1;
 }
 
 json json::value(std::string_view key, const json& fallback) const {
-  const json* v = member(key);
+  const json* v = find_ptr(key);
   return v ? *v : fallback;
 }
 
 bool json::value(std::string_view key, bool fallback) const {
-  const json* v = member(key);
+  const json* v = find_ptr(key);
   return v && v->is_boolean() ? v->v_.b : fallback;
 }
 
 int64_t json::value(std::string_view key, int64_t fallback) const {
-  const json* v = member(key);
+  const json* v = find_ptr(key);
   return v && v->is_number() ? v->as_int() : fallback;
 }
 
 std::string json::value(std::string_view key, const char* fallback) const {
-  const json* v = member(key);
+  const json* v = find_ptr(key);
   return v && v->is_string() ? *v->v_.s : std::string(fallback);
 }
 
@@ -547,7 +549,7 @@ void json::dump_to(std::string& out) const {
       if (std::isfinite(v_.d)) out.append(buf, format_number(v_.d, buf));
       else out += "null";
       break;
-    case value_t::string: dump_string(*v_.s, out); break;
+    case value_t::string: append_json_string(out, *v_.s); break;
     case value_t::array:
     case value_t::object: {
       bool object = is_object();
@@ -556,7 +558,7 @@ void json::dump_to(std::string& out) const {
       for (size_t i = 0; i < n; ++i) {
         if (i) out += ',';
         if (object) {
-          dump_string((*v_.o)[i].key(), out);
+          append_json_string(out, (*v_.o)[i].key());
           out += ':';
         }
         (object ? (*v_.o)[i].value() : (*v_.a)[i]).dump_to(out);
@@ -575,7 +577,7 @@ void dump_indented(const json& j, int indent, int level, std::string& out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     out += it == j.begin() ? "\n" : ",\n";
     out += margin;
-    if (j.is_object()) dump_string(it.key(), out), out += ": ";
+    if (j.is_object()) append_json_string(out, it.key()), out += ": ";
     dump_indented(*it, indent, level + 1, out);
   }
   out += '\n';
@@ -614,9 +616,16 @@ bool operator==(const json& a, const json& b) {
 
 Result<json> parse_json(std::string_view text) { return Parser(text).document(); }
 
-std::string join_path(const std::string& base, const std::string& key) {
-  return base.empty() ? key : base + "." + key;
+namespace {
+std::string joined(const std::string& base, std::string_view key) {
+  std::string out = base;
+  if (!out.empty()) out += '.';
+  return out += key;
 }
+}  // namespace
+
+std::string join_path(const std::string& base, const std::string& key) { return joined(base, key); }
+std::string join_path(const std::string& base, const char* key) { return joined(base, key); }
 
 std::string join_path(const std::string& base, size_t index) {
   return base + "[" + std::to_string(index) + "]";

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "tactful/config_read.hpp"
+#include "tactful/json_writer.hpp"
+
 namespace tactful {
 
 namespace {
@@ -51,8 +54,6 @@ const Declared* find_declared(const Profile& p, const std::string& id) {
   return nullptr;
 }
 
-json provenance_json(const Provenance& p) { return {{"source", p.source}, {"at", iso_time(p.at_ms)}}; }
-
 void append_2(std::string& out, int v) {
   out += char('0' + v / 10);
   out += char('0' + v % 10);
@@ -73,16 +74,16 @@ struct Fields {
   std::string path;
   Error& err;
   const json* get(const char* k, bool ok_type, const char* msg) {
-    auto it = o.find(k);
-    if (it == o.end() || !ok_type) {
+    const json* it = o.find_ptr(k);
+    if (!it || !ok_type) {
       if (err.message.empty()) err = Error{join_path(path, k), msg};
       return nullptr;
     }
-    return &*it;
+    return it;
   }
   bool has(const char* k, bool (json::*pred)() const) {
-    auto it = o.find(k);
-    return it != o.end() && ((*it).*pred)();
+    const json* it = o.find_ptr(k);
+    return it && (it->*pred)();
   }
   int64_t i(const char* k) {
     const json* v = get(k, has(k, &json::is_number_integer), "must be an integer");
@@ -104,8 +105,6 @@ struct Fields {
   }
   Provenance prov() { return Provenance{s("src"), i("at")}; }
 };
-
-json prov_state(const Provenance& p) { return {{"src", p.source}, {"at", p.at_ms}}; }
 
 }  // namespace
 
@@ -137,16 +136,16 @@ std::string iso_time(int64_t ms) {
 ProfileRules parse_profile_rules(const json& root, Diagnostics& diag) {
   ProfileRules r;
   if (!root.is_object()) return r;
-  auto p = root.find("profile");
-  if (p == root.end()) return r;
+  const json* p = root.find_ptr("profile");
+  if (!p) return r;
   if (!p->is_object()) {
     diag.error("profile", "must be an object");
     return r;
   }
   auto number = [&](const json& obj, const std::string& base, const char* key, double lo, double hi, bool integer,
                     double& out) {
-    auto it = obj.find(key);
-    if (it == obj.end()) return;
+    const json* it = obj.find_ptr(key);
+    if (!it) return;
     double v = it->is_number() ? it->get<double>() : NAN;
     if (!(v >= lo && v <= hi) || (integer && std::floor(v) != v)) {
       diag.error(join_path(base, key), std::string("must be ") + (integer ? "an integer " : "a number ") +
@@ -155,14 +154,9 @@ ProfileRules parse_profile_rules(const json& root, Diagnostics& diag) {
     }
     out = v;
   };
-  static const char* const known[] = {"halfLifeDays", "minEvidence", "retentionDays",
-                                      "maxItems",     "maxBytes",    "itemLevelPurchases"};
-  for (auto it = p->begin(); it != p->end(); ++it)
-    if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; }) ==
-        std::end(known))
-      diag.error(join_path("profile", it.key()),
-                 "unknown key (expected halfLifeDays, minEvidence, retentionDays, maxItems, maxBytes, "
-                 "itemLevelPurchases)");
+  check_keys(*p, "profile", "halfLifeDays minEvidence retentionDays maxItems maxBytes itemLevelPurchases",
+             "unknown key (expected halfLifeDays, minEvidence, retentionDays, maxItems, maxBytes, itemLevelPurchases)",
+             diag);
   double v = r.half_life_days;
   number(*p, "profile", "halfLifeDays", 1, 3650, false, v);
   r.half_life_days = v;
@@ -175,15 +169,15 @@ ProfileRules parse_profile_rules(const json& root, Diagnostics& diag) {
   v = double(r.max_bytes);
   number(*p, "profile", "maxBytes", 4096, 1048576, true, v);
   r.max_bytes = size_t(v);
-  auto il = p->find("itemLevelPurchases");
-  if (il != p->end()) {
+  const json* il = p->find_ptr("itemLevelPurchases");
+  if (il) {
     if (il->is_boolean())
       r.item_level_purchases = il->get<bool>();
     else
       diag.error("profile.itemLevelPurchases", "must be true or false");
   }
-  auto rd = p->find("retentionDays");
-  if (rd != p->end()) {
+  const json* rd = p->find_ptr("retentionDays");
+  if (rd) {
     if (!rd->is_object()) {
       diag.error("profile.retentionDays", "must be an object {interests, purchases, location, occasions}");
     } else {
@@ -332,12 +326,12 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
       for (auto o = it->begin(); o != it->end(); ++o)
         if (o.key() != "country" && o.key() != "region")
           return make_error(join_path(key, o.key()), "unknown key (expected country, region)");
-      auto cc = it->find("country");
-      if (cc == it->end() || !cc->is_string() || !is_country(cc->get<std::string>()))
+      const json* cc = it->find_ptr("country");
+      if (!cc || !cc->is_string() || !is_country(cc->get<std::string>()))
         return make_error("location.country", "must be an ISO 3166-1 alpha-2 code");
-      country = cc->get<std::string>();
-      auto rg = it->find("region");
-      if (rg != it->end()) {
+      country = cc->get_ref<const std::string&>();
+      const json* rg = it->find_ptr("region");
+      if (rg) {
         std::string sub = rg->is_string() ? rg->get<std::string>() : std::string();
         if (sub.compare(0, 3, country + "-") == 0) sub = sub.substr(3);
         if (sub.size() > 3 || !is_upper_alnum(sub))
@@ -449,7 +443,7 @@ void enforce_bounds(Profile& p, const ProfileRules& r) {
   while (item_count(p) > r.max_items && drop_least_valuable(p, r)) {
   }
   for (;;) {
-    size_t bytes = profile_state_to_json(p).dump().size(), n = item_count(p);
+    size_t bytes = profile_state_to_json(p).size(), n = item_count(p);
     if (bytes <= r.max_bytes || n == 0) break;
     // Drop roughly enough items at once instead of re-serializing per item.
     size_t per_item = std::max<size_t>(1, bytes / n);
@@ -506,109 +500,156 @@ bool remove_item(Profile& p, const std::string& id) {
   return false;
 }
 
-json profile_view(const Profile& p, const ProfileRules& r, int64_t now_ms) {
-  json out = {{"interests", json::array()}, {"purchases", json::array()}, {"location", json::array()},
-              {"occasions", json::array()}};
-  auto add = [&](Category c, std::string id, const char* kind, json value, const Provenance& prov, int64_t expires,
-                 const char* use = nullptr) {
-    if (now_ms >= expires) return;  // expired is as good as gone, even before the next purge
-    json item = {{"id", std::move(id)},   {"category", category_name(c)},      {"kind", kind},
-                 {"value", std::move(value)}, {"provenance", provenance_json(prov)}, {"expires", iso_time(expires)}};
-    if (use) item["use"] = use;
-    out[category_name(c)].push_back(std::move(item));
+// Written directly: the categories and each item's keys in byte order, as
+// json::dump() ordered them when this was built as a json value.
+std::string profile_view(const Profile& p, const ProfileRules& r, int64_t now_ms) {
+  JsonWriter w;
+  // Writes an item's members up to "value", whose value the caller writes
+  // next (and then closes the item); false when the item has expired, which
+  // is as good as gone, even before the next purge.
+  auto item = [&](Category c, const std::string& id, const char* kind, const Provenance& prov, int64_t expires,
+                  const char* use = nullptr) {
+    if (now_ms >= expires) return false;
+    w.begin_object().key("category").string(category_name(c)).key("expires").string(iso_time(expires));
+    w.key("id").string(id).key("kind").string(kind).key("provenance").begin_object();
+    w.key("at").string(iso_time(prov.at_ms)).key("source").string(prov.source).end_object();
+    if (use) w.key("use").string(use);
+    w.key("value");
+    return true;
   };
   int64_t ri = days_ms(r.retention_interests), rp = days_ms(r.retention_purchases);
+  w.begin_object().key("interests").begin_array();
   for (const auto& s : p.interests) {
+    if (!item(Category::interests, "interest:" + s.id, "inferred-interest", s.provenance, s.last_ms + ri)) continue;
     double score = 1.0 - std::exp2(-decayed(s.weight, s.last_ms, now_ms, r) / 4.0);
-    add(Category::interests, "interest:" + s.id, "inferred-interest",
-        {{"interest", s.id}, {"score", std::round(score * 100) / 100}, {"evidence", s.evidence},
-         {"usedForTargeting", s.evidence >= r.min_evidence && !find_declared(p, s.id)}},
-        s.provenance, s.last_ms + ri);
+    w.begin_object().key("evidence").number(s.evidence).key("interest").string(s.id);
+    w.key("score").number(std::round(score * 100) / 100);
+    w.key("usedForTargeting").boolean(s.evidence >= r.min_evidence && !find_declared(p, s.id));
+    w.end_object().end_object();
   }
-  for (const auto& d : p.declared)
-    add(Category::interests, (d.like ? "like:" : "dislike:") + d.id, d.like ? "like" : "dislike", d.id, d.provenance,
-        d.provenance.at_ms + ri);
-  if (p.visits.count)
-    add(Category::interests, "visits", "visits",
-        {{"count", p.visits.count}, {"firstVisit", iso_day(p.visits.first_day)}, {"lastVisit", iso_day(p.visits.last_day)}},
-        p.visits.provenance, p.visits.last_day * kDayMs + ri);
-  for (const auto& s : p.purchases)
-    add(Category::purchases, "purchases:" + s.category, "purchases",
-        {{"category", s.category}, {"count", s.count}, {"lastPurchase", iso_day(s.last_day)}}, s.provenance,
-        s.last_day * kDayMs + rp);
+  for (const auto& d : p.declared) {
+    if (item(Category::interests, (d.like ? "like:" : "dislike:") + d.id, d.like ? "like" : "dislike", d.provenance,
+             d.provenance.at_ms + ri)) {
+      w.string(d.id).end_object();
+    }
+  }
+  if (p.visits.count && item(Category::interests, "visits", "visits", p.visits.provenance,
+                             p.visits.last_day * kDayMs + ri)) {
+    w.begin_object().key("count").integer(p.visits.count).key("firstVisit").string(iso_day(p.visits.first_day));
+    w.key("lastVisit").string(iso_day(p.visits.last_day)).end_object().end_object();
+  }
+  w.end_array().key("location").begin_array();
+  if (!p.country.empty() &&
+      item(Category::location, "location", "location", p.location_provenance,
+           p.location_provenance.at_ms + days_ms(r.retention_location),
+           "to show what applies where you are (shipping, currency, local offers)")) {
+    w.begin_object().key("country").string(p.country);
+    if (!p.region.empty()) w.key("region").string(p.region);
+    w.end_object().end_object();
+  }
+  w.end_array().key("occasions").begin_array();
+  if (p.birthday_month &&
+      item(Category::occasions, "birthdayMonth", "birthday-month", p.birthday_provenance,
+           p.birthday_provenance.at_ms + days_ms(r.retention_occasions),
+           "only to tell whether it is your birthday month now, e.g. for a birthday greeting")) {
+    w.integer(p.birthday_month).end_object();
+  }
+  w.end_array().key("purchases").begin_array();
+  for (const auto& s : p.purchases) {
+    if (!item(Category::purchases, "purchases:" + s.category, "purchases", s.provenance, s.last_day * kDayMs + rp)) {
+      continue;
+    }
+    w.begin_object().key("category").string(s.category).key("count").integer(s.count);
+    w.key("lastPurchase").string(iso_day(s.last_day)).end_object().end_object();
+  }
   for (const auto& i : p.purchase_items) {
-    json v = {{"category", i.category}, {"item", i.item}};
-    if (i.value) v["value"] = *i.value;
-    add(Category::purchases, "purchase:" + std::to_string(i.seq), "purchase", std::move(v), i.provenance,
-        i.provenance.at_ms + rp);
+    if (!item(Category::purchases, "purchase:" + std::to_string(i.seq), "purchase", i.provenance,
+              i.provenance.at_ms + rp)) {
+      continue;
+    }
+    w.begin_object().key("category").string(i.category).key("item").string(i.item);
+    if (i.value) w.key("value").number(*i.value);
+    w.end_object().end_object();
   }
-  if (p.birthday_month)
-    add(Category::occasions, "birthdayMonth", "birthday-month", p.birthday_month, p.birthday_provenance,
-        p.birthday_provenance.at_ms + days_ms(r.retention_occasions),
-        "only to tell whether it is your birthday month now, e.g. for a birthday greeting");
-  if (!p.country.empty()) {
-    json v = {{"country", p.country}};
-    if (!p.region.empty()) v["region"] = p.region;
-    add(Category::location, "location", "location", std::move(v), p.location_provenance,
-        p.location_provenance.at_ms + days_ms(r.retention_location),
-        "to show what applies where you are (shipping, currency, local offers)");
-  }
-  return out;
+  return w.end_array().end_object().take();
 }
 
-json profile_state_to_json(const Profile& p) {
-  json interests = json::array(), declared = json::array(), purchases = json::array(), items = json::array();
-  for (const auto& s : p.interests)
-    interests.push_back({{"id", s.id}, {"w", s.weight}, {"e", s.evidence}, {"last", s.last_ms},
-                         {"src", s.provenance.source}, {"at", s.provenance.at_ms}});
-  for (const auto& d : p.declared)
-    declared.push_back({{"id", d.id}, {"like", d.like}, {"src", d.provenance.source}, {"at", d.provenance.at_ms}});
-  for (const auto& s : p.purchases)
-    purchases.push_back({{"cat", s.category}, {"count", s.count}, {"last", s.last_day}, {"src", s.provenance.source},
-                         {"at", s.provenance.at_ms}});
-  for (const auto& i : p.purchase_items) {
-    json item = {{"seq", i.seq}, {"cat", i.category}, {"item", i.item}, {"src", i.provenance.source},
-                 {"at", i.provenance.at_ms}};
-    if (i.value) item["value"] = *i.value;
-    items.push_back(std::move(item));
-  }
-  json out = {{"v", 1},
-              {"interests", std::move(interests)},
-              {"declared", std::move(declared)},
-              {"purchases", std::move(purchases)},
-              {"items", std::move(items)},
-              {"seq", p.next_seq}};
-  if (p.visits.count) {
-    json v = prov_state(p.visits.provenance);
-    v["count"] = p.visits.count;
-    v["first"] = p.visits.first_day;
-    v["last"] = p.visits.last_day;
-    out["visits"] = std::move(v);
-  }
+// Written directly, each object's keys in byte order: the bytes json::dump()
+// gave when this was built as a json value, so stored records keep their form.
+std::string profile_state_to_json(const Profile& p) {
+  JsonWriter w;
+  auto at = [&w](const Provenance& prov) { w.key("at").integer(prov.at_ms); };
+  auto src = [&w](const Provenance& prov) { w.key("src").string(prov.source); };
+  w.begin_object();
   if (p.birthday_month) {
-    json b = prov_state(p.birthday_provenance);
-    b["month"] = p.birthday_month;
-    out["birthday"] = std::move(b);
+    w.key("birthday").begin_object();
+    at(p.birthday_provenance);
+    w.key("month").integer(p.birthday_month);
+    src(p.birthday_provenance);
+    w.end_object();
   }
+  w.key("declared").begin_array();
+  for (const auto& d : p.declared) {
+    w.begin_object();
+    at(d.provenance);
+    w.key("id").string(d.id).key("like").boolean(d.like);
+    src(d.provenance);
+    w.end_object();
+  }
+  w.end_array().key("interests").begin_array();
+  for (const auto& s : p.interests) {
+    w.begin_object();
+    at(s.provenance);
+    w.key("e").number(s.evidence).key("id").string(s.id).key("last").integer(s.last_ms);
+    src(s.provenance);
+    w.key("w").number(s.weight).end_object();
+  }
+  w.end_array().key("items").begin_array();
+  for (const auto& i : p.purchase_items) {
+    w.begin_object();
+    at(i.provenance);
+    w.key("cat").string(i.category).key("item").string(i.item).key("seq").value(json(i.seq));
+    src(i.provenance);
+    if (i.value) w.key("value").number(*i.value);
+    w.end_object();
+  }
+  w.end_array();
   if (!p.country.empty()) {
-    json l = prov_state(p.location_provenance);
-    l["country"] = p.country;
-    l["region"] = p.region;
-    out["location"] = std::move(l);
+    w.key("location").begin_object();
+    at(p.location_provenance);
+    w.key("country").string(p.country).key("region").string(p.region);
+    src(p.location_provenance);
+    w.end_object();
   }
-  return out;
+  w.key("purchases").begin_array();
+  for (const auto& s : p.purchases) {
+    w.begin_object();
+    at(s.provenance);
+    w.key("cat").string(s.category).key("count").integer(s.count).key("last").integer(s.last_day);
+    src(s.provenance);
+    w.end_object();
+  }
+  w.end_array().key("seq").value(json(p.next_seq)).key("v").integer(1);
+  if (p.visits.count) {
+    w.key("visits").begin_object();
+    at(p.visits.provenance);
+    w.key("count").integer(p.visits.count).key("first").integer(p.visits.first_day).key("last").integer(p.visits.last_day);
+    src(p.visits.provenance);
+    w.end_object();
+  }
+  return w.end_object().take();
 }
 
 Result<Profile> profile_state_from_json(const json& j) {
   if (!j.is_object()) return make_error("", "profile state must be an object");
-  auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != 1)
+  const json* v = j.find_ptr("v");
+  if (!v || !v->is_number_integer() || v->get<int64_t>() != 1)
     return make_error("v", "unsupported profile state version");
   Profile p;
   Error err;
   auto list = [&](const char* key, auto each) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_array()) {
+    const json* it = j.find_ptr(key);
+    if (!it || !it->is_array()) {
       if (err.message.empty()) err = Error{key, "must be an array"};
       return;
     }

@@ -1,6 +1,8 @@
 #include "tactful/report.hpp"
 
 #include "tactful/base64.hpp"
+#include "tactful/config_read.hpp"
+#include "tactful/json_writer.hpp"
 #include "tactful/number.hpp"
 
 #include <sodium.h>
@@ -58,8 +60,8 @@ bool is_origin(const std::string& s) {
 // Reads an optional unsigned integer field within [lo, hi].
 bool read_uint(const json& obj, const char* key, const std::string& path, uint64_t lo, uint64_t hi,
                uint64_t& out, Diagnostics& diag) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return true;
+  const json* it = obj.find_ptr(key);
+  if (!it) return true;
   std::string p = join_path(path, key);
   if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0)) {
     diag.error(p, "must be a non-negative integer");
@@ -89,28 +91,28 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
                   std::set<std::string>& ids, ReportRules& rules, Diagnostics& diag) {
   if (!m.is_object()) return diag.error(path, "must be an object");
   MetricRule rule;
-  auto id = m.find("id");
-  if (id == m.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
-    return diag.error(join_path(path, "id"), "must be a non-empty string");
+  const json* id = m.find_ptr("id");
+  if (!id || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    return diag.error_at(path, "id", "must be a non-empty string");
   }
-  rule.id = id->get<std::string>();
+  rule.id = id->get_ref<const std::string&>();
   if (!ids.insert(rule.id).second) return diag.error(join_path(path, "id"), "duplicate metric id '" + rule.id + "'");
 
-  auto kind = m.find("kind");
+  const json* kind = m.find_ptr("kind");
   bool known = false;
-  if (kind != m.end() && kind->is_string()) {
+  if (kind && kind->is_string()) {
     for (const auto& k : kKinds) {
       if (*kind == k.name) rule.kind = k.kind, known = true;
     }
   }
   if (!known) {
-    return diag.error(join_path(path, "kind"),
+    return diag.error_at(path, "kind",
                       "must be one of slotShownClicked, slotShownConverted, topInterest, converted, pagesPerVisit");
   }
 
-  auto eps = m.find("epsilon");
-  if (eps == m.end() || !eps->is_number() || !(eps->get<double>() > 0) || eps->get<double>() > 10) {
-    return diag.error(join_path(path, "epsilon"), "must be a number in (0, 10]");
+  const json* eps = m.find_ptr("epsilon");
+  if (!eps || !eps->is_number() || !(eps->get<double>() > 0) || eps->get<double>() > 10) {
+    return diag.error_at(path, "epsilon", "must be a number in (0, 10]");
   }
   rule.epsilon = eps->get<double>();
 
@@ -118,8 +120,8 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
   if (rule.kind == MetricKind::SlotShownConverted || rule.kind == MetricKind::SlotShownClicked) {
     rule.categories = {};
   }
-  auto cats = m.find("categories");
-  if (cats != m.end()) {
+  const json* cats = m.find_ptr("categories");
+  if (cats) {
     std::string cp = join_path(path, "categories");
     if (!cats->is_array()) return diag.error(cp, "must be an array of data categories");
     std::set<std::string> set(rule.categories.begin(), rule.categories.end());
@@ -134,12 +136,12 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
   }
 
   if (is_slot_kind(rule.kind)) {
-    auto slot = m.find("slot");
-    if (slot == m.end() || !slot->is_string()) return diag.error(join_path(path, "slot"), "must name a slot");
-    rule.slot = slot->get<std::string>();
+    const json* slot = m.find_ptr("slot");
+    if (!slot || !slot->is_string()) return diag.error_at(path, "slot", "must name a slot");
+    rule.slot = slot->get_ref<const std::string&>();
     std::vector<std::string> variants;
-    auto listed = m.find("variants");
-    if (listed != m.end()) {
+    const json* listed = m.find_ptr("variants");
+    if (listed) {
       std::string vp = join_path(path, "variants");
       if (!listed->is_array()) return diag.error(vp, "must be an array of variant ids");
       for (size_t i = 0; i < listed->size(); ++i) {
@@ -170,13 +172,13 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
     for (const auto& interest : taxonomy.interests) {
       if (interest.sensitive.empty()) rule.labels.push_back(interest.id);  // sensitive ones never leave
     }
-    if (rule.labels.empty()) return diag.error(join_path(path, "kind"), "topInterest needs a taxonomy with interests");
+    if (rule.labels.empty()) return diag.error_at(path, "kind", "topInterest needs a taxonomy with interests");
   } else if (rule.kind == MetricKind::Converted) {
     rule.labels = {"no", "yes"};
   } else {
     rule.buckets = {1, 2, 3, 5, 10};
-    auto b = m.find("buckets");
-    if (b != m.end()) {
+    const json* b = m.find_ptr("buckets");
+    if (b) {
       std::string bp = join_path(path, "buckets");
       if (!b->is_array() || b->empty() || b->size() > 32) return diag.error(bp, "must be 1 to 32 increasing integers");
       rule.buckets.clear();
@@ -233,12 +235,12 @@ const char* metric_kind_name(MetricKind kind) {
 
 SlotVariants slot_variants_from_config(const json& root) {
   SlotVariants out;
-  auto slots = root.find("slots");
-  if (slots == root.end()) return out;
+  const json* slots = root.find_ptr("slots");
+  if (!slots) return out;
   auto add_slot = [&](const std::string& id, const json& slot) {
     auto& list = out[id];
-    auto vs = slot.is_object() ? slot.find("variants") : slot.end();
-    if (vs == slot.end() || !vs->is_array()) return;
+    const json* vs = slot.find_ptr("variants");
+    if (!vs || !vs->is_array()) return;
     for (const auto& v : *vs) {
       if (v.is_string()) list.push_back(v.get<std::string>());
       else if (v.is_object() && v.contains("id") && v["id"].is_string()) list.push_back(v["id"].get<std::string>());
@@ -269,10 +271,10 @@ std::string key_id_hex(const std::array<uint8_t, 4>& id) {
 ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const SlotVariants& slots,
                                Diagnostics& diag) {
   ReportRules rules;
-  auto rep = root.is_object() ? root.find("reporting") : root.end();
-  auto metrics = root.is_object() ? root.find("metrics") : root.end();
-  if (rep == root.end()) {
-    if (metrics != root.end()) diag.error("metrics", "metrics need a reporting section with the collector's key");
+  const json* rep = root.find_ptr("reporting");
+  const json* metrics = root.find_ptr("metrics");
+  if (!rep) {
+    if (metrics) diag.error("metrics", "metrics need a reporting section with the collector's key");
     return rules;
   }
   const std::string path = "reporting";
@@ -281,26 +283,23 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
     return rules;
   }
   size_t errors_before = diag.errors.size();
-  static const char* const known[] = {"collector", "publicKey", "keyId", "windowSeconds", "epsilonBudget",
-                                      "sendDelayMs", "allowedOrigins", "minReportsPerCell", "retentionDays"};
-  for (auto it = rep->begin(); it != rep->end(); ++it) {
-    if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; })) {
-      diag.warn(join_path(path, it.key()), "unknown reporting setting (ignored)");
-    }
-  }
+  check_keys(*rep, path,
+             "collector publicKey keyId windowSeconds epsilonBudget sendDelayMs allowedOrigins minReportsPerCell "
+             "retentionDays",
+             "unknown reporting setting (ignored)", diag, /*warn_only=*/true);
 
-  if (auto c = rep->find("collector"); c != rep->end()) {
+  if (const json* c = rep->find_ptr("collector")) {
     if (!c->is_string() || (c->get_ref<const std::string&>().rfind("/", 0) != 0 &&
                             c->get_ref<const std::string&>().rfind("https://", 0) != 0 &&
                             c->get_ref<const std::string&>().rfind("http://", 0) != 0)) {
-      diag.error(join_path(path, "collector"), "must be a path (/collect) or an http(s) URL");
+      diag.error_at(path, "collector", "must be a path (/collect) or an http(s) URL");
     } else {
-      rules.collector = c->get<std::string>();
+      rules.collector = c->get_ref<const std::string&>();
     }
   }
 
-  auto pk = rep->find("publicKey");
-  bool missing_key = pk == rep->end();
+  const json* pk = rep->find_ptr("publicKey");
+  bool missing_key = !pk;
   if (missing_key) {
     // A template config (the collector fills its key in when it serves the
     // config): valid, but nothing can be sealed until the key is there.
@@ -308,17 +307,17 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
               "missing: no report is sent until the collector's public key is set (tactful keygen; tactful serve "
               "--key fills it in)");
   } else if (!pk->is_string()) {
-    diag.error(join_path(path, "publicKey"), "must be the collector's X25519 public key in base64 (tactful keygen)");
+    diag.error_at(path, "publicKey", "must be the collector's X25519 public key in base64 (tactful keygen)");
   } else {
     auto key = base64_decode(pk->get_ref<const std::string&>());
     if (!key || key->size() != rules.public_key.size()) {
-      diag.error(join_path(path, "publicKey"), "must be 32 bytes in standard base64");
+      diag.error_at(path, "publicKey", "must be 32 bytes in standard base64");
     } else {
       std::copy(key->begin(), key->end(), rules.public_key.begin());
       rules.key_id = key_id_of(rules.public_key);
     }
   }
-  if (auto k = rep->find("keyId"); k != rep->end()) {
+  if (const json* k = rep->find_ptr("keyId")) {
     if (!k->is_string() || *k != key_id_hex(rules.key_id)) {
       diag.error(join_path(path, "keyId"), "does not match publicKey (its key id is " + key_id_hex(rules.key_id) + ")");
     }
@@ -326,14 +325,14 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
 
   uint64_t v = static_cast<uint64_t>(rules.window_seconds);
   if (read_uint(*rep, "windowSeconds", path, 1, 366ull * 86400, v, diag)) rules.window_seconds = static_cast<int64_t>(v);
-  if (auto b = rep->find("epsilonBudget"); b != rep->end()) {
+  if (const json* b = rep->find_ptr("epsilonBudget")) {
     if (!b->is_number() || !(b->get<double>() > 0) || b->get<double>() > 50) {
-      diag.error(join_path(path, "epsilonBudget"), "must be a number in (0, 50]");
+      diag.error_at(path, "epsilonBudget", "must be a number in (0, 50]");
     } else {
       rules.epsilon_budget = b->get<double>();
     }
   }
-  if (auto d = rep->find("sendDelayMs"); d != rep->end()) {
+  if (const json* d = rep->find_ptr("sendDelayMs")) {
     std::string dp = join_path(path, "sendDelayMs");
     if (d->is_number_unsigned() && d->get<uint64_t>() <= 3600000) {
       // A single number: a random delay of up to that many milliseconds (0: none).
@@ -344,12 +343,12 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
     } else {
       uint64_t lo = rules.send_delay_min_ms, hi = rules.send_delay_max_ms;
       bool ok = read_uint(*d, "min", dp, 0, 3600000, lo, diag) && read_uint(*d, "max", dp, 0, 3600000, hi, diag);
-      if (ok && lo > hi) diag.error(join_path(dp, "max"), "must not be below min");
+      if (ok && lo > hi) diag.error_at(dp, "max", "must not be below min");
       rules.send_delay_min_ms = static_cast<uint32_t>(lo);
       rules.send_delay_max_ms = static_cast<uint32_t>(hi);
     }
   }
-  if (auto o = rep->find("allowedOrigins"); o != rep->end()) {
+  if (const json* o = rep->find_ptr("allowedOrigins")) {
     std::string op = join_path(path, "allowedOrigins");
     if (!o->is_array()) diag.error(op, "must be an array of origins");
     else {
@@ -365,7 +364,7 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   v = rules.retention_days;
   if (read_uint(*rep, "retentionDays", path, 1, 3650, v, diag)) rules.retention_days = static_cast<uint32_t>(v);
 
-  if (metrics != root.end()) {
+  if (metrics) {
     if (!metrics->is_array()) diag.error("metrics", "must be an array");
     else {
       std::set<std::string> ids;
@@ -441,36 +440,36 @@ void WindowAccumulator::observe_page_view(int64_t now_ms) {
   last_page_view_ms = now_ms;
 }
 
-json WindowAccumulator::to_json() const {
-  json j = json::object();
-  j["started"] = started_ms;
-  json s = json::object();
+// Written directly, keys in byte order (the map iterates in it too), as
+// json::dump() wrote them: stored records keep their form.
+std::string WindowAccumulator::to_json() const {
+  JsonWriter w;
+  w.begin_object().key("converted").boolean(converted).key("lastPageView").integer(last_page_view_ms);
+  w.key("pageViews").integer(page_views).key("reported").boolean(reported).key("slots").begin_object();
   for (const auto& [id, slot] : slots) {
-    json vs = json::array();
-    for (const auto& v : slot.variants) vs.push_back({{"id", v.id}, {"shown", v.shown}, {"clicked", v.clicked}});
-    s[id] = {{"variants", vs}, {"last", slot.last_shown}};
+    w.key(id).begin_object().key("last").integer(slot.last_shown).key("variants").begin_array();
+    for (const auto& v : slot.variants) {
+      w.begin_object().key("clicked").boolean(v.clicked).key("id").string(v.id).key("shown").integer(v.shown);
+      w.end_object();
+    }
+    w.end_array().end_object();
   }
-  j["slots"] = s;
-  j["converted"] = converted;
-  j["pageViews"] = page_views;
-  j["visits"] = visits;
-  j["lastPageView"] = last_page_view_ms;
-  j["reported"] = reported;
-  return j;
+  w.end_object().key("started").integer(started_ms).key("visits").integer(visits);
+  return w.end_object().take();
 }
 
 Result<WindowAccumulator> WindowAccumulator::from_json(const json& j) {
   WindowAccumulator acc;
   if (!j.is_object()) return make_error("", "window accumulator must be an object");
   auto uint_field = [&](const char* key, uint64_t& out) -> bool {
-    auto it = j.find(key);
-    if (it == j.end()) return true;
+    const json* it = j.find_ptr(key);
+    if (!it) return true;
     if (!it->is_number_unsigned()) return false;
     out = it->get<uint64_t>();
     return true;
   };
   uint64_t pv = 0, visits = 0;
-  if (auto it = j.find("started"); it != j.end()) {
+  if (const json* it = j.find_ptr("started")) {
     if (!it->is_number_integer() || it->get<int64_t>() < -1) return make_error("started", "must be a time in milliseconds");
     acc.started_ms = it->get<int64_t>();
   }
@@ -478,22 +477,22 @@ Result<WindowAccumulator> WindowAccumulator::from_json(const json& j) {
   if (!uint_field("visits", visits) || visits > pv) return make_error("visits", "must be an integer up to pageViews");
   acc.page_views = static_cast<uint32_t>(pv);
   acc.visits = static_cast<uint32_t>(visits);
-  if (auto it = j.find("lastPageView"); it != j.end()) {
+  if (const json* it = j.find_ptr("lastPageView")) {
     if (!it->is_number_integer()) return make_error("lastPageView", "must be a time in milliseconds");
     acc.last_page_view_ms = it->get<int64_t>();
   }
   for (const char* key : {"converted", "reported"}) {
-    auto it = j.find(key);
-    if (it == j.end()) continue;
+    const json* it = j.find_ptr(key);
+    if (!it) continue;
     if (!it->is_boolean()) return make_error(key, "must be a boolean");
     (std::strcmp(key, "converted") == 0 ? acc.converted : acc.reported) = it->get<bool>();
   }
-  if (auto it = j.find("slots"); it != j.end()) {
+  if (const json* it = j.find_ptr("slots")) {
     if (!it->is_object()) return make_error("slots", "must be an object");
     for (auto s = it->begin(); s != it->end(); ++s) {
       std::string sp = join_path("slots", s.key());
-      auto vs = s->find("variants");
-      if (!s->is_object() || vs == s->end() || !vs->is_array() || vs->size() > kMaxSlotVariants) {
+      const json* vs = s->find_ptr("variants");
+      if (!s->is_object() || !vs || !vs->is_array() || vs->size() > kMaxSlotVariants) {
         return make_error(sp, "must hold a variants array");
       }
       Slot slot;
@@ -506,8 +505,8 @@ Result<WindowAccumulator> WindowAccumulator::from_json(const json& j) {
         slot.variants.push_back({v["id"].get<std::string>(), static_cast<uint32_t>(v["shown"].get<uint64_t>()),
                                  v["clicked"].get<bool>()});
       }
-      auto last = s->find("last");
-      if (last != s->end()) {
+      const json* last = s->find_ptr("last");
+      if (last) {
         if (!last->is_number_integer() || last->get<int64_t>() < -1 ||
             last->get<int64_t>() >= static_cast<int64_t>(slot.variants.size())) {
           return make_error(join_path(sp, "last"), "must index a variant");

@@ -17,8 +17,8 @@ json failure(const std::string& message, const std::string& path = "") {
 }
 
 bool decode_base64(const json& in, const char* key, std::vector<uint8_t>& out) {
-  auto it = in.find(key);
-  if (it == in.end() || !it->is_string()) return false;
+  const json* it = in.find_ptr(key);
+  if (!it || !it->is_string()) return false;
   auto bytes = base64_decode(it->get_ref<const std::string&>());
   if (!bytes) return false;
   out.assign(bytes->begin(), bytes->end());

@@ -27,9 +27,8 @@ int snapshot_version(std::string_view bytes) {
   return uint8_t(bytes[4]);
 }
 
-std::string seal_snapshot(const json& state, const uint8_t key[32]) {
+std::string seal_snapshot(std::string_view plain, const uint8_t key[32]) {
   if (sodium_init() < 0) return {};
-  std::string plain = state.dump();
   if (plain.size() > kSnapshotMaxPlaintext) return {};  // never write what open_snapshot would refuse
   std::string out(kHeader + kNonce + plain.size() + kTag, '\0');
   uint8_t* o = reinterpret_cast<uint8_t*>(&out[0]);

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "tactful/config_read.hpp"
+
 namespace tactful {
 
 const std::vector<std::string>& sensitive_classes() {
@@ -111,8 +113,8 @@ std::string label_text(const json& label, const std::string& lang) {
   if (label.is_string()) return label.get<std::string>();
   if (!label.is_object()) return "";
   for (const char* key : {lang.c_str(), "en"}) {
-    auto it = label.find(key);
-    if (it != label.end() && it->is_string()) return it->get<std::string>();
+    const json* it = label.find_ptr(key);
+    if (it && it->is_string()) return it->get<std::string>();
   }
   for (const auto& item : label.items()) {
     if (item.value().is_string()) return item.value().get<std::string>();
@@ -134,8 +136,8 @@ bool Taxonomy::usable(std::string_view id) const {
 
 Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
   Taxonomy taxonomy;
-  auto it = root.find("taxonomy");
-  if (it == root.end()) return taxonomy;
+  const json* it = root.find_ptr("taxonomy");
+  if (!it) return taxonomy;
   if (!it->is_array()) {
     diag.error("taxonomy", "must be an array of {id, label, sensitive?}");
     return taxonomy;
@@ -147,18 +149,14 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
       diag.error(path, "must be an object {id, label, sensitive?}");
       continue;
     }
-    for (const auto& item : entry.items()) {
-      if (item.key() != "id" && item.key() != "label" && item.key() != "sensitive") {
-        diag.error(join_path(path, item.key()), "unknown key (expected id, label, sensitive)");
-      }
-    }
+    check_keys(entry, path, "id label sensitive", "unknown key (expected id, label, sensitive)", diag);
     Interest interest;
-    auto id = entry.find("id");
-    if (id == entry.end() || !id->is_string() || !valid_interest_id(id->get<std::string>())) {
-      diag.error(join_path(path, "id"), "must be a non-empty string of letters, digits, '-' or '_'");
+    const json* id = entry.find_ptr("id");
+    if (!id || !id->is_string() || !valid_interest_id(id->get<std::string>())) {
+      diag.error_at(path, "id", "must be a non-empty string of letters, digits, '-' or '_'");
       continue;
     }
-    interest.id = id->get<std::string>();
+    interest.id = id->get_ref<const std::string&>();
     if (is_sensitive_class(interest.id)) {
       diag.error(join_path(path, "id"), "'" + interest.id + "' is a reserved word (a sensitive class: " +
                                             vocabulary() + "); declare a specific interest with sensitive: \"" +
@@ -169,25 +167,25 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
       diag.error(join_path(path, "id"), "duplicate interest id '" + interest.id + "'");
       continue;
     }
-    auto label = entry.find("label");
-    if (label == entry.end()) {
+    const json* label = entry.find_ptr("label");
+    if (!label) {
       interest.label = interest.id;
     } else if (label->is_string() && !label->get<std::string>().empty()) {
       interest.label = *label;
     } else if (label->is_object() && !label->empty()) {
       bool all_text = true;
       for (const auto& l : label->items()) all_text = all_text && l.value().is_string();
-      if (!all_text) diag.error(join_path(path, "label"), "every language's label must be a string");
+      if (!all_text) diag.error_at(path, "label", "every language's label must be a string");
       interest.label = *label;
     } else {
-      diag.error(join_path(path, "label"), "must be a string or an object of strings per language ({\"en\": ...})");
+      diag.error_at(path, "label", "must be a string or an object of strings per language ({\"en\": ...})");
     }
-    auto sensitive = entry.find("sensitive");
-    if (sensitive != entry.end()) {
+    const json* sensitive = entry.find_ptr("sensitive");
+    if (sensitive) {
       if (!sensitive->is_string() || !is_sensitive_class(sensitive->get<std::string>())) {
         diag.error(join_path(path, "sensitive"), "must be one of " + vocabulary());
       } else {
-        interest.sensitive = sensitive->get<std::string>();
+        interest.sensitive = sensitive->get_ref<const std::string&>();
       }
     }
     if (interest.sensitive.empty()) {

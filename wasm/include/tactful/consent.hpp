@@ -49,7 +49,7 @@ struct Receipt {
   std::string policy_version;
   ConsentSource source = ConsentSource::default_;
   std::string reason;
-  json choices;  // consent_to_json() after the change
+  std::string choices;  // consent_to_json() after the change (JSON text)
 };
 
 struct Consent {
@@ -92,12 +92,12 @@ bool allowed(const Consent&, Category);
 // policy, or the last choice is older than reask_after_days.
 bool should_ask(const Consent&, const ConsentRules&, int64_t now_ms);
 
-// The public shape of tactful.consent.get().
-json consent_to_json(const Consent&);
-// [{at, policyVersion, source, reason, choices}], oldest first.
-json consent_receipts(const Consent&);
+// The public shape of tactful.consent.get(), as JSON text.
+std::string consent_to_json(const Consent&);
+// [{at, policyVersion, source, reason, choices}], oldest first, as JSON text.
+std::string consent_receipts(const Consent&);
 // Full state for the consent's own sealed record.
-json consent_state_to_json(const Consent&);
+std::string consent_state_to_json(const Consent&);  // JSON text, as stored
 Result<Consent> consent_state_from_json(const json&);
 
 // What forget() may keep: every purpose off, every category off, and one

@@ -17,6 +17,8 @@
 
 namespace tactful {
 
+class JsonWriter;
+
 struct Caps {
   int per_day = 0;  // 0: no cap
   int per_week = 0;
@@ -102,7 +104,7 @@ struct DecideState {
   std::map<std::string, std::map<std::string, std::vector<DayCount>>> impressions;
   std::map<std::string, int64_t> not_now_at;  // slot -> when the visitor said "not now"
 
-  json to_json() const;
+  std::string to_json() const;  // JSON text, as stored
   // Tolerant: entries that do not parse are dropped, never the whole state.
   static DecideState from_json(const json& j);
 };
@@ -140,9 +142,13 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
                                        bool personalize, int64_t now_ms);
 
-// The decisions as decide_page returns them (ids, variant ids, content, fills in `lang`).
-json decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>& decisions,
-                       const std::vector<std::string>& slot_ids, const std::string& lang);
+// The decisions as decide_page returns them (ids, variant ids, content, fills
+// in `lang`), as JSON text; write_decisions writes the members "holdout" and
+// "slots" into an object the caller has opened (the decide reply adds its own).
+std::string decisions_to_json(const DecideRules& rules, const std::vector<SlotDecision>& decisions,
+                              const std::vector<std::string>& slot_ids, const std::string& lang);
+void write_decisions(JsonWriter& w, const DecideRules& rules, const std::vector<SlotDecision>& decisions,
+                     const std::vector<std::string>& slot_ids, const std::string& lang);
 
 // Decides every slot on the page in one call. `page_templates` are the ids of
 // the page's <template> elements that passed check_template; `personalize`

@@ -12,8 +12,17 @@ struct Diagnostics {
   std::vector<Error> errors;
   std::vector<Error> warnings;
 
-  void error(std::string path, std::string message) { errors.push_back({std::move(path), std::move(message)}); }
-  void warn(std::string path, std::string message) { warnings.push_back({std::move(path), std::move(message)}); }
+  void error(std::string path, std::string message);
+  void warn(std::string path, std::string message);
+  // Most messages are literals: taken as they are, a call site builds and
+  // destroys no std::string for them.
+  void error(const std::string& path, const char* message);
+  void warn(const std::string& path, const char* message);
+  void error(const char* path, const char* message);
+  void warn(const char* path, const char* message);
+  // At `base`.`key` (join_path), joined here rather than at each call site.
+  void error_at(const std::string& base, const char* key, const char* message);
+  void warn_at(const std::string& base, const char* key, const char* message);
   bool ok() const { return errors.empty(); }
 };
 

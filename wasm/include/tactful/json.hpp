@@ -145,6 +145,9 @@ class json {
   const json& operator[](std::string_view key) const;
   iterator find(std::string_view key);
   const_iterator find(std::string_view key) const;
+  // The member's value, or null when absent: cheaper at a call site than
+  // find() and a comparison with end() (no iterators built).
+  const json* find_ptr(std::string_view key) const;
   bool contains(std::string_view key) const;
   size_t erase(std::string_view key);
   json value(std::string_view key, const json& fallback) const;
@@ -191,7 +194,6 @@ class json {
   uint64_t as_uint() const;
   static const std::string& empty_string();
   json_member* find_member(std::string_view key) const;
-  const json* member(std::string_view key) const;
   void destroy() noexcept;
 
   value_t type_ = value_t::null;
@@ -229,6 +231,7 @@ Result<json> parse_json(std::string_view text);
 // Path helpers so every error names where it is: join_path("slots", 2) -> "slots[2]",
 // join_path("slots[2]", "variants") -> "slots[2].variants".
 std::string join_path(const std::string& base, const std::string& key);
+std::string join_path(const std::string& base, const char* key);  // a literal key: no std::string built for it
 std::string join_path(const std::string& base, size_t index);
 
 }  // namespace tactful

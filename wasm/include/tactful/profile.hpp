@@ -121,8 +121,8 @@ void clear_category(Profile&, Category);
 
 // {interests: [...], purchases: [...], location: [...], occasions: [...]}, each
 // item {id, category, kind, value, provenance: {source, at}, expires}; times ISO 8601 UTC.
-json profile_view(const Profile&, const ProfileRules&, int64_t now_ms);
-json profile_state_to_json(const Profile&);
+std::string profile_view(const Profile&, const ProfileRules&, int64_t now_ms);  // JSON text
+std::string profile_state_to_json(const Profile&);  // JSON text, as stored
 Result<Profile> profile_state_from_json(const json&);
 
 // Effective interest in [0,1]: 1 - 2^(-weight/4) after decay to now; 1 for a

@@ -110,7 +110,7 @@ struct WindowAccumulator {
   void observe_conversion();
   void observe_page_view(int64_t now_ms);  // a gap of 30 min starts a new visit
 
-  json to_json() const;
+  std::string to_json() const;  // JSON text, as stored
   static Result<WindowAccumulator> from_json(const json& j);
 };
 

@@ -3,7 +3,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace tactful {
 
@@ -20,20 +19,27 @@ struct Error {
 inline Error make_error(std::string path, std::string message) {
   return Error{std::move(path), std::move(message)};
 }
+// Most messages are literals: taken as they are (out of line, result.cpp), a
+// call site builds and destroys no std::string for them.
+Error make_error(const std::string& path, const char* message);
+Error make_error(const char* path, const char* message);
 
+// A value or an error. Both members exist (T is default-constructed beside
+// an error): std::variant's visitation code, instantiated per T, cost more
+// wasm than the idle member costs memory.
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}
-  Result(Error error) : v_(std::move(error)) {}
+  Result(T value) : value_(std::move(value)), ok_(true) {}
+  Result(Error error) : error_(std::move(error)) {}
 
-  bool ok() const { return v_.index() == 0; }
+  bool ok() const { return ok_; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  const Error& error() const { return std::get<1>(v_); }
+  T& value() & { return value_; }
+  const T& value() const& { return value_; }
+  T&& value() && { return std::move(value_); }
+  const Error& error() const { return error_; }
 
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
@@ -41,7 +47,9 @@ class Result {
   const T& operator*() const& { return value(); }
 
  private:
-  std::variant<T, Error> v_;
+  T value_{};
+  Error error_;
+  bool ok_ = false;
 };
 
 // For operations that produce nothing but may fail.

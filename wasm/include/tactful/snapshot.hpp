@@ -23,7 +23,8 @@ namespace tactful {
 constexpr uint8_t kSnapshotVersion = 2;
 constexpr size_t kSnapshotMaxPlaintext = 1 << 20;  // far above any bounded profile
 
-std::string seal_snapshot(const json& state, const uint8_t key[32]);
+// Seals the state, given as its JSON text (the state writers write it directly).
+std::string seal_snapshot(std::string_view state_json, const uint8_t key[32]);
 // The state object, or a specific error: "snapshot truncated", "not a tactful
 // snapshot", "snapshot version N is newer than this build", "snapshot failed
 // its integrity check (tampered or corrupted)", "absurd size: ...".

@@ -1,0 +1,56 @@
+// The shared config checks (config_read.hpp), and every section's unknown-key
+// report through load_config: exact paths and messages, as docs/config.md shows.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "tactful/config.hpp"
+#include "tactful/config_read.hpp"
+
+using namespace tactful;
+
+TEST_CASE("is_one_of matches whole words only") {
+  CHECK(is_one_of("id", "id label sensitive"));
+  CHECK(is_one_of("sensitive", "id label sensitive"));
+  CHECK_FALSE(is_one_of("label sensitive", "id label sensitive"));
+  CHECK_FALSE(is_one_of("lab", "id label sensitive"));
+  CHECK_FALSE(is_one_of("", "id label"));
+  CHECK_FALSE(is_one_of(std::string_view("id\0x", 4), "id label"));
+}
+
+TEST_CASE("every section names an unknown key with its path and what it expected") {
+  const char* config = R"({
+    "site": {"directedAtChildren": false}, "policyVersion": "1", "extra": 1,
+    "consent": {"maxReceipt": 5},
+    "profile": {"maxItem": 5},
+    "taxonomy": [{"id": "t", "label": "T", "lable": "x"}],
+    "page": {"max": 1},
+    "slots": [{"id": "s", "variant": [], "variants": [
+      {"id": "v", "colour": 1, "caps": {"perMonth": 1}}], "experiment": {"key": "k", "seed": 1}}],
+    "reporting": {"collector": "/c", "publicKey": "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=", "sendDelay": 1}
+  })";
+  Diagnostics diag;
+  CHECK_FALSE(load_config(config, diag).ok());
+  std::vector<std::string> errors;
+  for (const auto& e : diag.errors) errors.push_back(e.to_string());
+  for (const char* expected : {
+           "extra: unknown config key",
+           "consent.maxReceipt: unknown key (expected personalizationDefault, reaskAfterDays, maxReceipts)",
+           "profile.maxItem: unknown key (expected halfLifeDays, minEvidence, retentionDays, maxItems, maxBytes, "
+           "itemLevelPurchases)",
+           "taxonomy[0].lable: unknown key (expected id, label, sensitive)",
+           "page.max: unknown key (expected maxPersonalizedSlots)",
+           "slots[0].variant: unknown slot key (expected id, variants, experiment)",
+           "slots[0].variants[0].colour: unknown variant key (expected id, condition, weight, content, template, caps, "
+           "reason)",
+           "slots[0].variants[0].caps.perMonth: unknown cap (expected perDay, perWeek)",
+           "slots[0].experiment.seed: unknown experiment key (expected key, hashVersion)",
+       }) {
+    CHECK_MESSAGE(std::find(errors.begin(), errors.end(), expected) != errors.end(), "missing: " << expected);
+  }
+  CHECK(errors.size() == 9);
+  REQUIRE(diag.warnings.size() >= 1);
+  bool warned = false;
+  for (const auto& w : diag.warnings) warned = warned || w.to_string() == "reporting.sendDelay: unknown reporting setting (ignored)";
+  CHECK(warned);
+}

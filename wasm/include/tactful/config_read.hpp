@@ -1,0 +1,22 @@
+// Small checks every config section makes, in one place (each was written
+// out at every use). Messages stay the caller's: they are part of the
+// documented output (docs/config.md), so only the mechanics are shared.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "tactful/diagnostics.hpp"
+#include "tactful/json.hpp"
+
+namespace tactful {
+
+// Whether `key` is one of the space-separated words of `words` ("id label sensitive").
+bool is_one_of(std::string_view key, const char* words);
+
+// Reports each member of the object `node` whose key is not one of `known`
+// (space-separated) as `message` at path.key; a warning rather than an error
+// when `warn_only`.
+void check_keys(const json& node, const std::string& path, const char* known, const char* message, Diagnostics& diag,
+                bool warn_only = false);
+
+}  // namespace tactful

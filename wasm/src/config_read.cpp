@@ -1,0 +1,25 @@
+#include "tactful/config_read.hpp"
+
+namespace tactful {
+
+bool is_one_of(std::string_view key, const char* words) {
+  std::string_view rest(words);
+  while (!rest.empty()) {
+    size_t space = rest.find(' ');
+    if (rest.substr(0, space) == key) return true;
+    if (space == std::string_view::npos) break;
+    rest.remove_prefix(space + 1);
+  }
+  return false;
+}
+
+void check_keys(const json& node, const std::string& path, const char* known, const char* message, Diagnostics& diag,
+                bool warn_only) {
+  for (const auto& item : node.items()) {
+    if (is_one_of(item.key(), known)) continue;
+    if (warn_only) diag.warn(join_path(path, item.key()), message);
+    else diag.error(join_path(path, item.key()), message);
+  }
+}
+
+}  // namespace tactful
