@@ -149,58 +149,54 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
 
   async function boot() {
     const started = performance.now();
-    const [configText, core, storage] = await Promise.all([
+    // Storage first: opening IndexedDB is the slowest step at start.
+    const storage = openStorage(win);
+    const read = storage.opened.then(() => mark('storage'), (e) => {
+      throw Object.assign(e, { reason: 'storage-unavailable' });
+    });
+    read.catch(() => {}); // awaited below, after the config and the core
+    const [configText, core] = await Promise.all([
       fetchConfig().then((text) => mark('config', text)),
       startCore(new URL('tactful.wasm', base).href).then((c) => mark('core', c), (e) => {
         throw Object.assign(e, { reason: 'wasm-unavailable' });
       }),
-      openStorage(win).then((st) => mark('storage', st), (e) => {
-        throw Object.assign(e, { reason: 'storage-unavailable' });
-      }),
     ]);
-    // Ask for the cross-tab lock (and so the read of the stored records) now,
-    // so that its grant overlaps with compiling the config. Only once the
-    // document is parsed: the lock is held until this page has decided.
-    let begin = () => {};
-    const prepared = new Promise((r) => { begin = r; });
-    const firstSession = () => storage.exclusive(async () => {
-      const work = await prepared;
-      if (work) work();
-    });
-    const early = doc.readyState === 'loading' ? null : firstSession();
-    if (early) early.catch(() => {}); // awaited below, or moot when the start failed
-    let rt;
-    try {
-      const init = core.call('init', configText);
-      mark('init');
-      if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
-      for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
-      const config = JSON.parse(configText);
-      await domReady;
-      mark('dom');
+    const init = core.call('init', configText);
+    mark('init');
+    if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
+    for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
+    const config = JSON.parse(configText);
+    await domReady;
+    mark('dom');
 
-      rt = new Runtime({ core, storage, config, doc, win, emit });
-      // Set only by tactful/testing's pinBucket (an init script that runs before
-      // the page) so a test can pin its experiment arm. A page script could set
-      // it too; that only picks the site's own arm, and nothing leaves the device.
-      const pinned = win.__tactfulTestBucketId;
-      if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
-      const firstDecision = () => {
-        beginVisit(rt);
-        rt.load();
-        const page = readPageSignals(doc, win);
-        const events = [{ type: 'visit' }];
-        if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
-        if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
-        rt.call('track', events);
-        rt.decide();
-        rt.save();
-      };
-      begin(firstDecision);
-      await (early || firstSession());
-    } finally {
-      begin(null); // a failed start releases the lock at once
-    }
+    const rt = new Runtime({ core, storage, config, doc, win, emit });
+    // Set only by tactful/testing's pinBucket (an init script that runs before
+    // the page) so a test can pin its experiment arm. A page script could set
+    // it too; that only picks the site's own arm, and nothing leaves the device.
+    const pinned = win.__tactfulTestBucketId;
+    if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
+    rt.setPage(); // needs no records: done while they may still be on their way
+    await read;
+    const firstDecision = () => {
+      rt.load({ save: false });
+      const page = readPageSignals(doc, win);
+      const events = [{ type: 'visit' }];
+      if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
+      if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
+      rt.call('track', events);
+      rt.decide();
+      // After the slots (sessionStorage's first read can take milliseconds),
+      // before anything is saved: it decides whether the profile is.
+      beginVisit(rt);
+      rt.save();
+    };
+    // Decided from the records read at start, in this task: waiting for the
+    // cross-tab lock first would put the slots after the page's first frame.
+    // The writes wait for the lock; if another tab wrote in between, this
+    // page's visit is applied again to what it wrote (commitSince).
+    const before = storage.stored;
+    firstDecision();
+    await storage.commitSince(before, firstDecision);
     rt.timing = { scriptToSlots: performance.now() - started };
     runtime = rt;
 

@@ -48,8 +48,8 @@ export class Runtime {
     return { gpc: nav.globalPrivacyControl === true, dnt };
   }
 
-  /** Loads the stored records into the core. */
-  load() {
+  /** Loads the stored records into the core; `save: false` leaves saving to the caller. */
+  load({ save = true } = {}) {
     const consent = this.storage.read(RECORDS.consent);
     const profile = this.storage.read(RECORDS.profile);
     const input = { key: this.storage.key(), consent, profile, signals: this.signals() };
@@ -58,7 +58,7 @@ export class Runtime {
     this.seen = { consent, profile };
     if (out.profileReset) this.emit('error', { reason: 'profile-reset', message: `stored profile was reset: ${out.profileReset}` });
     if (out.consentReset) this.emit('error', { reason: 'consent-reset', message: `stored consent was reset: ${out.consentReset}` });
-    this.save();
+    if (save) this.save();
     return out;
   }
 

@@ -40,7 +40,9 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
     if (variant && !content) variant = null;
     const current = el.getAttribute('data-tactful-variant');
     if ((current || null) !== variant) {
-      if (!defaults.has(el)) defaults.set(el, Array.from(el.childNodes, (n) => n.cloneNode(true)));
+      // The page's own default nodes are kept aside as they are (a copy would
+      // load its images again); they come back as copies.
+      if (!defaults.has(el)) defaults.set(el, Array.from(el.childNodes));
       el.replaceChildren(...(content ? [content] : defaults.get(el).map((n) => n.cloneNode(true))));
     }
     if (variant) el.setAttribute('data-tactful-variant', variant);

@@ -3,6 +3,9 @@
 // transaction under a Web Lock: IndexedDB reads inside the lock see every
 // write another tab committed (localStorage does not promise that across
 // Chromium's renderer processes), so two tabs never lose each other's updates.
+// The one read outside the lock is the first, at start: the page decides its
+// slots from it at once, and its writes are committed under the lock only if
+// no other tab committed since (commitSince), else decided again first.
 const PREFIX = 'tactful:v1:';
 export const RECORDS = { key: PREFIX + 'key', consent: PREFIX + 'consent', profile: PREFIX + 'profile' };
 const DB_NAME = 'tactful';
@@ -10,25 +13,15 @@ const STORE = 'records';
 const LOCK = 'tactful:v1';
 const CHANNEL = 'tactful:v1';
 
-/** Opens storage; rejects with a specific Error when the browser refuses it. */
-export async function openStorage(win = window) {
-  try {
-    // Site data blocked shows first here (SecurityError), synchronously.
-    const probe = PREFIX + 'probe';
-    win.localStorage.setItem(probe, '1');
-    win.localStorage.removeItem(probe);
-    if (!win.indexedDB) throw new Error('IndexedDB is missing');
-  } catch (e) {
-    throw new Error(`storage is unavailable (${(e && e.name) || e})`);
-  }
+/**
+ * Opens storage and reads the visitor's records once, without the lock (see
+ * commitSince). Returns the Storage at once; its `opened` promise resolves
+ * when the records are read, or rejects with a specific Error when the
+ * browser refuses storage.
+ */
+export function openStorage(win = window) {
   const storage = new Storage(win);
-  try {
-    // Connect now (in parallel with the config and the core); records are
-    // read inside the first transaction, under the lock.
-    await storage.connect();
-  } catch (e) {
-    throw new Error(`storage is unavailable (${(e && (e.message || e.name)) || e})`);
-  }
+  storage.opened = storage.open();
   return storage;
 }
 
@@ -37,6 +30,7 @@ class Storage {
     this.win = win;
     this.db = null;
     this.cache = new Map();
+    this.stored = new Map(); // the records as the last read found them in IndexedDB
     this.dirty = new Set();
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
   }
@@ -79,6 +73,21 @@ class Storage {
     this.write(name, value);
   }
 
+  async open() {
+    try {
+      if (!this.win.indexedDB) throw new Error('IndexedDB is missing');
+      // First of everything at start: the browser takes longest to open the
+      // origin's IndexedDB (~15 ms on a warm load, more than the config and
+      // the wasm take to arrive). Site data blocked by the browser fails here
+      // ("The user denied permission to access the database"), so there is
+      // no separate localStorage probe (a synchronous round trip to the
+      // browser, 1-10 ms, before the page could go on parsing).
+      await this.sync();
+    } catch (e) {
+      throw new Error(`storage is unavailable (${(e && (e.message || e.name)) || e})`);
+    }
+  }
+
   async connect() {
     if (this.db) return this.db;
     this.db = await new Promise((resolve, reject) => {
@@ -107,8 +116,25 @@ class Storage {
       tx.oncomplete = () => resolve(keys.result.map((k, i) => [k, values.result[i]]));
       tx.onerror = () => reject(tx.error);
     });
+    this.stored = new Map(entries);
     this.cache = new Map(entries.filter(([k]) => !this.dirty.has(k)).concat(
       [...this.dirty].filter((k) => this.cache.has(k)).map((k) => [k, this.cache.get(k)])));
+  }
+
+  /**
+   * Commits what was written since the read that found `before` (a `stored`
+   * map), under the lock. If another tab committed any record since, those
+   * writes were made from stale records: they are dropped, and redo() runs
+   * again on the fresh ones (and writes anew) before the commit.
+   */
+  commitSince(before, redo) {
+    return this.exclusive(() => {
+      const names = new Set([...before.keys(), ...this.stored.keys()]);
+      if ([...names].every((k) => before.get(k) === this.stored.get(k))) return;
+      this.dirty.clear();
+      this.cache = new Map(this.stored);
+      redo();
+    });
   }
 
   /** Writes what changed in one IndexedDB transaction; false when the quota is full. */

@@ -40,7 +40,10 @@ function keyTag(rt) {
   return (rt.storage.read(RECORDS.key) || '').slice(0, 12);
 }
 
-/** Called inside the lock before rt.load() on every page. */
+/**
+ * Called on every page once the records are loaded, before the first save
+ * (which it governs); storage must still hold the records as read.
+ */
 export function beginVisit(rt) {
   let state = readState(rt.win);
   if (!state || state.key !== keyTag(rt)) {

@@ -57,6 +57,30 @@ describe('with the demo config', () => {
     }
   });
 
+  test('a slot shows the page\'s own default again each time the visitor turns personalization off', async () => {
+    const v = await trailRunner(site);
+    try {
+      // The hero as the page has it, before the script could change it.
+      await v.page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+        window.__heroDefault = document.querySelector('[data-tactful-slot="hero"]').innerHTML;
+      }));
+      await visit(v.page, `${site.url}/index.html`);
+      const original = await v.page.evaluate(() => window.__heroDefault);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      for (let round = 0; round < 2; round++) {
+        await grantConsent(v.page, { purposes: { personalization: false } });
+        assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
+        assert.equal(await hero(v.page).innerHTML(), original);
+        // What is shown is a copy: the page changing it does not change the default.
+        await hero(v.page).evaluate((el) => { el.querySelector('h1').textContent = 'changed by the page'; });
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      }
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a late decision keeps the default the visitor already sees', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {

@@ -62,10 +62,16 @@ const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-fir
  * except `deadline`: the slot deadline (CSS --tactful-deadline) for this visitor.
  * Tests about what is decided use a long one so a loaded CI machine cannot turn
  * a decision into a late one; tests about the deadline pass `deadline: null`
- * to keep the site's own.
+ * to keep the site's own. `blockSiteData`: the browser's own setting that
+ * blocks every site's cookies and storage, as a visitor can choose.
  */
-export async function newVisitor({ deadline = '10s', ...options } = {}) {
+export async function newVisitor({ deadline = '10s', blockSiteData = false, ...options } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tactful-visitor-'));
+  if (blockSiteData) {
+    mkdirSync(join(dir, 'Default'));
+    writeFileSync(join(dir, 'Default', 'Preferences'),
+      JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+  }
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium',
     headless: true,

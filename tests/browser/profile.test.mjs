@@ -147,7 +147,85 @@ describe('storage integrity', () => {
   });
 });
 
+// Holds Tactful's cross-tab lock from `page`, as another tab in the middle of
+// a write does, until the returned function is called. `page` shows a
+// same-origin document without Tactful, so that only the tabs under test
+// react to what is written.
+async function holdLock(page) {
+  await page.goto(`${site.url}/img/logo.svg`);
+  await page.evaluate(() => new Promise((granted) => {
+    navigator.locks.request('tactful:v1', () => new Promise((release) => {
+      window.__releaseLock = release;
+      granted();
+    }));
+  }));
+  return () => page.evaluate(() => window.__releaseLock());
+}
+
+// Opens `url` in a new tab of the visitor and waits until its slots are final
+// (not for tactful.ready, which also waits for the write).
+async function openDecided(v, url) {
+  const tab = await v.context.newPage();
+  await tab.goto(url);
+  await tab.waitForFunction(() => performance.getEntriesByName('tactful:slots-final').length > 0, null, { timeout: 5000 });
+  return tab;
+}
+
+const stillWriting = (tab) => tab.evaluate(() => Promise.race([
+  window.tactful.ready.then(() => false),
+  new Promise((r) => setTimeout(() => r(true), 100)),
+]));
+
 describe('two tabs', () => {
+  test('pages decide without waiting for another tab\'s lock, and their writes lose no update', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/trail-running.html`);
+      const evidence = async (page) => (await exportOf(page)).profile.interests
+        .find((i) => i.id === 'interest:trail-running').value.evidence;
+      const start = await evidence(v.page);
+      const release = await holdLock(v.page);
+      // Both read the same records and decide at once; their writes wait.
+      const tabs = [await openDecided(v, `${site.url}/trail-running.html`), await openDecided(v, `${site.url}/trail-running.html`)];
+      for (const tab of tabs) assert.equal(await stillWriting(tab), true);
+      await release();
+      for (const tab of tabs) assert.deepEqual(await tab.evaluate(() => window.tactful.ready), { ok: true });
+      // The second to write read the records before the first wrote: its page
+      // view is applied again to what the first wrote, not written over it.
+      assert.equal(await evidence(tabs[0]), start + 2);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a consent change another tab writes while a page loads is the one that page keeps', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      // A consent record with personalization off, as another tab would write it.
+      await grantConsent(v.page, { purposes: { aggregate: true } });
+      const off = (await tactfulStorage(v.page))['tactful:v1:consent'];
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/trail-running.html`);
+      await visit(v.page, `${site.url}/trail-running.html`);
+      const release = await holdLock(v.page);
+      const tab = await openDecided(v, `${site.url}/index.html`);
+      const hero = tab.locator('[data-tactful-slot="hero"]');
+      assert.equal(await hero.getAttribute('data-tactful-decided'), 'personalized');
+      await overwriteRecord(v.page, 'tactful:v1:consent', () => off);
+      await release();
+      assert.deepEqual(await tab.evaluate(() => window.tactful.ready), { ok: true });
+      // Decided again on what the other tab wrote before this page's write.
+      assert.equal(await hero.getAttribute('data-tactful-variant'), null);
+      assert.equal(await hero.getAttribute('data-tactful-decided'), 'default');
+      assert.equal((await tab.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+
   test("two tabs tracking at once lose no update", async () => {
     const v = await newVisitor();
     try {

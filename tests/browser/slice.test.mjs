@@ -78,12 +78,13 @@ describe('failing to default', () => {
     ['a blocked wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.abort('blockedbyclient'))],
     ['an absent wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }))],
     ['storage that throws', 'storage-unavailable', (ctx) => ctx.addInitScript(() => {
-      Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });
+      IDBFactory.prototype.open = () => { throw new DOMException('denied', 'SecurityError'); };
     })],
+    ['site data blocked by the browser', 'storage-unavailable', () => {}, { blockSiteData: true }],
   ];
-  for (const [what, reason, arrange] of cases) {
+  for (const [what, reason, arrange, visitor] of cases) {
     test(`${what} keeps the default content with one clear message`, async () => {
-      const v = await newVisitor();
+      const v = await newVisitor(visitor);
       try {
         await arrange(v.context);
         await v.page.goto(`${site.url}/index.html`);
