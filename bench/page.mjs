@@ -78,7 +78,6 @@ export function growthbookSite(root, dir, origin) {
     'window.growthbook_config = { attributes: { interests: JSON.parse(localStorage.getItem("site:interests") || "{}") } };\n');
   const gbHtml = html
     .replace('<link rel="stylesheet" href="/tactful/tactful.css">\n', '')
-    .replace(/<link rel="preload" href="\/tactful[^"]*"[^>]*>\n/g, '') // Tactful's preload hints
     .replace(/<script src="\/tactful\/tactful\.js"[^>]*><\/script>/,
       `<script src="/gb/attributes.js"></script>\n<script async src="/gb/auto.min.js" data-api-host="${origin}" data-client-key="bench-key" data-anti-flicker="true" data-no-streaming="true" data-tracking="none"></script>`);
   if (gbHtml === html) throw new Error('demo index.html changed shape: could not swap in GrowthBook');
