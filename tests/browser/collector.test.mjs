@@ -108,7 +108,7 @@ describe("the owner's insights", () => {
     const lines = Array.from({ length: count }, (_, i) => ({ converted: true, pageViews: 1 + (i % 8), visits: 1 }));
     const reports = await makeReports(site, lines);
     for (let i = 0; i < reports.length; i++) {
-      const localAddress = `127.1.${i >> 8}.${(i & 255) + 1}`; // one client each: no rate limit
+      const localAddress = `127.1.${(i >> 7) + 1}.${(i & 127) + 1}`; // one client each: no rate limit
       assert.equal((await post(site.url, reports[i], { localAddress })).status, 204);
     }
     const insights = (await get(site.url, '/api/insights', OWNER_TOKEN)).json;
