@@ -360,11 +360,14 @@ describe('delivery', () => {
       assert.deepEqual(sent.map((e) => e.status), [503, 503, 503, 204]);
       const bodies = new Set(sent.map((e) => bodyOf(e).toString('base64')));
       assert.equal(bodies.size, 1, 'each retry carries the same report');
-      // Waits between attempts: about 2 s, 4 s, 8 s (each at least half of that, at most that plus one clock step).
+      // Waits between attempts: about 2 s, 4 s, 8 s (each at least half of that,
+      // at most that plus one clock step and the real time the steps took:
+      // the installed clock also runs between them; a loaded machine made
+      // that 2 ms more than one step once).
       const at = (await v.page.evaluate(() => window.__collectFetches)).map((f) => f.at);
       const waits = at.slice(1).map((t, i) => t - at[i]);
       [2000, 4000, 8000].forEach((nominal, i) => {
-        assert.ok(waits[i] >= nominal / 2 && waits[i] <= nominal + 1000, `wait ${i + 1} was ${waits[i]} ms`);
+        assert.ok(waits[i] >= nominal / 2 && waits[i] <= nominal + 1500, `wait ${i + 1} was ${waits[i]} ms`);
       });
     } finally {
       await v.close();
