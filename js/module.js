@@ -4,7 +4,7 @@
 import { startCore } from './core.js';
 import { openStorage } from './storage.js';
 import { findSlots, revealDefaults } from './slots.js';
-import { readPageSignals, watchTracking } from './page.js';
+import { watchTracking } from './page.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
@@ -179,7 +179,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     await read;
     const firstDecision = () => {
       rt.load({ save: false });
-      const page = readPageSignals(doc, win);
+      const { page } = rt;
       const events = [{ type: 'visit' }];
       if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
       if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });

@@ -111,6 +111,7 @@ export class Runtime {
   setPage() {
     this.slots = findSlots(this.doc);
     const page = readPageSignals(this.doc, this.win);
+    this.page = page; // what the page says of the visit, read once (the first decision tracks it)
     const out = this.call('page', {
       path: page.path,
       interests: page.interests,

@@ -29,13 +29,12 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
   const elements = decisions.map((d) => slots.get(d.id));
   // Which slots the visitor already sees, read for all slots before any is
   // changed: one style computation, not one per slot after each change.
-  const revealed = decisions.map((d, i) => (d.variant ?? null) !== null && !allowSwap &&
+  const lateness = decisions.map((d, i) => (d.variant ?? null) !== null && !allowSwap &&
     !elements[i].hasAttribute('data-tactful-decided') && isRevealed(elements[i]));
   decisions.forEach((d, i) => {
     const el = elements[i];
-    let variant = d.variant ?? null;
-    const late = revealed[i];
-    if (late) variant = null;
+    const late = lateness[i];
+    let variant = late ? null : d.variant ?? null;
     const content = variant ? render(doc, d) : null;
     if (variant && !content) variant = null;
     const current = el.getAttribute('data-tactful-variant');

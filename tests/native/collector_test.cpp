@@ -23,9 +23,21 @@ using namespace tactful;
 
 namespace {
 
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Now: the collector's retention runs on the real clock when it opens.
-const int64_t kNow = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+const int64_t kNow = wall_clock_ms();
+
+// Serves `server` on a free loopback port from `thread`; stop() and join() end it.
+int serve_in_background(httplib::Server& server, std::thread& thread) {
+  int port = server.bind_to_any_port("127.0.0.1");
+  thread = std::thread([&server] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return port;
+}
 
 struct Site {
   std::string dir;
@@ -405,14 +417,11 @@ TEST_CASE("over HTTP: POST /collect, and insights only with the owner's token") 
   Collector collector(o);
   httplib::Server server;
   mount_collector(server, collector);
-  int port = server.bind_to_any_port("127.0.0.1");
-  std::thread t([&] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread t;
+  int port = serve_in_background(server, t);
 
   httplib::Client client("127.0.0.1", port);
-  std::string report = make_report(site.rules(), secure_random(), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                       std::chrono::system_clock::now().time_since_epoch())
-                                                                       .count());
+  std::string report = make_report(site.rules(), secure_random(), wall_clock_ms());
   auto posted = client.Post("/collect", report, "application/octet-stream");
   REQUIRE(posted);
   CHECK(posted->status == 204);
@@ -463,8 +472,7 @@ TEST_CASE("over the front's workers: concurrent reports stored exactly once, ans
   REQUIRE(port > 0);
   std::thread t([&] { server.run(); });
 
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now = wall_clock_ms();
   const int threads = 6, each = 30;
   std::vector<std::string> reports;
   for (int i = 0; i < threads * each; ++i) reports.push_back(make_report(site.rules(), secure_random(), now));
@@ -521,12 +529,10 @@ TEST_CASE("tactful bench-load: one POST per report, spread over addresses, every
   Collector collector(o);
   httplib::Server server;
   mount_collector(server, collector);
-  int port = server.bind_to_any_port("127.0.0.1");
-  std::thread t([&] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread t;
+  int port = serve_in_background(server, t);
 
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t now = wall_clock_ms();
   const std::string file = site.dir + "/reports.b64";
   {
     std::ofstream out(file);
