@@ -113,8 +113,12 @@ class Storage {
       const store = tx.objectStore(STORE);
       const keys = store.getAllKeys();
       const values = store.getAll();
-      tx.oncomplete = () => resolve(keys.result.map((k, i) => [k, values.result[i]]));
+      // Requests in a transaction answer in order, and a read-only one's
+      // results are final: take them with the last answer rather than at the
+      // transaction's completion, one task later, on the first decision's path.
+      values.onsuccess = () => resolve(keys.result.map((k, i) => [k, values.result[i]]));
       tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error('the read was aborted'));
     });
     this.stored = new Map(entries);
     this.cache = new Map(entries.filter(([k]) => !this.dirty.has(k)).concat(

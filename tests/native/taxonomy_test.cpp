@@ -85,6 +85,13 @@ TEST_CASE("lookalikes are judged word by word, in English and Spanish") {
   CHECK(sensitive_lookalike("kids-shoes") == "children");
   CHECK(sensitive_lookalike("trail running") == "");
   CHECK(sensitive_lookalike("Wealthy") == "");  // "health" inside another word is not the word
+  // The first and last words of a class's list, a plural, and near misses.
+  CHECK(sensitive_lookalike("HEALTH") == "health");
+  CHECK(sensitive_lookalike("ropa infantil") == "children");
+  CHECK(sensitive_lookalike("mortgages") == "finance");
+  CHECK(sensitive_lookalike("s") == "");
+  CHECK(sensitive_lookalike("loa") == "");
+  CHECK(sensitive_lookalike("loanss") == "");
 }
 
 TEST_CASE("labels are read in the visitor's language, falling back to English") {

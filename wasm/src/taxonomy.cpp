@@ -1,6 +1,7 @@
 #include "tactful/taxonomy.hpp"
 
 #include <cctype>
+#include <cstring>
 
 #include "tactful/config_read.hpp"
 
@@ -20,62 +21,59 @@ bool is_sensitive_class(std::string_view word) {
 
 namespace {
 
-// Words that suggest a sensitive class, in English and Spanish. The list errs
-// towards warning: a false alarm costs the owner one look, a miss could cost a
-// visitor their privacy. Matched against whole words, also without a plural "s".
+// Words that suggest a sensitive class, in English and Spanish, one list of
+// space-separated words per class (a table of literals costs code to build at
+// start and a strlen per comparison). The list errs towards warning: a false
+// alarm costs the owner one look, a miss could cost a visitor their privacy.
+// Matched against whole words, also without a plural "s".
 struct Lookalikes {
   const char* sensitive_class;
-  std::vector<const char*> words;
+  std::string_view words;
 };
 
-const std::vector<Lookalikes>& lookalikes() {
-  static const std::vector<Lookalikes> table = {
-      {"health",
-       {"health", "healthcare", "medical", "medicine", "pharmacy", "prescription", "clinic", "hospital", "pregnancy",
-        "pregnant", "maternity", "prenatal", "fertility", "ivf", "contraception", "abortion", "diabetes", "diabetic",
-        "insulin", "cancer", "oncology", "hiv", "std", "therapy", "therapist", "mental", "depression", "anxiety",
-        "disability", "rehab", "addiction", "dementia", "weightloss", "salud", "embarazo", "embarazada", "maternidad",
-        "farmacia", "médico", "medico", "cáncer", "terapia", "fertilidad"}},
-      {"finance",
-       {"finance", "financial", "loan", "lending", "lender", "credit", "debt", "mortgage", "bankruptcy", "payday",
-        "overdraft", "insolvency", "income", "salary", "préstamo", "prestamo", "hipoteca", "deuda", "crédito",
-        "credito", "finanzas"}},
-      {"religion",
-       {"religion", "religious", "church", "mosque", "synagogue", "temple", "bible", "quran", "koran", "torah",
-        "christian", "muslim", "jewish", "islam", "islamic", "hindu", "buddhist", "catholic", "prayer", "religión",
-        "iglesia", "mezquita", "sinagoga", "católico", "catolico", "oración"}},
-      {"politics",
-       {"politics", "political", "politician", "election", "voting", "voter", "democrat", "republican", "activism",
-        "activist", "política", "politica", "elecciones", "partido"}},
-      {"sexuality",
-       {"sexuality", "sexual", "sex", "lgbt", "lgbtq", "gay", "lesbian", "bisexual", "transgender", "queer", "dating",
-        "erotic", "adult", "sexualidad", "citas"}},
-      {"children",
-       {"children", "child", "kid", "baby", "babie", "toddler", "infant", "teen", "teenager", "minor", "nursery",
-        "niño", "niños", "nino", "ninos", "bebé", "bebe", "infantil"}},
-  };
-  return table;
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+constexpr Lookalikes kLookalikes[] = {
+    {"health",
+     "health healthcare medical medicine pharmacy prescription clinic hospital pregnancy pregnant maternity "
+     "prenatal fertility ivf contraception abortion diabetes diabetic insulin cancer oncology hiv std therapy "
+     "therapist mental depression anxiety disability rehab addiction dementia weightloss salud embarazo "
+     "embarazada maternidad farmacia médico medico cáncer terapia fertilidad"},
+    {"finance",
+     "finance financial loan lending lender credit debt mortgage bankruptcy payday overdraft insolvency income "
+     "salary préstamo prestamo hipoteca deuda crédito credito finanzas"},
+    {"religion",
+     "religion religious church mosque synagogue temple bible quran koran torah christian muslim jewish islam "
+     "islamic hindu buddhist catholic prayer religión iglesia mezquita sinagoga católico catolico oración"},
+    {"politics",
+     "politics political politician election voting voter democrat republican activism activist política "
+     "politica elecciones partido"},
+    {"sexuality",
+     "sexuality sexual sex lgbt lgbtq gay lesbian bisexual transgender queer dating erotic adult sexualidad "
+     "citas"},
+    {"children",
+     "children child kid baby babie toddler infant teen teenager minor nursery niño niños nino ninos bebé bebe "
+     "infantil"},
+};
 
 bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
 
-std::string class_of_word(const std::string& word) {
-  for (const auto& entry : lookalikes()) {
-    for (const char* w : entry.words) {
-      std::string_view candidate(w);
-      if (word == candidate) return entry.sensitive_class;
-      if (word.size() == candidate.size() + 1 && word.back() == 's' && word.compare(0, candidate.size(), candidate) == 0) {
-        return entry.sensitive_class;
-      }
+// `word` is lower-case; a listed word, or a listed word and a plural "s".
+// Plain pointer walks: at -Oz the string_view helpers are calls, and every
+// taxonomy entry and rule value is checked at each config load.
+const char* class_of_word(std::string_view word) {
+  size_t n = word.size();
+  size_t singular = n > 1 && word[n - 1] == 's' ? n - 1 : n;
+  for (const auto& entry : kLookalikes) {
+    const char* p = entry.words.data();
+    const char* end = p + entry.words.size();
+    while (p < end) {
+      const char* q = p;
+      while (q < end && *q != ' ') ++q;
+      size_t len = static_cast<size_t>(q - p);
+      if ((len == n || len == singular) && std::memcmp(p, word.data(), len) == 0) return entry.sensitive_class;
+      p = q + 1;
     }
   }
-  return "";
+  return nullptr;
 }
 
 bool valid_interest_id(const std::string& id) {
@@ -95,16 +93,15 @@ std::string vocabulary() {
 }  // namespace
 
 std::string sensitive_lookalike(std::string_view text) {
-  std::string lower = lower_ascii(text);
+  std::string word;
   size_t i = 0;
-  while (i < lower.size()) {
-    while (i < lower.size() && !is_word_byte(static_cast<unsigned char>(lower[i]))) ++i;
-    size_t start = i;
-    while (i < lower.size() && is_word_byte(static_cast<unsigned char>(lower[i]))) ++i;
-    if (i > start) {
-      std::string found = class_of_word(lower.substr(start, i - start));
-      if (!found.empty()) return found;
+  while (i < text.size()) {
+    while (i < text.size() && !is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    word.clear();
+    while (i < text.size() && is_word_byte(static_cast<unsigned char>(text[i]))) {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i++])));
     }
+    if (const char* found = word.empty() ? nullptr : class_of_word(word)) return found;
   }
   return "";
 }
