@@ -124,6 +124,28 @@ TEST_CASE("page <template> content meets the same check, and placeholders fill t
   CHECK(check_template("<textarea></textarea><p>{{like}}</p>", "t").ok());
 }
 
+TEST_CASE("owner-written words never name a sensitive interest, by id or label, in any case") {
+  CHECK(has(load_variant(R"({"id": "v", "content": {"title": "New PREGNANCY CARE picks for you"}})").errors,
+            "slots[0].variants[0].content.title", "'pregnancy-care', a sensitive interest (health)"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"href": "/shop/pregnancy-care"}})").errors,
+            "slots[0].variants[0].content.href", "sensitive interest"));
+  CHECK(has(load_variant(R"({"id": "v", "content": {"text": "x"}, "reason": {"en": "You read about pregnancy care."}})")
+                .errors,
+            "slots[0].variants[0].reason.en", "sensitive interest"));
+  // Words of the label alone, or inside other words, are not the interest.
+  CHECK(load_variant(R"({"id": "v", "content": {"title": "Skin care for trail runners", "text": "Pregnancy-careless"}})")
+            .ok());
+
+  Diagnostics diag;
+  Taxonomy t = parse_taxonomy(json::parse(std::string(R"({"taxonomy": )") + kTaxonomy + "}"), diag);
+  auto named = check_template("<p>Our <b>Pregnancy care</b> range</p>", "template#t", &t);
+  REQUIRE_FALSE(named.ok());
+  CHECK(named.error().path == "template#t");
+  CHECK(named.error().message.find("sensitive interest (health)") != std::string::npos);
+  CHECK_FALSE(check_template("<img alt=\"pregnancy-care\" src=\"/a.png\">", "t", &t).ok());
+  CHECK(check_template("<p>Because you like {{interest}}</p>", "t", &t).ok());
+}
+
 TEST_CASE("typos in slots and variants are errors, not silent defaults") {
   CHECK(has(load_variant(R"({"id": "v", "condtion": {"viewport": "small"}})").errors, "slots[0].variants[0].condtion",
             "unknown variant key"));

@@ -47,6 +47,15 @@ Status check_placeholders(const std::string& text, const std::string& path, bool
   return ok_status();
 }
 
+// Owner-written words never name a sensitive interest: a greeting that says
+// "orthopedic insoles" tells whoever sees the screen what the rule knew.
+Status check_no_sensitive_name(std::string_view text, const std::string& path, const Taxonomy* taxonomy) {
+  const Interest* named = taxonomy ? taxonomy->sensitive_named_in(text) : nullptr;
+  if (!named) return ok_status();
+  return make_error(path, "names '" + named->id + "', a sensitive interest (" + named->sensitive +
+                              "); sensitive interests never appear in content, reasons or templates");
+}
+
 bool starts_with_ci(const std::string& text, size_t at, const std::string& word) {
   if (text.size() < at + word.size()) return false;
   for (size_t k = 0; k < word.size(); ++k) {
@@ -176,7 +185,8 @@ bool read_int(const json& obj, const char* key, const std::string& path, int lo,
   return true;
 }
 
-void parse_content(const json& content, const std::string& path, Variant& v, Diagnostics& diag) {
+void parse_content(const json& content, const std::string& path, const Taxonomy& taxonomy, Variant& v,
+                   Diagnostics& diag) {
   if (!content.is_object() || content.empty()) {
     diag.error(path, "must be an object of text fields (title, text, cta, href, image, alt)");
     return;
@@ -200,6 +210,7 @@ void parse_content(const json& content, const std::string& path, Variant& v, Dia
     const std::string& text = item.value().get_ref<const std::string&>();
     bool is_url = key == "href" || key == "image";
     auto status = check_placeholders(text, field_path, !is_url, &used);
+    if (status.ok()) status = check_no_sensitive_name(text, field_path, &taxonomy);
     if (!status.ok()) diag.error(status.error().path, status.error().message);
     if (is_url) {
       std::string scheme = lower(trim(text));
@@ -248,7 +259,7 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
       v.weight = w->get<double>();
     }
   }
-  if (const json* c = node.find_ptr("content")) parse_content(*c, join_path(path, "content"), v, diag);
+  if (const json* c = node.find_ptr("content")) parse_content(*c, join_path(path, "content"), taxonomy, v, diag);
   if (const json* t = node.find_ptr("template")) {
     if (!t->is_string() || t->get_ref<const std::string&>().empty()) {
       diag.error_at(path, "template", "must be the id of a <template> element in the page");
@@ -279,7 +290,10 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
           diag.error(join_path(reason_path, item.key()), "must be a string");
           continue;
         }
-        auto status = check_placeholders(item.value().get<std::string>(), join_path(reason_path, item.key()), true, &used);
+        const std::string& sentence = item.value().get_ref<const std::string&>();
+        std::string sentence_path = join_path(reason_path, item.key());
+        auto status = check_placeholders(sentence, sentence_path, true, &used);
+        if (status.ok()) status = check_no_sensitive_name(sentence, sentence_path, &taxonomy);
         if (!status.ok()) diag.error(status.error().path, status.error().message);
       }
       v.reason = *r;
@@ -360,7 +374,8 @@ const std::vector<std::string>& allowed_placeholders() {
   return names;
 }
 
-Status check_template(const std::string& html, const std::string& path) {
+Status check_template(const std::string& html, const std::string& path, const Taxonomy* taxonomy) {
+  if (auto named = check_no_sensitive_name(html, path, taxonomy); !named.ok()) return named;
   unsigned used = 0;
   size_t text_start = 0;
   size_t i = 0;

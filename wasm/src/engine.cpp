@@ -263,7 +263,7 @@ class Operations {
     if (const json* t = in.find_ptr("templates"); t && t->is_object()) {
       for (const auto& item : t->items()) {
         if (!item.value().is_string()) continue;
-        auto checked = check_template(item.value().get<std::string>(), "template#" + item.key());
+        auto checked = check_template(item.value().get<std::string>(), "template#" + item.key(), &s_.config->taxonomy);
         if (checked.ok()) {
           page.templates.push_back({item.key(), placeholders_used(item.value().get<std::string>())});
         } else {

@@ -131,6 +131,41 @@ bool Taxonomy::usable(std::string_view id) const {
   return interest != nullptr && interest->sensitive.empty();
 }
 
+namespace {
+
+// `phrase` occurs in `text` with no letter or digit touching either end.
+bool contains_phrase(std::string_view text, std::string_view phrase) {
+  if (phrase.empty() || phrase.size() > text.size()) return false;
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  for (size_t at = 0; at + phrase.size() <= text.size(); ++at) {
+    size_t k = 0;
+    while (k < phrase.size() && lower(text[at + k]) == lower(phrase[k])) ++k;
+    if (k < phrase.size()) continue;
+    bool open_before = at == 0 || !is_word_byte(static_cast<unsigned char>(text[at - 1]));
+    size_t after = at + phrase.size();
+    if (open_before && (after == text.size() || !is_word_byte(static_cast<unsigned char>(text[after])))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const Interest* Taxonomy::sensitive_named_in(std::string_view text) const {
+  for (const auto& interest : interests) {
+    if (interest.sensitive.empty()) continue;
+    if (contains_phrase(text, interest.id)) return &interest;
+    if (interest.label.is_string() && contains_phrase(text, interest.label.get_ref<const std::string&>())) {
+      return &interest;
+    }
+    if (interest.label.is_object()) {
+      for (const auto& l : interest.label.items()) {
+        if (l.value().is_string() && contains_phrase(text, l.value().get_ref<const std::string&>())) return &interest;
+      }
+    }
+  }
+  return nullptr;
+}
+
 Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
   Taxonomy taxonomy;
   const json* it = root.find_ptr("taxonomy");

@@ -87,8 +87,9 @@ const std::vector<std::string>& allowed_placeholders();
 
 // Checks a page <template>'s HTML as config content is checked: placeholders
 // from the allow-list only, and only in text (never in attributes, form fields
-// or scripts). The first problem is the error.
-Status check_template(const std::string& html, const std::string& path);
+// or scripts), and never naming a sensitive interest of `taxonomy`. The
+// first problem is the error.
+Status check_template(const std::string& html, const std::string& path, const Taxonomy* taxonomy = nullptr);
 
 struct DayCount {
   int64_t day;  // days since the epoch (UTC)

@@ -35,6 +35,10 @@ struct Taxonomy {
   const Interest* find(std::string_view id) const;
   // Known and not sensitive: the only interests the profile may store.
   bool usable(std::string_view id) const;
+  // The sensitive interest whose id or label (any language) `text` names as
+  // a whole word or phrase, ignoring ASCII case, or null: owner-written words
+  // (content, reasons, page templates) must never name one.
+  const Interest* sensitive_named_in(std::string_view text) const;
 };
 
 // Reads `taxonomy` from the config root: [{id, label, sensitive?}, ...].
