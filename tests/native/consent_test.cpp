@@ -99,11 +99,34 @@ TEST_CASE("a grant outside a user gesture is refused and changes nothing") {
   CHECK(consent_state_to_json(c) == before);
 }
 
-TEST_CASE("a grant mixed with a withdrawal outside a gesture is refused whole") {
+TEST_CASE("a grant mixed with a withdrawal outside a gesture: the grant is refused, the withdrawal applies") {
   Profile p;
   Consent c = opted_in(p);
+  bool withdrawn = false;
+  Status s = apply_consent_change(c, p, json::parse(R"({"purposes":{"personalization":false},"categories":{"location":true}})"),
+                                  ConsentSource::site_api, false, T0, &withdrawn);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message ==
+        "grant refused: consent can only be granted during a user gesture (location); the withdrawals in this change "
+        "were applied (-personalization)");
+  CHECK(withdrawn);
+  CHECK_FALSE(allowed(c, Purpose::personalization));
+  CHECK_FALSE(c.location);
+  CHECK(c.receipts.back().reason == "-personalization");
+  CHECK(c.receipts.back().source == ConsentSource::site_api);
+}
+
+TEST_CASE("grants apply together or not at all: one refused grant refuses the others") {
+  Profile p;
+  Consent c = initial_consent(rules_v("1"), Signals{true, false}, T0);  // GPC on
   std::string before = consent_state_to_json(c);
-  CHECK_FALSE(set(c, p, R"({"purposes":{"personalization":false},"categories":{"location":true}})", false).ok());
+  bool withdrawn = true;
+  Status s = apply_consent_change(c, p, json::parse(R"({"purposes":{"personalization":true,"aggregate":true}})"),
+                                  ConsentSource::site_api, true, T0, &withdrawn);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().path == "purposes.aggregate");
+  CHECK(s.error().message.find("Global Privacy Control") != std::string::npos);
+  CHECK_FALSE(withdrawn);
   CHECK(consent_state_to_json(c) == before);
 }
 

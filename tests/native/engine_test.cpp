@@ -80,6 +80,20 @@ TEST_CASE("a grant outside a user gesture is refused; a withdrawal always applie
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
   json withdrawn = v("consent.set", {{"purposes", {{"personalization", false}}}}, false);
   CHECK(withdrawn["purposes"]["personalization"] == false);
+
+  // A change that withdraws and grants without a gesture: the withdrawal
+  // applies, the grant is the error, and the reply carries the state in force.
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  json mixed = v("consent.set", {{"purposes", {{"personalization", false}, {"aggregate", true}}}}, false);
+  CHECK(mixed.value("error", "").find("withdrawals in this change were applied (-personalization)") != std::string::npos);
+  CHECK(mixed["consent"]["purposes"]["personalization"] == false);
+  CHECK(mixed["consent"]["purposes"]["aggregate"] == false);
+  CHECK(v("consent.get")["purposes"]["personalization"] == false);
+  // The visitor's changes (with a gesture) and a script's (without) are told apart.
+  json receipts = v("consent.receipts");
+  REQUIRE(receipts.size() >= 2);
+  CHECK(receipts[receipts.size() - 1]["source"] == "site");
+  CHECK(receipts[receipts.size() - 2]["source"] == "visitor");
 }
 
 TEST_CASE("no report is built while aggregate is off, even when flushed") {

@@ -184,10 +184,16 @@ void refresh_consent(Consent& c, const ConsentRules& rules, Signals signals, int
 }
 
 Status apply_consent_change(Consent& c, Profile& profile, const json& change, ConsentSource source,
-                            bool user_gesture, int64_t now_ms) {
+                            bool user_gesture, int64_t now_ms, bool* withdrawn) {
+  if (withdrawn) *withdrawn = false;
   if (!change.is_object()) return make_error("", "consent change must be an object {purposes?, categories?}");
+  struct Flip {
+    bool* flag;
+    std::string name;
+  };
   Consent next = c;
-  std::vector<std::string> grants, withdrawals;
+  std::vector<Flip> grants, withdrawals;
+  Status refusal = ok_status();
   for (auto group = change.begin(); group != change.end(); ++group) {
     bool purposes = group.key() == "purposes";
     if (!purposes && group.key() != "categories")
@@ -208,30 +214,43 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
       if (!it->is_boolean()) return make_error(path, "must be true or false");
       bool want = it->get<bool>();
       if (want == *flag) continue;
-      (want ? grants : withdrawals).push_back(it.key());
-      if (want && !purposes && c.directed_at_children)
-        return make_error(path, "grant refused: this site is directed at children and keeps no profile");
-      if (want && flag == &next.aggregate && (c.signals.gpc || c.signals.dnt) && source != ConsentSource::visitor)
-        return make_error(path, std::string("grant refused: ") + (c.signals.gpc ? "Global Privacy Control" : "Do Not Track") +
-                                    " is on; only the visitor can turn aggregate on");
-      *flag = want;
+      (want ? grants : withdrawals).push_back({flag, it.key()});
+      if (!want || !refusal.ok()) continue;
+      if (!purposes && c.directed_at_children) {
+        refusal = make_error(path, "grant refused: this site is directed at children and keeps no profile");
+      } else if (flag == &next.aggregate && (c.signals.gpc || c.signals.dnt) && source != ConsentSource::visitor) {
+        refusal = make_error(path, std::string("grant refused: ") + (c.signals.gpc ? "Global Privacy Control" : "Do Not Track") +
+                                       " is on; only the visitor can turn aggregate on");
+      }
     }
   }
-  if (!grants.empty() && !user_gesture)
-    return make_error("", "grant refused: consent can only be granted during a user gesture (" + grants[0] + ")");
-  if (grants.empty() && withdrawals.empty()) return ok_status();
+  if (!grants.empty() && refusal.ok() && !user_gesture)
+    refusal = make_error("", "grant refused: consent can only be granted during a user gesture (" + grants[0].name + ")");
+  if (!refusal.ok()) grants.clear();  // grants apply together or not at all; withdrawals still do
+  if (grants.empty() && withdrawals.empty()) return refusal;
 
+  std::string reason;
+  for (auto& g : grants) {
+    *g.flag = true;
+    reason += (reason.empty() ? "+" : ", +") + g.name;
+  }
+  for (auto& w : withdrawals) {
+    *w.flag = false;
+    reason += (reason.empty() ? "-" : ", -") + w.name;
+  }
   if (next.aggregate && !c.aggregate && source == ConsentSource::visitor) next.aggregate_by_visitor = true;
   if (!next.aggregate) next.aggregate_by_visitor = false;
   if (source == ConsentSource::visitor || source == ConsentSource::site_api) next.visitor_chose_ms = now_ms;
-  std::string reason;
-  for (auto& g : grants) reason += (reason.empty() ? "" : ", ") + ("+" + g);
-  for (auto& w : withdrawals) reason += (reason.empty() ? "" : ", ") + ("-" + w);
   c = std::move(next);
   // Turning a category off deletes what it held, at once.
   for (Category cat : kCategories)
     if (!category_on(c, cat)) clear_category(profile, cat);
   add_receipt(c, source, reason, now_ms);
+  if (withdrawn) *withdrawn = !withdrawals.empty();
+  if (!refusal.ok()) {
+    return make_error(refusal.error().path, refusal.error().message + "; the withdrawals in this change were applied (" +
+                                                reason + ")");
+  }
   return ok_status();
 }
 

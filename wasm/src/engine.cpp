@@ -361,13 +361,22 @@ class Operations {
     return out.dump();
   }
 
-  std::string consent_set(const json& change, ConsentSource source) {
-    auto status = apply_consent_change(s_.consent, s_.profile, change, source, gesture_, now_);
-    if (!status.ok()) return error_json(status.error());
+  // A change made during a user gesture is the visitor's; one without (a
+  // site script's call) can only withdraw, and is recorded as the site's.
+  std::string consent_set(const json& change) {
+    ConsentSource source = gesture_ ? ConsentSource::visitor : ConsentSource::site_api;
+    bool withdrawn = false;
+    auto status = apply_consent_change(s_.consent, s_.profile, change, source, gesture_, now_, &withdrawn);
+    if (!status.ok() && !withdrawn) return error_json(status.error());
     s_.choice_made = true;
     s_.consent_dirty = true;
     s_.profile_dirty = true;
     if (!allowed(s_.consent, Purpose::aggregate)) discard_window();  // opting in never sends the past
+    if (!status.ok()) {  // refused grants, applied withdrawals: the error, and the state now in force
+      const Error& e = status.error();
+      return JsonWriter().begin_object().key("consent").raw(consent_to_json(s_.consent)).key("error").string(e.message)
+          .key("path").string(e.path).end_object().take();
+    }
     return consent_to_json(s_.consent);
   }
 
@@ -649,7 +658,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "page") return in.is_object() ? ops.page(in) : error_json("page expects an object");
   if (op == "explain") return ops.explain(in);
   if (op == "consent.get") return consent_to_json(state_->consent);
-  if (op == "consent.set") return ops.consent_set(in, ConsentSource::visitor);
+  if (op == "consent.set") return ops.consent_set(in);
   if (op == "consent.receipts") return consent_receipts(state_->consent);
   if (op == "profile.view") return profile_view(state_->profile, state_->config->profile, now_ms);
   if (op == "profile.declare") return ops.declare_prefs(in);

@@ -90,6 +90,10 @@ std::vector<std::string> bucket_labels(const std::vector<uint32_t>& edges) {
 void parse_metric(const json& m, const std::string& path, const Taxonomy& taxonomy, const SlotVariants& slots,
                   std::set<std::string>& ids, ReportRules& rules, Diagnostics& diag) {
   if (!m.is_object()) return diag.error(path, "must be an object");
+  // A typo must not quietly drop a setting (a misspelt "categories" would
+  // take the metric's consent restriction away).
+  check_keys(m, path, "id kind epsilon categories slot variants buckets",
+             "unknown metric key (expected id, kind, epsilon, categories, slot, variants, buckets)", diag);
   MetricRule rule;
   const json* id = m.find_ptr("id");
   if (!id || !id->is_string() || id->get_ref<const std::string&>().empty()) {
@@ -286,7 +290,9 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   check_keys(*rep, path,
              "collector publicKey keyId windowSeconds epsilonBudget sendDelayMs allowedOrigins minReportsPerCell "
              "retentionDays",
-             "unknown reporting setting (ignored)", diag, /*warn_only=*/true);
+             "unknown key (expected collector, publicKey, keyId, windowSeconds, epsilonBudget, sendDelayMs, "
+             "allowedOrigins, minReportsPerCell, retentionDays)",
+             diag);
 
   if (const json* c = rep->find_ptr("collector")) {
     if (!c->is_string() || (c->get_ref<const std::string&>().rfind("/", 0) != 0 &&

@@ -75,12 +75,14 @@ Consent initial_consent(const ConsentRules&, Signals, int64_t now_ms);
 // version. A material policy change lapses the purposes granted under the old
 // one (back to the config defaults) and records why.
 void refresh_consent(Consent&, const ConsentRules&, Signals, int64_t now_ms);
-// tactful.consent.set({purposes?, categories?}): merges. Withdrawals always apply;
-// a grant needs a user gesture, otherwise an error and nothing changes. With
-// GPC/DNT on only the visitor (ConsentSource::visitor) may grant aggregate.
-// Turning a category off deletes its data from `profile` at once.
+// tactful.consent.set({purposes?, categories?}): merges. Withdrawals always
+// apply. Grants apply together or not at all: each needs a user gesture, and
+// with GPC/DNT on only the visitor (ConsentSource::visitor) may grant
+// aggregate; a refused grant is the error, and the change's withdrawals are
+// still applied (`*withdrawn` tells whether any were). A malformed change
+// changes nothing. Turning a category off deletes its data from `profile`.
 Status apply_consent_change(Consent&, Profile&, const json& change, ConsentSource source,
-                            bool user_gesture, int64_t now_ms);
+                            bool user_gesture, int64_t now_ms, bool* withdrawn = nullptr);
 // Deletes stored data of every category that is off (call after load, so a
 // snapshot can never hold more than consent allows).
 void enforce_consent(Profile&, const Consent&);
