@@ -197,6 +197,17 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
         std::string::npos);
   CHECK(json::parse(v.engine.call("decide", "{not json", kNow, false)).contains("error"));
   CHECK(v("profile.remove", {{"id", "nope"}}).contains("error"));
+  // A view must name interest ids; one naming only ids the site never declared says so.
+  auto view_error = [&](const json& event) {
+    json out = v("track", json::array({event}));
+    return out["errors"].empty() ? std::string() : out["errors"][0]["error"].get<std::string>();
+  };
+  CHECK(view_error({{"type", "view"}}).find("a view needs a list of interest ids") != std::string::npos);
+  CHECK(view_error({{"type", "view"}, {"interests", "hiking"}}).find("a view needs a list") != std::string::npos);
+  CHECK(view_error({{"type", "view"}, {"interests", {"hiking", 5}}}) == "interests[1]: must be an interest id (a string)");
+  CHECK(view_error({{"type", "view"}, {"interests", {"no-such"}}}).find("'no-such' is not in the config's taxonomy") !=
+        std::string::npos);
+  CHECK(view_error({{"type", "view"}, {"interests", {"no-such", "trail-running"}}}).empty());
   CHECK(v("no.such.op").value("error", "").find("unknown operation") != std::string::npos);
   Engine fresh;
   CHECK(json::parse(fresh.call("decide", "{}", kNow, false)).value("error", "").find("init") !=

@@ -539,7 +539,22 @@ class Operations {
     std::string type = string_field(e, "type");
     const auto& cfg = *s_.config;
     if (type == "view") {
-      ViewEvent view{string_list(e.value("interests", json::array())), string_field(e, "source", "track")};
+      const json* ids = e.find_ptr("interests");
+      if (!ids || !ids->is_array() || ids->empty()) {
+        return make_error("interests", "a view needs a list of interest ids, e.g. [\"hiking\"]");
+      }
+      bool known = false;
+      for (size_t i = 0; i < ids->size(); ++i) {
+        const json& id = (*ids)[i];
+        if (!id.is_string()) return make_error(join_path("interests", i), "must be an interest id (a string)");
+        known = known || cfg.taxonomy.find(id.get_ref<const std::string&>()) != nullptr;
+      }
+      // Unknown ids beside known ones are passed over; a view of none the
+      // site declared is the owner's mistake, and says so.
+      if (!known) {
+        return make_error("interests", "'" + (*ids)[0].get<std::string>() + "' is not in the config's taxonomy");
+      }
+      ViewEvent view{string_list(*ids), string_field(e, "source", "track")};
       if (aggregating()) s_.window.observe_page_view(now_);
       return ingest_view(s_.profile, view, s_.consent, cfg.taxonomy, cfg.profile, now_);
     }
