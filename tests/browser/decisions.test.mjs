@@ -136,12 +136,17 @@ describe('with configs that test the rules', () => {
   });
 
   test('a config with a rule on a sensitive interest is rejected with its path', async () => {
-    const config = configVariant((c) => {
+    // `tactful serve` refuses to serve a config lint rejects, so the bad
+    // config reaches the page the way a misconfigured server would send it:
+    // in place of the served one, with the collector's key kept.
+    const site = await startSite();
+    const v = await newVisitor();
+    await v.context.route('**/tactful.config.json', async (route) => {
+      const c = await (await route.fetch()).json();
       c.taxonomy.push({ id: 'diabetes-care', label: 'diabetes care', sensitive: 'health' });
       c.slots[0].variants.push({ id: 'care', condition: { 'interests.diabetes-care': { $gt: 0 } }, template: 'hero-hiking' });
+      await route.fulfill({ json: c });
     });
-    const site = await startSite({ config });
-    const v = await newVisitor();
     try {
       const status = await visit(v.page, `${site.url}/index.html`);
       assert.equal(status.ok, false);

@@ -253,7 +253,7 @@ TEST_CASE("a page of 200 slots x 3 rules, read through one attribute snapshot, m
   CHECK(shown == pages * expected);
 }
 
-TEST_CASE("tactful eval prints true or false per JSON line and names bad lines") {
+TEST_CASE("tactful eval answers every line on its own stdout line and names bad lines") {
   std::istringstream in(
       R"({"condition": {"likes": {"$in": ["tea"]}}, "attributes": {"likes": ["tea", "cake"]}})"
       "\n"
@@ -263,17 +263,45 @@ TEST_CASE("tactful eval prints true or false per JSON line and names bad lines")
       R"({"condition": {"a": {"$regx": "^x"}}, "attributes": {}})"
       "\n\n"
       R"({"condition": {}, "attributes": {}})"
+      "\n"
+      R"({"conditon": {"a": 1}, "attributes": {"a": 2}})"
+      "\n"
+      R"({"attributes": {}})"
+      "\n"
+      R"({"condition": null})"
+      "\n"
+      R"([1, 2])"
+      "\n"
+      R"({"condition": {}, "attributes": []})"
       "\n");
   std::ostringstream out, err;
   int code = tactful::cli::run_cli({"eval"}, in, out, err);
-  CHECK(code == 1);
-  CHECK(out.str() == "true\nfalse\ntrue\n");
-  CHECK(err.str().find("line 3: invalid JSON") != std::string::npos);
-  CHECK(err.str().find("line 4: condition.a.$regx: unknown operator $regx") != std::string::npos);
+  CHECK(code == 1);  // bad lines, reported once every line has its answer
+  CHECK(out.str() == "true\nfalse\nfalse\nfalse\nfalse\ntrue\nfalse\nfalse\nfalse\nfalse\nfalse\n");
+  const std::string e = err.str();
+  CAPTURE(e);
+  CHECK(e.find("line 3: invalid JSON") != std::string::npos);
+  // A condition that does not compile is false, as in GrowthBook, with why.
+  CHECK(e.find("line 4: condition.a.$regx: unknown operator $regx") != std::string::npos);
+  CHECK(e.find("line 5: empty line") != std::string::npos);
+  // A typo in "condition" is not the empty condition (which would be true).
+  CHECK(e.find("line 7: conditon: unknown key") != std::string::npos);
+  CHECK(e.find("line 8: condition: missing") != std::string::npos);
+  CHECK(e.find("line 9: condition: missing") != std::string::npos);
+  CHECK(e.find("line 10: expected an object") != std::string::npos);
+  CHECK(e.find("line 11: attributes: must be an object, not array") != std::string::npos);
+  CHECK(e.find("7 bad line(s)") != std::string::npos);
+
+  // Conditions that do not compile are answers (false), not bad lines.
+  std::istringstream uncompiled(R"({"condition": {"n": {"$nin": 3}}, "attributes": {"n": 2}})");
+  std::ostringstream out2, err2;
+  CHECK(tactful::cli::run_cli({"eval"}, uncompiled, out2, err2) == 0);
+  CHECK(out2.str() == "false\n");
+  CHECK(err2.str().find("line 1: condition.n.$nin: $nin needs an array") != std::string::npos);
 
   std::istringstream good(R"({"condition": {"n": {"$gt": 1}}, "attributes": {"n": 2}})");
-  std::ostringstream out2, err2;
-  CHECK(tactful::cli::run_cli({"eval"}, good, out2, err2) == 0);
-  CHECK(out2.str() == "true\n");
-  CHECK(err2.str().empty());
+  std::ostringstream out3, err3;
+  CHECK(tactful::cli::run_cli({"eval"}, good, out3, err3) == 0);
+  CHECK(out3.str() == "true\n");
+  CHECK(err3.str().empty());
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "command.hpp"
 #include "tactful/condition.hpp"
 
 using tactful::json;
@@ -50,6 +51,35 @@ TEST_CASE("every GrowthBook evalCondition row decides as the specification says"
   MESSAGE("GrowthBook evalCondition conformance: " << passed << "/" << rows.size() << " rows pass ("
                                                    << rejected << " of them rejected at load, as expected false)");
   CHECK(passed == rows.size());
+}
+
+TEST_CASE("tactful eval answers every GrowthBook evalCondition row, line by line") {
+  // The rows as JSON lines, through the CLI's own reading and printing: one
+  // answer per line, in order, even for rows whose condition does not compile.
+  json vectors = load_vectors();
+  const json& rows = vectors["evalCondition"];
+  std::string input;
+  for (const json& row : rows) {
+    json line = {{"condition", row[1]}, {"attributes", row[2]}};
+    if (row.size() > 4) line["savedGroups"] = row[4];
+    input += line.dump() + "\n";
+  }
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  int code = tactful::cli::run_cli({"eval"}, in, out, err);
+  INFO(err.str());
+  CHECK(code == 0);
+  std::istringstream answers(out.str());
+  std::string answer;
+  size_t n = 0, passed = 0;
+  for (; std::getline(answers, answer); ++n) {
+    REQUIRE(n < rows.size());
+    INFO("row ", n, ": ", rows[n][0].get<std::string>(), " ", rows[n][1].dump());
+    CHECK(answer == (rows[n][3].get<bool>() ? "true" : "false"));
+    passed += answer == (rows[n][3].get<bool>() ? "true" : "false");
+  }
+  CHECK(n == rows.size());
+  MESSAGE("tactful eval: " << passed << "/" << rows.size() << " GrowthBook rows answered as specified");
 }
 
 TEST_CASE("every GrowthBook hash row buckets as the specification says") {

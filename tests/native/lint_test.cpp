@@ -42,6 +42,7 @@ TEST_CASE("the documented example config passes lint with nothing to say") {
 }
 
 TEST_CASE("lint prints path: message for each error and exits non-zero") {
+  // Every line starts with its path, so that a tool can split it at ": ".
   Run r = lint_text(R"({"policyVersion": "1",
     "taxonomy": [{"id": "pregnancy-care", "label": "Pregnancy care", "sensitive": "health"}],
     "slots": [{"id": "hero", "variants": [
@@ -50,29 +51,37 @@ TEST_CASE("lint prints path: message for each error and exits non-zero") {
       {"id": "c", "content": {"text": "You spent {{amount}}"}}]}]})");
   CHECK(r.code == 1);
   CAPTURE(r.out);
-  CHECK(contains(r.out, "error: slots[0].variants[0].condition: reads 'interests.pregnancy-care'"));
-  CHECK(contains(r.out, "error: slots[0].variants[1].condition.visits.count.$regx: unknown operator $regx"));
-  CHECK(contains(r.out, "error: slots[0].variants[2].content.text: placeholder {{amount}} is not allowed"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[0].condition: reads 'interests.pregnancy-care'"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[1].condition.visits.count.$regx: unknown operator $regx"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[2].content.text: placeholder {{amount}} is not allowed"));
   CHECK(contains(r.err, "3 errors"));
+  for (size_t at = 0, end; (end = r.out.find('\n', at)) != std::string::npos; at = end + 1) {
+    std::string line = r.out.substr(at, end - at);
+    CAPTURE(line);
+    CHECK((line.rfind("slots[", 0) == 0 || line.rfind("policyVersion: warning: ", 0) == 0));
+  }
 }
 
 TEST_CASE("lint labels warnings, and warnings alone do not fail") {
   Run r = lint_text(R"({"policyVersion": "1", "taxonomy": [{"id": "maternity", "label": "Maternity wear"}]})");
   CHECK(r.code == 0);
-  CHECK(contains(r.out, "warning: taxonomy[0].id: 'maternity' looks like a health interest"));
+  CHECK(r.out.rfind("taxonomy[0].id: warning: 'maternity' looks like a health interest", 0) == 0);
   CHECK(contains(r.err, "ok (1 warning)"));
 }
 
 TEST_CASE("lint applies the whole config's validation, not only the slots") {
   Run r = lint_text(R"({"policyVersion": "1", "slot": [], "profile": {"halfLifeDays": -3}})");
   CHECK(r.code == 1);
-  CHECK(contains(r.out, "error: slot:"));
-  CHECK(contains(r.out, "error: profile.halfLifeDays:"));
+  CHECK(contains("\n" + r.out, "\nslot: "));
+  CHECK(contains("\n" + r.out, "\nprofile.halfLifeDays: "));
   CHECK(lint_text("{not json").code == 1);
 }
 
 TEST_CASE("lint without a readable config is a usage error") {
   CHECK(lint_file("/nonexistent/tactful.config.json").code == 2);
+  Run directory = lint_file("/tmp");
+  CHECK(directory.code == 2);
+  CHECK(directory.err == "tactful lint: cannot read '/tmp': it is a directory\n");
   std::istringstream in;
   std::ostringstream out, err;
   CHECK(tactful::cli::run_cli({"lint"}, in, out, err) == 2);

@@ -7,6 +7,7 @@
 
 #include "tactful/attributes.hpp"
 #include "tactful/base64.hpp"
+#include "tactful/condition_case.hpp"
 #include "tactful/config.hpp"
 #include "tactful/consent.hpp"
 #include "tactful/decide.hpp"
@@ -620,25 +621,23 @@ class Operations {
   bool gesture_;
 };
 
-// Compiles and evaluates one condition, as the config's rules are: `tactful
-// eval` natively and the conformance suite in wasm use it.
+// One condition case (condition_case.hpp), compiled and evaluated as the
+// config's rules are: the conformance suite in wasm runs through it.
 std::string evaluate_condition(std::string_view input) {
   auto parsed = parse_json(input);
-  if (!parsed.ok() || !parsed->is_object()) return error_json("eval expects {condition, attributes, savedGroups?}");
-  const json& in = *parsed;
-  Diagnostics diag;
-  Condition c = compile_condition(in.value("condition", json::object()), in.value("savedGroups", json::object()),
-                                  "condition", diag);
+  if (!parsed.ok()) return error_json("eval expects {condition, attributes?, savedGroups?}: " + parsed.error().message);
+  auto outcome = evaluate_condition_case(*parsed);
+  if (!outcome.ok()) return error_json(outcome.error());
   // As in GrowthBook, a condition that cannot be compiled matches nothing;
   // the problems are reported beside the result (a config load rejects them).
   JsonWriter w;
   w.begin_object();
-  if (!diag.ok()) {
+  if (!outcome->problems.empty()) {
     w.key("problems").begin_array();
-    for (const auto& e : diag.errors) w.string(e.to_string());
+    for (const auto& e : outcome->problems) w.string(e.to_string());
     w.end_array();
   }
-  return w.key("result").boolean(c.matches(in.value("attributes", json::object()))).end_object().take();
+  return w.key("result").boolean(outcome->matches).end_object().take();
 }
 
 std::string hash(std::string_view input) {

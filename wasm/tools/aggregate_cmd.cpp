@@ -2,58 +2,57 @@
 // collector's own checks (size, version, key, seal, layout, domain, replay).
 #include <sodium.h>
 
-#include <fstream>
 #include <map>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
-#include "collector.hpp"
+#include "collector_key.hpp"
 #include "command.hpp"
+#include "input_file.hpp"
+#include "options.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/estimate.hpp"
 
 namespace tactful::cli {
 namespace {
 
+const char* const kUsage = "tactful aggregate --config FILE --key SECRET_KEY_FILE REPORTS_FILE";
+
 int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
-  std::string config_path, key_path, file;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) config_path = args[++i];
-    else if (args[i] == "--key" && i + 1 < args.size()) key_path = args[++i];
-    else if (file.empty() && args[i].rfind("--", 0) != 0) file = args[i];
-    else {
-      err << "tactful aggregate: unexpected argument '" << args[i] << "'\n";
-      return 2;
-    }
-  }
-  if (config_path.empty() || key_path.empty() || file.empty()) {
-    err << "usage: tactful aggregate --config FILE --key SECRET_KEY_FILE REPORTS_FILE\n";
+  Options o(args, {{"--config", "--key"}, {}, {}, 1});
+  o.require({"--config", "--key"});
+  o.require_positional("REPORTS_FILE");
+  if (!o.ok()) return usage_error("aggregate", o.error(), kUsage, err);
+  const std::string& file = o.positionals()[0];
+  int code = 0;
+  auto site = read_config_and_key(o.text("--config"), o.text("--key"), "aggregate", err, code);
+  if (!site) return code;
+  const ReportRules& rules = site->config.reporting;
+  SecretKey& sk = site->key;
+  auto text = read_input_file(file);
+  if (!text.ok()) {
+    sodium_memzero(sk.data(), sk.size());
+    err << "tactful aggregate: " << text.error().message << "\n";
     return 2;
   }
-  if (sodium_init() < 0) return 1;
   try {
-    ReportRules rules = report_rules_from_config(read_json_file(config_path));
-    SecretKey sk = read_secret_key(key_path);
-    std::ifstream in(file);
-    if (!in) throw std::runtime_error("cannot read " + file);
-
+    std::istringstream in(*text);
     std::map<uint64_t, std::vector<std::vector<uint64_t>>> support;  // window -> metric -> cell
     std::map<uint64_t, uint64_t> reports;
     std::set<std::string> seen;
     uint64_t rejected = 0, duplicates = 0;
+    std::string first_rejection;
     std::string line;
     while (std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
       auto bytes = base64_decode(line);
-      if (!bytes) {
-        ++rejected;
-        continue;
-      }
-      auto opened = open_report(rules, reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), sk);
+      auto opened = bytes ? open_report(rules, reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), sk)
+                          : Result<OpenedReport>(make_error("", "not base64"));
       if (!opened.ok()) {
-        ++rejected;
+        if (!rejected++) first_rejection = opened.error().to_string();
         continue;
       }
       if (!seen.insert(line).second) {
@@ -70,6 +69,14 @@ int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& 
       }
     }
     sodium_memzero(sk.data(), sk.size());
+    // Estimates from nothing would look like a quiet site: when every report
+    // fails, the key or the config is wrong, and that must be said.
+    if (rejected > 0 && support.empty()) {
+      err << "tactful aggregate: none of the " << rejected << " reports opened with this key and config (key id "
+          << key_id_hex(rules.key_id) << ", schema " << rules.schema_id << "); the first: " << first_rejection
+          << ". Were they sealed for this config, by this collector?\n";
+      return 1;
+    }
 
     auto estimates = [&](uint64_t n, const std::vector<std::vector<uint64_t>>& s) {
       json list = json::array();
@@ -111,7 +118,6 @@ int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& 
 
 }  // namespace
 
-TACTFUL_COMMAND({"aggregate", "estimates (95% intervals) from a file of base64 reports, offline",
-                 "tactful aggregate --config FILE --key SECRET_KEY_FILE REPORTS_FILE", aggregate});
+TACTFUL_COMMAND({"aggregate", "estimates (95% intervals) from a file of base64 reports, offline", kUsage, aggregate});
 
 }  // namespace tactful::cli

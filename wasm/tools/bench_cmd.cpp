@@ -5,6 +5,7 @@
 // seal, schema, domains) checks per second. Prints one JSON object.
 #include <sodium.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ostream>
@@ -12,8 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "collector.hpp"
+#include "collector_key.hpp"
 #include "command.hpp"
+#include "options.hpp"
 
 namespace tactful::cli {
 namespace {
@@ -44,31 +46,25 @@ double per_second(int threads, int64_t ms, Op op) {
   return done.load() / seconds;
 }
 
-int bench_open(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
-  std::string config_path, key_path;
-  int64_t ms = 2000;
-  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) config_path = args[++i];
-    else if (args[i] == "--key" && i + 1 < args.size()) key_path = args[++i];
-    else if (args[i] == "--ms" && i + 1 < args.size()) ms = std::max(100, std::atoi(args[++i].c_str()));
-    else if (args[i] == "--threads" && i + 1 < args.size()) threads = std::max(1, std::atoi(args[++i].c_str()));
-    else {
-      err << "tactful bench-open: unexpected argument '" << args[i] << "'\n";
-      return 2;
-    }
-  }
-  if (config_path.empty() || key_path.empty()) {
-    err << "usage: tactful bench-open --config FILE --key SECRET_KEY_FILE [--ms 2000] [--threads N]\n";
-    return 2;
-  }
-  if (sodium_init() < 0) return 1;
-  try {
-    ReportRules rules = report_rules_from_config(read_json_file(config_path));
-    SecretKey sk = read_secret_key(key_path);
-    PublicKey pk = x25519_public_key(sk);
-    if (pk != rules.public_key) throw std::runtime_error("the key does not match reporting.publicKey");
+const char* const kUsage =
+    "tactful bench-open --config FILE --key SECRET_KEY_FILE [--ms 2000] [--threads N]\n"
+    "  the config must carry reporting.publicKey of the key (as `tactful serve` serves it);\n"
+    "  --ms from 100 to 600000 per measurement, --threads from 1 to 256";
 
+int bench_open(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
+  Options o(args, {{"--config", "--key", "--ms", "--threads"}});
+  const int64_t ms = static_cast<int64_t>(o.whole("--ms", 2000, 100, 600000));
+  const unsigned cores = std::min(256u, std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = static_cast<int>(o.whole("--threads", cores, 1, 256));
+  o.require({"--config", "--key"});
+  if (!o.ok()) return usage_error("bench-open", o.error(), kUsage, err);
+  int code = 0;
+  auto site = read_config_and_key(o.text("--config"), o.text("--key"), "bench-open", err, code);
+  if (!site) return code;
+  const ReportRules& rules = site->config.reporting;
+  SecretKey& sk = site->key;
+  PublicKey pk = x25519_public_key(sk);
+  try {
     // A pool of distinct real reports, as browsers would send them.
     std::vector<std::vector<uint8_t>> reports;
     auto built_per_second = [&] {
@@ -118,9 +114,7 @@ int bench_open(const Args& args, std::istream&, std::ostream& out, std::ostream&
 
 }  // namespace
 
-TACTFUL_COMMAND({"bench-open", "the collector's crypto-only ceiling: sealed reports opened per second (JSON)",
-                 "tactful bench-open --config FILE --key SECRET_KEY_FILE [--ms 2000] [--threads N]\n"
-                 "  the config must carry reporting.publicKey of the key (as `tactful serve` serves it)",
+TACTFUL_COMMAND({"bench-open", "the collector's crypto-only ceiling: sealed reports opened per second (JSON)", kUsage,
                  bench_open});
 
 }  // namespace tactful::cli

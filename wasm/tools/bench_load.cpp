@@ -21,13 +21,15 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "command.hpp"
+#include "input_file.hpp"
+#include "options.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/json.hpp"
 
@@ -241,34 +243,32 @@ class Load {
   size_t next_ = 0, answered_ = 0;
 };
 
+const char* const kUsage =
+    "tactful bench-load --port N --reports FILE [--host 127.0.0.1] [--path /collect]\n"
+    "                   [--connections 32] [--per-address 15]\n"
+    "  FILE: base64 reports, one a line (as `tactful report` prints them)";
+
 int bench_load(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
   LoadOptions o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    bool has = i + 1 < args.size();
-    if (a == "--host" && has) o.host = args[++i];
-    else if (a == "--port" && has) o.port = std::atoi(args[++i].c_str());
-    else if (a == "--path" && has) o.path = args[++i];
-    else if (a == "--reports" && has) o.reports_path = args[++i];
-    else if (a == "--connections" && has) o.connections = std::atoi(args[++i].c_str());
-    else if (a == "--per-address" && has) o.per_address = std::atoi(args[++i].c_str());
-    else {
-      err << "tactful bench-load: unexpected argument '" << a << "'\n";
-      return 2;
-    }
-  }
+  Options opts(args, {{"--host", "--port", "--path", "--reports", "--connections", "--per-address"}});
+  o.host = opts.text("--host", o.host);
+  o.path = opts.text("--path", o.path);
+  o.reports_path = opts.text("--reports");
+  o.port = static_cast<int>(opts.whole("--port", 0, 1, 65535));
+  o.connections = static_cast<int>(opts.whole("--connections", o.connections, 1, 10000));
+  o.per_address = static_cast<int>(opts.whole("--per-address", o.per_address, 1, 1000000));
+  opts.require({"--port", "--reports"});
+  if (!opts.ok()) return usage_error("bench-load", opts.error(), kUsage, err);
   in_addr probe{};
-  if (o.port <= 0 || o.reports_path.empty() || o.connections < 1 || o.per_address < 1 ||
-      inet_pton(AF_INET, o.host.c_str(), &probe) != 1) {
-    err << "usage: tactful bench-load --port N --reports FILE [--host 127.0.0.1] [--path /collect]\n"
-           "                          [--connections 32] [--per-address 15]\n";
+  if (inet_pton(AF_INET, o.host.c_str(), &probe) != 1) {
+    return usage_error("bench-load", "--host: expected an IPv4 address, got '" + o.host + "'", kUsage, err);
+  }
+  auto text = read_input_file(o.reports_path);
+  if (!text.ok()) {
+    err << "tactful bench-load: --reports: " << text.error().message << "\n";
     return 2;
   }
-  std::ifstream in(o.reports_path);
-  if (!in) {
-    err << "tactful bench-load: cannot read " << o.reports_path << "\n";
-    return 1;
-  }
+  std::istringstream in(*text);
   std::vector<std::string> reports;
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
@@ -310,10 +310,7 @@ int bench_load(const Args& args, std::istream&, std::ostream& out, std::ostream&
 
 }  // namespace
 
-TACTFUL_COMMAND({"bench-load", "load client for the collector bench: one POST per sealed report (JSON)",
-                 "tactful bench-load --port N --reports FILE [--host 127.0.0.1] [--path /collect]\n"
-                 "                   [--connections 32] [--per-address 15]\n"
-                 "  FILE: base64 reports, one a line (as `tactful report` prints them)",
+TACTFUL_COMMAND({"bench-load", "load client for the collector bench: one POST per sealed report (JSON)", kUsage,
                  bench_load});
 
 }  // namespace tactful::cli

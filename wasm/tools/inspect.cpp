@@ -8,23 +8,26 @@
 #include <string>
 
 #include "command.hpp"
+#include "options.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/snapshot.hpp"
 
 namespace tactful::cli {
 namespace {
 
+const char* const kUsage = "tactful inspect --key KEY_BASE64 RECORD_BASE64";
+
 int inspect(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
-  if (args.size() != 3 || args[0] != "--key") {
-    err << "usage: tactful inspect --key KEY_BASE64 RECORD_BASE64\n";
-    return 2;
-  }
-  auto key = sodium_init() < 0 ? std::nullopt : base64_decode(args[1]);
+  Options o(args, {{"--key"}, {}, {}, 1});
+  o.require({"--key"});
+  o.require_positional("RECORD_BASE64");
+  if (!o.ok()) return usage_error("inspect", o.error(), kUsage, err);
+  auto key = sodium_init() < 0 ? std::nullopt : base64_decode(o.text("--key"));
   if (!key || key->size() != 32) {
     err << "tactful inspect: the key must be 32 bytes of base64\n";
     return 2;
   }
-  auto record = base64_decode(args[2]);
+  auto record = base64_decode(o.positionals()[0]);
   if (!record) {
     err << "tactful inspect: the record is not base64\n";
     return 1;
@@ -38,8 +41,7 @@ int inspect(const Args& args, std::istream&, std::ostream& out, std::ostream& er
   return 0;
 }
 
-TACTFUL_COMMAND({"inspect", "open a stored browser record with its origin's key (to audit storage)",
-                 "tactful inspect --key KEY_BASE64 RECORD_BASE64", inspect});
+TACTFUL_COMMAND({"inspect", "open a stored browser record with its origin's key (to audit storage)", kUsage, inspect});
 
 }  // namespace
 }  // namespace tactful::cli

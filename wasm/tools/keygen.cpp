@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <ostream>
-#include <stdexcept>
 
-#include "collector.hpp"
+#include "collector_key.hpp"
 #include "command.hpp"
+#include "options.hpp"
 #include "tactful/base64.hpp"
 
 namespace tactful::cli {
@@ -21,32 +21,25 @@ void print_public(const SecretKey& sk, std::ostream& out) {
   out << j.dump() << "\n";
 }
 
+const char* const kUsage =
+    "tactful keygen --out FILE [--force]   writes the secret key (mode 0600), prints {publicKey, keyId}\n"
+    "       tactful keygen --show FILE           prints {publicKey, keyId} of an existing key";
+
 int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
-  std::string path, show;
-  bool force = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--out" && i + 1 < args.size()) path = args[++i];
-    else if (args[i] == "--show" && i + 1 < args.size()) show = args[++i];
-    else if (args[i] == "--force") force = true;
-    else {
-      err << "tactful keygen: unexpected argument '" << args[i] << "'\n";
-      return 2;
-    }
-  }
+  Options o(args, {{"--out", "--show"}, {}, {"--force"}});
+  if (!o.ok()) return usage_error("keygen", o.error(), kUsage, err);
+  if (o.has("--out") == o.has("--show")) return usage_error("keygen", "give either --out or --show", kUsage, err);
   if (sodium_init() < 0) return 1;
-  if (!show.empty()) {
-    try {
-      print_public(read_secret_key(show), out);
-      return 0;
-    } catch (const std::exception& e) {
-      err << "tactful keygen: " << e.what() << "\n";
-      return 1;
-    }
+  if (o.has("--show")) {
+    int code = 0;
+    auto key = read_key_file(o.text("--show"), "keygen", "--show", err, code);
+    if (!key) return code;
+    print_public(*key, out);
+    sodium_memzero(key->data(), key->size());
+    return 0;
   }
-  if (path.empty()) {
-    err << "usage: tactful keygen --out FILE [--force] | --show FILE\n";
-    return 2;
-  }
+  const std::string path = o.text("--out");
+  const bool force = o.has("--force");
   PublicKey pk;
   SecretKey sk;
   crypto_box_keypair(pk.data(), sk.data());
@@ -68,9 +61,7 @@ int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err
 
 }  // namespace
 
-TACTFUL_COMMAND({"keygen", "make the collector's key pair (secret key file, public key to the config)",
-                 "tactful keygen --out FILE [--force]   writes the secret key (mode 0600), prints {publicKey, keyId}\n"
-                 "       tactful keygen --show FILE           prints {publicKey, keyId} of an existing key",
+TACTFUL_COMMAND({"keygen", "make the collector's key pair (secret key file, public key to the config)", kUsage,
                  keygen});
 
 }  // namespace tactful::cli

@@ -5,13 +5,14 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <ostream>
-#include <stdexcept>
+#include <sstream>
 
-#include "collector.hpp"
+#include "collector_key.hpp"
 #include "command.hpp"
+#include "input_file.hpp"
+#include "options.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/report_open.hpp"
 
@@ -52,54 +53,47 @@ json open_one(const ReportRules& rules, const SecretKey& sk, const std::string& 
   return out;
 }
 
+const char* const kUsage =
+    "tactful open-report --config FILE --key SECRET_KEY_FILE [REPORTS_FILE|-]\n"
+    "  input: one base64 report per line; output: {ok, size, version, keyId, schema, window,\n"
+    "  windowStart, metrics: [{id, mechanism, supports: [labels]}], payloadEnd, plaintext (hex)}";
+
 int open_reports(const Args& args, std::istream& in, std::ostream& out, std::ostream& err) {
-  std::string config_path, key_path, file;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) config_path = args[++i];
-    else if (args[i] == "--key" && i + 1 < args.size()) key_path = args[++i];
-    else if (file.empty() && (args[i] == "-" || args[i].rfind("--", 0) != 0)) file = args[i];
-    else {
-      err << "tactful open-report: unexpected argument '" << args[i] << "'\n";
+  Options o(args, {{"--config", "--key"}, {}, {}, 1});
+  o.require({"--config", "--key"});
+  if (!o.ok()) return usage_error("open-report", o.error(), kUsage, err);
+  const std::string file = o.positionals().empty() ? "-" : o.positionals()[0];
+  int code = 0;
+  auto site = read_config_and_key(o.text("--config"), o.text("--key"), "open-report", err, code);
+  if (!site) return code;
+  SecretKey& key = site->key;
+  std::istringstream file_in;
+  if (file != "-") {
+    auto text = read_input_file(file);
+    if (!text.ok()) {
+      sodium_memzero(key.data(), key.size());
+      err << "tactful open-report: " << text.error().message << "\n";
       return 2;
     }
+    file_in.str(std::move(text.value()));
   }
-  if (config_path.empty() || key_path.empty()) {
-    err << "usage: tactful open-report --config FILE --key SECRET_KEY_FILE [REPORTS_FILE|-]\n";
-    return 2;
+  std::istream& src = file == "-" ? in : file_in;
+  std::string line;
+  bool all_ok = true;
+  while (std::getline(src, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    json one = open_one(site->config.reporting, key, line);
+    all_ok = all_ok && one["ok"].get<bool>();
+    out << one.dump() << "\n";
   }
-  if (sodium_init() < 0) return 1;
-  try {
-    ReportRules rules = report_rules_from_config(read_json_file(config_path));
-    SecretKey sk = read_secret_key(key_path);
-    std::ifstream file_in;
-    if (!file.empty() && file != "-") {
-      file_in.open(file);
-      if (!file_in) throw std::runtime_error("cannot read " + file);
-    }
-    std::istream& src = file_in.is_open() ? file_in : in;
-    std::string line;
-    bool all_ok = true;
-    while (std::getline(src, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      json one = open_one(rules, sk, line);
-      all_ok = all_ok && one["ok"].get<bool>();
-      out << one.dump() << "\n";
-    }
-    sodium_memzero(sk.data(), sk.size());
-    return all_ok ? 0 : 1;
-  } catch (const std::exception& e) {
-    err << "tactful open-report: " << e.what() << "\n";
-    return 1;
-  }
+  sodium_memzero(key.data(), key.size());
+  return all_ok ? 0 : 1;
 }
 
 }  // namespace
 
-TACTFUL_COMMAND({"open-report", "open sealed reports and show what each holds (one JSON line per report)",
-                 "tactful open-report --config FILE --key SECRET_KEY_FILE [REPORTS_FILE|-]\n"
-                 "  input: one base64 report per line; output: {ok, size, version, keyId, schema, window,\n"
-                 "  windowStart, metrics: [{id, mechanism, supports: [labels]}], payloadEnd, plaintext (hex)}",
+TACTFUL_COMMAND({"open-report", "open sealed reports and show what each holds (one JSON line per report)", kUsage,
                  open_reports});
 
 }  // namespace tactful::cli

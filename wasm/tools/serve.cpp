@@ -5,16 +5,20 @@
 #include <sodium.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "checked_config.hpp"
 #include "collector.hpp"
+#include "collector_key.hpp"
 #include "command.hpp"
 #include "front_server.hpp"
+#include "input_file.hpp"
+#include "options.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/json.hpp"
 #include "tactful/report.hpp"
@@ -35,85 +39,124 @@ struct ServeOptions {
   std::string config_path, key_path, db_path, token, chart_js;
 };
 
-std::string read_file(const std::string& path, bool& ok) {
-  std::ifstream f(path, std::ios::binary);
-  ok = static_cast<bool>(f);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+const char* const kUsage =
+    "tactful serve --site DIR [--mount /PREFIX/=DIR]... [--host H] [--port N|0 (or PORT)]\n"
+    "                     [--config SITE_CONFIG]  served at /tactful.config.json; must pass lint\n"
+    "                     [--key FILE (or TACTFUL_COLLECTOR_KEY) --db FILE --token TOKEN (or TACTFUL_OWNER_TOKEN)\n"
+    "                      --chart-js PATH]  the collector: POST /collect, /api/insights, /insights\n"
+    "  --port 0 takes any free port; with --key the served config carries its public key\n"
+    "  (a different reporting.publicKey already in SITE_CONFIG is refused)";
+
+// Reads the arguments and the environment they stand in for. Returns 0, or
+// the exit code of a usage error after printing it.
+int read_serve_options(const Args& args, ServeOptions& o, std::ostream& err) {
+  Options opts(args, {{"--site", "--host", "--port", "--config", "--key", "--db", "--token", "--chart-js"},
+                      {"--mount"}});
+  if (opts.ok() && !opts.has("--port")) {
+    // PORT (how ./run demo and hosting platforms pass it) is read as strictly
+    // as --port, which wins: a typo must not listen on some random port.
+    if (const char* env = std::getenv("PORT")) {
+      auto port = parse_whole_number("PORT", env, 0, 65535);
+      if (!port.ok()) return usage_error("serve", port.error().to_string(), kUsage, err);
+      o.port = static_cast<int>(*port);
+    }
+  }
+  o.port = static_cast<int>(opts.whole("--port", static_cast<uint64_t>(o.port), 0, 65535));
+  if (!opts.ok()) return usage_error("serve", opts.error(), kUsage, err);
+  for (const std::string& spec : opts.all("--mount")) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos) {
+      return usage_error("serve", "--mount takes PREFIX=DIR, got '" + spec + "'", kUsage, err);
+    }
+    o.mounts.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  o.site = opts.text("--site");
+  o.host = opts.text("--host", o.host);
+  o.config_path = opts.text("--config");
+  o.db_path = opts.text("--db");
+  o.chart_js = opts.text("--chart-js");
+  const char* key_env = std::getenv("TACTFUL_COLLECTOR_KEY");
+  const char* token_env = std::getenv("TACTFUL_OWNER_TOKEN");
+  o.key_path = opts.text("--key", key_env ? key_env : "");
+  o.token = opts.text("--token", token_env ? token_env : "");
+  return 0;
 }
 
+// The config file as a JSON object (nothing without --config). Returns 0 or an exit code.
+int read_config_object(const ServeOptions& o, json& config, std::ostream& err) {
+  if (o.config_path.empty()) return 0;
+  auto text = read_input_file(o.config_path);
+  if (!text.ok()) {
+    err << "tactful serve: --config: " << text.error().message << "\n";
+    return 2;
+  }
+  auto parsed = parse_json(*text);
+  if (!parsed.ok() || !parsed->is_object()) {
+    err << "tactful serve: --config " << o.config_path << ": "
+        << (parsed.ok() ? "not a JSON object" : "not valid JSON: " + parsed.error().message) << "\n";
+    return 1;
+  }
+  config = std::move(parsed.value());
+  return 0;
+}
 
-std::string value_after(const Args& args, size_t& i) { return i + 1 < args.size() ? args[++i] : std::string(); }
+// Puts the collector's public key into the served config. A different key
+// already there is refused rather than replaced: the file would then say one
+// key while browsers seal to another, and usually the wrong key file was given.
+int fill_public_key(const ServeOptions& o, const PublicKey& pk, json& config, std::ostream& err) {
+  json& reporting = config["reporting"];
+  if (!reporting.is_object()) reporting = json::object();
+  const std::string ours = base64_encode(pk.data(), pk.size());
+  const json* present = reporting.find_ptr("publicKey");
+  if (present && !(present->is_string() && present->get<std::string>() == ours)) {
+    auto theirs = present->is_string() ? base64_decode(present->get<std::string>()) : std::nullopt;
+    PublicKey other{};
+    bool decodes = theirs && theirs->size() == other.size();
+    if (decodes) std::copy(theirs->begin(), theirs->end(), other.begin());
+    err << "tactful serve: --config " << o.config_path << " has reporting.publicKey "
+        << (decodes ? "of key id " + key_id_hex(key_id_of(other)) : std::string("that is not a key")) << ", but --key "
+        << o.key_path << " is key id " << key_id_hex(key_id_of(pk))
+        << ": give the matching key, or leave publicKey (and keyId) out of the config: serve fills the key in\n";
+    return 1;
+  }
+  reporting["publicKey"] = ours;
+  return 0;
+}
 
 int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
   ServeOptions o;
-  if (const char* p = std::getenv("PORT")) o.port = std::atoi(p);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--site") {
-      o.site = value_after(args, i);
-    } else if (a == "--mount") {
-      std::string spec = value_after(args, i);
-      auto eq = spec.find('=');
-      if (eq == std::string::npos) {
-        err << "tactful serve: --mount takes PREFIX=DIR, got '" << spec << "'\n";
-        return 2;
-      }
-      o.mounts.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
-    } else if (a == "--port") {
-      o.port = std::atoi(value_after(args, i).c_str());
-    } else if (a == "--host") {
-      o.host = value_after(args, i);
-    } else if (a == "--config") {
-      o.config_path = value_after(args, i);
-    } else if (a == "--key") {
-      o.key_path = value_after(args, i);
-    } else if (a == "--db") {
-      o.db_path = value_after(args, i);
-    } else if (a == "--token") {
-      o.token = value_after(args, i);
-    } else if (a == "--chart-js") {
-      o.chart_js = value_after(args, i);
-    } else {
-      err << "tactful serve: unknown argument '" << a << "'\n";
+  if (int code = read_serve_options(args, o, err)) return code;
+  if (!o.chart_js.empty()) {
+    if (auto file = read_input_file(o.chart_js); !file.ok()) {
+      err << "tactful serve: --chart-js: " << file.error().message << "\n";
       return 2;
     }
-  }
-  if (o.key_path.empty()) {
-    if (const char* k = std::getenv("TACTFUL_COLLECTOR_KEY")) o.key_path = k;
-  }
-  if (o.token.empty()) {
-    if (const char* t = std::getenv("TACTFUL_OWNER_TOKEN")) o.token = t;
   }
 
   // The site config: served to browsers at /tactful.config.json, read by the
   // collector. With a collector key, the served copy carries its public key.
   json config;
-  if (!o.config_path.empty()) {
-    bool ok = false;
-    std::string text = read_file(o.config_path, ok);
-    auto parsed = ok ? parse_json(text) : Result<json>(make_error("", "cannot read " + o.config_path));
-    if (!parsed.ok() || !parsed->is_object()) {
-      err << "tactful serve: --config " << o.config_path << ": "
-          << (parsed.ok() ? "not a JSON object" : parsed.error().message) << "\n";
-      return 1;
-    }
-    config = std::move(parsed.value());
-  }
-  std::unique_ptr<Collector> collector;
+  if (int code = read_config_object(o, config, err)) return code;
+  std::optional<SecretKey> sk;
   if (!o.key_path.empty()) {
     if (config.is_null() || o.db_path.empty() || o.token.empty()) {
-      err << "tactful serve: a collector needs --config, --key, --db and --token\n";
-      return 2;
+      return usage_error("serve", "a collector needs --config, --key, --db and --token", kUsage, err);
     }
+    int code = 0;
+    sk = read_key_file(o.key_path, "serve", "--key", err, code);
+    if (!sk) return code;
+    PublicKey pk = x25519_public_key(*sk);
+    sodium_memzero(sk->data(), sk->size());  // the collector reads its own copy
+    code = fill_public_key(o, pk, config, err);
+    if (code) return code;
+  }
+  // Browsers would reject a config lint rejects and show their defaults:
+  // refuse to serve it, with lint's lines, rather than run a broken site.
+  if (!config.is_null() && !checked_config(config.dump(), "serve", "--config " + o.config_path, err)) return 1;
+
+  std::unique_ptr<Collector> collector;
+  if (sk) {
     try {
-      SecretKey sk = read_secret_key(o.key_path);
-      PublicKey pk = x25519_public_key(sk);
-      sodium_memzero(sk.data(), sk.size());
-      json& reporting = config["reporting"];
-      if (!reporting.is_object()) reporting = json::object();
-      reporting["publicKey"] = base64_encode(pk.data(), pk.size());
       CollectorOptions co;
       co.config = config;
       co.secret_key_path = o.key_path;
@@ -180,12 +223,7 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
   return 0;
 }
 
-TACTFUL_COMMAND({"serve", "serve a site's static files and the collector",
-                 "tactful serve --site DIR [--mount /PREFIX/=DIR]... [--host H] [--port N|0 (or PORT)]\n"
-                 "                     [--config SITE_CONFIG]  served at /tactful.config.json\n"
-                 "                     [--key FILE (or TACTFUL_COLLECTOR_KEY) --db FILE --token TOKEN (or TACTFUL_OWNER_TOKEN)\n"
-                 "                      --chart-js PATH]  the collector: POST /collect, /api/insights, /insights",
-                 serve});
+TACTFUL_COMMAND({"serve", "serve a site's static files and the collector", kUsage, serve});
 
 }  // namespace
 }  // namespace tactful::cli

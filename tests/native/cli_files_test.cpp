@@ -1,0 +1,55 @@
+// Every file a command reads, read one way (tools/input_file.hpp): a
+// directory or a missing file says so and exits 2, the documented code for
+// "cannot read", never "invalid JSON" or an empty list of reports.
+#include <doctest/doctest.h>
+
+#include "cli_run.hpp"
+#include "input_file.hpp"
+
+using clitest::cli;
+using clitest::contains;
+using clitest::ReportingSite;
+using clitest::Run;
+
+TEST_CASE("read_input_file names why a file cannot be read") {
+  clitest::TempDir dir;
+  auto ok = tactful::cli::read_input_file(dir.file("a.txt", "hello\n"));
+  REQUIRE(ok.ok());
+  CHECK(*ok == "hello\n");
+  auto directory = tactful::cli::read_input_file(dir.path);
+  REQUIRE_FALSE(directory.ok());
+  CHECK(directory.error().message == "cannot read '" + dir.path + "': it is a directory");
+  auto missing = tactful::cli::read_input_file(dir.path + "/none");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message == "cannot read '" + dir.path + "/none': No such file or directory");
+}
+
+TEST_CASE("every command that reads a file exits 2 when it is a directory") {
+  ReportingSite site;
+  const std::string d = site.dir.path;
+  const std::string reports = site.dir.file("reports.txt", "");
+  const tactful::cli::Args cases[] = {
+      {"lint", d},
+      {"report", "--config", d},
+      {"aggregate", "--config", d, "--key", site.key, reports},
+      {"aggregate", "--config", site.config, "--key", d, reports},
+      {"aggregate", "--config", site.config, "--key", site.key, d},
+      {"open-report", "--config", d, "--key", site.key},
+      {"open-report", "--config", site.config, "--key", d},
+      {"open-report", "--config", site.config, "--key", site.key, d},
+      {"bench-open", "--config", d, "--key", site.key},
+      {"bench-open", "--config", site.config, "--key", d},
+      {"bench-load", "--port", "1", "--reports", d},
+      {"keygen", "--show", d},
+      {"serve", "--config", d},
+      {"serve", "--config", site.config, "--key", d, "--db", d + "/db", "--token", "t"},
+      {"serve", "--chart-js", d},
+  };
+  for (const auto& args : cases) {
+    Run r = cli(args);
+    CAPTURE(args[0]);
+    CAPTURE(r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "cannot read '" + d + "': it is a directory"));
+  }
+}

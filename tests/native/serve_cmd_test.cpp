@@ -1,0 +1,43 @@
+// `tactful serve` refuses, before it listens, a config the browser would
+// reject and a key that is not the one the config names.
+#include <doctest/doctest.h>
+
+#include "cli_run.hpp"
+
+using clitest::cli;
+using clitest::contains;
+using clitest::ReportingSite;
+using clitest::Run;
+using tactful::json;
+
+TEST_CASE("serve refuses a config lint rejects, printing lint's lines") {
+  ReportingSite site;
+  json bad = site.config_json;
+  bad["slots"][0]["variants"][0]["condition"] = json::parse(R"({"visits.count": {"$regx": 3}})");
+  bad["taxonomy"][0]["sensitive"] = "religion";
+  const std::string path = site.dir.file("bad.json", bad.dump());
+  Run plain = cli({"serve", "--port", "0", "--config", path});
+  CHECK(plain.code == 1);
+  CHECK(plain.out.empty());  // never "listening on"
+  CHECK(contains(plain.err, "tactful serve: --config " + path + " is rejected by lint"));
+  CHECK(contains(plain.err, "\nslots[0].variants[0].condition.visits.count.$regx: unknown operator $regx"));
+  // With a collector too (the template's publicKey comes from --key).
+  json bad_template = bad;
+  bad_template["reporting"].erase("publicKey");
+  Run with_key = cli({"serve", "--port", "0", "--config", site.dir.file("bad-template.json", bad_template.dump()),
+                      "--key", site.key, "--db", site.dir.path + "/db", "--token", "t"});
+  CHECK(with_key.code == 1);
+  CHECK(with_key.out.empty());
+  CHECK(contains(with_key.err, "is rejected by lint"));
+}
+
+TEST_CASE("serve refuses a --key that is not the config's reporting.publicKey") {
+  ReportingSite site, other;
+  Run r = cli({"serve", "--port", "0", "--config", site.config, "--key", other.key, "--db", site.dir.path + "/db",
+               "--token", "t"});
+  CHECK(r.code == 1);
+  CHECK(r.out.empty());
+  CHECK(contains(r.err, "has reporting.publicKey of key id "));
+  CHECK(contains(r.err,
+                 "give the matching key, or leave publicKey (and keyId) out of the config: serve fills the key in"));
+}
