@@ -19,6 +19,7 @@ export function installLauncher(rt, { base, emit, redecide }) {
   function host(name) {
     const el = doc.createElement(name);
     el.style.display = 'none';
+    el.lang = rt.lang; // read aloud in the panel's language, whatever the page's
     const root = el.attachShadow({ mode: 'open' });
     const link = doc.createElement('link');
     link.rel = 'stylesheet';

@@ -461,6 +461,42 @@ describe('accessibility and looks', () => {
     }
   });
 
+  test('the site\'s CSS cannot restyle the panel or resize it, and the panel speaks its own language', async () => {
+    // What the panel looks like on a plain page, then under a hostile stylesheet
+    // of the site's own (same origin, as CSP allows): universal rules and a
+    // large root font size.
+    const measure = async (page) => {
+      const dialog = await openPanel(page, { name: 'Ajustes de privacidad' });
+      const text = dialog.getByRole('heading').first();
+      const out = await text.evaluate((el) => {
+        const s = getComputedStyle(el);
+        return { font: s.fontFamily, size: s.fontSize, transform: s.textTransform, spacing: s.letterSpacing, line: s.lineHeight };
+      });
+      await page.keyboard.press('Escape');
+      const box = await page.getByRole('button', { name: 'Ajustes de privacidad' }).boundingBox();
+      return { ...out, width: Math.round(box.width), height: Math.round(box.height) };
+    };
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await v.context.route('**/hostile.css', (route) => route.fulfill({
+        contentType: 'text/css',
+        body: 'html { font-size: 40px !important; } * { font-family: serif !important; letter-spacing: 3px; line-height: 3; text-transform: uppercase; font-size: 22px; }',
+      }));
+      await visit(v);
+      const plain = await measure(v.page);
+      await v.page.evaluate(() => new Promise((resolve) => {
+        const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/hostile.css', onload: resolve });
+        document.head.append(link);
+      }));
+      assert.equal(await v.page.evaluate(() => getComputedStyle(document.body).textTransform), 'uppercase', 'the hostile sheet applies to the page');
+      assert.deepEqual(await measure(v.page), plain);
+      assert.equal(plain.transform, 'none');
+      assert.equal(await v.page.locator('tactful-launcher').getAttribute('lang'), 'es');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('screenshots: the panel open on a desktop and a 360 px phone, in English', async () => {
     const v = await newVisitor();
     try {
