@@ -142,9 +142,18 @@ async function profileMarks(page) {
       if (!window.tactful || !window.tactful.profile) return [];
       const view = await window.tactful.profile.view().catch(() => null);
       const marks = [];
-      for (const group of Object.values(view || {})) {
+      for (const [category, group] of Object.entries(view || {})) {
         if (!Array.isArray(group)) continue;
-        for (const item of group) if (item && typeof item.id === 'string' && item.id.includes(':')) marks.push(item.id);
+        for (const item of group) {
+          if (!item) continue;
+          if (typeof item.id === 'string' && item.id.includes(':')) marks.push(item.id);
+          // Location and occasions are single items ("location"): what would
+          // leak is their value, watched when it is distinctive (4+ characters;
+          // a country code or a month number is too common to tell apart).
+          if (category === 'location' || category === 'occasions') {
+            for (const v of Object.values(item.value || {})) if (typeof v === 'string' && v.length >= 4) marks.push(v);
+          }
+        }
       }
       return marks;
     });
@@ -153,22 +162,30 @@ async function profileMarks(page) {
   }
 }
 
+// Percent-escapes decoded one run at a time, so one malformed escape cannot
+// hide the rest; `+` is a space in form bodies and query strings.
+function decodeLoosely(text) {
+  return text.replace(/\+/g, ' ').replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
 function requestText(request) {
   let body = '';
   try {
     const buf = request.postDataBuffer();
-    body = buf ? buf.toString('latin1') : '';
+    body = buf ? buf.toString('utf8') : '';
   } catch {
     body = '';
   }
-  let url = request.url();
-  try {
-    url = decodeURIComponent(url);
-  } catch {
-    /* keep it encoded */
-  }
+  const url = request.url();
   const headers = Object.values(request.headers()).join('\n');
-  return `${url}\n${headers}\n${body}`;
+  // Raw and decoded: a mark is found however the page encoded it.
+  return [url, decodeLoosely(url), headers, decodeLoosely(headers), body, decodeLoosely(body)].join('\n');
 }
 
 /**

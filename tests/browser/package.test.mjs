@@ -54,6 +54,9 @@ tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
   const profile = JSON.stringify(await window.tactful.profile.export());
   await fetch('/collect', { method: 'POST', body: profile }).catch(() => {});
   await fetch('/analytics?d=' + encodeURIComponent(profile)).catch(() => {});
+  // Encoded other ways: a form body, and a URL one malformed escape would hide.
+  await fetch('/form', { method: 'POST', body: new URLSearchParams({ d: 'interest:hiking' }) }).catch(() => {});
+  await fetch('/pixel?x=%E0%A4%A&i=' + encodeURIComponent('interest:hiking')).catch(() => {});
 };
 `,
 };
@@ -127,8 +130,10 @@ test('the network guard catches a page that sends the profile without aggregate 
   page.on('requestfailed', (r) => failed.push(new URL(r.url()).pathname));
   await page.evaluate(() => window.leak());
   const kinds = guard.violations.map((v) => v.kind).sort();
-  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data']);
-  assert.ok(guard.violations.some((v) => v.kind === 'profile-data' && v.url.includes('/analytics')));
+  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data', 'profile-data', 'profile-data']);
+  for (const path of ['/analytics', '/form', '/pixel']) {
+    assert.ok(guard.violations.some((v) => v.kind === 'profile-data' && v.url.includes(path)), path);
+  }
   await assert.rejects(guard.assertClean(), /carry data out without consent[\\s\\S]*\\/collect[\\s\\S]*interest:hiking/);
   assert.ok(failed.includes('/collect'), 'the collector request was stopped before it left');
   await context.close();
