@@ -1,7 +1,8 @@
 // The only privacy UI on the critical bundle, kept tiny: the "Privacy
 // settings" launcher, a "Why this?" button on each personalized slot, and the
 // check whether to invite a first-time visitor. Everything they open lives in
-// the lazily loaded panel (dist/tactful-panel.js + tactful-panel.css).
+// the lazily loaded panel (dist/tactful-panel.js + tactful-panel.css). Their
+// look is tactful-launcher.css, fetched after the slots are decided.
 const LABEL = { en: 'Privacy settings', es: 'Ajustes de privacidad' };
 const WHY = { en: 'Why this?', es: '¿Por qué esto?' };
 export const INVITATION_KEY = 'tactful:invitation';
@@ -15,20 +16,23 @@ export function installLauncher(rt, { base, emit, redecide }) {
   let loading = null;
 
   // A custom element name keeps the site's element selectors off our host;
-  // the shadow root keeps its CSS out, and ours in.
-  function host(name) {
+  // the shadow root keeps its CSS out, and ours in. The launcher and "Why
+  // this?" buttons need only the shared sheet; the panel's parts (`panel`)
+  // add its own, so no panel file is fetched before the panel is used.
+  function host(name, { panel = true } = {}) {
     const el = doc.createElement(name);
     el.style.display = 'none';
     el.lang = rt.lang; // read aloud in the panel's language, whatever the page's
     const root = el.attachShadow({ mode: 'open' });
-    const link = doc.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = new URL('tactful-panel.css', base).href;
-    // Shown once styled (or, if the sheet fails, unstyled but usable).
-    const ready = new Promise((resolve) => {
-      link.onload = link.onerror = () => resolve(el.style.removeProperty('display'));
-    });
-    root.append(link);
+    const sheets = panel ? ['tactful-launcher.css', 'tactful-panel.css'] : ['tactful-launcher.css'];
+    // Shown once styled (or, if a sheet fails, unstyled but usable).
+    const ready = Promise.all(sheets.map((file) => new Promise((resolve) => {
+      const link = doc.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = new URL(file, base).href;
+      link.onload = link.onerror = resolve;
+      root.append(link);
+    }))).then(() => el.style.removeProperty('display'));
     return { el, root, ready };
   }
 
@@ -53,7 +57,7 @@ export function installLauncher(rt, { base, emit, redecide }) {
     throw e;
   });
 
-  const launcher = host('tactful-launcher');
+  const launcher = host('tactful-launcher', { panel: false });
   launcher.el.setAttribute('data-position', panelConfig.position === 'bottom-left' ? 'bottom-left' : 'bottom-right');
   const button = doc.createElement('button');
   button.type = 'button';
@@ -79,7 +83,8 @@ export function installLauncher(rt, { base, emit, redecide }) {
         continue;
       }
       if (!entry) {
-        entry = host('tactful-why');
+        entry = host('tactful-why', { panel: false });
+        entry.el.setAttribute('data-hold', '');
         const b = doc.createElement('button');
         b.type = 'button';
         b.className = 'why';
@@ -94,13 +99,12 @@ export function installLauncher(rt, { base, emit, redecide }) {
       entry.ready.then(() => alignWhy(slot, entry));
     }
   }
-  // Absolutely positioned at its static place: takes no space in the slot;
-  // moved to the slot's top end corner.
+  // Absolutely positioned at its static place (tactful-launcher.css): takes
+  // no space in the slot; moved to the slot's top end corner.
   function alignWhy(slot, entry) {
     const s = entry.el.style;
-    s.position = 'absolute';
-    s.zIndex = '4';
-    s.margin = '0';
+    s.removeProperty('--tactful-why-top');
+    s.removeProperty('--tactful-why-left');
     requestAnimationFrame(() => {
       const b = entry.button.getBoundingClientRect();
       const box = slot.getBoundingClientRect();
@@ -108,8 +112,9 @@ export function installLauncher(rt, { base, emit, redecide }) {
       const rtl = rt.win.getComputedStyle(slot).direction === 'rtl';
       const top = box.top - at.top + Math.max(4, Math.min(8, (box.height - b.height) / 2));
       const left = rtl ? box.left - at.left + 8 : box.right - at.left - b.width - 8;
-      s.marginTop = `${Math.round(top)}px`;
-      s.marginLeft = `${Math.round(left)}px`;
+      s.setProperty('--tactful-why-top', `${Math.round(top)}px`);
+      s.setProperty('--tactful-why-left', `${Math.round(left)}px`);
+      entry.el.removeAttribute('data-hold');
     });
   }
   ctx.placeWhy = placeWhy;

@@ -43,3 +43,5 @@ await build({ ...common, format: 'esm', minify: false, entryPoints: [join(root, 
 copyFileSync(join(wasmDir, 'tactful-tools.wasm'), join(out, 'tactful-tools.wasm'));
 copyFileSync(join(wasmDir, 'tactful-core.wasm'), join(out, 'tactful.wasm'));
 copyFileSync(join(root, 'js', 'tactful.css'), join(out, 'tactful.css'));
+// The launcher's and "Why this?" buttons' look (and what the panel shares), minified.
+await build({ bundle: false, minify: true, logLevel: 'warning', entryPoints: [join(root, 'js', 'launcher.css')], outfile: join(out, 'tactful-launcher.css') });

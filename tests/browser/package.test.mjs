@@ -278,7 +278,7 @@ after(() => {
 
 test('the tarball ships the module, its types, the helpers and dist/ - nothing else', () => {
   assert.deepEqual([...packFiles].sort(), [
-    'README.md', 'dist/core.mjs', 'dist/tactful-panel.css', 'dist/tactful-panel.js', 'dist/tactful-tools.wasm',
+    'README.md', 'dist/core.mjs', 'dist/tactful-launcher.css', 'dist/tactful-panel.css', 'dist/tactful-panel.js', 'dist/tactful-tools.wasm',
     'dist/tactful.css', 'dist/tactful.js', 'dist/tactful.wasm', 'dist/tools.mjs', 'index.d.ts', 'index.mjs',
     'package.json', 'testing.d.ts', 'testing.mjs',
   ]);

@@ -111,17 +111,19 @@ describe('the launcher and the dialog', () => {
     }
   });
 
-  test('the panel code is not loaded until it is needed', async () => {
+  test('the panel\'s code and stylesheet are not loaded until it is needed', async () => {
     const v = await newVisitor();
     try {
       const requested = [];
       v.page.on('request', (r) => requested.push(new URL(r.url()).pathname));
       await v.page.addInitScript(() => localStorage.setItem('tactful:invitation', JSON.stringify({ at: new Date().toISOString(), policyVersion: '2026-11-01' })));
       await visit(v);
+      await v.page.getByRole('button', { name: 'Privacy settings' }).waitFor();
       await v.page.waitForTimeout(300);
-      assert.ok(!requested.includes('/tactful/tactful-panel.js'), requested.join(' '));
+      const panelFiles = ['/tactful/tactful-panel.js', '/tactful/tactful-panel.css'];
+      assert.deepEqual(requested.filter((p) => panelFiles.includes(p)), [], requested.join(' '));
       await openPanel(v.page);
-      assert.ok(requested.includes('/tactful/tactful-panel.js'));
+      assert.deepEqual(panelFiles.filter((p) => !requested.includes(p)), []);
     } finally {
       await v.close();
     }

@@ -224,7 +224,8 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
       }
     }
   }
-  if (!grants.empty() && refusal.ok() && !user_gesture)
+  // No gesture is the first reason a grant fails: it never depends on the site's rules.
+  if (!grants.empty() && !user_gesture)
     refusal = make_error("", "grant refused: consent can only be granted during a user gesture (" + grants[0].name + ")");
   if (!refusal.ok()) grants.clear();  // grants apply together or not at all; withdrawals still do
   if (grants.empty() && withdrawals.empty()) return refusal;
