@@ -33,6 +33,7 @@ const server = spawn(bin, [
   'serve', '--site', join(root, 'demo-site/public'), '--port', '0',
   '--config', join(root, 'demo-site/tactful.config.json'), '--key', key,
   '--db', join(state, 'aggregates.db'), '--token', token,
+  '--chart-js', join(root, 'node_modules/chart.js/dist/chart.umd.js'),
 ], { stdio: ['ignore', 'pipe', 'inherit'] });
 
 try {

@@ -24,4 +24,5 @@ echo "(Ctrl-C to stop)"
 exec "$BIN" serve --host 127.0.0.1 --port "$PORT" \
   --site "$ROOT/demo-site/public" --mount "/tactful/=$ROOT/dist" \
   --config "$ROOT/demo-site/tactful.config.json" --key "$STATE/collector.key" \
-  --db "$STATE/aggregates.db" --token "$TOKEN"
+  --db "$STATE/aggregates.db" --token "$TOKEN" \
+  --chart-js "$ROOT/node_modules/chart.js/dist/chart.umd.js"

@@ -85,6 +85,39 @@ describe('POST /collect', () => {
   });
 });
 
+describe('who may post', () => {
+  test('a page of another origin, or a body that is not octet-stream, is refused and not counted', async () => {
+    const [report] = await makeReports(site, [{}]);
+    const before = await totalReports();
+    const from = freshAddress();
+    // What any page may send anywhere without a preflight: a text/plain POST.
+    const evil = await post(site.url, report, { localAddress: from, headers: { origin: 'https://evil.example', 'content-type': 'text/plain' } });
+    assert.equal(evil.status, 403);
+    assert.equal((await post(site.url, report, { localAddress: from, headers: { 'content-type': 'text/plain' } })).status, 415);
+    assert.equal((await post(site.url, report, { localAddress: from, headers: { 'content-type': 'application/json' } })).status, 415);
+    assert.equal(await totalReports(), before);
+    const own = await post(site.url, report, { localAddress: from, headers: { origin: site.url } });
+    assert.equal(own.status, 204);
+    assert.equal(await totalReports(), before + 1);
+    // Each header once, though the collector's route and the server both set it.
+    assert.equal(own.headers['referrer-policy'], 'no-referrer');
+    assert.equal(own.headers['x-content-type-options'], 'nosniff');
+    const preflight = await fetch(new URL('/collect', site.url), {
+      method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    assert.equal(preflight.status, 403);
+  });
+
+  test('other methods get 405 with the ones a route takes', async () => {
+    const get = await fetch(new URL('/collect', site.url));
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST, OPTIONS');
+    const postInsights = await fetch(new URL('/api/insights', site.url), { method: 'POST' });
+    assert.equal(postInsights.status, 405);
+    assert.equal(postInsights.headers.get('allow'), 'GET');
+  });
+});
+
 describe("the owner's insights", () => {
   test('/api/insights and /insights need the owner token', async () => {
     assert.equal((await get(site.url, '/api/insights')).status, 401);
@@ -96,6 +129,8 @@ describe("the owner's insights", () => {
     assert.equal(ok.json.minReportsPerCell, 2);
     assert.ok(Array.isArray(ok.json.windows));
     assert.equal((await get(site.url, `/api/insights?token=${OWNER_TOKEN}`)).status, 200);
+    const lower = await fetch(new URL('/api/insights', site.url), { headers: { Authorization: `bearer ${OWNER_TOKEN}` } });
+    assert.equal(lower.status, 200, 'the scheme is case-insensitive');
   });
 
   test('the dashboard draws charts under its CSP, with everything from its own origin', async () => {
@@ -133,6 +168,7 @@ describe("the owner's insights", () => {
       assert.equal(response.status(), 200);
       const csp = response.headers()['content-security-policy'];
       assert.match(csp, /script-src 'self'/);
+      assert.doesNotMatch(csp, /wasm-unsafe-eval/, "the dashboard's own CSP, not the site's besides");
       assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/);
       await v.page.waitForFunction(() => document.querySelectorAll('canvas').length > 0 && !!window.Chart, null, { timeout: 10000 });
       const drawn = await v.page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {

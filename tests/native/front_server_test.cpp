@@ -43,7 +43,7 @@ struct Front {
   std::map<std::string, int> bodies;      // every body the workers accepted, and how often
   std::map<std::string, int> slow_bodies; // the same for httplib's route
 
-  explicit Front(const std::function<void(FrontServer&)>& configure = nullptr) {
+  explicit Front(const std::function<void(FrontServer&)>& configure = nullptr, FrontServer::Filter filter = nullptr) {
     server.set_keep_alive_timeout(1);
     server.set_keep_alive_max_count(100);
     server.set_payload_max_length(4096);
@@ -63,7 +63,7 @@ struct Front {
       for (auto& p : batch) {
         if (answer_post(std::string(p.body), std::string(p.origin), p.res) == 204) ++bodies[std::string(p.body)];
       }
-    });
+    }, std::move(filter));
     if (configure) configure(server);
     port = server.open("127.0.0.1", 0);
     REQUIRE(port > 0);
@@ -223,6 +223,31 @@ TEST_CASE("front: the workers' answers are byte for byte httplib's") {
   std::lock_guard<std::mutex> lock(f.mu);
   CHECK(f.bodies.size() == 4);
   CHECK(f.slow_bodies.size() == 4);
+}
+
+TEST_CASE("front: a post the route's filter does not pass goes to httplib's route, as do two of a judged header") {
+  std::vector<std::string> judged;
+  Front f(nullptr, [&judged](const FrontServer::PostHead& h) {
+    judged.push_back(std::string(h.content_type) + "|" + std::string(h.origin) + "|" + std::string(h.host) + "|" +
+                     std::string(h.fetch_site));
+    return h.origin != "https://evil.example";
+  });
+  int fd = connect_to(f.port);
+  send_all(fd, post("plain", "Origin: https://shop.example\r\nSec-Fetch-Site: cross-site\r\n"));
+  REQUIRE(read_answers(fd, 1).size() == 1);
+  send_all(fd, post("refused", "Origin: https://evil.example\r\n"));
+  REQUIRE(read_answers(fd, 1).size() == 1);
+  close(fd);
+  fd = connect_to(f.port);
+  send_all(fd, post("two-origins", "Origin: https://shop.example\r\nOrigin: https://evil.example\r\n"));
+  REQUIRE(read_answers(fd, 1).size() == 1);
+  close(fd);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.bodies.count("plain") == 1);
+  CHECK(f.slow_bodies.count("refused") == 1);      // httplib's route had it
+  CHECK(f.slow_bodies.count("two-origins") == 1);  // not judged by the workers at all
+  REQUIRE(judged.size() == 2);
+  CHECK(judged[0] == "application/octet-stream|https://shop.example|test|cross-site");
 }
 
 TEST_CASE("front: other requests on a connection go to httplib with the bytes already read") {

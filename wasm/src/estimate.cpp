@@ -1,6 +1,9 @@
 #include "tactful/estimate.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "tactful/suppress.hpp"
 
 namespace tactful {
 
@@ -94,6 +97,35 @@ json to_json(const MetricEstimate& e) {
     j["rates"] = rates;
   }
   return j;
+}
+
+Published publish_estimates(const ReportRules& rules, const std::vector<Sums>& listed, const Sums& total) {
+  // The windows not listed: the total minus the listed ones, as anyone can work out.
+  Sums rest = total;
+  for (const Sums& w : listed) {
+    rest.reports -= std::min(rest.reports, w.reports);
+    for (size_t m = 0; m < rest.support.size() && m < w.support.size(); ++m) {
+      for (size_t c = 0; c < rest.support[m].size() && c < w.support[m].size(); ++c) {
+        rest.support[m][c] -= std::min(rest.support[m][c], w.support[m][c]);
+      }
+    }
+  }
+  const uint32_t k = rules.min_reports_per_cell;
+  Published out;
+  out.windows.resize(listed.size());
+  for (size_t m = 0; m < rules.metrics.size(); ++m) {
+    const MetricRule& rule = rules.metrics[m];
+    std::vector<MetricEstimate*> rows;
+    for (size_t w = 0; w < listed.size(); ++w) {
+      out.windows[w].push_back(estimate_metric(rule, listed[w].support[m], listed[w].reports, k));
+    }
+    for (auto& w : out.windows) rows.push_back(&w.back());
+    out.total.push_back(estimate_metric(rule, total.support[m], total.reports, k));
+    MetricEstimate unlisted;
+    if (rest.reports > 0) unlisted = estimate_metric(rule, rest.support[m], rest.reports, k);
+    suppress_complements(rows, out.total.back(), rest.reports > 0 ? &unlisted : nullptr);
+  }
+  return out;
 }
 
 }  // namespace tactful

@@ -78,27 +78,32 @@ int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& 
       return 1;
     }
 
-    auto estimates = [&](uint64_t n, const std::vector<std::vector<uint64_t>>& s) {
-      json list = json::array();
-      for (size_t m = 0; m < rules.metrics.size(); ++m) {
-        list.push_back(to_json(estimate_metric(rules.metrics[m], s[m], n, rules.min_reports_per_cell)));
+    // Estimated together, so that no figure shown gives away a cell hidden in another.
+    std::vector<Sums> listed;
+    Sums all{0, {}};
+    for (const auto& m : rules.metrics) all.support.emplace_back(m.ldp.domain, 0);
+    for (const auto& [win, s] : support) {
+      listed.push_back({reports[win], s});
+      all.reports += reports[win];
+      for (size_t m = 0; m < s.size(); ++m) {
+        for (size_t c = 0; c < s[m].size(); ++c) all.support[m][c] += s[m][c];
       }
+    }
+    Published published = publish_estimates(rules, listed, all);
+    auto metrics_json = [](const std::vector<MetricEstimate>& estimates) {
+      json list = json::array();
+      for (const MetricEstimate& e : estimates) list.push_back(to_json(e));
       return list;
     };
-    std::vector<std::vector<uint64_t>> all;
-    for (const auto& m : rules.metrics) all.emplace_back(m.ldp.domain, 0);
-    uint64_t total = 0;
+    uint64_t total = all.reports;
     json windows = json::array();
+    size_t i = 0;
     for (const auto& [win, s] : support) {
       windows.push_back({{"window", win},
                          {"start", static_cast<int64_t>(win) * rules.window_seconds * 1000},
                          {"end", static_cast<int64_t>(win + 1) * rules.window_seconds * 1000},
                          {"reports", reports[win]},
-                         {"metrics", estimates(reports[win], s)}});
-      total += reports[win];
-      for (size_t m = 0; m < s.size(); ++m) {
-        for (size_t c = 0; c < s[m].size(); ++c) all[m][c] += s[m][c];
-      }
+                         {"metrics", metrics_json(published.windows[i++])}});
     }
     json result = {{"keyId", key_id_hex(rules.key_id)},
                    {"schema", rules.schema_id},
@@ -107,7 +112,7 @@ int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& 
                    {"rejected", rejected},
                    {"duplicates", duplicates},
                    {"windows", windows},
-                   {"total", {{"reports", total}, {"windows", support.size()}, {"metrics", estimates(total, all)}}}};
+                   {"total", {{"reports", total}, {"windows", support.size()}, {"metrics", metrics_json(published.total)}}}};
     out << result.dump(2) << "\n";
   } catch (const std::exception& e) {
     err << "tactful aggregate: " << e.what() << "\n";

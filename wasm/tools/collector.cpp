@@ -1,5 +1,6 @@
 #include "collector.hpp"
 
+#include "collect_access.hpp"
 #include "front_server.hpp"
 #include "tactful/base64.hpp"
 
@@ -8,7 +9,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -201,7 +204,11 @@ Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
     throw std::runtime_error("the secret key does not match reporting.publicKey (key id " + key_id_hex(rules_.key_id) +
                              ")");
   }
-  if (!options_.chart_js_path.empty()) chart_js_ = read_file(options_.chart_js_path);
+  if (!options_.chart_js_path.empty()) {
+    chart_js_ = read_file(options_.chart_js_path);
+    // Without it the dashboard shows tables and no charts: say so now, not with a 404 later.
+    if (chart_js_.empty()) throw std::runtime_error("cannot read Chart.js from " + options_.chart_js_path);
+  }
 
   if (sqlite3_open_v2(options_.db_path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
@@ -455,19 +462,19 @@ void Collector::apply_retention(int64_t now_ms) {
 json Collector::insights_json(int64_t now_ms) {
   if (now_ms < 0) now_ms = clock_ms();
   std::lock_guard<std::mutex> lock(db_mu_);
-  auto estimates = [&](uint64_t n, const Support& support) {
-    json metrics = json::array();
-    for (size_t m = 0; m < rules_.metrics.size(); ++m) {
-      metrics.push_back(to_json(estimate_metric(rules_.metrics[m], support[m], n, rules_.min_reports_per_cell)));
-    }
-    return metrics;
-  };
-  auto add_row = [&](Stmt& row, int64_t win, Support& into) {
+  auto add_row = [&](Stmt& row, Sums& into) {
     size_t size = 0;
     const uint8_t* blob = row.blob(2, size);
-    if (!add_support_blob(blob, size, into)) {
-      throw std::runtime_error("stored sums of window " + std::to_string(win) + " do not fit the metric layout");
+    into.reports += static_cast<uint64_t>(row.col(1));
+    if (!add_support_blob(blob, size, into.support)) {
+      throw std::runtime_error("stored sums of window " + std::to_string(row.col(0)) +
+                               " do not fit the metric layout");
     }
+  };
+  auto metrics_json = [](const std::vector<MetricEstimate>& estimates) {
+    json metrics = json::array();
+    for (const MetricEstimate& e : estimates) metrics.push_back(to_json(e));
+    return metrics;
   };
 
   json out = {{"generatedAt", now_ms},
@@ -479,41 +486,98 @@ json Collector::insights_json(int64_t now_ms) {
 
   Stmt windows(db_, "SELECT win, reports, support FROM sums WHERE schema = ? ORDER BY win DESC LIMIT ?");
   windows.bind(1, rules_.schema_id).bind(2, static_cast<int64_t>(options_.max_insight_windows));
-  json list = json::array();
+  std::vector<int64_t> ids;
+  std::vector<Sums> listed;
   while (windows.step() == SQLITE_ROW) {
-    int64_t win = windows.col(0);
-    uint64_t n = static_cast<uint64_t>(windows.col(1));
-    Support support = empty_support(rules_);
-    add_row(windows, win, support);
-    list.push_back({{"window", win},
-                    {"start", win * rules_.window_seconds * 1000},
-                    {"end", (win + 1) * rules_.window_seconds * 1000},
-                    {"reports", n},
-                    {"metrics", estimates(n, support)}});
+    ids.push_back(windows.col(0));
+    listed.push_back({0, empty_support(rules_)});
+    add_row(windows, listed.back());
   }
-  out["windows"] = list;
 
-  // Sums are additive: every retained window together (each report is one browser-window).
-  Support support = empty_support(rules_);
-  uint64_t n = 0;
+  // Sums are additive: every retained window together (each report is one
+  // browser-window), the listed ones and any older ones past the list.
+  Sums total{0, empty_support(rules_)};
   int64_t count = 0;
   Stmt all(db_, "SELECT win, reports, support FROM sums WHERE schema = ?");
   all.bind(1, rules_.schema_id);
   while (all.step() == SQLITE_ROW) {
-    n += static_cast<uint64_t>(all.col(1));
     ++count;
-    add_row(all, all.col(0), support);
+    add_row(all, total);
   }
-  out["total"] = {{"reports", n}, {"windows", count}, {"metrics", estimates(n, support)}};
+
+  // Estimated together, so that no figure shown gives away a cell hidden in another.
+  Published published = publish_estimates(rules_, listed, total);
+  json list = json::array();
+  for (size_t i = 0; i < listed.size(); ++i) {
+    list.push_back({{"window", ids[i]},
+                    {"start", ids[i] * rules_.window_seconds * 1000},
+                    {"end", (ids[i] + 1) * rules_.window_seconds * 1000},
+                    {"reports", listed[i].reports},
+                    {"metrics", metrics_json(published.windows[i])}});
+  }
+  out["windows"] = list;
+  out["total"] = {{"reports", total.reports}, {"windows", count}, {"metrics", metrics_json(published.total)}};
   return out;
 }
 
 namespace {
 
+bool iequals(const std::string& a, const char* b) {
+  return a.size() == std::strlen(b) && std::equal(a.begin(), a.end(), b, [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// "Authorization: Bearer TOKEN" (the scheme in any case, RFC 7235), else ?token=.
 std::string presented_token(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
-  if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
+  size_t space = auth.find(' ');
+  if (space != std::string::npos && iequals(auth.substr(0, space), "bearer")) {
+    size_t token = auth.find_first_not_of(' ', space);
+    return token == std::string::npos ? std::string() : auth.substr(token);
+  }
   return req.has_param("token") ? req.get_param_value("token") : "";
+}
+
+PostSource source_of(const httplib::Request& req) {
+  // Views into the request's headers, which outlive the call they are used in.
+  auto header = [&req](const char* name) -> std::string_view {
+    auto it = req.headers.find(name);
+    return it == req.headers.end() ? std::string_view() : std::string_view(it->second);
+  };
+  return {header("Origin"), header("Host"), header("Sec-Fetch-Site")};
+}
+
+// 403 for a page of an origin that may not post, 415 for a body that is not
+// a report's type; true if refused (nothing is read or stored then).
+bool refuse_post(const Collector& collector, const httplib::Request& req, httplib::Response& res) {
+  if (!origin_allowed(collector.rules().allowed_origins, source_of(req))) {
+    res.status = 403;
+    res.set_content("origin not allowed to send reports", "text/plain");
+    return true;
+  }
+  if (!is_octet_stream(req.get_header_value("Content-Type"))) {
+    res.status = 415;
+    res.set_content("reports are application/octet-stream", "text/plain");
+    return true;
+  }
+  return false;
+}
+
+// 405 for every method a route does not take, with the ones it does.
+void refuse_methods(httplib::Server& server, const std::string& path, const std::vector<std::string>& methods,
+                    const std::string& allow) {
+  auto refuse = [allow](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", allow);
+  };
+  for (const std::string& m : methods) {
+    if (m == "GET") server.Get(path, refuse);  // HEAD too
+    if (m == "POST") server.Post(path, refuse);
+    if (m == "PUT") server.Put(path, refuse);
+    if (m == "PATCH") server.Patch(path, refuse);
+    if (m == "DELETE") server.Delete(path, refuse);
+  }
 }
 
 void no_store(httplib::Response& res) {
@@ -542,6 +606,10 @@ void mount_collector(httplib::Server& server, Collector& collector) {
   server.set_payload_max_length(collector.options().max_body);  // 413 (httplib reads and drops the body first)
 
   server.Options(path, [&collector](const httplib::Request& req, httplib::Response& res) {
+    if (!origin_allowed(collector.rules().allowed_origins, source_of(req))) {
+      res.status = 403;  // the browser then never sends the post
+      return;
+    }
     allow_origin(collector, req.get_header_value("Origin"), res);
     res.set_header("Access-Control-Allow-Methods", "POST");
     res.set_header("Access-Control-Allow-Headers", "Content-Type");
@@ -549,10 +617,13 @@ void mount_collector(httplib::Server& server, Collector& collector) {
     res.status = 204;
   });
   server.Post(path, [&collector](const httplib::Request& req, httplib::Response& res) {
-    allow_origin(collector, req.get_header_value("Origin"), res);
     no_store(res);
+    if (refuse_post(collector, req, res)) return;
+    allow_origin(collector, req.get_header_value("Origin"), res);
     res.status = collector.ingest(req.body, req.remote_addr);
   });
+  refuse_methods(server, path, {"GET", "PUT", "PATCH", "DELETE"}, "POST, OPTIONS");
+  refuse_methods(server, "/api/insights", {"POST", "PUT", "PATCH", "DELETE"}, "GET");
   server.Get("/api/insights", [&collector](const httplib::Request& req, httplib::Response& res) {
     no_store(res);
     if (!collector.token_ok(presented_token(req))) {
@@ -595,7 +666,12 @@ void mount_collector(httplib::Server& server, Collector& collector) {
 
 void mount_collector(FrontServer& server, Collector& collector) {
   mount_collector(static_cast<httplib::Server&>(server), collector);
-  // The same answers as the route above, but every report of a round in one commit.
+  // The same answers as the route above, but every report of a round in one
+  // commit. A post the route above would refuse goes to it instead (the filter).
+  auto plain = [&collector](const FrontServer::PostHead& head) {
+    return is_octet_stream(head.content_type) &&
+           origin_allowed(collector.rules().allowed_origins, {head.origin, head.host, head.fetch_site});
+  };
   server.batch_post(collect_path(collector.rules().collector), [&collector](std::vector<FrontServer::Posted>& batch) {
     std::vector<Collector::Opened> opened(batch.size());
     std::vector<const Collector::Opened*> admitted;
@@ -611,7 +687,7 @@ void mount_collector(FrontServer& server, Collector& collector) {
     for (FrontServer::Posted& post : batch) {
       if (post.res.status == 0) post.res.status = status;
     }
-  });
+  }, plain);
 }
 
 namespace {

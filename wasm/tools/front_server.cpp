@@ -74,9 +74,18 @@ bool iequals(std::string_view a, std::string_view b) {
 struct Head {
   size_t size = 0;  // request line, headers and the blank line
   size_t body = 0;  // Content-Length
-  std::string_view origin;
+  FrontServer::PostHead judged;  // what the route's filter sees
   bool close = false;  // Connection: close (compared as httplib does)
 };
+
+// Keeps the first value of a header the filter judges; false for a second
+// one, which httplib should see (its handler reads the first, as this does).
+bool first_value(std::string_view& slot, bool& seen, std::string_view value) {
+  if (seen) return false;
+  seen = true;
+  slot = value;
+  return true;
+}
 
 enum class Parse { kNeedMore, kBatchPost, kOther };
 
@@ -91,7 +100,8 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
   h = Head{};
   h.size = end + 4;
   if (h.size > kMaxHead) return Parse::kOther;
-  bool has_length = false, has_origin = false, has_connection = false;
+  bool has_length = false, has_connection = false;
+  bool has_type = false, has_origin = false, has_host = false, has_site = false;
   for (size_t at = request_line.size(); at < end + 2;) {
     size_t eol = in.find("\r\n", at);
     std::string_view line = in.substr(at, eol - at);
@@ -120,9 +130,14 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
     } else if (iequals(name, "connection") && !has_connection) {
       has_connection = true;
       h.close = value == "close";
-    } else if (iequals(name, "origin") && !has_origin) {
-      has_origin = true;
-      h.origin = value;
+    } else if (iequals(name, "content-type")) {
+      if (!first_value(h.judged.content_type, has_type, value)) return Parse::kOther;
+    } else if (iequals(name, "origin")) {
+      if (!first_value(h.judged.origin, has_origin, value)) return Parse::kOther;
+    } else if (iequals(name, "host")) {
+      if (!first_value(h.judged.host, has_host, value)) return Parse::kOther;
+    } else if (iequals(name, "sec-fetch-site")) {
+      if (!first_value(h.judged.fetch_site, has_site, value)) return Parse::kOther;
     }
   }
   if (!has_length || h.body > max_body) return Parse::kOther;  // httplib answers 413 (or reads no body)
@@ -336,13 +351,14 @@ class FrontServer::Worker {
       Parse p = s_.request_line_.empty() ? Parse::kOther
                                          : parse_head(in.substr(c.parsed), s_.request_line_, body_limit_, h);
       if (p == Parse::kNeedMore) break;
+      if (p == Parse::kBatchPost && s_.filter_ && !s_.filter_(h.judged)) p = Parse::kOther;
       if (p == Parse::kOther) {
         c.for_httplib = true;
         break;
       }
       // httplib's rule: the keep_alive_max_count-th request on a connection is its last.
       c.last = h.close || ++c.served >= s_.keep_alive_max_count_;
-      batch_.push_back({in.substr(c.parsed + h.size, h.body), h.origin, c.ip, {}});
+      batch_.push_back({in.substr(c.parsed + h.size, h.body), h.judged.origin, c.ip, {}});
       owners_.push_back(&c);
       closes_.push_back(c.last);
       c.parsed += h.size + h.body;
@@ -483,9 +499,10 @@ FrontServer::~FrontServer() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-FrontServer& FrontServer::batch_post(const std::string& path, BatchHandler handler) {
+FrontServer& FrontServer::batch_post(const std::string& path, BatchHandler handler, Filter filter) {
   request_line_ = "POST " + path + " HTTP/1.1\r\n";
   batch_ = std::move(handler);
+  filter_ = std::move(filter);
   return *this;
 }
 
@@ -506,13 +523,20 @@ int FrontServer::open(const std::string& host, int port) {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return -1;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    open_error_ = EADDRNOTAVAIL;  // no such local address
+    return -1;
+  }
   for (addrinfo* a = found; a && listen_fd_ < 0; a = a->ai_next) {
     int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
-    int one = 1;  // the options httplib sets on its own listening sockets
+    // SO_REUSEADDR only: a restart may bind while old connections linger in
+    // TIME_WAIT, but a second server on a port that is listening fails
+    // (EADDRINUSE). SO_REUSEPORT, which httplib also sets, would let it bind
+    // and the kernel would split the requests between two collectors. The
+    // workers need no more than this one socket: they share it.
+    int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     // A deep accept queue (httplib's is 5): a burst of new connections (many
     // browsers at once) would otherwise overflow it, and the kernel drops
     // handshakes that clients retry only a second or more later. The kernel
@@ -520,11 +544,13 @@ int FrontServer::open(const std::string& host, int port) {
     if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
       listen_fd_ = fd;
     } else {
+      open_error_ = errno;
       ::close(fd);
     }
   }
   freeaddrinfo(found);
   if (listen_fd_ < 0) return -1;
+  open_error_ = 0;
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
   std::string ip;

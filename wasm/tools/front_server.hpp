@@ -7,8 +7,8 @@
 // route's handler at once (the collector commits them together), and answer
 // every one of them after the handler returns.
 //
-// Any other request (another route, a preflight, anything unusual or too
-// large, anything malformed) makes the worker pass its whole connection, with
+// Any other request (another route, a preflight, a post the route's filter
+// does not pass, anything unusual or too large, anything malformed) makes the worker pass its whole connection, with
 // the bytes it has already read, to httplib's own request handling on a
 // thread of a pool. So every other answer, error answers included, is
 // httplib's, from the routes and settings registered on this server as usual.
@@ -39,21 +39,32 @@ class FrontServer : public httplib::Server {
     httplib::Response res;       // the handler sets status and headers (no body)
   };
   using BatchHandler = std::function<void(std::vector<Posted>& batch)>;
+  // A batch post's headers that a filter may judge: the first of each, or
+  // empty (a request with two of one goes to httplib unjudged).
+  struct PostHead {
+    std::string_view content_type, origin, host, fetch_site;  // Sec-Fetch-Site
+  };
+  // Whether the workers may answer a post themselves. If not, httplib's route
+  // for it answers (a refusal, say) and serves the rest of its connection.
+  using Filter = std::function<bool(const PostHead&)>;
 
   FrontServer();
   ~FrontServer() override;
 
   // The route the workers answer themselves. The handler runs on a worker,
   // possibly on several at once; each answer goes out after it returns.
-  FrontServer& batch_post(const std::string& path, BatchHandler handler);
+  // Without a filter the workers take every plain post.
+  FrontServer& batch_post(const std::string& path, BatchHandler handler, Filter filter = nullptr);
   // httplib's post-routing handler, applied to the batch route's answers too
   // (given a Request that carries only method and path).
   FrontServer& set_response_headers(Handler handler);
   FrontServer& set_workers(size_t workers);  // 0: one per hardware thread
 
   // Binds and listens (with a deep accept queue); port 0 picks a free port.
-  // Returns the port, or -1. Connections queue from here on, before run().
+  // Returns the port, or -1 with open_error() set (EADDRINUSE: another
+  // server listens there). Connections queue from here on, before run().
   int open(const std::string& host, int port);
+  int open_error() const { return open_error_; }  // an errno value
   // Serves until shut_down(); false if not open.
   bool run();
   // From any thread: workers finish their round, connections close, run() returns.
@@ -69,9 +80,11 @@ class FrontServer : public httplib::Server {
 
   std::string request_line_;  // "POST <path> HTTP/1.1\r\n"
   BatchHandler batch_;
+  Filter filter_;
   Handler response_headers_;
   size_t workers_ = 0;
   int listen_fd_ = -1;
+  int open_error_ = 0;
   int wake_fd_ = -1;  // an eventfd: written once by shut_down()
   std::atomic<bool> stopping_{false};
   std::unique_ptr<httplib::ThreadPool> pool_;

@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <utility>
@@ -142,6 +145,11 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
     if (config.is_null() || o.db_path.empty() || o.token.empty()) {
       return usage_error("serve", "a collector needs --config, --key, --db and --token", kUsage, err);
     }
+    if (o.chart_js.empty()) {  // the owner's dashboard draws its charts with it
+      err << "tactful serve: a collector needs --chart-js PATH, Chart.js's UMD build "
+             "(npm ci installs node_modules/chart.js/dist/chart.umd.js)\n";
+      return 2;
+    }
     int code = 0;
     sk = read_key_file(o.key_path, "serve", "--key", err, code);
     if (!sk) return code;
@@ -193,9 +201,12 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
     return 1;
   }
   server.set_response_headers([](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Content-Security-Policy", kCsp);
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("X-Content-Type-Options", "nosniff");
+    // Once each: httplib's set_header adds a second copy, and the collector's
+    // routes set their own (the dashboard a stricter CSP).
+    for (auto [name, value] : {std::pair{"Content-Security-Policy", kCsp}, {"Referrer-Policy", "no-referrer"},
+                               {"X-Content-Type-Options", "nosniff"}}) {
+      if (!res.has_header(name)) res.set_header(name, value);
+    }
     if (res.has_header("Cache-Control")) return;
     // The module's files change only with a release: let browsers keep them
     // (and Chromium its compiled wasm) briefly; pages and config revalidate.
@@ -215,7 +226,10 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
 
   int port = server.open(o.host, o.port);
   if (port <= 0) {
-    err << "tactful serve: cannot listen on " << o.host << ":" << o.port << "\n";
+    err << "tactful serve: cannot listen on " << o.host << ":" << o.port << ": "
+        << (server.open_error() == EADDRINUSE ? "port " + std::to_string(o.port) + " is in use"
+                                              : std::string(std::strerror(server.open_error())))
+        << "\n";
     return 1;
   }
   out << "listening on http://" << o.host << ":" << port << "/" << std::endl;

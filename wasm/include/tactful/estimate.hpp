@@ -1,6 +1,6 @@
 // From summed reports to what the site owner may see: de-biased counts with
 // 95 % confidence intervals, rates and lift per slot variant, and k-minimum
-// suppression of small cells. Sums are additive, so any number of collectors
+// suppression of small cells (and of the cells that would reveal them). Sums are additive, so any number of collectors
 // can add theirs before estimating.
 #pragma once
 #include <cstdint>
@@ -41,5 +41,20 @@ MetricEstimate estimate_metric(const MetricRule& rule, const std::vector<uint64_
                                uint32_t min_reports_per_cell);
 
 json to_json(const MetricEstimate& e);
+
+// Reports summed over one window or several: per metric (config order), per cell.
+struct Sums {
+  uint64_t reports = 0;
+  std::vector<std::vector<uint64_t>> support;
+};
+// What the owner may see: every metric's estimates per listed window and
+// over all windows (`total`, which may hold windows not listed), with the
+// cells under the minimum and those that would give them away suppressed
+// (suppress.hpp). `published.windows[i]` is `listed[i]`'s.
+struct Published {
+  std::vector<std::vector<MetricEstimate>> windows;
+  std::vector<MetricEstimate> total;
+};
+Published publish_estimates(const ReportRules& rules, const std::vector<Sums>& listed, const Sums& total);
 
 }  // namespace tactful
