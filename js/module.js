@@ -3,7 +3,7 @@
 // users (index.js, init(options)).
 import { startCore } from './core.js';
 import { openStorage } from './storage.js';
-import { findSlots, revealDefaults } from './slots.js';
+import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
@@ -35,19 +35,34 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     doc.dispatchEvent(new CustomEvent(`tactful:${name}`, { detail }));
   }
 
+  // One console line per distinct problem: a record re-read at every
+  // transaction, or a send retried, does not repeat what was already said.
+  const said = new Set();
+  function say(message) {
+    if (said.has(message)) return;
+    said.add(message);
+    console.warn(`tactful: ${message}`);
+  }
+
   function fail(reason, message) {
     if (failure) return;
     failure = { ok: false, reason, message };
     console.error(`tactful: ${message} - showing default content`);
-    revealDefaults(findSlots(doc));
+    const slots = findSlots(doc);
+    revealDefaults(slots);
     win.performance.mark('tactful:slots-final');
+    // As after any decision: the page's code learns what every slot shows.
+    emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null })) });
     emit('error', { reason, message });
     resolveReady(failure);
   }
 
+  // Calls queued before the module existed are replayed with no gesture: a
+  // click that happens while the module loads was not made for them.
+  let replaying = false;
   function hasGesture() {
     const ua = win.navigator.userActivation;
-    return !!(ua && ua.isActive);
+    return !replaying && !!(ua && ua.isActive);
   }
 
   // Resolves with the runtime once ready; rejects with the reason it never will be.
@@ -66,7 +81,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
 
   function track(event) {
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
-      console.warn('tactful: track() needs an event object such as {type: "view", interests: ["hiking"]}');
+      say('track() needs an event object such as {type: "view", interests: ["hiking"]}');
       return;
     }
     if (runtime) runtime.track(event);
@@ -155,8 +170,16 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       throw Object.assign(e, { reason: 'storage-unavailable' });
     });
     read.catch(() => {}); // awaited below, after the config and the core
+    let parsed;
     const [configText, core] = await Promise.all([
-      fetchConfig().then((text) => mark('config', text)),
+      fetchConfig().then((text) => {
+        mark('config');
+        // Read at once, not after the core: a longer deadline only helps if
+        // it is set before the stylesheet's own has revealed any slot.
+        parsed = parseJson(text);
+        if (parsed && Number.isInteger(parsed.deadlineMs)) extendDeadline(doc, parsed.deadlineMs);
+        return text;
+      }),
       startCore(new URL('tactful.wasm', base).href).then((c) => mark('core', c), (e) => {
         throw Object.assign(e, { reason: 'wasm-unavailable' });
       }),
@@ -165,11 +188,11 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     mark('init');
     if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
     for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
-    const config = JSON.parse(configText);
+    const config = parsed || JSON.parse(configText);
     await domReady;
     mark('dom');
 
-    const rt = new Runtime({ core, storage, config, doc, win, emit });
+    const rt = new Runtime({ core, storage, config, doc, win, emit, say });
     // Set only by tactful/testing's pinBucket (an init script that runs before
     // the page) so a test can pin its experiment arm. A page script could set
     // it too; that only picks the site's own arm, and nothing leaves the device.
@@ -209,28 +232,52 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
         if (JSON.stringify(after) !== before) emit('consent', after);
       });
     });
-    watchTracking(doc, track, (message) => console.warn(`tactful: ${message}`));
-    rt.reporting = startReporting(rt, emit);
+    watchTracking(doc, track, say);
+    rt.reporting = startReporting(rt, emit, say);
     // Retention holds while the page stays open, not only at the next load.
     win.setInterval(() => {
-      rt.transaction(() => rt.call('purge')).catch((e) => emit('error', { reason: 'purge', message: e.message }));
+      rt.transaction(() => rt.call('purge')).catch((e) => rt.problem('purge', e.message.replace(/^tactful: /, '')));
     }, PURGE_EVERY_MS);
     installLauncher(rt, { base, emit, redecide: () => redecide(rt) });
     resolveReady({ ok: true });
 
-    for (const entry of earlyQueue) replay(entry);
+    replaying = true;
+    try {
+      for (const entry of earlyQueue) replay(entry);
+    } finally {
+      replaying = false;
+    }
   }
 
+  // A queued call has no caller left to take its promise: a refusal is said
+  // on the console instead of becoming an unhandled rejection in the page.
   function replay(entry) {
     if (Array.isArray(entry) && typeof entry[0] === 'string') {
       const [method, ...args] = entry;
       const fn = method.split('.').reduce((o, k) => (o ? o[k] : undefined), tactful);
-      if (typeof fn === 'function') fn(...args);
+      if (typeof fn !== 'function') {
+        say(`queued call "${method}" is not a tactful method (try "track", "consent.set", "profile.declare")`);
+        return;
+      }
+      const out = fn(...args);
+      if (out && typeof out.catch === 'function') {
+        out.catch((e) => say(`queued call "${method}" was refused: ${String((e && e.message) || e).replace(/^tactful: /, '')}`));
+      }
     } else if (entry && typeof entry === 'object') {
       track(entry);
+    } else {
+      say('a queued entry is neither [method, ...args] nor an event object; it was ignored');
     }
   }
 
   boot().catch((e) => fail(e.reason || 'internal', e.message || String(e)));
   return tactful;
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // the core says what is wrong with it
+  }
 }

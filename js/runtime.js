@@ -7,13 +7,14 @@ import { applyDecisions, collectTemplates, findSlots } from './slots.js';
 import { readPageSignals } from './page.js';
 
 export class Runtime {
-  constructor({ core, storage, config, doc, win, emit }) {
+  constructor({ core, storage, config, doc, win, emit, say }) {
     this.core = core;
     this.storage = storage;
     this.config = config;
     this.doc = doc;
     this.win = win;
     this.emit = emit;
+    this.say = say;
     this.seen = { consent: null, profile: null };
     this.pending = [];
     this.flushing = null;
@@ -24,12 +25,16 @@ export class Runtime {
       this.call('compact');
       this.save();
     };
-    storage.onQuotaFull = (recovered) => this.emit('error', {
-      reason: 'quota',
-      message: recovered
-        ? 'storage was full: the profile was compacted to fit'
-        : 'storage is full: changes are kept for this page only',
-    });
+    storage.onQuotaFull = (recovered) => this.problem('quota', recovered
+      ? 'storage was full: the profile was compacted to fit'
+      : 'storage is full: changes are kept for this page only');
+  }
+
+  // A problem the page survives (a reset record, a full quota, a bad event):
+  // one console line for the site's developer, one tactful:error event for its code.
+  problem(reason, message, extra) {
+    this.say(message);
+    this.emit('error', { reason, message, ...extra });
   }
 
   call(op, input, opts) {
@@ -52,14 +57,34 @@ export class Runtime {
   load({ save = true } = {}) {
     const consent = this.storage.read(RECORDS.consent);
     const profile = this.storage.read(RECORDS.profile);
-    const input = { key: this.storage.key(), consent, profile, signals: this.signals() };
+    const resets = { consent: foreign('consent', consent), profile: foreign('profile', profile) };
+    // A record we could not have written is dropped from storage like one that fails to open.
+    for (const name of ['consent', 'profile']) if (resets[name]) this.storage.remove(RECORDS[name]);
+    const input = {
+      key: this.storage.key(),
+      consent: resets.consent ? null : consent,
+      profile: resets.profile ? null : profile,
+      signals: this.signals(),
+    };
     if (this.fixedBucketId) input.bucketId = this.fixedBucketId;
     const out = this.call('load', input);
     this.seen = { consent, profile };
-    if (out.profileReset) this.emit('error', { reason: 'profile-reset', message: `stored profile was reset: ${out.profileReset}` });
-    if (out.consentReset) this.emit('error', { reason: 'consent-reset', message: `stored consent was reset: ${out.consentReset}` });
+    resets.consent ||= out.consentReset;
+    resets.profile ||= out.profileReset;
+    this.reportResets(resets);
     if (save) this.save();
     return out;
+  }
+
+  // One tactful:error event per reset record, one console line for them all
+  // (a damaged key resets both, and that is one problem).
+  reportResets({ consent, profile }) {
+    const events = [];
+    if (profile) events.push({ reason: 'profile-reset', message: `stored profile was reset: ${profile}` });
+    if (consent) events.push({ reason: 'consent-reset', message: `stored consent was reset: ${consent}` });
+    if (!events.length) return;
+    this.say(events.map((e) => e.message).join('; '));
+    for (const e of events) this.emit('error', e);
   }
 
   /** Picks up records another tab wrote since we last read them. */
@@ -99,7 +124,7 @@ export class Runtime {
         this.flushing = null;
         const out = this.call('track', batch);
         for (const e of out.errors || []) {
-          this.emit('error', { reason: 'bad-event', message: `track: ${e.error}`, event: batch[e.index] });
+          this.problem('bad-event', `track: ${e.error}`, { event: batch[e.index] });
         }
         return out;
       }));
@@ -120,9 +145,7 @@ export class Runtime {
       slots: [...this.slots.keys()],
       templates: collectTemplates(this.doc),
     });
-    for (const problem of out.templateErrors || []) {
-      this.emit('error', { reason: 'template-rejected', message: problem });
-    }
+    for (const message of out.templateErrors || []) this.problem('template-rejected', message);
     this.pageSlots = [...this.slots.keys()].map((id, i) => ({ id, position: out.slots[i] }));
   }
 
@@ -160,6 +183,13 @@ export class Runtime {
     if (!label || typeof label !== 'object') return entry ? entry.id : '';
     return label[this.lang] || label.en || Object.values(label).find((x) => typeof x === 'string') || '';
   }
+}
+
+// Why a stored record is not one the core could open, when it is not even a
+// string (a script or a damaged disk wrote it); null when it may be ours.
+function foreign(name, value) {
+  if (value === null || value === undefined || typeof value === 'string') return null;
+  return `${name} record: not a sealed record (found ${Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`})`;
 }
 
 const LANGUAGES = ['en', 'es'];

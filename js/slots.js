@@ -59,9 +59,47 @@ export function revealDefaults(slots) {
   }
 }
 
+// tactful.css's own deadline when the site sets no --tactful-deadline.
+const STYLESHEET_DEADLINE_MS = 150;
+
+/**
+ * Lengthens the slot deadline to the config's `deadlineMs` (the config
+ * arrived: call at once). The stylesheet's deadline holds even if no script
+ * runs, so it is the floor: the config only lengthens it, and only while no
+ * undecided slot has been revealed yet. Later, a longer deadline would hide
+ * again a default the visitor already sees. The variable is set on the root
+ * element through the CSSOM, which a style-src 'self' policy allows; slots
+ * not parsed yet inherit it. Returns whether the deadline was lengthened.
+ */
+export function extendDeadline(doc, ms) {
+  const root = doc.documentElement;
+  const view = doc.defaultView;
+  if (!root || !view || !Number.isInteger(ms) || ms > 10000) return false;
+  if (ms <= cssTime(view.getComputedStyle(root).getPropertyValue('--tactful-deadline'), STYLESHEET_DEADLINE_MS)) return false;
+  // Read and set in one task: no frame can show a slot in between.
+  for (const el of doc.querySelectorAll('[data-tactful-slot]:not([data-tactful-decided])')) {
+    if (isRevealed(el)) return false;
+  }
+  root.style.setProperty('--tactful-deadline', `${ms}ms`);
+  return true;
+}
+
+// A CSS <time> ("300ms", "0.3s") in milliseconds, or `fallback` when unset or unreadable.
+function cssTime(value, fallback) {
+  const m = /^\s*(\d+(?:\.\d+)?)(ms|s)\s*$/i.exec(value || '');
+  if (!m) return fallback;
+  return Number(m[1]) * (m[2].toLowerCase() === 's' ? 1000 : 1);
+}
+
+// Revealed by the deadline: tactful.css's rule applies and its animation has
+// made the slot visible. Visible without that rule means the stylesheet has
+// not arrived yet (async scripts do not wait for it), and a stylesheet in the
+// head lets nothing paint before it does: the visitor has seen nothing.
 function isRevealed(el) {
   const view = el.ownerDocument.defaultView;
-  return !!view && view.getComputedStyle(el).visibility === 'visible';
+  if (!view) return false;
+  const style = view.getComputedStyle(el);
+  return style.visibility === 'visible' && style.animationName.split(',').some((n) => n.trim() === 'tactful-reveal');
 }
 
 function render(doc, d) {

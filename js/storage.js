@@ -88,27 +88,53 @@ class Storage {
     }
   }
 
-  async connect() {
+  /**
+   * The open database, or null when there is none and `create` is false: a
+   * visitor with no records gets no database, not even an empty one (opening
+   * one that does not exist creates it, so that creation is aborted).
+   */
+  async connect({ create = false } = {}) {
     if (this.db) return this.db;
-    this.db = await new Promise((resolve, reject) => {
+    const db = await new Promise((resolve, reject) => {
+      let absent = false;
       const req = this.win.indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onupgradeneeded = (e) => {
+        if (e.oldVersion === 0 && !create) {
+          absent = true;
+          req.transaction.abort();
+        } else {
+          req.result.createObjectStore(STORE);
+        }
+      };
       req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
+      req.onerror = (e) => {
+        if (!absent) return reject(req.error);
+        e.preventDefault();
+        return resolve(null);
+      };
       req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
     });
+    if (!db) return null;
+    this.db = db;
     // Another tab's "forget" deletes the database: let it, and reconnect later.
-    this.db.onversionchange = () => {
-      this.db.close();
-      this.db = null;
+    db.onversionchange = () => {
+      db.close();
+      if (this.db === db) this.db = null;
     };
-    return this.db;
+    return db;
   }
 
-  /** Re-reads every record from IndexedDB. */
+  /** Re-reads every record from IndexedDB (none when there is no database). */
   async sync() {
     const db = await this.connect();
-    const entries = await new Promise((resolve, reject) => {
+    const entries = db ? await this.readAll(db) : [];
+    this.stored = new Map(entries);
+    this.cache = new Map(entries.filter(([k]) => !this.dirty.has(k)).concat(
+      [...this.dirty].filter((k) => this.cache.has(k)).map((k) => [k, this.cache.get(k)])));
+  }
+
+  readAll(db) {
+    return new Promise((resolve, reject) => {
       const tx = db.transaction(STORE, 'readonly');
       const store = tx.objectStore(STORE);
       const keys = store.getAllKeys();
@@ -120,9 +146,6 @@ class Storage {
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error || new Error('the read was aborted'));
     });
-    this.stored = new Map(entries);
-    this.cache = new Map(entries.filter(([k]) => !this.dirty.has(k)).concat(
-      [...this.dirty].filter((k) => this.cache.has(k)).map((k) => [k, this.cache.get(k)])));
   }
 
   /**
@@ -134,7 +157,7 @@ class Storage {
   commitSince(before, redo) {
     return this.exclusive(() => {
       const names = new Set([...before.keys(), ...this.stored.keys()]);
-      if ([...names].every((k) => before.get(k) === this.stored.get(k))) return;
+      if ([...names].every((k) => sameRecord(before.get(k), this.stored.get(k)))) return;
       this.dirty.clear();
       this.cache = new Map(this.stored);
       redo();
@@ -145,7 +168,12 @@ class Storage {
   async commit() {
     if (!this.dirty.size) return true;
     const names = [...this.dirty];
-    const db = await this.connect();
+    // Only deletions, and no database: there is nothing to delete.
+    if (!this.db && names.every((k) => !this.cache.has(k)) && !(await this.connect())) {
+      this.dirty.clear();
+      return true;
+    }
+    const db = await this.connect({ create: true });
     const ok = await new Promise((resolve, reject) => {
       const tx = db.transaction(STORE, 'readwrite');
       const store = tx.objectStore(STORE);
@@ -219,6 +247,12 @@ class Storage {
   onExternalChange(fn) {
     if (this.channel) this.channel.onmessage = () => fn();
   }
+}
+
+// Records are strings; anything else was written by someone else, and each
+// read returns a new copy of it, so it is compared by content.
+function sameRecord(a, b) {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
 
 function isQuotaError(e) {

@@ -1,12 +1,14 @@
 // Sends sealed reports: fetch with no credentials, no referrer, no identifier,
 // after a short random delay; failed sends retry with backoff until the
 // report's deadline, then are dropped (no backlog: a report lives only in the
-// send that carries it).
+// send that carries it). Consent is read again, from storage, right before
+// every attempt: a visitor who withdraws `aggregate` in this tab or another
+// while a report waits is obeyed, and the report is dropped unsent.
 const CHECK_EVERY_MS = 60_000;
 const FIRST_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-export function startReporting(rt, emit) {
+export function startReporting(rt, emit, say) {
   const reporting = (rt.config && rt.config.reporting) || {};
   // {min, max}, or a number: up to that many milliseconds (as the core reads it).
   const delay = typeof reporting.sendDelayMs === 'number' ? { min: 0, max: reporting.sendDelayMs } : reporting.sendDelayMs || {};
@@ -21,6 +23,17 @@ export function startReporting(rt, emit) {
     return min + (r[0] / 2 ** 32) * (max - min);
   }
 
+  // Whether `aggregate` still allows sending, from the records as stored now
+  // (another tab may have withdrawn it). Consent that cannot be read is no.
+  function stillAllowed() {
+    return rt.transaction(() => rt.call('consent.get')).then(
+      (c) => !!(c && c.purposes && c.purposes.aggregate === true),
+      (e) => {
+        say(`consent could not be read before sending a report, so it is not sent (${(e && e.message) || e})`);
+        return false;
+      });
+  }
+
   async function send(out) {
     const url = new URL(out.collector || reporting.collector || '/collect', rt.win.location.href);
     const body = Uint8Array.from(atob(out.report), (c) => c.charCodeAt(0));
@@ -29,6 +42,10 @@ export function startReporting(rt, emit) {
     let attempts = 0;
     await sleep(between(minDelay, maxDelay));
     for (;;) {
+      if (!(await stillAllowed())) {
+        emit('report', { status: 0, bytes: body.length, attempts, delivered: false, dropped: true, withdrawn: true });
+        return false;
+      }
       let status = 0;
       attempts += 1;
       try {
@@ -48,8 +65,13 @@ export function startReporting(rt, emit) {
       }
       // 2xx: delivered. 4xx other than 429: the collector will never take it.
       if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429)) {
+        if (status >= 300) say(`the collector ${url.href} refused the report (HTTP ${status}); it is dropped`);
         emit('report', { status, bytes: body.length, attempts, delivered: status < 300 });
         return status < 300;
+      }
+      if (attempts === 1) {
+        say(`the collector ${url.href} ${status ? `answered HTTP ${status}` : 'could not be reached'}; ` +
+          `the report is retried until ${new Date(deadline).toISOString()}, then dropped`);
       }
       // Half fixed, half random: after an outage, browsers do not all retry at once.
       const wait = between(backoff / 2, backoff);

@@ -24,10 +24,12 @@ function readState(win) {
   }
 }
 
+// `null` removes the state.
 function writeState(win, state) {
   const ss = session(win);
   try {
-    if (ss) ss.setItem(KEY, JSON.stringify(state));
+    if (ss && state) ss.setItem(KEY, JSON.stringify(state));
+    else if (ss) ss.removeItem(KEY);
     return !!ss;
   } catch {
     return false;
@@ -47,8 +49,12 @@ function keyTag(rt) {
 export function beginVisit(rt) {
   let state = readState(rt.win);
   if (!state || state.key !== keyTag(rt)) {
+    const stale = !!state;
     state = { key: keyTag(rt), profile: rt.storage.read(RECORDS.profile), ephemeral: !!(state && state.ephemeral) };
-    writeState(rt.win, state);
+    // A visitor with no records and the option off has nothing to come back
+    // to: having no state means the same, so nothing is written.
+    if (state.key || state.profile || state.ephemeral) writeState(rt.win, state);
+    else if (stale) writeState(rt.win, null);
   }
   if (state.ephemeral) rt.call('visit.ephemeral', { on: true });
 }

@@ -83,7 +83,13 @@ export interface SlotDecision {
 }
 
 export interface DecisionDetail { slots: SlotDecision[] }
-export interface ReportDetail { status: number; bytes: number; attempts: number; delivered: boolean; dropped?: boolean }
+export interface ReportDetail {
+  status: number; bytes: number; attempts: number; delivered: boolean;
+  /** Given up: its deadline passed, or `withdrawn`. */
+  dropped?: boolean;
+  /** `aggregate` was withdrawn before an attempt: the report was not sent (again). */
+  withdrawn?: boolean;
+}
 export interface ErrorDetail { reason: string; message: string; event?: TrackEvent }
 
 export interface TactfulEventMap {

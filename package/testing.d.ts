@@ -48,6 +48,9 @@ export interface SeedProfile {
   location?: Declaration['location'];
 }
 
+/** What seedProfile resolves to: the profile view, and the seed's keys not stored because their category is off. */
+export type SeededProfile = ProfileView & { skipped: Array<keyof SeedProfile> };
+
 export interface PageDecision {
   id: string;
   variant: string | null;
@@ -105,7 +108,7 @@ export interface KeyPair {
 
 export function ready(page: PageLike): Promise<{ ok: boolean; reason?: string; message?: string }>;
 export function grantConsent(page: PageLike, change?: ConsentChange): Promise<ConsentState>;
-export function seedProfile(page: PageLike, seed: SeedProfile, options?: { views?: number }): Promise<ProfileView>;
+export function seedProfile(page: PageLike, seed: SeedProfile, options?: { views?: number }): Promise<SeededProfile>;
 export function decisions(page: PageLike): Promise<PageDecision[]>;
 export function guardNetwork(target: ContextLike | PageLike, options?: { collector?: string; canaries?: string[] }): Promise<NetworkGuard>;
 export function captureReports(target: ContextLike | PageLike, options?: { collector?: string; forward?: boolean }): Promise<ReportCapture>;

@@ -57,23 +57,30 @@ export async function grantConsent(page, change = { purposes: { personalization:
  * Builds a profile through the public API: `interests` as views (ids, each
  * viewed `views` times, or { id: views }), `purchases` as purchase events,
  * `likes`/`dislikes`/`occasions`/`location` as what the visitor declares.
- * Consent applies as for a visitor: what a category that is off would hold is
- * dropped. Resolves to tactful.profile.view(). Reload the page to see the
- * decisions the new profile makes on load.
+ * Consent applies as for a visitor: a part whose category is off (or all of
+ * them, with personalization off) is not stored, and the rest is. Resolves to
+ * tactful.profile.view() plus `skipped`: the seed's keys that were not stored
+ * for that reason (e.g. ['location']). Reload the page to see the decisions
+ * the new profile makes on load.
  */
 export async function seedProfile(page, seed = {}, { views = 4 } = {}) {
   await ready(page);
   return page.evaluate(async ({ seed, views }) => {
     const t = window.tactful;
-    const interests = Array.isArray(seed.interests)
-      ? seed.interests.map((id) => [id, views])
-      : Object.entries(seed.interests || {});
+    // The category each part of a seed is stored under.
+    const category = { interests: 'interests', purchases: 'purchases', likes: 'interests', dislikes: 'interests', occasions: 'occasions', location: 'location' };
+    const consent = await t.consent.get();
+    const allowed = (key) => consent.purposes.personalization === true && consent.categories[category[key]] === true;
+    const skipped = Object.keys(category).filter((k) => seed[k] !== undefined && !allowed(k));
+    const use = (key) => seed[key] !== undefined && allowed(key);
+    const interests = !use('interests') ? []
+      : Array.isArray(seed.interests) ? seed.interests.map((id) => [id, views]) : Object.entries(seed.interests);
     for (const [id, n] of interests) for (let i = 0; i < n; i += 1) t.track({ type: 'view', interests: [id] });
-    for (const p of seed.purchases || []) t.track({ type: 'purchase', ...(typeof p === 'string' ? { category: p } : p) });
+    for (const p of use('purchases') ? seed.purchases : []) t.track({ type: 'purchase', ...(typeof p === 'string' ? { category: p } : p) });
     const declaration = {};
-    for (const k of ['likes', 'dislikes', 'occasions', 'location']) if (seed[k] !== undefined) declaration[k] = seed[k];
+    for (const k of ['likes', 'dislikes', 'occasions', 'location']) if (use(k)) declaration[k] = seed[k];
     if (Object.keys(declaration).length) await t.profile.declare(declaration);
-    return t.profile.view();
+    return { ...(await t.profile.view()), skipped };
   }, { seed, views });
 }
 

@@ -19,11 +19,13 @@ export function renderKnown(ctx, s, state, actions) {
   const { consent, view } = state;
   const section = h('section', { 'aria-labelledby': 'tactful-know' }, h('h3', { id: 'tactful-know' }, s.know));
   const on = consent.purposes.personalization;
-  if (!on) section.append(h('p', { class: 'note' }, s.paused));
+  // "Paused" and "Resume" only make sense if it was ever on.
+  const wasOn = !on && everOn(state);
+  if (!on) section.append(h('p', { class: 'note' }, wasOn ? s.paused : s.off));
   section.append(h('button', {
     type: 'button', class: 'secondary', 'data-focus': 'pause',
     onclick: () => actions.consent({ purposes: { personalization: !on } }, gesture()),
-  }, on ? s.pause : s.resume));
+  }, on ? s.pause : wasOn ? s.resume : s.turnOn));
 
   for (const cat of CATEGORIES) {
     const items = view[cat] || [];
@@ -47,6 +49,13 @@ export function renderKnown(ctx, s, state, actions) {
   }
   section.append(renderPreferences(ctx, s, state, actions));
   return section;
+}
+
+// Personalization was on at some point: a receipt says so, or items are
+// stored (nothing is stored without it).
+function everOn({ receipts, view }) {
+  if ((receipts || []).some((r) => r.choices && r.choices.purposes && r.choices.purposes.personalization === true)) return true;
+  return CATEGORIES.some((cat) => (view[cat] || []).length > 0);
 }
 
 // Likes and dislikes per interest of the site's taxonomy, birthday month and

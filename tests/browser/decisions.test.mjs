@@ -104,6 +104,23 @@ describe('with the demo config', () => {
     }
   });
 
+  test('a decision made before tactful.css arrived is not late: nothing was painted yet', async () => {
+    const v = await trailRunner(site);
+    try {
+      // The stylesheet (in the head, so nothing paints without it) comes after the decision.
+      await v.context.route('**/tactful/tactful.css', async (route) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        await route.fallback();
+      });
+      await v.page.goto(`${site.url}/index.html`, { waitUntil: 'commit' });
+      await v.page.waitForFunction(() => performance.getEntriesByName('tactful:slots-final').length > 0);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'personalized');
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('slots show their defaults on time even when the script never runs', async () => {
     const v = await newVisitor({ deadline: null });
     try {
@@ -111,6 +128,79 @@ describe('with the demo config', () => {
       await v.page.goto(`${site.url}/index.html`);
       await v.page.waitForTimeout(400);
       assert.equal(await hero(v.page).evaluate((el) => getComputedStyle(el).visibility), 'visible');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+// Records, from page start, each change of the hero's visibility (per frame)
+// and every CSP violation.
+function watchHero(page) {
+  return page.addInitScript(() => {
+    window.__heroSeen = [];
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));
+    const look = () => {
+      const el = document.querySelector('[data-tactful-slot="hero"]');
+      const seen = el ? getComputedStyle(el).visibility : 'absent';
+      if (window.__heroSeen[window.__heroSeen.length - 1] !== seen) window.__heroSeen.push(seen);
+      if (performance.now() < 5000) requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
+}
+
+describe("the config's deadlineMs", () => {
+  let site;
+  before(async () => { site = await startSite({ config: configVariant((c) => { c.deadlineMs = 3000; }) }); });
+  after(() => site.stop());
+
+  test('lengthens the stylesheet deadline when the config arrives before it passed', async () => {
+    const v = await trailRunner(site, { deadline: null });
+    try {
+      await watchHero(v.page);
+      // The stylesheet's own deadline made 400 ms, so that a loaded machine
+      // still gets the config before it; the core comes 1000 ms late.
+      await v.context.route('**/tactful/tactful.css', async (route) => {
+        const response = await route.fetch();
+        const css = (await response.text()).replace('var(--tactful-deadline, 150ms)', 'var(--tactful-deadline, 400ms)');
+        await route.fulfill({ response, body: css });
+      });
+      await v.context.route('**/tactful.wasm', async (route) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        await route.continue();
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await v.page.waitForTimeout(650);
+      assert.equal(await hero(v.page).evaluate((el) => getComputedStyle(el).visibility), 'hidden');
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'personalized');
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      assert.deepEqual(await v.page.evaluate(() => window.__heroSeen.filter((x) => x !== 'absent')), ['hidden', 'visible']);
+      // Set through the CSSOM, which the demo's style-src 'self' policy allows.
+      assert.equal(await v.page.evaluate(() => document.documentElement.style.getPropertyValue('--tactful-deadline')), '3000ms');
+      assert.deepEqual(await v.page.evaluate(() => window.__violations), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('cannot hide again a default the stylesheet already revealed', async () => {
+    const v = await trailRunner(site, { deadline: null });
+    try {
+      await watchHero(v.page);
+      await v.context.route('**/tactful.config.json', async (route) => {
+        await new Promise((r) => setTimeout(r, 700));
+        await route.continue();
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'late');
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
+      await v.page.waitForTimeout(200);
+      assert.deepEqual(await v.page.evaluate(() => window.__heroSeen.filter((x) => x !== 'absent')), ['hidden', 'visible']);
+      assert.equal(await v.page.evaluate(() => document.documentElement.style.getPropertyValue('--tactful-deadline')), '');
     } finally {
       await v.close();
     }

@@ -95,6 +95,19 @@ test('a visitor who grants personalization and views hiking sees the hiking hero
   await context.close();
 });
 
+test('seedProfile stores what consent allows and names what it skipped', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(SITE + '/');
+  await grantConsent(page, { purposes: { personalization: true } }); // location stays off
+  const seeded = await seedProfile(page, { interests: ['hiking'], likes: ['outdoor'], location: { country: 'ES' } });
+  assert.deepEqual(seeded.skipped, ['location']);
+  const ids = seeded.interests.map((i) => i.id);
+  assert.ok(ids.includes('interest:hiking') && ids.includes('like:outdoor'), ids.join());
+  assert.deepEqual(seeded.location, []);
+  await context.close();
+});
+
 test('without consent every slot shows its default content', async () => {
   const context = await browser.newContext();
   const guard = await guardNetwork(context);
@@ -332,7 +345,7 @@ test('a usage example type-checks with tsc --noEmit, and wrong usage does not', 
 
 test('a Playwright test written only against the installed package passes', async () => {
   const out = await runOwnerTest('visitor.test.mjs');
-  assert.match(out, /pass 3/);
+  assert.match(out, /pass 4/);
 });
 
 test('the network guard catches a deliberately leaking page', async () => {

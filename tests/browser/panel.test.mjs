@@ -111,6 +111,20 @@ describe('the launcher and the dialog', () => {
     }
   });
 
+  test('a visitor who never turned personalization on is offered to turn it on, not to resume it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const dialog = await openPanel(v.page);
+      await dialog.getByRole('button', { name: 'Turn on personalization' }).waitFor();
+      assert.equal(await dialog.getByRole('button', { name: 'Resume personalization' }).count(), 0);
+      assert.equal(await dialog.getByText('Personalization is paused').count(), 0);
+      await dialog.getByText('Personalization is off').waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+
   test('the panel\'s code and stylesheet are not loaded until it is needed', async () => {
     const v = await newVisitor();
     try {

@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, grantConsent, newVisitor, openStoredRecords, overwriteRecord, startSite, tactfulStorage, visit } from './harness.mjs';
+import { configVariant, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, startSite, tactfulStorage, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -23,6 +23,17 @@ function attemptGrantFromScript(page, change) {
 const scriptAttempt = (page) => page.evaluate(() => window.__attempt);
 
 const exportOf = (page) => page.evaluate(() => window.tactful.profile.export());
+
+// Everything of ours a page could find in the browser's stores, read without
+// opening (and so creating) anything: database names, and tactful keys.
+const leftBehind = (page) => page.evaluate(async () => ({
+  local: Object.keys(localStorage).filter((k) => k.startsWith('tactful')),
+  session: Object.keys(sessionStorage).filter((k) => k.startsWith('tactful')),
+  cookies: document.cookie,
+  idb: (await indexedDB.databases()).map((d) => d.name),
+  caches: await caches.keys(),
+}));
+const NOTHING = { local: [], session: [], cookies: '', idb: [], caches: [] };
 
 describe('minimize at ingest', () => {
   test('nothing is stored for a category the visitor has not allowed', async () => {
@@ -83,6 +94,7 @@ describe('nothing without a choice', () => {
       await v.page.getByRole('button', { name: /add to cart/i }).click();
       await v.page.evaluate(() => window.tactful.profile.view());
       assert.deepEqual(await tactfulStorage(v.page), {});
+      assert.deepEqual(await leftBehind(v.page), NOTHING, 'not even an empty database or a session entry');
     } finally {
       await v.close();
     }
@@ -98,18 +110,15 @@ describe('forget', () => {
       await visit(v.page, `${site.url}/trail-running.html`);
       assert.ok(Object.keys(await tactfulStorage(v.page)).length > 0);
       await v.page.evaluate(() => window.tactful.profile.forget());
-      const left = await v.page.evaluate(async () => ({
-        local: Object.keys(localStorage).filter((k) => k.startsWith('tactful')),
-        session: Object.keys(sessionStorage).filter((k) => k.startsWith('tactful')),
-        cookies: document.cookie,
-        idb: (await indexedDB.databases()).map((d) => d.name),
-        caches: await caches.keys(),
-      }));
-      assert.deepEqual(left, { local: [], session: [], cookies: '', idb: [], caches: [] });
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
       const consent = await v.page.evaluate(() => window.tactful.consent.get());
       assert.equal(consent.purposes.personalization, false);
       // Browsing on after forgetting stores nothing until the visitor chooses again.
       await visit(v.page, `${site.url}/hiking.html`);
+      await v.page.reload();
+      assert.deepEqual(await ready(v.page), { ok: true });
+      await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(await leftBehind(v.page), NOTHING, 'no database or session entry comes back');
       assert.deepEqual(await tactfulStorage(v.page), {});
     } finally {
       await v.close();
@@ -132,15 +141,71 @@ describe('storage integrity', () => {
         window.__errors = [];
         document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
       });
+      const before = v.tactfulMessages().length;
       assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
       const errors = await v.page.evaluate(() => window.__errors);
       assert.equal(errors.length, 1);
       assert.equal(errors[0].reason, 'profile-reset');
       assert.match(errors[0].message, /integrity|tamper|corrupt/i);
+      const said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: stored profile was reset: .*(integrity|tamper|corrupt)/i);
       const consent = await v.page.evaluate(() => window.tactful.consent.get());
       assert.equal(consent.purposes.personalization, true);
       const exported = await exportOf(v.page);
       assert.ok(!exported.profile.interests.some((i) => i.id === 'interest:hiking'));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a record that is not even a string resets like a corrupted one, and is replaced', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      await overwriteRecord(v.page, 'tactful:v1:profile', () => ({ evil: 1 }));
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      const before = v.tactfulMessages().length;
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      await v.page.evaluate(() => window.tactful.profile.view());
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.deepEqual(errors.map((e) => e.reason), ['profile-reset']);
+      assert.match(errors[0].message, /profile record: not a sealed record/);
+      const said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: stored profile was reset/);
+      // The choice is kept; the foreign value is gone from storage.
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      const stored = await tactfulStorage(v.page);
+      assert.ok(['string', 'undefined'].includes(typeof stored['tactful:v1:profile']), JSON.stringify(stored));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a damaged key resets both records with one console line', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      await overwriteRecord(v.page, 'tactful:v1:key', () => `${'A'.repeat(43)}=`);
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      const before = v.tactfulMessages().length;
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.deepEqual(errors.map((e) => e.reason).sort(), ['consent-reset', 'profile-reset']);
+      const said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: stored profile was reset: .*; stored consent was reset: /);
     } finally {
       await v.close();
     }
@@ -305,6 +370,72 @@ describe('consent from scripts', () => {
   });
 });
 
+// A site script's grant queued before tactful.js loaded (the early queue).
+function queueBeforeLoad(page, ...calls) {
+  return page.addInitScript((entries) => {
+    window.__pageErrors = [];
+    window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push(String((e.reason && e.reason.message) || e.reason)));
+    window.tactful = window.tactful || [];
+    for (const entry of entries) window.tactful.push(entry);
+  }, calls);
+}
+
+describe('consent queued before the module loads', () => {
+  for (const [what, change, gpc] of [
+    ['personalization and aggregate', { purposes: { personalization: true, aggregate: true } }, false],
+    ['aggregate with Global Privacy Control on', { purposes: { aggregate: true } }, true],
+  ]) {
+    test(`a queued grant of ${what} is refused, even when the visitor clicks the page while it loads`, async () => {
+      const v = await newVisitor();
+      try {
+        if (gpc) await v.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+        await queueBeforeLoad(v.page, ['consent.set', change]);
+        // The module is still loading when the visitor clicks plain page text.
+        await v.context.route('**/tactful.config.json', async (r) => {
+          await new Promise((x) => setTimeout(x, 400));
+          await r.continue();
+        });
+        await v.page.goto(`${site.url}/index.html`, { waitUntil: 'domcontentloaded' });
+        await v.page.mouse.click(640, 880);
+        await v.page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful));
+        assert.deepEqual(await ready(v.page), { ok: true });
+        await v.page.waitForTimeout(100);
+        const consent = await v.page.evaluate(() => window.tactful.consent.get());
+        assert.deepEqual(consent.purposes, { personalization: false, aggregate: false });
+        const receipts = (await exportOf(v.page)).receipts;
+        assert.ok(!receipts.some((r) => r.source === 'visitor'), JSON.stringify(receipts));
+        assert.deepEqual(await tactfulStorage(v.page), {}, 'nothing stored: nobody chose anything');
+        // Refused without an unhandled rejection, and said once on the console.
+        assert.deepEqual(await v.page.evaluate(() => window.__pageErrors), []);
+        const said = v.tactfulMessages().filter((m) => m.text.includes('queued call "consent.set"'));
+        assert.equal(said.length, 1, JSON.stringify(v.tactfulMessages()));
+        assert.match(said[0].text, /^tactful: queued call "consent.set" was refused: .*gesture/);
+      } finally {
+        await v.close();
+      }
+    });
+  }
+
+  test('a queued withdrawal applies, and a refused queued declaration is reported, not thrown', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await queueBeforeLoad(v.page,
+        ['profile.declare', { location: { country: 'ES' } }],
+        ['consent.set', { purposes: { personalization: false } }]);
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      await v.page.waitForTimeout(100);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+      assert.deepEqual(await v.page.evaluate(() => window.__pageErrors), []);
+      assert.ok(v.tactfulMessages().some((m) => /^tactful: queued call "profile.declare" was refused: .*location/.test(m.text)),
+        JSON.stringify(v.tactfulMessages()));
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('a full storage quota', () => {
   test('compacts, reports it, and never throws into the page', async () => {
     const v = await newVisitor();
@@ -324,10 +455,15 @@ describe('a full storage quota', () => {
           return put.call(this, value, key);
         };
       });
+      const before = v.tactfulMessages().length;
       assert.deepEqual(await visit(v.page, `${site.url}/hiking.html`), { ok: true });
       await v.page.evaluate(() => window.tactful.profile.view());
       const errors = await v.page.evaluate(() => window.__errors);
       assert.ok(errors.length >= 1 && errors.every((e) => e.reason === 'quota'), JSON.stringify(errors));
+      // However many writes hit the full quota, the console says it once.
+      const said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: storage (is|was) full/);
       assert.deepEqual(await v.page.evaluate(() => window.__pageErrors), []);
       // Consent, kept in its own record, is intact; the page keeps working.
       assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);

@@ -333,6 +333,69 @@ describe('one report per window', () => {
   });
 });
 
+/** Serves the site's config with the report's send delay changed. */
+function sendDelay(context, delay) {
+  return context.route('**/tactful.config.json', async (route) => {
+    const response = await route.fetch();
+    const config = JSON.parse(await response.text());
+    config.reporting.sendDelayMs = delay;
+    await route.fulfill({ response, body: JSON.stringify(config) });
+  });
+}
+
+describe('withdrawing aggregate while a report waits', () => {
+  test('a report waiting for its send delay is dropped, never sent', async () => {
+    const v = await newVisitor();
+    try {
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await sendDelay(v.context, { min: 1500, max: 1500 });
+      await open(v.page, `${site.url}/index.html`);
+      const flushed = await optInAndFlush(v.page);
+      assert.equal(flushed.report, true);
+      const consent = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
+      assert.equal(consent.purposes.aggregate, false);
+      await until(() => v.page.evaluate(() => window.__reports.length), 10000, 'the report event');
+      assert.deepEqual(await v.page.evaluate(() => window.__reports.map((r) => ({ ...r, bytes: undefined }))),
+        [{ status: 0, attempts: 0, delivered: false, dropped: true, withdrawn: true, bytes: undefined }]);
+      assert.deepEqual(requests.collect(), []);
+      assert.deepEqual(await v.page.evaluate(() => window.__collectFetches), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a report waiting to be retried is dropped when another tab withdraws aggregate', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.clock.install();
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await v.context.route('**/collect', (route) => route.fulfill({ status: 503, body: '' }));
+      await open(v.page, `${site.url}/index.html`);
+      await optInAndFlush(v.page);
+      await until(() => requests.collect().length, 10000, 'the first attempt');
+      // The visitor withdraws in another tab: only the stored record tells this one.
+      const other = await v.context.newPage();
+      await other.goto(`${site.url}/index.html`);
+      await ready(other);
+      await other.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
+      await other.close();
+      for (let i = 0; i < 40 && !(await v.page.evaluate(() => window.__reports.length)); i++) {
+        await v.page.clock.fastForward(1000);
+        await sleep(50);
+      }
+      const [report] = await v.page.evaluate(() => window.__reports);
+      assert.deepEqual(report && { ...report, bytes: undefined }, { status: 0, attempts: 1, delivered: false, dropped: true, withdrawn: true, bytes: undefined });
+      await v.page.clock.fastForward(60_000);
+      await sleep(200);
+      assert.equal(requests.collect().length, 1, 'no retry after the withdrawal');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('delivery', () => {
   test('failed sends retry with growing backoff, then deliver the same report', async () => {
     const v = await newVisitor();
@@ -369,6 +432,28 @@ describe('delivery', () => {
       [2000, 4000, 8000].forEach((nominal, i) => {
         assert.ok(waits[i] >= nominal / 2 && waits[i] <= nominal + 1500, `wait ${i + 1} was ${waits[i]} ms`);
       });
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('an offline collector is said once on the console, however many attempts fail', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.clock.install();
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await v.context.route('**/collect', (route) => route.abort('connectionrefused'));
+      await open(v.page, `${site.url}/index.html`);
+      await optInAndFlush(v.page);
+      for (let i = 0; i < 20 && requests.collect().length < 3; i++) {
+        await v.page.clock.fastForward(2000);
+        await sleep(50);
+      }
+      assert.ok(requests.collect().length >= 3, `retried (${requests.collect().length} attempts)`);
+      const said = v.tactfulMessages();
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: the collector http:\/\/\S+\/collect could not be reached; the report is retried until \S+, then dropped$/);
     } finally {
       await v.close();
     }

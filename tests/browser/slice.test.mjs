@@ -87,12 +87,21 @@ describe('failing to default', () => {
       const v = await newVisitor(visitor);
       try {
         await arrange(v.context);
+        await v.page.addInitScript(() => {
+          window.__decisions = [];
+          document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
+        });
         await v.page.goto(`${site.url}/index.html`);
         const status = await ready(v.page);
         assert.equal(status.ok, false);
         assert.equal(status.reason, reason);
         assert.equal(await heroState(v.page), 'default');
         assert.equal(await heroVariant(v.page), null);
+        // The page's code learns what its slots show, as after any decision.
+        const [decision, ...more] = await v.page.evaluate(() => window.__decisions);
+        assert.deepEqual(more, []);
+        assert.deepEqual(decision.slots.map((d) => d.id).sort(), ['banner', 'hero', 'picks']);
+        assert.ok(decision.slots.every((d) => d.variant === null));
         assert.ok(await v.page.locator('[data-tactful-slot="hero"]').isVisible());
         const msgs = v.tactfulMessages();
         assert.equal(msgs.length, 1, JSON.stringify(msgs));

@@ -26,6 +26,8 @@ export default {
   pause: 'Pause personalization',
   resume: 'Resume personalization',
   paused: 'Personalization is paused: what is stored is kept, but not used or added to.',
+  turnOn: 'Turn on personalization',
+  off: 'Personalization is off: this site learns nothing about you to personalize it.',
   remove: (what) => `Delete: ${what}`,
   removeShort: 'Delete',
   removed: (what) => `Deleted: ${what}.`,

@@ -26,6 +26,8 @@ export default {
   pause: 'Pausar la personalización',
   resume: 'Reanudar la personalización',
   paused: 'La personalización está en pausa: lo guardado se conserva, pero no se usa ni se amplía.',
+  turnOn: 'Activar la personalización',
+  off: 'La personalización está desactivada: este sitio no aprende nada de ti para personalizarlo.',
   remove: (what) => `Borrar: ${what}`,
   removeShort: 'Borrar',
   removed: (what) => `Borrado: ${what}.`,
