@@ -133,7 +133,17 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     consent: {
       get: api((rt) => rt.transaction(() => rt.call('consent.get'))),
       set: api((rt, gesture, change) => rt.transaction(() => {
-        const state = rt.call('consent.set', change || {}, { gesture });
+        let state;
+        try {
+          state = rt.call('consent.set', change || {}, { gesture });
+        } catch (e) {
+          // Refused grants, applied withdrawals: the page follows what applied, then the error.
+          if (e.consent) {
+            redecide(rt);
+            emit('consent', e.consent);
+          }
+          throw e;
+        }
         redecide(rt);
         emit('consent', state);
         return state;

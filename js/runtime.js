@@ -40,8 +40,10 @@ export class Runtime {
   call(op, input, opts) {
     const out = this.core.call(op, input, opts);
     if (out && out.error) {
-      const err = new Error(`tactful: ${op}: ${out.error}`);
+      // The path names the field at fault ("purposes.aggregate: must be true or false").
+      const err = new Error(`tactful: ${op}: ${out.path ? `${out.path}: ` : ''}${out.error}`);
       err.path = out.path;
+      if (out.consent) err.consent = out.consent; // what did apply (a refused grant's withdrawals)
       throw err;
     }
     return out;
@@ -109,7 +111,19 @@ export class Runtime {
   transaction(fn) {
     return this.storage.exclusive(() => {
       this.refresh();
-      const result = fn(this);
+      let result;
+      try {
+        result = fn(this);
+      } catch (e) {
+        // Whatever the core applied before the error is kept (a refused
+        // grant's withdrawals); the error is the one to report.
+        try {
+          this.save();
+        } catch {
+          /* reported by the first error */
+        }
+        throw e;
+      }
       this.save();
       return result;
     });

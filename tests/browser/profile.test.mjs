@@ -368,6 +368,32 @@ describe('consent from scripts', () => {
       await v.close();
     }
   });
+
+  test('a script\'s change that withdraws and grants: the grant is refused, the withdrawal applies and is kept', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await attemptGrantFromScript(v.page, { purposes: { personalization: false, aggregate: true } });
+      await v.page.addInitScript(() => {
+        window.__consentEvents = [];
+        document.addEventListener('tactful:consent', (e) => window.__consentEvents.push(e.detail.purposes));
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      const message = await scriptAttempt(v.page);
+      assert.match(message, /gesture/);
+      assert.match(message, /withdrawals in this change were applied \(-personalization\)/);
+      assert.deepEqual(await v.page.evaluate(() => window.__consentEvents), [{ aggregate: false, personalization: false }]);
+      await visit(v.page, `${site.url}/index.html`);
+      const after = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(after.purposes.personalization, false, 'the withdrawal was saved');
+      assert.equal(after.purposes.aggregate, false);
+      const receipts = (await exportOf(v.page)).receipts;
+      assert.equal(receipts[receipts.length - 1].source, 'site');
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 // A site script's grant queued before tactful.js loaded (the early queue).

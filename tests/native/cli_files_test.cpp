@@ -42,7 +42,7 @@ TEST_CASE("every command that reads a file exits 2 when it is a directory") {
       {"bench-load", "--port", "1", "--reports", d},
       {"keygen", "--show", d},
       {"serve", "--config", d},
-      {"serve", "--config", site.config, "--key", d, "--db", d + "/db", "--token", "t"},
+      {"serve", "--config", site.config, "--key", d, "--db", d + "/db", "--token", "t", "--chart-js", reports},
       {"serve", "--chart-js", d},
   };
   for (const auto& args : cases) {

@@ -25,7 +25,8 @@ TEST_CASE("serve refuses a config lint rejects, printing lint's lines") {
   json bad_template = bad;
   bad_template["reporting"].erase("publicKey");
   Run with_key = cli({"serve", "--port", "0", "--config", site.dir.file("bad-template.json", bad_template.dump()),
-                      "--key", site.key, "--db", site.dir.path + "/db", "--token", "t"});
+                      "--key", site.key, "--db", site.dir.path + "/db", "--token", "t", "--chart-js",
+                      site.dir.file("chart.js", "")});
   CHECK(with_key.code == 1);
   CHECK(with_key.out.empty());
   CHECK(contains(with_key.err, "is rejected by lint"));
@@ -34,7 +35,7 @@ TEST_CASE("serve refuses a config lint rejects, printing lint's lines") {
 TEST_CASE("serve refuses a --key that is not the config's reporting.publicKey") {
   ReportingSite site, other;
   Run r = cli({"serve", "--port", "0", "--config", site.config, "--key", other.key, "--db", site.dir.path + "/db",
-               "--token", "t"});
+               "--token", "t", "--chart-js", site.dir.file("chart.js", "")});
   CHECK(r.code == 1);
   CHECK(r.out.empty());
   CHECK(contains(r.err, "has reporting.publicKey of key id "));
