@@ -69,10 +69,25 @@ export function createDialog(ctx, { title, closeLabel }) {
       const a = root.activeElement;
       return a && a.getAttribute('data-focus');
     },
-    refocus(key) {
-      const target = key && root.querySelector(`[data-focus="${CSS.escape(key)}"]`);
-      if (target) target.focus();
-      else if (key) close.focus();
+    /**
+     * The keys to try after a re-render, in order: the control itself, then,
+     * for a "Remove" whose item is gone, the next item's and the one before
+     * (a keyboard user deleting a list goes on from where they were).
+     */
+    focusKeys() {
+      const key = this.focusKey();
+      if (!key || !key.startsWith('remove:')) return [key];
+      const keys = [...root.querySelectorAll('[data-focus^="remove:"]')].map((el) => el.getAttribute('data-focus'));
+      const at = keys.indexOf(key);
+      return [key, keys[at + 1], keys[at - 1], 'pause'];
+    },
+    refocus(keys) {
+      const list = (Array.isArray(keys) ? keys : [keys]).filter(Boolean);
+      for (const key of list) {
+        const target = root.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+        if (target) return target.focus();
+      }
+      if (list.length) close.focus();
     },
   };
 }

@@ -34,7 +34,7 @@ function open(ctx) {
     const fail = (e) => say(s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, '')));
 
     async function refresh(focus) {
-      const key = focus || panel.focusKey();
+      const key = focus || panel.focusKeys();
       const state = await rt.transaction(() => ({
         consent: rt.call('consent.get'),
         receipts: rt.call('consent.receipts'),

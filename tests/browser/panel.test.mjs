@@ -271,6 +271,13 @@ describe('what we know about you', () => {
       await press(v.page, dialog.getByRole('button', { name: /^Delete: Interest: hiking/ }));
       await hiking.waitFor({ state: 'detached' });
       await dialog.getByRole('status').filter({ hasText: 'Deleted: Interest: hiking' }).waitFor();
+      // The keyboard user goes on from where they were: the next item's "Delete", not the top of the panel.
+      const focused = await v.page.evaluate(() => {
+        let a = document.activeElement;
+        while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+        return a ? a.getAttribute('aria-label') || a.textContent : null;
+      });
+      assert.match(focused, /^Delete: /);
       await visit(v);
       const ids = (await view(v.page)).interests.map((i) => i.id);
       assert.ok(!ids.includes('interest:hiking'), ids.join());
