@@ -1,12 +1,20 @@
 // Sends sealed reports: fetch with no credentials, no referrer, no identifier,
 // after a short random delay; failed sends retry with backoff until the
-// report's deadline, then are dropped (no backlog: a report lives only in the
-// send that carries it). Consent is read again, from storage, right before
-// every attempt: a visitor who withdraws `aggregate` in this tab or another
-// while a report waits is obeyed, and the report is dropped unsent.
+// report's deadline, then are dropped. Consent is read again, from storage,
+// right before every attempt: a visitor who withdraws `aggregate` in this tab
+// or another while a report waits is obeyed, and the report is dropped unsent.
+// The core keeps the report until this page says it is done (report.done),
+// and hands it to one page at a time (a hold this page renews while it
+// retries): a page left during the delay sends it at once as it goes
+// (`keepalive` outlives the page), and if that fails the next page takes the
+// report up when the hold ends. A copy sent twice is counted once (the
+// collector refuses replays).
 const CHECK_EVERY_MS = 60_000;
 const FIRST_BACKOFF_MS = 2000;
 const MAX_BACKOFF_MS = 15 * 60_000;
+// How long past its next step a page holds the report it is sending: enough
+// for a slow fetch; a page that left lets another take it up after this.
+const HOLD_MARGIN_MS = 60_000;
 
 export function startReporting(rt, emit, say) {
   const reporting = (rt.config && rt.config.reporting) || {};
@@ -34,13 +42,38 @@ export function startReporting(rt, emit, say) {
       });
   }
 
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      cache: 'no-store',
+      mode: url.origin === rt.win.location.origin ? 'same-origin' : 'cors',
+      keepalive: true,
+    });
+  }
+
+  // The core keeps the report until this is said (see the top of this file).
+  function done(report) {
+    return rt.transaction(() => rt.call('report.done', { report })).catch(() => {});
+  }
+
   async function send(out) {
     const url = new URL(out.collector || reporting.collector || '/collect', rt.win.location.href);
     const body = Uint8Array.from(atob(out.report), (c) => c.charCodeAt(0));
     const deadline = out.deadline || Date.now() + 24 * 3600 * 1000;
     let backoff = FIRST_BACKOFF_MS;
     let attempts = 0;
+    // Leaving during the delay: sent now, with consent as this page last knew it.
+    const leaving = () => {
+      const c = rt.core.call('consent.get');
+      if (c && c.purposes && c.purposes.aggregate === true) post(url, body).catch(() => {});
+    };
+    rt.win.addEventListener('pagehide', leaving);
     await sleep(between(minDelay, maxDelay));
+    rt.win.removeEventListener('pagehide', leaving);
     for (;;) {
       if (!(await stillAllowed())) {
         emit('report', { status: 0, bytes: body.length, attempts, delivered: false, dropped: true, withdrawn: true });
@@ -49,23 +82,14 @@ export function startReporting(rt, emit, say) {
       let status = 0;
       attempts += 1;
       try {
-        const response = await fetch(url, {
-          method: 'POST',
-          body,
-          headers: { 'Content-Type': 'application/octet-stream' },
-          credentials: 'omit',
-          referrerPolicy: 'no-referrer',
-          cache: 'no-store',
-          mode: url.origin === rt.win.location.origin ? 'same-origin' : 'cors',
-          keepalive: true,
-        });
-        status = response.status;
+        status = (await post(url, body)).status;
       } catch {
         status = 0; // offline, blocked or refused: worth another try
       }
       // 2xx: delivered. 4xx other than 429: the collector will never take it.
       if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429)) {
         if (status >= 300) say(`the collector ${url.href} refused the report (HTTP ${status}); it is dropped`);
+        await done(out.report);
         emit('report', { status, bytes: body.length, attempts, delivered: status < 300 });
         return status < 300;
       }
@@ -76,9 +100,14 @@ export function startReporting(rt, emit, say) {
       // Half fixed, half random: after an outage, browsers do not all retry at once.
       const wait = between(backoff / 2, backoff);
       if (Date.now() + wait > deadline) {
+        await done(out.report);
         emit('report', { status, bytes: body.length, attempts, delivered: false, dropped: true });
         return false;
       }
+      // Still this page's to send while it waits (another page would otherwise take it up).
+      const held = await rt.transaction(() => rt.call('report.hold', { report: out.report, ms: wait + HOLD_MARGIN_MS }))
+        .then((r) => r.held, () => false);
+      if (!held) return false; // done, withdrawn or taken up elsewhere
       await sleep(wait);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
@@ -86,7 +115,7 @@ export function startReporting(rt, emit, say) {
 
   /** Asks the core for a report (force: close the window now) and sends it if there is one. */
   function check(force = false) {
-    return rt.transaction(() => rt.call('report', { force })).then((out) => {
+    return rt.transaction(() => rt.call('report', { force, holdMs: maxDelay + HOLD_MARGIN_MS })).then((out) => {
       if (out.report) send(out);
       return {
         report: !!out.report,

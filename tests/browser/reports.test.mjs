@@ -5,7 +5,7 @@
 // deadline, then dropped. Every request the browser makes is intercepted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, ready, startSite } from './harness.mjs';
+import { OWNER_TOKEN, grantConsent, newVisitor, ready, startSite } from './harness.mjs';
 import { expectedReportSize, openReports, recordRequests, reportingConfig, servedConfig } from './reporting-helpers.mjs';
 
 // The demo config, sent at once (no random delay) so tests need not wait.
@@ -327,6 +327,30 @@ describe('one report per window', () => {
       await second.evaluate(() => window.tactful.flush());
       await sleep(500);
       assert.equal(requests.collect().length, 1);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('a page left while its report waits', () => {
+  // Reports the collector stored (a request sent while a page unloads is not
+  // one Playwright reports, so the store is asked).
+  async function stored() {
+    const r = await fetch(`${site.url}/api/insights`, { headers: { Authorization: `Bearer ${OWNER_TOKEN}` } });
+    return (await r.json()).total.reports;
+  }
+
+  test('a report waiting for its send delay is sent as the page goes, and not again', async () => {
+    const v = await newVisitor();
+    try {
+      await sendDelay(v.context, { min: 20000, max: 20000 });
+      await open(v.page, `${site.url}/index.html`);
+      const before = await stored();
+      assert.equal((await optInAndFlush(v.page)).report, true);
+      // Away long before the 20 s delay ends: the report leaves with the page.
+      await open(v.page, `${site.url}/trail-running.html`);
+      await until(async () => (await stored()) === before + 1, 10000, 'the report sent as the page went');
     } finally {
       await v.close();
     }

@@ -125,6 +125,35 @@ TEST_CASE("with aggregate on, flush builds one fixed-size report per window") {
   CHECK(busy["report"].get<std::string>().size() == first["report"].get<std::string>().size());
 }
 
+TEST_CASE("a report is kept until a page says it is done: held by one page at a time, taken up after a page left") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("decide", kHome);
+  json first = v("report", {{"force", true}, {"holdMs", 30000}});
+  REQUIRE(first["report"].is_string());
+  const std::string report = first["report"].get<std::string>();
+  // Another page (or tab) asking while the first holds it gets nothing to send.
+  CHECK(v("report", json::object(), false, kNow + 10000)["report"].is_null());
+  // The sending page keeps its hold while it retries.
+  CHECK(v("report.hold", {{"report", report}, {"ms", 60000}}, false, kNow + 20000)["held"] == true);
+  CHECK(v("report", json::object(), false, kNow + 50000)["report"].is_null());
+  // The page left without saying: once its hold ends, the next page sends the same report.
+  json later = v("report", json::object(), false, kNow + 81000);
+  CHECK(later["report"] == report);
+  CHECK(v("report.done", {{"report", "not this one"}}, false, kNow + 82000)["done"] == false);
+  CHECK(v("report.done", {{"report", report}}, false, kNow + 82000)["done"] == true);
+  CHECK(v("report", json::object(), false, kNow + 200000)["report"].is_null());
+
+  // Past its deadline, a report nobody delivered is dropped, not sent late.
+  Visitor w;
+  w("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  w("decide", kHome);
+  json sent = w("report", {{"force", true}});
+  REQUIRE(sent["report"].is_string());
+  int64_t deadline = sent["deadline"].get<int64_t>();
+  CHECK(w("report", json::object(), false, deadline + 1)["report"].is_null());
+}
+
 TEST_CASE("opting in never sends the past: a withdrawal discards the window") {
   Visitor v;
   v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);

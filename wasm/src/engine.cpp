@@ -47,8 +47,12 @@ struct EngineState {
   std::vector<SlotDecision> last;  // the current page's last decisions
   std::vector<int16_t> binary;     // decide_binary's reply
   json last_attributes = json::object();
-  std::string pending_report;  // base64, sealed: built when its window closed, not yet handed out
+  // A sealed report (base64) kept until a page says it was delivered, refused
+  // for good or past its deadline (report.done): a page that unloads while
+  // its report waits out the send delay leaves it for the next page.
+  std::string pending_report;
   int64_t pending_deadline = 0;
+  int64_t pending_claim = 0;  // until when one page is sending it (others wait)
 };
 
 namespace {
@@ -113,7 +117,8 @@ PageContext page_context(const json& input) {
 // The profile record: keys in byte order, as json::dump() wrote them.
 std::string profile_snapshot_state(const EngineState& s) {
   JsonWriter w;
-  w.begin_object().key("decide").raw(s.decide.to_json()).key("pendingDeadline").integer(s.pending_deadline);
+  w.begin_object().key("decide").raw(s.decide.to_json()).key("pendingClaim").integer(s.pending_claim);
+  w.key("pendingDeadline").integer(s.pending_deadline);
   w.key("pendingReport").string(s.pending_report).key("profile").raw(profile_state_to_json(s.profile));
   return w.key("window").raw(s.window.to_json()).end_object().take();
 }
@@ -459,19 +464,48 @@ class Operations {
     }
     roll_window();
     if (in.value("force", false) && !s_.window.reported) seal_window();
-    JsonWriter w;
-    w.begin_object();
-    std::string report = std::move(s_.pending_report);
-    s_.pending_report.clear();
-    if (!report.empty()) {
-      w.key("collector").string(rules.collector).key("deadline").integer(s_.pending_deadline);
+    if (!s_.pending_report.empty() && now_ >= s_.pending_deadline) drop_pending();  // too late to be worth sending
+    // Handed to one page at a time: it holds the report for `holdMs` (its
+    // send delay and a margin; renewed by report.hold), so two tabs never
+    // send one report twice; a page that unloaded lets it go when that ends.
+    std::string report;
+    if (!s_.pending_report.empty() && s_.pending_claim <= now_) {
+      report = s_.pending_report;
+      s_.pending_claim = now_ + hold_ms(in);
       s_.profile_dirty = true;
     }
+    JsonWriter w;
+    w.begin_object();
+    if (!report.empty()) w.key("collector").string(rules.collector).key("deadline").integer(s_.pending_deadline);
     w.key("epsilonBudget").number(rules.epsilon_budget).key("epsilonSpent").number(epsilon_spent(rules, s_.window));
     w.key("report");
     if (report.empty()) w.null();
     else w.string(report);
     return w.key("windowEndsAt").integer(s_.window.ends_at(rules)).end_object().take();
+  }
+
+  // report.hold {report, ms}: the sending page keeps its hold while it retries.
+  // report.done {report}: delivered, refused for good, or dropped at its deadline.
+  std::string report_hold(const json& in, bool done) {
+    bool mine = !s_.pending_report.empty() && string_field(in, "report") == s_.pending_report;
+    if (mine && done) drop_pending();
+    if (mine && !done) {
+      s_.pending_claim = now_ + hold_ms(in, "ms");
+      s_.profile_dirty = true;
+    }
+    return one_member(done ? "done" : "held", mine);
+  }
+
+  int64_t hold_ms(const json& in, const char* key = "holdMs") {
+    const json* v = in.find_ptr(key);
+    double ms = v && v->is_number() ? v->get<double>() : 90000.0;
+    return static_cast<int64_t>(std::min(std::max(ms, 1000.0), 86400000.0));
+  }
+
+  void drop_pending() {
+    s_.pending_report.clear();
+    s_.pending_claim = 0;
+    s_.profile_dirty = true;
   }
 
   // Before anything is observed: a window that has ended is sealed (if it
@@ -490,6 +524,7 @@ class Operations {
     auto sealed = build_report(rules, s_.window, report_inputs(), secure_random());
     if (!sealed.ok()) return;
     s_.pending_report = base64_encode(std::string_view(reinterpret_cast<const char*>(sealed->data()), sealed->size()));
+    s_.pending_claim = 0;
     // A report is worth sending until the end of the window after its own.
     s_.pending_deadline = now_ + rules.window_seconds * 1000;
     s_.profile_dirty = true;
@@ -500,6 +535,7 @@ class Operations {
     if (s_.window.started() || !s_.pending_report.empty()) s_.profile_dirty = true;
     s_.window = WindowAccumulator{};
     s_.pending_report.clear();
+    s_.pending_claim = 0;
   }
 
   bool aggregating() {
@@ -529,6 +565,7 @@ class Operations {
     }
     s_.pending_report = string_field(state, "pendingReport");
     s_.pending_deadline = state.value("pendingDeadline", int64_t{0});
+    s_.pending_claim = state.value("pendingClaim", int64_t{0});
     return true;
   }
 
@@ -687,6 +724,8 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "compact") return ops.compact();
   if (op == "purge") return ops.purge();
   if (op == "report") return ops.report(in);
+  if (op == "report.hold") return ops.report_hold(in, false);
+  if (op == "report.done") return ops.report_hold(in, true);
   return error_json("unknown operation '" + std::string(op) + "'");
 }
 
