@@ -297,6 +297,12 @@ TEST_CASE("aggregates older than the retention are deleted") {
     CHECK(c.insights_json(kNow)["windows"].empty());
     // And a report for a window already past retention is refused.
     CHECK(c.ingest(make_report(rules, secure_random()), "ip", kNow + 3 * 86400000LL) == 400);
+    // Intake and deletion draw the line at the same window: the first one
+    // retention would delete is refused, the one after it kept.
+    int64_t later = kNow + 2 * 86400000LL + 3600000LL;  // 2 days and 1 window later
+    uint64_t oldest = c.oldest_retained_window(later);
+    CHECK(oldest == window_id_at(rules, kNow) + 1);
+    CHECK(c.ingest(make_report(rules, secure_random()), "ip2", later) == 400);  // built at kNow: deleted at `later`
   }
   // The replay digests went with the sums.
   CHECK(rows_in(site.dir + "/aggregates.db", "replay") == 0);

@@ -277,8 +277,7 @@ int Collector::admit(std::string_view body, const std::string& client_ip, Opened
   if (!opened.ok()) return 400;
   // Only windows that may still be open or retained: no planting data in the far past or future.
   uint64_t current = window_id_at(rules_, now_ms);
-  uint64_t retained = static_cast<uint64_t>(rules_.retention_days) * 86400 / rules_.window_seconds + 1;
-  if (opened->window_id > current + 1 || opened->window_id + retained < current) return 400;
+  if (opened->window_id > current + 1 || opened->window_id < oldest_retained_window(now_ms)) return 400;
 
   out.window = opened->window_id;
   crypto_generichash(out.digest.data(), out.digest.size(), reinterpret_cast<const uint8_t*>(body.data()), body.size(),
@@ -446,12 +445,18 @@ void Collector::migrate_legacy_store() {
   }
 }
 
+// The one rule intake and deletion share: a window that retention deletes is
+// also refused at the door (else it is published until the next deletion).
+uint64_t Collector::oldest_retained_window(int64_t now_ms) const {
+  int64_t cutoff_ms = now_ms - static_cast<int64_t>(rules_.retention_days) * 86400 * 1000;
+  return cutoff_ms <= 0 ? 0 : window_id_at(rules_, cutoff_ms);
+}
+
 void Collector::apply_retention(int64_t now_ms) {
   if (now_ms < 0) now_ms = clock_ms();
   std::lock_guard<std::mutex> lock(db_mu_);
   last_retention_ms_ = now_ms;
-  int64_t cutoff_ms = now_ms - static_cast<int64_t>(rules_.retention_days) * 86400 * 1000;
-  int64_t cutoff = static_cast<int64_t>(window_id_at(rules_, cutoff_ms));
+  int64_t cutoff = static_cast<int64_t>(oldest_retained_window(now_ms));
   for (const char* sql : {"DELETE FROM sums WHERE win < ?", "DELETE FROM replay WHERE win < ?"}) {
     Stmt del(db_, sql);
     del.bind(1, cutoff);

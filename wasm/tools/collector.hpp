@@ -81,6 +81,8 @@ class Collector {
   json insights_json(int64_t now_ms = -1);
   // Deletes sums and replay digests older than retentionDays.
   void apply_retention(int64_t now_ms = -1);
+  // The oldest window retentionDays keeps; older ones are deleted and refused.
+  uint64_t oldest_retained_window(int64_t now_ms) const;
 
   const ReportRules& rules() const { return rules_; }
   const CollectorOptions& options() const { return options_; }
