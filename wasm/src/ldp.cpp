@@ -70,6 +70,15 @@ double ldp_variance(const LdpParams& params, double true_count, double n) {
   return (true_count * p * (1 - p) + (n - true_count) * q * (1 - q)) / ((p - q) * (p - q));
 }
 
+double ldp_covariance(const LdpParams& params, double count_i, double count_j, double n) {
+  if (params.mechanism != Mechanism::RandomizedResponse) return 0;
+  double p = params.p, q = params.q;
+  // Each report's answer is one value: Cov[S_i, S_j] = -sum over reports of
+  // P(answer i)·P(answer j), which is p·q for a report whose true value is i
+  // or j, and q² for any other.
+  return -(p * q * (count_i + count_j) + q * q * (n - count_i - count_j)) / ((p - q) * (p - q));
+}
+
 LdpEstimate ldp_estimate(const LdpParams& params, double support, double n) {
   LdpEstimate e{};
   e.count = (support - n * params.q) / (params.p - params.q);

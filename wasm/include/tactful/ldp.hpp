@@ -54,4 +54,9 @@ LdpEstimate ldp_estimate(const LdpParams& params, double support, double n);
 // Variance of the count estimate for a value whose true count is `true_count` among n.
 double ldp_variance(const LdpParams& params, double true_count, double n);
 
+// Covariance of two values' estimated counts (true counts plugged in, as for
+// the variance): negative under randomized response, where each report names
+// one value; zero under unary encoding, where each value is its own bit.
+double ldp_covariance(const LdpParams& params, double count_i, double count_j, double n);
+
 }  // namespace tactful
