@@ -103,6 +103,8 @@ TEST_CASE("no report is built while aggregate is off, even when flushed") {
   json out = v("report", {{"force", true}});
   CHECK(out["report"].is_null());
   CHECK(out.value("reason", "") == "aggregate is off");
+  CHECK(out["epsilonBudget"].get<double>() > 0);  // the site's budget, whether or not anything is spent
+  CHECK(out["epsilonSpent"].get<double>() == 0);
 }
 
 TEST_CASE("with aggregate on, flush builds one fixed-size report per window") {

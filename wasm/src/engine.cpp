@@ -454,8 +454,10 @@ class Operations {
   // per window: the accumulator remembers that its report was built.
   std::string report(const json& in) {
     const auto& rules = s_.config->reporting;
-    auto no_report = [](std::string_view reason) {
-      return JsonWriter().begin_object().key("reason").string(reason).key("report").null().end_object().take();
+    // The budget is the site's setting whether or not anything is spent.
+    auto no_report = [&rules](std::string_view reason) {
+      return JsonWriter().begin_object().key("epsilonBudget").number(rules.epsilon_budget).key("epsilonSpent").number(0)
+          .key("reason").string(reason).key("report").null().end_object().take();
     };
     if (!rules.enabled) return no_report("reporting is not configured");
     if (!allowed(s_.consent, Purpose::aggregate)) {
