@@ -101,7 +101,12 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     push: (...entries) => {
       for (const entry of entries) replay(entry);
     },
-    explain: api((rt, _g, slotId) => rt.call('explain', { slot: String(slotId), lang: rt.lang || 'en' })),
+    explain: api((rt, _g, slotId) => {
+      const id = String(slotId);
+      // What the page shows: a decision that came too late left the slot's own content.
+      const late = rt.lastShown.some((s) => s.id === id && s.late);
+      return rt.call('explain', { slot: id, lang: rt.lang || 'en', ...(late ? { late } : {}) });
+    }),
     flush: api((rt) => rt.reporting.flush()),
     notNow: api((rt, _g, slotId) => rt.transaction(() => {
       rt.call('notNow', { slot: String(slotId) });

@@ -20,6 +20,7 @@ export class Runtime {
     this.flushing = null;
     this.slots = new Map();
     this.lastShown = [];
+    this.displayed = new Map(); // slot id -> what this page view shows: the decided variant's id, or '' (its own content)
     this.lang = pickLanguage(config, win.navigator);
     storage.compact = () => {
       this.call('compact');
@@ -169,6 +170,17 @@ export class Runtime {
     const raw = this.core.decide();
     const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
     this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
+    // The core counts impressions (caps) and showings (reports) from what the
+    // page shows: a slot's first showing, then only a change; a decision that
+    // came too late to show counts as the slot's own content.
+    const changes = [];
+    this.lastShown.forEach((entry, i) => {
+      const value = entry.late ? '' : slots[i].variant || '';
+      if (this.displayed.get(entry.id) === value) return;
+      this.displayed.set(entry.id, value);
+      changes.push({ id: entry.id, variant: value });
+    });
+    if (changes.length) this.call('shown', { slots: changes });
     if (!this.slotsFinal) {
       this.slotsFinal = true;
       this.win.performance.mark('tactful:slots-final');

@@ -47,7 +47,7 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
     if (variant) el.setAttribute('data-tactful-variant', variant);
     else el.removeAttribute('data-tactful-variant');
     el.setAttribute('data-tactful-decided', late ? 'late' : variant ? 'personalized' : 'default');
-    shown.push({ id: d.id, variant });
+    shown.push({ id: d.id, variant, late });
   });
   return shown;
 }
@@ -144,7 +144,7 @@ function renderContent(doc, c, fill) {
   if (typeof c.image === 'string' && safeUrl(c.image)) {
     const img = doc.createElement('img');
     img.src = c.image;
-    img.alt = typeof c.alt === 'string' ? c.alt : '';
+    img.alt = typeof c.alt === 'string' ? substitute(c.alt, fill) : ''; // a property: text, never markup
     img.className = 'tactful-image';
     box.append(img);
   }

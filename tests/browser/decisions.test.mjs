@@ -99,6 +99,11 @@ describe('with the demo config', () => {
       assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'late');
       assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
       assert.doesNotMatch(await hero(v.page).innerText(), /next trail run/i);
+      // explain() tells what the visitor sees: the page's own content.
+      const why = await v.page.evaluate(() => window.tactful.explain('hero'));
+      assert.equal(why.variant, null);
+      assert.equal(why.reason, 'late');
+      assert.match(why.sentence, /not ready in time/);
     } finally {
       await v.close();
     }
@@ -244,6 +249,41 @@ describe('with configs that test the rules', () => {
       assert.match(status.message, /slots\[0\]\.variants\[3\]\.condition/);
       assert.match(status.message, /sensitive/);
       assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'default');
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test('caps count what the visitor saw: not a decision too late to show, not the same content decided again', async () => {
+    const config = configVariant((c) => { c.slots[0].variants[0].caps = { perDay: 2 }; });
+    const site = await startSite({ config });
+    const v = await trailRunner(site, { deadline: null });
+    try {
+      // 1. The config comes too late: the visitor sees the default (no impression).
+      let slow = true;
+      await v.context.route('**/tactful.config.json', async (route) => {
+        if (slow) await new Promise((r) => setTimeout(r, 700));
+        await route.continue();
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'late');
+      slow = false;
+      // 2. Shown (1 of 2), then decided twice more with the same content on screen.
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      for (let i = 0; i < 2; i++) {
+        await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true } }));
+      }
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      // 3. So one showing is left today, then none.
+      const shown = [];
+      for (let i = 0; i < 2; i++) {
+        await visit(v.page, `${site.url}/index.html`);
+        shown.push(await hero(v.page).getAttribute('data-tactful-variant'));
+      }
+      assert.deepEqual(shown, ['trail-running', null]);
     } finally {
       await v.close();
       site.stop();

@@ -163,6 +163,22 @@ TEST_CASE("frequency caps hold per day and per week, and survive a reload") {
   CHECK(banner(kNow + 7 * kDay)["variant"] == "yoga");  // the first day left the week
 }
 
+TEST_CASE("deciding counts no impression; showing does (a late or repeated decision uses no cap)") {
+  auto l = load(R"({"slots": [{"id": "s", "variants": [
+    {"id": "first", "content": {"text": "1"}, "caps": {"perDay": 1}},
+    {"id": "second", "content": {"text": "2"}}]}]})");
+  DecideState state;
+  std::vector<std::string> ids = {"s"};
+  std::vector<int> positions = page_slot_positions(l.rules, ids);
+  auto no_templates = [](const std::string&) { return -1; };
+  auto decide = [&] { return decide_slots(l.rules, state, json::object(), positions, no_templates, true, kNow); };
+  auto first = decide();
+  REQUIRE(first[0].variant == 0);
+  CHECK(decide()[0].variant == 0);  // decided again, never shown: still available
+  record_shown(l.rules, state, first[0], kNow);
+  CHECK(decide()[0].variant == 1);  // shown once today: capped
+}
+
 TEST_CASE("a capped variant gives way to the next one that qualifies") {
   auto l = load(R"({"slots": [{"id": "s", "variants": [
     {"id": "first", "content": {"text": "1"}, "caps": {"perDay": 1}},

@@ -156,6 +156,22 @@ TEST_CASE("a report is kept until a page says it is done: held by one page at a 
   CHECK(w("report", json::object(), false, deadline + 1)["report"].is_null());
 }
 
+TEST_CASE("explain says so when the page kept its own content because the decision came late") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  v("track", kTrailView);
+  REQUIRE(hero_variant(v("decide", kHome)) == "trail-running");
+  json late = v("explain", {{"slot", "hero"}, {"late", true}, {"lang", "es"}});
+  CHECK(late["variant"].is_null());
+  CHECK(late["reason"] == "late");
+  CHECK(late["sentence"] == late["sentences"]["es"]);
+  CHECK(late["used"].empty());
+  CHECK(v("explain", {{"slot", "hero"}})["variant"] == "trail-running");
+  CHECK(v("shown", {{"slots", json::array({{{"id", "hero"}, {"variant", "trail-running"}}})}})["counted"] == 1);
+  CHECK(v("shown", {{"slots", 3}}).contains("error"));
+}
+
 TEST_CASE("opting in never sends the past: a withdrawal discards the window") {
   Visitor v;
   v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);

@@ -741,7 +741,6 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
     decision.fill_like = qualifying[pick].like;
     decision.variant = qualifying[pick].variant;  // a control arm too: it shows the default
     if (chosen.personalizes()) ++personalized;
-    if (chosen.caps.per_day || chosen.caps.per_week) record_impression(state.impressions[slot.id][chosen.id], today);
   }
   for (auto& d : out) {
     if (holdout && d.slot >= 0) d.reason = DecisionReason::holdout;
@@ -813,6 +812,13 @@ std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::
   return positions;
 }
 
+void record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms) {
+  if (decision.slot < 0 || decision.variant < 0) return;
+  const Slot& slot = rules.slots[decision.slot];
+  const Variant& v = slot.variants[decision.variant];
+  if (v.caps.per_day || v.caps.per_week) record_impression(state.impressions[slot.id][v.id], day_of(now_ms));
+}
+
 json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
                  const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
                  bool personalize, int64_t now_ms, const std::string& lang) {
@@ -822,8 +828,9 @@ json decide_page(const DecideRules& rules, DecideState& state, const json& attri
   auto has_template = [&](const std::string& id) {
     return std::find(page_templates.begin(), page_templates.end(), id) != page_templates.end() ? 0 : -1;
   };
-  return json::parse(decisions_to_json(
-      rules, decide_slots(rules, state, attributes, positions, has_template, personalize, now_ms), ids, lang));
+  auto decisions = decide_slots(rules, state, attributes, positions, has_template, personalize, now_ms);
+  for (const auto& d : decisions) record_shown(rules, state, d, now_ms);
+  return json::parse(decisions_to_json(rules, decisions, ids, lang));
 }
 
 // ---- explaining ----------------------------------------------------------------

@@ -304,25 +304,54 @@ class Operations {
       return -1;
     };
     s_.last = decide_slots(cfg.decide, s_.decide, attrs, s_.page.positions, has_template, personalize, now_);
-    if (aggregating()) {
-      for (size_t i = 0; i < s_.last.size(); ++i) {
-        const SlotDecision& d = s_.last[i];
-        // The slot's own content is the variant "default" in every metric (the holdout's too).
-        s_.window.observe_shown(s_.page.slot_ids[i],
-                                d.variant >= 0 ? cfg.decide.slots[d.slot].variants[d.variant].id : "default");
-      }
-    }
     s_.last_attributes = std::move(attrs);
-    s_.profile_dirty = true;  // frequency caps counted impressions
     return s_.last;
   }
 
+  // What the page put on screen for one slot (`variant`: the decided variant's
+  // id, or empty for the slot's own content): counts the impression against
+  // the variant's caps and, for reports, the showing.
+  void record_display(size_t i, const std::string& variant) {
+    const SlotDecision& d = s_.last[i];
+    const auto& rules = s_.config->decide;
+    bool as_decided = d.variant >= 0 && rules.slots[d.slot].variants[d.variant].id == variant;
+    if (as_decided) record_shown(rules, s_.decide, d, now_);
+    // The slot's own content is the variant "default" in every metric (the holdout's too).
+    if (aggregating()) s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? variant : "default");
+    s_.profile_dirty = true;
+  }
+
+  // shown {slots: [{id, variant}]}: what the page showed after the last
+  // decision, for the slots whose content changed (the page's first showing
+  // of each, then any change). A decision shown too late, or decided again
+  // with the same content on screen, counts nothing.
+  std::string shown(const json& in) {
+    const json* slots = in.find_ptr("slots");
+    if (!slots || !slots->is_array()) return error_json("shown expects {slots: [{id, variant}]}", "slots");
+    int counted = 0;
+    for (const auto& entry : *slots) {
+      std::string id = string_field(entry, "id");
+      for (size_t i = 0; i < s_.page.slot_ids.size() && i < s_.last.size(); ++i) {
+        if (s_.page.slot_ids[i] != id) continue;
+        record_display(i, string_field(entry, "variant"));
+        ++counted;
+      }
+    }
+    return one_member("counted", counted);
+  }
+
+  // The JSON operation decides and shows: every slot as decided.
   std::string decide(const json& in) {
     std::vector<std::string> template_errors;
     if (in.contains("slots")) template_errors = set_page(in);
+    const auto& decisions = decide_current();
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      const SlotDecision& d = decisions[i];
+      record_display(i, d.variant >= 0 ? s_.config->decide.slots[d.slot].variants[d.variant].id : "");
+    }
     JsonWriter w;
     w.begin_object();
-    write_decisions(w, s_.config->decide, decide_current(), s_.page.slot_ids, s_.page.lang);
+    write_decisions(w, s_.config->decide, decisions, s_.page.slot_ids, s_.page.lang);
     if (!template_errors.empty()) w.key("templateErrors").value(json(template_errors));
     return w.end_object().take();
   }
@@ -344,6 +373,16 @@ class Operations {
 
   std::string explain(const json& in) {
     std::string slot = string_field(in, "slot");
+    // The page kept the slot's own content because the decision came after
+    // the deadline (`late`, from the page): that is what the visitor sees.
+    if (in.value("late", false)) {
+      const char* en = "This is the page's own content: the personalized choice was not ready in time.";
+      const char* es = "Es el contenido propio de la página: la elección personalizada no llegó a tiempo.";
+      JsonWriter w;
+      w.begin_object().key("reason").string("late").key("sentence").string(string_field(in, "lang", "en") == "es" ? es : en);
+      w.key("sentences").begin_object().key("en").string(en).key("es").string(es).end_object();
+      return w.key("slot").string(slot).key("used").begin_array().end_array().key("variant").null().end_object().take();
+    }
     // explain is rare: the decisions are read back from their reply form.
     json last = json::parse(decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang));
     json out = explain_slot(s_.config->decide, last, s_.last_attributes, slot, string_field(in, "lang", "en"));
@@ -725,6 +764,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "notNow") return ops.not_now_slot(in);
   if (op == "compact") return ops.compact();
   if (op == "purge") return ops.purge();
+  if (op == "shown") return in.is_object() ? ops.shown(in) : error_json("shown expects an object");
   if (op == "report") return ops.report(in);
   if (op == "report.hold") return ops.report_hold(in, false);
   if (op == "report.done") return ops.report_hold(in, true);

@@ -139,9 +139,15 @@ int placeholders_used(const std::string& text);
 std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::string>& ids);
 
 // The decision itself, with no JSON on the way: the hot path of a page load.
+// It counts nothing: an impression is counted when the page shows it
+// (record_shown), so a decision that came too late to show, or a re-decision
+// that leaves the same content on screen, uses no cap.
 std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
                                        bool personalize, int64_t now_ms);
+
+// Counts the impression of a decision the page showed (a capped variant).
+void record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms);
 
 // The decisions as decide_page returns them (ids, variant ids, content, fills
 // in `lang`), as JSON text; write_decisions writes the members "holdout" and
@@ -156,7 +162,7 @@ void write_decisions(JsonWriter& w, const DecideRules& rules, const std::vector<
 // is whether the visitor allows personalization; `lang` picks label languages
 // for `fill`. Returns {"slots": [{"id", "variant": string|null, "reason",
 // "content"?, "template"?, "fill"?}], "holdout": bool} and counts impressions
-// of capped variants in `state`.
+// of capped variants in `state`, as if all were shown.
 json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,
                  const std::vector<std::string>& slot_ids_on_page, const std::vector<std::string>& page_templates,
                  bool personalize, int64_t now_ms, const std::string& lang = "en");
