@@ -242,7 +242,9 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     storage.onExternalChange(() => {
       const before = JSON.stringify(rt.call('consent.get'));
       rt.transaction(() => {
-        redecide(rt);
+        // Not this visitor's action on this page: a default that stayed
+        // because its decision came late is not swapped now.
+        rt.decide();
         const after = rt.call('consent.get');
         if (JSON.stringify(after) !== before) emit('consent', after);
       });

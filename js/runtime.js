@@ -170,17 +170,16 @@ export class Runtime {
     const raw = this.core.decide();
     const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
     this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
-    // The core counts impressions (caps) and showings (reports) from what the
-    // page shows: a slot's first showing, then only a change; a decision that
-    // came too late to show counts as the slot's own content.
-    const changes = [];
-    this.lastShown.forEach((entry, i) => {
-      const value = entry.late ? '' : slots[i].variant || '';
-      if (this.displayed.get(entry.id) === value) return;
-      this.displayed.set(entry.id, value);
-      changes.push({ id: entry.id, variant: value });
+    // The core learns what the page shows (a decision that came too late to
+    // show is the slot's own content): reports, every time; caps, only what
+    // is new on the page (`fresh`), not the same content decided again.
+    const shown = this.lastShown.map((entry, i) => {
+      const variant = entry.late ? '' : slots[i].variant || '';
+      const fresh = this.displayed.get(entry.id) !== variant;
+      this.displayed.set(entry.id, variant);
+      return { id: entry.id, variant, fresh };
     });
-    if (changes.length) this.call('shown', { slots: changes });
+    if (shown.length) this.call('shown', { slots: shown });
     if (!this.slotsFinal) {
       this.slotsFinal = true;
       this.win.performance.mark('tactful:slots-final');

@@ -29,8 +29,11 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
   const elements = decisions.map((d) => slots.get(d.id));
   // Which slots the visitor already sees, read for all slots before any is
   // changed: one style computation, not one per slot after each change.
+  // A slot that kept its default because its decision came late keeps it for
+  // this page view, unless the visitor's own action re-decides (`allowSwap`).
   const lateness = decisions.map((d, i) => (d.variant ?? null) !== null && !allowSwap &&
-    !elements[i].hasAttribute('data-tactful-decided') && isRevealed(elements[i]));
+    (elements[i].getAttribute('data-tactful-decided') === 'late' ||
+      (!elements[i].hasAttribute('data-tactful-decided') && isRevealed(elements[i]))));
   decisions.forEach((d, i) => {
     const el = elements[i];
     const late = lateness[i];

@@ -309,22 +309,23 @@ class Operations {
   }
 
   // What the page put on screen for one slot (`variant`: the decided variant's
-  // id, or empty for the slot's own content): counts the impression against
-  // the variant's caps and, for reports, the showing.
-  void record_display(size_t i, const std::string& variant) {
+  // id, or empty for the slot's own content): for reports, the showing; and,
+  // when it is new on the page (`fresh`), the impression against the caps.
+  void record_display(size_t i, const std::string& variant, bool fresh) {
     const SlotDecision& d = s_.last[i];
     const auto& rules = s_.config->decide;
     bool as_decided = d.variant >= 0 && rules.slots[d.slot].variants[d.variant].id == variant;
-    if (as_decided) record_shown(rules, s_.decide, d, now_);
+    if (as_decided && fresh) record_shown(rules, s_.decide, d, now_);
     // The slot's own content is the variant "default" in every metric (the holdout's too).
     if (aggregating()) s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? variant : "default");
     s_.profile_dirty = true;
   }
 
-  // shown {slots: [{id, variant}]}: what the page showed after the last
-  // decision, for the slots whose content changed (the page's first showing
-  // of each, then any change). A decision shown too late, or decided again
-  // with the same content on screen, counts nothing.
+  // shown {slots: [{id, variant, fresh}]}: what the page shows after the last
+  // decision, every slot; `fresh` when its content is new on the page (its
+  // first showing, or a change). Caps count fresh showings only: a decision
+  // shown too late, or decided again with the same content on screen, uses
+  // none. Reports learn what is on screen now.
   std::string shown(const json& in) {
     const json* slots = in.find_ptr("slots");
     if (!slots || !slots->is_array()) return error_json("shown expects {slots: [{id, variant}]}", "slots");
@@ -333,7 +334,7 @@ class Operations {
       std::string id = string_field(entry, "id");
       for (size_t i = 0; i < s_.page.slot_ids.size() && i < s_.last.size(); ++i) {
         if (s_.page.slot_ids[i] != id) continue;
-        record_display(i, string_field(entry, "variant"));
+        record_display(i, string_field(entry, "variant"), entry.value("fresh", true));
         ++counted;
       }
     }
@@ -347,7 +348,7 @@ class Operations {
     const auto& decisions = decide_current();
     for (size_t i = 0; i < decisions.size(); ++i) {
       const SlotDecision& d = decisions[i];
-      record_display(i, d.variant >= 0 ? s_.config->decide.slots[d.slot].variants[d.variant].id : "");
+      record_display(i, d.variant >= 0 ? s_.config->decide.slots[d.slot].variants[d.variant].id : "", true);
     }
     JsonWriter w;
     w.begin_object();
