@@ -49,6 +49,17 @@ TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appear
             kCond + ".page.interests.$in[0]", "sensitive interest"));
 }
 
+TEST_CASE("saved groups meet the same guardrails as the values they stand for") {
+  Diagnostics diag;
+  json root = json::parse(std::string(R"({"taxonomy": )") + kTaxonomy + R"(, "savedGroups": {
+    "paths": ["/shop", "/religion/events"], "ids": ["trail-running", "pregnancy-care"]}})");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  CHECK(has(diag.errors, "savedGroups.paths[1]", "sensitive class (religion)"));
+  CHECK(has(diag.errors, "savedGroups.ids[1]", "sensitive interest"));
+  CHECK(diag.errors.size() == 2);
+}
+
 TEST_CASE("a rule value that only looks sensitive draws a warning") {
   auto diag = load_variant(R"({"id": "v", "condition": {"page.path": "/maternity"}})");
   CHECK(diag.ok());

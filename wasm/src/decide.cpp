@@ -428,7 +428,14 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
       diag.error("savedGroups", "must be an object of group id -> array of values");
     } else {
       for (const auto& item : groups->items()) {
-        if (!item.value().is_array()) diag.error(join_path("savedGroups", item.key()), "must be an array of values");
+        std::string group_path = join_path("savedGroups", item.key());
+        if (!item.value().is_array()) {
+          diag.error(group_path, "must be an array of values");
+          continue;
+        }
+        // A group's values are a rule's compared values ($inGroup): the same guardrails.
+        std::vector<std::string> unused;
+        check_condition_values(item.value(), group_path, taxonomy, unused, diag);
       }
       rules.saved_groups = *groups;
     }
