@@ -49,6 +49,21 @@ TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appear
             kCond + ".page.interests.$in[0]", "sensitive interest"));
 }
 
+TEST_CASE("an experiment whose weights do not add up to 1 draws a warning (GrowthBook would split equally)") {
+  Diagnostics diag;
+  json root = json::parse(R"({"slots": [{"id": "s", "experiment": {"key": "e"}, "variants": [
+    {"id": "a", "weight": 1, "content": {"text": "a"}}, {"id": "b", "weight": 3, "content": {"text": "b"}}]}]})");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  CHECK(diag.ok());
+  CHECK(has(diag.warnings, "slots[0].variants", "weights add up to 4, not 1"));
+  Diagnostics fine;
+  json even = json::parse(R"({"slots": [{"id": "s", "experiment": {"key": "e"}, "variants": [
+    {"id": "a", "weight": 0.25, "content": {"text": "a"}}, {"id": "b", "weight": 0.75, "content": {"text": "b"}}]}]})");
+  parse_decide_rules(even, t, fine);
+  CHECK(fine.warnings.empty());
+}
+
 TEST_CASE("saved groups meet the same guardrails as the values they stand for") {
   Diagnostics diag;
   json root = json::parse(std::string(R"({"taxonomy": )") + kTaxonomy + R"(, "savedGroups": {

@@ -7,6 +7,7 @@
 
 #include "tactful/config_read.hpp"
 #include "tactful/json_writer.hpp"
+#include "tactful/number.hpp"
 #include "tactful/small_sort.hpp"
 
 namespace tactful {
@@ -352,6 +353,21 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
       slot.has_experiment = true;
     }
     read_int(*e, "hashVersion", epath, 1, 2, slot.experiment.hash_version, diag);
+    // GrowthBook takes weights that do not add up to 1 as a mistake and splits
+    // equally; Tactful scales them. Say so: the same experiment carried over
+    // would bucket differently.
+    double total = 0;
+    bool weighted = false;
+    for (const auto& v : slot.variants) total += v.weight;
+    if (const json* vs = node.find_ptr("variants"); vs && vs->is_array()) {
+      for (size_t i = 0; i < vs->size(); ++i) weighted = weighted || ((*vs)[i].is_object() && (*vs)[i].contains("weight"));
+    }
+    if (slot.has_experiment && weighted && std::fabs(total - 1) > 0.001) {
+      char sum[kNumberTextSize];
+      std::string total_text(sum, format_number(total, sum));
+      diag.warn(join_path(path, "variants"), "weights add up to " + total_text +
+                                                 ", not 1: Tactful scales them; GrowthBook would split equally");
+    }
   }
 }
 
