@@ -216,6 +216,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     rt.setPage(); // needs no records: done while they may still be on their way
     await read;
     const firstDecision = () => {
+      rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
       const { page } = rt;
       const events = [{ type: 'visit' }];
