@@ -901,6 +901,10 @@ Sentence default_sentence(const std::string& reason) {
     return {"No personalization here for now: you said \"not now\".",
             "Aquí no hay personalización por ahora: dijiste «ahora no»."};
   }
+  if (reason == "late") {
+    return {"This is the page's own content: the personalized choice was not ready in time.",
+            "Es el contenido propio de la página: la elección personalizada no llegó a tiempo."};
+  }
   return kEveryone;
 }
 

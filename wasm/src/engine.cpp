@@ -308,16 +308,20 @@ class Operations {
     return s_.last;
   }
 
-  // What the page put on screen for one slot (`variant`: the decided variant's
-  // id, or empty for the slot's own content): for reports, the showing; and,
-  // when it is new on the page (`fresh`), the impression against the caps.
-  void record_display(size_t i, const std::string& variant, bool fresh) {
+  // The id of the variant the last decision chose for page slot i, or "".
+  const std::string& decided_id(size_t i) const {
+    static const std::string none;
     const SlotDecision& d = s_.last[i];
-    const auto& rules = s_.config->decide;
-    bool as_decided = d.variant >= 0 && rules.slots[d.slot].variants[d.variant].id == variant;
-    if (as_decided && fresh) record_shown(rules, s_.decide, d, now_);
+    return d.variant >= 0 ? s_.config->decide.slots[d.slot].variants[d.variant].id : none;
+  }
+
+  // What the page put on screen for page slot i: the decided variant
+  // (`as_decided`) or its own content. For reports, the showing; and, when
+  // it is new on the page (`fresh`), the impression against the caps.
+  void record_display(size_t i, bool as_decided, bool fresh) {
+    if (as_decided && fresh) record_shown(s_.config->decide, s_.decide, s_.last[i], now_);
     // The slot's own content is the variant "default" in every metric (the holdout's too).
-    if (aggregating()) s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? variant : "default");
+    if (aggregating()) s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? decided_id(i) : "default");
     s_.profile_dirty = true;
   }
 
@@ -334,7 +338,8 @@ class Operations {
       std::string id = string_field(entry, "id");
       for (size_t i = 0; i < s_.page.slot_ids.size() && i < s_.last.size(); ++i) {
         if (s_.page.slot_ids[i] != id) continue;
-        record_display(i, string_field(entry, "variant"), entry.value("fresh", true));
+        const std::string& decided = decided_id(i);
+        record_display(i, !decided.empty() && string_field(entry, "variant") == decided, entry.value("fresh", true));
         ++counted;
       }
     }
@@ -346,10 +351,7 @@ class Operations {
     std::vector<std::string> template_errors;
     if (in.contains("slots")) template_errors = set_page(in);
     const auto& decisions = decide_current();
-    for (size_t i = 0; i < decisions.size(); ++i) {
-      const SlotDecision& d = decisions[i];
-      record_display(i, d.variant >= 0 ? s_.config->decide.slots[d.slot].variants[d.variant].id : "", true);
-    }
+    for (size_t i = 0; i < decisions.size(); ++i) record_display(i, decisions[i].variant >= 0, true);
     JsonWriter w;
     w.begin_object();
     write_decisions(w, s_.config->decide, decisions, s_.page.slot_ids, s_.page.lang);
@@ -374,18 +376,12 @@ class Operations {
 
   std::string explain(const json& in) {
     std::string slot = string_field(in, "slot");
-    // The page kept the slot's own content because the decision came after
-    // the deadline (`late`, from the page): that is what the visitor sees.
-    if (in.value("late", false)) {
-      const char* en = "This is the page's own content: the personalized choice was not ready in time.";
-      const char* es = "Es el contenido propio de la página: la elección personalizada no llegó a tiempo.";
-      JsonWriter w;
-      w.begin_object().key("reason").string("late").key("sentence").string(string_field(in, "lang", "en") == "es" ? es : en);
-      w.key("sentences").begin_object().key("en").string(en).key("es").string(es).end_object();
-      return w.key("slot").string(slot).key("used").begin_array().end_array().key("variant").null().end_object().take();
-    }
-    // explain is rare: the decisions are read back from their reply form.
-    json last = json::parse(decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang));
+    // explain is rare: the decisions are read back from their reply form. A
+    // slot the page kept on its own content because the decision came after
+    // the deadline (`late`, from the page) is explained as what it shows.
+    json last = in.value("late", false)
+                    ? json{{"slots", json::array({{{"id", slot}, {"reason", "late"}, {"variant", nullptr}}})}}
+                    : json::parse(decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang));
     json out = explain_slot(s_.config->decide, last, s_.last_attributes, slot, string_field(in, "lang", "en"));
     if (out.contains("error")) return out.dump();
     // Join each attribute the rule used with the stored items behind it.
