@@ -8,7 +8,7 @@ import { watchTracking } from './page.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
-import { beginVisit } from './visit.js';
+import { beginVisit, dropStaleVisit } from './visit.js';
 
 /**
  * Creates the API and starts the module. `configUrl`: the site config's URL;
@@ -246,6 +246,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
         // Not this visitor's action on this page: a default that stayed
         // because its decision came late is not swapped now.
         rt.decide();
+        dropStaleVisit(rt);
         const after = rt.call('consent.get');
         if (JSON.stringify(after) !== before) emit('consent', after);
       });

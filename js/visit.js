@@ -59,6 +59,16 @@ export function beginVisit(rt) {
   if (state.ephemeral) rt.call('visit.ephemeral', { on: true });
 }
 
+/**
+ * Another tab's "Forget me" deleted the key this visit's copy of the profile
+ * was sealed with: the copy goes too, as it did in that tab, and not only at
+ * this tab's next page.
+ */
+export function dropStaleVisit(rt) {
+  const state = readState(rt.win);
+  if (state && state.key && state.key !== keyTag(rt)) writeState(rt.win, null);
+}
+
 export function isEphemeral(rt) {
   const state = readState(rt.win);
   return !!(state && state.ephemeral);

@@ -53,7 +53,7 @@ export type ProfileView = Record<string, ProfileItem[] | unknown>;
 export interface ProfileExport {
   format: 'tactful-export';
   version: number;
-  exportedAt: string | number;
+  exportedAt: string;
   consent: ConsentState;
   receipts: unknown[];
   profile: ProfileView;

@@ -82,6 +82,22 @@ describe('minimize at ingest', () => {
       await v.close();
     }
   });
+
+  test('turning interests off leaves no trace of them, not even which content they chose', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      await visit(v.page, `${site.url}/hiking.html`);
+      await visit(v.page, `${site.url}/index.html`);  // shows the (capped) hiking picks
+      assert.equal(await v.page.locator('[data-tactful-slot="picks"]').getAttribute('data-tactful-variant'), 'hiking');
+      await v.page.evaluate(() => window.tactful.consent.set({ categories: { interests: false } }));
+      assert.doesNotMatch(JSON.stringify((await openStoredRecords(v.page)).profile), /hiking/);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('nothing without a choice', () => {
@@ -120,6 +136,26 @@ describe('forget', () => {
       await v.page.evaluate(() => window.tactful.profile.view());
       assert.deepEqual(await leftBehind(v.page), NOTHING, 'no database or session entry comes back');
       assert.deepEqual(await tactfulStorage(v.page), {});
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('forget() in one tab leaves nothing in another open tab either, not even its session copy', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/hiking.html`);
+      await other.evaluate(() => {
+        window.__consentSeen = new Promise((r) => document.addEventListener('tactful:consent', r, { once: true }));
+      });
+      await v.page.evaluate(() => window.tactful.profile.forget());
+      await other.evaluate(() => window.__consentSeen);  // the other tab took the change up
+      assert.deepEqual(await leftBehind(other), NOTHING);
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
     } finally {
       await v.close();
     }

@@ -239,6 +239,37 @@ TEST_CASE("experiments bucket with GrowthBook's hash over the qualifying variant
   CHECK(control < 250);
 }
 
+TEST_CASE("a cap record lasts the week the caps count, and goes with the data its rule read") {
+  auto l = load(kStore);  // banner/yoga reads interests.yoga
+  DecideState state;
+  auto keep_all = [](const std::string&) { return false; };
+  decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, kTemplates, true, kNow);
+  REQUIRE(state.impressions["banner"].count("yoga") == 1);
+  CHECK_FALSE(prune_decide_state(state, l.rules, keep_all, kNow + 6 * kDay));
+  CHECK(state.impressions["banner"].count("yoga") == 1);
+  CHECK(prune_decide_state(state, l.rules, keep_all, kNow + 7 * kDay));  // out of the week: nothing left to count
+  CHECK(state.impressions.empty());
+
+  decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, kTemplates, true, kNow);
+  CHECK(prune_decide_state(state, l.rules, [](const std::string& path) { return path.rfind("interests.", 0) == 0; }, kNow));
+  CHECK(state.impressions.empty());  // "the visitor was shown the yoga banner" is interest data
+
+  state.impressions["gone-slot"]["v"] = {{kNow / kDay, 1}};
+  state.impressions["banner"]["retired-variant"] = {{kNow / kDay, 1}};
+  CHECK(prune_decide_state(state, l.rules, keep_all, kNow));
+  CHECK(state.impressions.empty());
+}
+
+TEST_CASE("a \"not now\" is forgotten once its days are over") {
+  auto l = load(R"({"notNowDays": 3, "slots": [{"id": "s", "variants": [{"id": "v", "content": {"text": "x"}}]}]})");
+  DecideState state;
+  not_now(state, "s", kNow);
+  auto keep_all = [](const std::string&) { return false; };
+  CHECK_FALSE(prune_decide_state(state, l.rules, keep_all, kNow + 3 * kDay - 1));
+  CHECK(prune_decide_state(state, l.rules, keep_all, kNow + 3 * kDay));
+  CHECK(state.not_now_at.empty());
+}
+
 TEST_CASE("the decision state round-trips, and corrupted entries are dropped, not the state") {
   DecideState state;
   state.bucket_id = "abc";

@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "tactful/base64.hpp"
 #include "tactful/engine.hpp"
 #include "tactful/json.hpp"
+#include "tactful/snapshot.hpp"
 
 using tactful::Engine;
 using tactful::json;
@@ -212,6 +214,31 @@ TEST_CASE("a damaged profile record resets the profile and keeps consent") {
   CHECK(call(next, "profile.view")["interests"].empty());
 }
 
+// The profile record as saved, opened with the visitor's key: everything the browser keeps of it.
+std::string stored_profile(Visitor& v) {
+  json saved = v("save");
+  REQUIRE(saved["profile"].is_string());
+  auto bytes = tactful::base64_decode(saved["profile"].get<std::string>());
+  auto key = tactful::base64_decode(kKey);
+  REQUIRE(bytes);
+  auto opened = tactful::open_snapshot(*bytes, reinterpret_cast<const uint8_t*>(key->data()));
+  REQUIRE(opened.ok());
+  return opened->dump();
+}
+
+TEST_CASE("turning interests off leaves no trace of them, not even which variant they chose") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  v("track", kTrailView);
+  // The demo's "picks" variants are capped: showing one records it.
+  json home = {{"path", "/"}, {"slots", {"picks"}}, {"templates", {{"picks-trail-running", "<p>Trail</p>"}}}};
+  v("decide", home);
+  REQUIRE(stored_profile(v).find("trail-running") != std::string::npos);
+  v("consent.set", {{"categories", {{"interests", false}}}});
+  CHECK(stored_profile(v).find("trail-running") == std::string::npos);
+}
+
 TEST_CASE("forget returns the visitor to the defaults") {
   Visitor v;
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
@@ -221,6 +248,11 @@ TEST_CASE("forget returns the visitor to the defaults") {
   CHECK(v("profile.view")["interests"].empty());
   json exported = v("profile.export");
   CHECK(exported["format"] == "tactful-export");
+}
+
+TEST_CASE("the export says when it was made as an ISO 8601 UTC time, like every time in it") {
+  Visitor v;
+  CHECK(v("profile.export")["exportedAt"] == "2026-11-18T11:06:40Z");
 }
 
 TEST_CASE("explain names the stored items behind a decision") {

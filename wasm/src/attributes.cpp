@@ -64,4 +64,13 @@ json attribute_view(const Profile& p, const Consent& c, const Taxonomy& tax, con
   return out;
 }
 
+std::optional<Category> path_category(std::string_view path) {
+  std::string_view root = path.substr(0, path.find('.'));
+  if (root == "interests" || root == "likes" || root == "dislikes" || root == "visits") return Category::interests;
+  if (root == "purchases") return Category::purchases;
+  if (root == "location") return Category::location;
+  if (root == "occasions") return Category::occasions;
+  return std::nullopt;
+}
+
 }  // namespace tactful

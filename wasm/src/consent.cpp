@@ -257,8 +257,10 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
 
 void enforce_consent(Profile& profile, const Consent& c) {
   for (Category cat : kCategories)
-    if (!category_on(c, cat) || c.directed_at_children) clear_category(profile, cat);
+    if (!keeps_data(c, cat)) clear_category(profile, cat);
 }
+
+bool keeps_data(const Consent& c, Category cat) { return category_on(c, cat) && !c.directed_at_children; }
 
 bool allowed(const Consent& c, Purpose p) {
   return p == Purpose::personalization ? c.personalization : c.aggregate && !signal_blocks_aggregate(c);

@@ -564,6 +564,39 @@ DecideState DecideState::from_json(const json& j) {
 
 void not_now(DecideState& state, const std::string& slot_id, int64_t now_ms) { state.not_now_at[slot_id] = now_ms; }
 
+bool prune_decide_state(DecideState& state, const DecideRules& rules,
+                        const std::function<bool(const std::string& path)>& erased, int64_t now_ms) {
+  bool dropped = false;
+  int64_t today = now_ms / kDayMs;
+  for (auto slot = state.impressions.begin(); slot != state.impressions.end();) {
+    auto at = rules.index.find(slot->first);
+    for (auto entry = slot->second.begin(); entry != slot->second.end();) {
+      const Variant* variant = nullptr;
+      if (at != rules.index.end()) {
+        for (const auto& v : rules.slots[at->second].variants)
+          if (v.id == entry->first) variant = &v;
+      }
+      bool gone = !variant;
+      if (variant) {
+        for (const auto& path : variant->condition.attribute_paths()) gone = gone || erased(path);
+      }
+      auto& days = entry->second;
+      size_t before = days.size();
+      days.erase(std::remove_if(days.begin(), days.end(), [&](const DayCount& d) { return d.day <= today - kWeekDays; }),
+                 days.end());
+      dropped = dropped || days.size() != before || gone;
+      entry = gone || days.empty() ? slot->second.erase(entry) : std::next(entry);
+    }
+    slot = slot->second.empty() ? state.impressions.erase(slot) : std::next(slot);
+  }
+  for (auto it = state.not_now_at.begin(); it != state.not_now_at.end();) {
+    bool past = now_ms - it->second >= int64_t(rules.not_now_days) * kDayMs;
+    dropped = dropped || past;
+    it = past ? state.not_now_at.erase(it) : std::next(it);
+  }
+  return dropped;
+}
+
 // ---- deciding ------------------------------------------------------------------
 
 namespace {

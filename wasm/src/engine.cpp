@@ -204,6 +204,7 @@ class Operations {
     }
     enforce_consent_on_profile();
     purge_expired(s_.profile, s_.config->profile, now_);
+    if (prune_decide()) s_.profile_dirty = true;
     JsonWriter w;
     w.begin_object();
     if (!consent_reset.empty()) w.key("consentReset").string(consent_reset);
@@ -413,6 +414,7 @@ class Operations {
     s_.choice_made = true;
     s_.consent_dirty = true;
     s_.profile_dirty = true;
+    prune_decide();  // a category turned off takes the cap records of the rules that read it
     if (!allowed(s_.consent, Purpose::aggregate)) discard_window();  // opting in never sends the past
     if (!status.ok()) {  // refused grants, applied withdrawals: the error, and the state now in force
       const Error& e = status.error();
@@ -452,7 +454,7 @@ class Operations {
 
   std::string exported() {
     JsonWriter w;
-    w.begin_object().key("consent").raw(consent_to_json(s_.consent)).key("exportedAt").integer(now_);
+    w.begin_object().key("consent").raw(consent_to_json(s_.consent)).key("exportedAt").string(iso_time(now_));
     w.key("format").string("tactful-export").key("profile").raw(profile_view(s_.profile, s_.config->profile, now_));
     w.key("receipts").raw(consent_receipts(s_.consent)).key("version").integer(1);
     return w.end_object().take();
@@ -463,7 +465,8 @@ class Operations {
     size_t before = item_count(s_.profile);
     purge_expired(s_.profile, s_.config->profile, now_);
     size_t after = item_count(s_.profile);
-    if (after != before) s_.profile_dirty = true;
+    bool pruned = prune_decide();
+    if (after != before || pruned) s_.profile_dirty = true;
     return one_member("purged", before - after);
   }
 
@@ -609,6 +612,18 @@ class Operations {
 
   // A category switched off in another tab or a policy lapse deletes its data here too.
   void enforce_consent_on_profile() { enforce_consent(s_.profile, s_.consent); }
+
+  // Cap and "not now" records past their time, or made from data the visitor
+  // turned off, go like the profile items they stand for.
+  bool prune_decide() {
+    return prune_decide_state(
+        s_.decide, s_.config->decide,
+        [this](const std::string& path) {
+          auto category = path_category(path);
+          return category && !keeps_data(s_.consent, *category);
+        },
+        now_);
+  }
 
   Result<bool> track_one(const json& e) {
     if (!e.is_object()) return make_error("", "event must be an object");

@@ -3,6 +3,8 @@
 // is not there. Page context is not profile data and is always present.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,11 @@ struct PageContext {
 //  visits: {count, daysSinceFirst}, purchases: {<category>: {count, daysSinceLast}},
 //  occasions: {birthdayMonth: bool}, location: {country, region?}}.
 // A site directed at children gets page context and consent only.
+// The data category an attribute path is made from (`interests.hiking`,
+// `likes`, `visits.count` -> interests; `purchases.shoes.count` -> purchases;
+// ...), or nothing for page context and consent.
+std::optional<Category> path_category(std::string_view path);
+
 json attribute_view(const Profile&, const Consent&, const Taxonomy&, const ProfileRules&, const PageContext&,
                     int64_t now_ms);
 

@@ -88,6 +88,9 @@ Status apply_consent_change(Consent&, Profile&, const json& change, ConsentSourc
 void enforce_consent(Profile&, const Consent&);
 
 bool allowed(const Consent&, Purpose);
+// Whether data of this category may be kept at all (paused or not): the
+// category is on and the site is not directed at children.
+bool keeps_data(const Consent&, Category);
 // Category on, personalization on, and not a site directed at children.
 bool allowed(const Consent&, Category);
 // Whether the site should ask again: never chosen, chosen under an older

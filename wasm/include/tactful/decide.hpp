@@ -177,4 +177,12 @@ json explain_slot(const DecideRules& rules, const json& last_decisions, const js
 // The visitor's "not now" on a slot: it shows its default for rules.not_now_days.
 void not_now(DecideState& state, const std::string& slot_id, int64_t now_ms);
 
+// A cap record says which variant the visitor was shown, and so something of
+// the data its rule read: it is kept only for the week the caps count, and
+// goes with that data (`erased(path)`: the attribute's category was turned
+// off). Records of variants the config no longer has, and "not now" choices
+// past rules.not_now_days, go too. Returns whether anything was dropped.
+bool prune_decide_state(DecideState& state, const DecideRules& rules,
+                        const std::function<bool(const std::string& path)>& erased, int64_t now_ms);
+
 }  // namespace tactful
