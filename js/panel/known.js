@@ -38,7 +38,7 @@ export function renderKnown(ctx, s, state, actions) {
         h('div', {},
           h('p', { class: 'what' }, what),
           h('p', { class: 'desc' }, `${learned} ${item.expires ? s.expires(formatDate(rt, item.expires)) : ''}`),
-          item.use ? h('p', { class: 'desc' }, item.use) : null),
+          item.use ? h('p', { class: 'desc' }, s.use[item.kind] || item.use) : null),
         h('button', {
           type: 'button', class: 'small', 'data-focus': `remove:${item.id}`, 'aria-label': s.remove(what),
           onclick: () => actions.remove(item.id, what),

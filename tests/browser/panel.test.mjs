@@ -325,6 +325,7 @@ describe('what we know about you', () => {
       assert.match(download.suggestedFilename(), /^my-data-.+\.json$/);
       const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
       assert.equal(doc.format, 'tactful-export');
+      assert.match(doc.exportedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'a time like every other in the file');
       assert.equal(doc.consent.purposes.personalization, true);
       assert.ok(doc.profile.interests.some((i) => i.id === 'interest:trail-running'));
       assert.ok(doc.receipts.some((r) => r.source === 'visitor'));
@@ -418,6 +419,24 @@ describe('signals, languages and explanations', () => {
       await screenshot(v.page, 'panel-desktop-es');
       await v.page.setViewportSize({ width: 360, height: 740 });
       await screenshot(v.page, 'panel-360-es');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a Spanish visitor reads in Spanish what their birthday month and country are used for', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { location: true, occasions: true } }));
+      await v.page.evaluate(() => window.tactful.profile.declare({ occasions: { birthdayMonth: 9 }, location: { country: 'ES' } }));
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const birthday = dialog.getByRole('listitem').filter({ hasText: 'Mes de cumpleaños: septiembre' });
+      await birthday.getByText('Solo se usa para saber si es el mes de tu cumpleaños, por ejemplo para felicitarte.').waitFor();
+      const country = dialog.getByRole('listitem').filter({ hasText: 'País: ES' });
+      await country.getByText('Solo se usa para mostrar lo que aplica donde estás: envío, moneda, ofertas locales.').waitFor();
+      for (const item of [birthday, country]) assert.doesNotMatch(await item.innerText(), /\b(only|to show|the|your)\b/);
     } finally {
       await v.close();
     }

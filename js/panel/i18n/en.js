@@ -49,6 +49,11 @@ export default {
     'birthday-month': (v, _l, _d, month) => `Birthday month: ${month(v)}`,
     location: (v) => `Country: ${v.country}${v.region ? ` (${v.region})` : ''}`,
   },
+  // What an item whose use is not obvious is for (the core's `use`, in the visitor's words).
+  use: {
+    location: 'Used only to show what applies where you are: shipping, currency, local offers.',
+    'birthday-month': 'Used only to tell whether it is your birthday month, for example to greet you.',
+  },
   prefs: 'Your preferences',
   prefNone: 'No preference',
   prefLike: 'I like this',

@@ -49,6 +49,11 @@ export default {
     'birthday-month': (v, _l, _d, month) => `Mes de cumpleaños: ${month(v)}`,
     location: (v) => `País: ${v.country}${v.region ? ` (${v.region})` : ''}`,
   },
+  // Para qué sirve un dato cuyo uso no es evidente (el `use` del núcleo, con nuestras palabras).
+  use: {
+    location: 'Solo se usa para mostrar lo que aplica donde estás: envío, moneda, ofertas locales.',
+    'birthday-month': 'Solo se usa para saber si es el mes de tu cumpleaños, por ejemplo para felicitarte.',
+  },
   prefs: 'Tus preferencias',
   prefNone: 'Sin preferencia',
   prefLike: 'Me gusta',
