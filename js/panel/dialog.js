@@ -16,10 +16,15 @@ export function createDialog(ctx, { title, closeLabel }) {
   ctx.doc.body.append(el);
 
   const focusables = () => [...dialog.querySelectorAll(FOCUSABLE)].filter((n) => n.getClientRects().length);
+  // Focus goes back where it came from: the launcher, or the site's own
+  // control that called tactful.panel.open() (if it is still there).
+  let returnTo = null;
   function hide() {
     if (!dialog.open) return;
     dialog.close();
-    ctx.launcher.focus();
+    const target = returnTo && returnTo.isConnected ? returnTo : ctx.launcher;
+    returnTo = null;
+    target.focus();
   }
   close.addEventListener('click', hide);
   dialog.addEventListener('cancel', (e) => {
@@ -60,7 +65,10 @@ export function createDialog(ctx, { title, closeLabel }) {
     dialog,
     isOpen: () => dialog.open,
     show() {
-      if (!dialog.open) dialog.showModal();
+      if (!dialog.open) {
+        returnTo = deepActiveElement(ctx.doc);
+        dialog.showModal();
+      }
       close.focus();
     },
     hide,
@@ -90,4 +98,11 @@ export function createDialog(ctx, { title, closeLabel }) {
       if (list.length) close.focus();
     },
   };
+}
+
+// The focused element itself, inside any open shadow roots (the launcher's button, not its host).
+function deepActiveElement(doc) {
+  let a = doc.activeElement;
+  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+  return a && a !== doc.body ? a : null;
 }

@@ -14,9 +14,11 @@ import { deleteFromStored, isEphemeral, setEphemeral } from '../visit.js';
 function notices(ctx, s, state) {
   const rt = ctx.rt;
   const out = [];
-  const { signals } = state.consent;
-  if (signals.gpc) out.push(s.gpc);
-  else if (signals.dnt) out.push(s.dnt);
+  const { signals, purposes } = state.consent;
+  // What the signal changed: statistics off, or nothing since the visitor chose them.
+  const chosen = purposes.aggregate;
+  if (signals.gpc) out.push(chosen ? s.gpcChosen : s.gpc);
+  else if (signals.dnt) out.push(chosen ? s.dntChosen : s.dnt);
   if (policyChanged(state.consent, state.receipts)) out.push(`${s.policyChanged} ${configText(rt, rt.config.policyChanges)}`.trim());
   if (state.ephemeral) out.push(s.ephemeralOn);
   return out.map((t) => h('p', { class: 'notice' }, t));

@@ -64,13 +64,16 @@ const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-fir
  * a decision into a late one; tests about the deadline pass `deadline: null`
  * to keep the site's own. `blockSiteData`: the browser's own setting that
  * blocks every site's cookies and storage, as a visitor can choose.
+ * `doNotTrack`: the browser's own "Send a Do Not Track request" setting.
  */
-export async function newVisitor({ deadline = '10s', blockSiteData = false, ...options } = {}) {
+export async function newVisitor({ deadline = '10s', blockSiteData = false, doNotTrack = false, ...options } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tactful-visitor-'));
-  if (blockSiteData) {
+  if (blockSiteData || doNotTrack) {
+    const preferences = {};
+    if (blockSiteData) preferences.profile = { default_content_setting_values: { cookies: 2 } };
+    if (doNotTrack) preferences.enable_do_not_track = true;
     mkdirSync(join(dir, 'Default'));
-    writeFileSync(join(dir, 'Default', 'Preferences'),
-      JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }));
+    writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify(preferences));
   }
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium',

@@ -91,6 +91,28 @@ describe('the launcher and the dialog', () => {
     }
   });
 
+  test('opened by the site\'s own button, the dialog gives focus back to that button', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await v.page.evaluate(() => {
+        const b = Object.assign(document.createElement('button'), { id: 'site-privacy', textContent: 'Cookie and privacy choices' });
+        b.addEventListener('click', () => window.tactful.panel.open());
+        document.querySelector('footer').append(b);
+      });
+      const own = v.page.getByRole('button', { name: 'Cookie and privacy choices' });
+      await own.focus();
+      await v.page.keyboard.press('Enter');
+      const dialog = v.page.getByRole('dialog', { name: 'Privacy settings' });
+      await dialog.waitFor();
+      await v.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      assert.ok(await isFocused(own), 'focus is back on the control the visitor used');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('every purpose and category is a labelled switch with a description, and the policy is linked', async () => {
     const v = await newVisitor();
     try {
@@ -400,6 +422,26 @@ describe('signals, languages and explanations', () => {
       await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.purposes.aggregate));
       await dialog.getByText(/Privacy budget \(ε\) spent in this window: [\d.]+ of 4\./).waitFor();
       await dialog.getByText(/^Once a day, one sealed report/).waitFor();
+      // What the signal changes now: nothing, and the notice no longer says statistics stay off.
+      await dialog.getByText('Your browser sends Global Privacy Control, and you turned anonymous statistics on here yourself. Switch them off any time.').waitFor();
+      assert.equal(await dialog.getByText(/stay off/).count(), 0);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('Do Not Track from the browser\'s own settings keeps statistics off and is shown', async () => {
+    const v = await newVisitor({ doNotTrack: true });
+    try {
+      await visit(v);
+      assert.equal(await v.page.evaluate(() => navigator.doNotTrack), '1', 'the real browser setting, not a stub');
+      const c = await consent(v.page);
+      assert.deepEqual([c.signals, c.purposes.aggregate], [{ gpc: false, dnt: true }, false]);
+      const dialog = await openPanel(v.page);
+      await dialog.getByText('Your browser sends Do Not Track, so anonymous statistics stay off unless you turn them on here yourself.').waitFor();
+      assert.equal(await dialog.getByRole('switch', { name: 'Anonymous statistics' }).isChecked(), false);
+      const receipts = (await v.page.evaluate(() => window.tactful.profile.export())).receipts;
+      assert.ok(receipts.some((r) => r.source === 'dnt'), JSON.stringify(receipts));
     } finally {
       await v.close();
     }

@@ -7,6 +7,9 @@ export default {
   policyChanged: 'Our privacy policy changed since you last chose.',
   gpc: 'Your browser sends Global Privacy Control, so anonymous statistics stay off unless you turn them on here yourself.',
   dnt: 'Your browser sends Do Not Track, so anonymous statistics stay off unless you turn them on here yourself.',
+  // The same signals once the visitor has turned statistics on themself.
+  gpcChosen: 'Your browser sends Global Privacy Control, and you turned anonymous statistics on here yourself. Switch them off any time.',
+  dntChosen: 'Your browser sends Do Not Track, and you turned anonymous statistics on here yourself. Switch them off any time.',
   choices: 'Your choices',
   purposes: {
     personalization: ['Personalization', 'Use what you look at here to show more relevant products and offers.'],

@@ -7,6 +7,8 @@ export default {
   policyChanged: 'Nuestra política de privacidad ha cambiado desde tu última elección.',
   gpc: 'Tu navegador envía Global Privacy Control, así que las estadísticas anónimas siguen desactivadas salvo que tú las actives aquí.',
   dnt: 'Tu navegador envía Do Not Track, así que las estadísticas anónimas siguen desactivadas salvo que tú las actives aquí.',
+  gpcChosen: 'Tu navegador envía Global Privacy Control, y tú activaste aquí las estadísticas anónimas. Puedes desactivarlas cuando quieras.',
+  dntChosen: 'Tu navegador envía Do Not Track, y tú activaste aquí las estadísticas anónimas. Puedes desactivarlas cuando quieras.',
   choices: 'Tus elecciones',
   purposes: {
     personalization: ['Personalización', 'Usar lo que miras aquí para mostrarte productos y ofertas más relevantes.'],
