@@ -461,6 +461,18 @@ describe('signals, languages and explanations', () => {
       await screenshot(v.page, 'panel-desktop-es');
       await v.page.setViewportSize({ width: 360, height: 740 });
       await screenshot(v.page, 'panel-360-es');
+      // Every choice of every menu reads in full on the phone (Chromium draws
+      // the menu's arrow in about 20 px of its inner width).
+      const clipped = await dialog.evaluate((el) => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        return [...el.querySelectorAll('select')].flatMap((select) => {
+          const s = getComputedStyle(select);
+          ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+          const room = select.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) - 20;
+          return [...select.options].map((o) => o.text).filter((t) => ctx.measureText(t).width > room);
+        });
+      });
+      assert.deepEqual(clipped, []);
     } finally {
       await v.close();
     }
