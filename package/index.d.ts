@@ -57,6 +57,12 @@ export interface ProfileExport {
   consent: ConsentState;
   receipts: unknown[];
   profile: ProfileView;
+  /** What deciding keeps on the device: the bucketing id, each "not now", what was shown per day (for caps). */
+  decisions: {
+    bucketId: string;
+    notNow: { slot: string; at: string; expires: string }[];
+    shown: { slot: string; variant: string; day: string; count: number }[];
+  };
 }
 
 /** tactful.explain(slotId): why the slot shows what it shows, from the local profile. */

@@ -47,8 +47,28 @@ export function renderKnown(ctx, s, state, actions) {
     if (!items.length) list.append(h('li', { class: 'empty' }, s.nothing));
     section.append(h('h4', {}, s.categories[cat][0]), list);
   }
-  section.append(renderPreferences(ctx, s, state, actions));
+  section.append(renderSuggestions(ctx, s, state.decisions, actions), renderPreferences(ctx, s, state, actions));
   return section;
+}
+
+// What deciding keeps: each "not now" (deletable like any item), how often
+// capped suggestions were shown, and the random id behind experiments.
+function renderSuggestions(ctx, s, decisions, actions) {
+  const d = decisions || { notNow: [], shown: [] };
+  const list = h('ul', { class: 'items' });
+  for (const n of d.notNow) {
+    const what = s.notNow(n.slot);
+    list.append(h('li', {},
+      h('div', {}, h('p', { class: 'what' }, what), h('p', { class: 'desc' }, s.expires(formatDate(ctx.rt, n.expires)))),
+      h('button', {
+        type: 'button', class: 'small', 'data-focus': `remove:${n.id}`, 'aria-label': s.remove(what),
+        onclick: () => actions.remove(n.id, what),
+      }, s.removeShort)));
+  }
+  const shown = d.shown.reduce((sum, x) => sum + x.count, 0);
+  if (shown) list.append(h('li', {}, h('p', { class: 'desc' }, s.shownCount(shown))));
+  list.append(h('li', {}, h('p', { class: 'desc' }, s.bucket)));
+  return h('div', {}, h('h4', {}, s.suggestions), list);
 }
 
 // Personalization was on at some point: a receipt says so, or items are

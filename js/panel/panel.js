@@ -37,11 +37,11 @@ function open(ctx) {
 
     async function refresh(focus) {
       const key = focus || panel.focusKeys();
-      const state = await rt.transaction(() => ({
-        consent: rt.call('consent.get'),
-        receipts: rt.call('consent.receipts'),
-        view: rt.call('profile.view'),
-      }));
+      // The export holds everything stored, so the panel shows what a download would.
+      const state = await rt.transaction(() => {
+        const all = rt.call('profile.export');
+        return { consent: all.consent, receipts: all.receipts, view: all.profile, decisions: all.decisions };
+      });
       state.ephemeral = isEphemeral(rt);
       state.confirmForget = ui.confirmForget;
       const policyUrl = typeof rt.config.privacyPolicyUrl === 'string' ? rt.config.privacyPolicyUrl : '';

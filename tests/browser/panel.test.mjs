@@ -56,6 +56,16 @@ async function acceptInvitation(page) {
   await page.getByText('Personalization is on.').waitFor();
 }
 
+/** A visitor who said yes and read two trail-running pages, back on the home page: the hero is theirs. */
+async function trailRunnerHome(v) {
+  await visit(v);
+  await acceptInvitation(v.page);
+  await visit(v, '/trail-running.html');
+  await visit(v, '/trail-running.html');
+  await visit(v);
+  assert.equal(await heroVariant(v.page), 'trail-running');
+}
+
 async function press(page, locator, key = 'Enter') {
   await tabTo(page, locator);
   await page.keyboard.press(key);
@@ -309,6 +319,27 @@ describe('what we know about you', () => {
     }
   });
 
+  test('a "not now" is listed with what else deciding keeps, and deleting it personalizes the slot again', async () => {
+    const v = await newVisitor();
+    try {
+      await trailRunnerHome(v);
+      await v.page.evaluate(() => window.tactful.notNow('hero'));
+      assert.equal(await heroVariant(v.page), null);
+      const dialog = await openPanel(v.page);
+      const item = dialog.getByRole('listitem').filter({ hasText: 'You said "not now" to suggestions in "hero"' });
+      assert.match(await item.innerText(), /Expires .+\./);
+      assert.ok(await dialog.getByText(/A random number, made in this browser/).isVisible());
+      await press(v.page, dialog.getByRole('button', { name: /^Delete: You said "not now"/ }));
+      await item.waitFor({ state: 'detached' });
+      await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant') === 'trail-running');
+      const exported = await v.page.evaluate(() => window.tactful.profile.export());
+      assert.deepEqual(exported.decisions.notNow, []);
+      assert.match(exported.decisions.bucketId, /^[0-9a-f]{32}$/);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('declared likes and birthday month are edited in place; pause keeps the data', async () => {
     const v = await newVisitor();
     try {
@@ -499,12 +530,7 @@ describe('signals, languages and explanations', () => {
   test('"Why this?" explains a personalized slot and "Don\'t use this" changes it', async () => {
     const v = await newVisitor();
     try {
-      await visit(v);
-      await acceptInvitation(v.page);
-      await visit(v, '/trail-running.html');
-      await visit(v, '/trail-running.html');
-      await visit(v);
-      assert.equal(await heroVariant(v.page), 'trail-running');
+      await trailRunnerHome(v);
       const hero = v.page.locator('[data-tactful-slot="hero"]');
       const why = hero.getByRole('button', { name: 'Why this?' });
       const before = await hero.boundingBox();

@@ -255,6 +255,42 @@ TEST_CASE("the export says when it was made as an ISO 8601 UTC time, like every 
   CHECK(v("profile.export")["exportedAt"] == "2026-11-18T11:06:40Z");
 }
 
+TEST_CASE("the export holds what decisions keep: what was shown, each not now and the bucketing id") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  v("track", kTrailView);
+  json home = {{"path", "/"}, {"slots", {"hero", "picks"}}, {"templates", {{"picks-trail-running", "<p>Trail</p>"}}}};
+  v("decide", home);
+  v("notNow", {{"slot", "hero"}});
+  json decisions = v("profile.export")["decisions"];
+  CHECK(decisions["bucketId"].get<std::string>().size() == 32);
+  REQUIRE(decisions["notNow"].size() == 1);
+  CHECK(decisions["notNow"][0]["slot"] == "hero");
+  CHECK(decisions["notNow"][0]["at"] == "2026-11-18T11:06:40Z");
+  CHECK(decisions["notNow"][0]["expires"] == "2026-12-18T11:06:40Z");
+  CHECK(decisions["notNow"][0]["id"] == "not-now:hero");
+  REQUIRE(decisions["shown"].size() == 1);
+  CHECK(decisions["shown"][0]["slot"] == "picks");
+  CHECK(decisions["shown"][0]["variant"] == "trail-running");
+  CHECK(decisions["shown"][0]["day"] == "2026-11-18");
+  CHECK(decisions["shown"][0]["count"] == 1);
+}
+
+TEST_CASE("a not now is removed by its id like any stored item, and the slot is personalized again") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  v("track", kTrailView);
+  REQUIRE(hero_variant(v("decide", kHome)) == "trail-running");
+  v("notNow", {{"slot", "hero"}});
+  CHECK(hero_variant(v("decide", kHome)).empty());
+  CHECK(v("profile.remove", {{"id", "not-now:hero"}})["removed"] == "not-now:hero");
+  CHECK(v("profile.export")["decisions"]["notNow"].empty());
+  CHECK(hero_variant(v("decide", kHome)) == "trail-running");
+  CHECK(v("profile.remove", {{"id", "not-now:hero"}})["error"].is_string());
+}
+
 TEST_CASE("explain names the stored items behind a decision") {
   Visitor v;
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);

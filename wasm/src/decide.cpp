@@ -7,6 +7,7 @@
 
 #include "tactful/config_read.hpp"
 #include "tactful/json_writer.hpp"
+#include "tactful/profile.hpp"  // iso_time
 #include "tactful/number.hpp"
 #include "tactful/small_sort.hpp"
 
@@ -14,7 +15,6 @@ namespace tactful {
 
 namespace {
 
-constexpr int64_t kDayMs = 86400000;
 constexpr int64_t kWeekDays = 7;
 
 // ---- placeholders -----------------------------------------------------------
@@ -534,6 +534,26 @@ std::string DecideState::to_json() const {
   return w.end_object().end_object().take();
 }
 
+std::string DecideState::to_export(const DecideRules& rules) const {
+  JsonWriter w;
+  w.begin_object().key("bucketId").string(bucket_id).key("notNow").begin_array();
+  for (const auto& [slot, at] : not_now_at) {
+    w.begin_object().key("at").string(iso_time(at));
+    w.key("expires").string(iso_time(at + int64_t(rules.not_now_days) * kDayMs));
+    w.key("id").string("not-now:" + slot).key("slot").string(slot).end_object();
+  }
+  w.end_array().key("shown").begin_array();
+  for (const auto& [slot, variants] : impressions) {
+    for (const auto& [variant, days] : variants) {
+      for (const auto& d : days) {
+        w.begin_object().key("count").integer(d.count).key("day").string(iso_time(d.day * kDayMs).substr(0, 10));
+        w.key("slot").string(slot).key("variant").string(variant).end_object();
+      }
+    }
+  }
+  return w.end_array().end_object().take();
+}
+
 DecideState DecideState::from_json(const json& j) {
   DecideState state;
   if (!j.is_object()) return state;
@@ -600,8 +620,6 @@ bool prune_decide_state(DecideState& state, const DecideRules& rules,
 // ---- deciding ------------------------------------------------------------------
 
 namespace {
-
-int64_t day_of(int64_t now_ms) { return now_ms >= 0 ? now_ms / kDayMs : -((-now_ms + kDayMs - 1) / kDayMs); }
 
 bool caps_allow(const Caps& caps, const std::vector<DayCount>* days, int64_t today) {
   if (days == nullptr || (caps.per_day == 0 && caps.per_week == 0)) return true;

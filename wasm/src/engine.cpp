@@ -434,7 +434,9 @@ class Operations {
 
   std::string remove(const json& in) {
     std::string id = string_field(in, "id");
-    if (!remove_item(s_.profile, id)) return error_json("no stored item with id '" + id + "'", "id");
+    // A "not now" is the visitor's to take back, like any stored item.
+    bool removed = id.rfind("not-now:", 0) == 0 ? s_.decide.not_now_at.erase(id.substr(8)) > 0 : remove_item(s_.profile, id);
+    if (!removed) return error_json("no stored item with id '" + id + "'", "id");
     s_.profile_dirty = true;
     return one_member("removed", id);
   }
@@ -454,7 +456,9 @@ class Operations {
 
   std::string exported() {
     JsonWriter w;
-    w.begin_object().key("consent").raw(consent_to_json(s_.consent)).key("exportedAt").string(iso_time(now_));
+    w.begin_object().key("consent").raw(consent_to_json(s_.consent));
+    // What decisions keep is the visitor's data too (caps, "not now", the bucketing id).
+    w.key("decisions").raw(s_.decide.to_export(s_.config->decide)).key("exportedAt").string(iso_time(now_));
     w.key("format").string("tactful-export").key("profile").raw(profile_view(s_.profile, s_.config->profile, now_));
     w.key("receipts").raw(consent_receipts(s_.consent)).key("version").integer(1);
     return w.end_object().take();

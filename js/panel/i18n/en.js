@@ -32,6 +32,10 @@ export default {
   turnOn: 'Turn on personalization',
   off: 'Personalization is off: this site learns nothing about you to personalize it.',
   remove: (what) => `Delete: ${what}`,
+  suggestions: 'Suggestions',
+  notNow: (slot) => `You said "not now" to suggestions in "${slot}"`,
+  shownCount: (n) => `Suggestions with a limit were shown to you ${n} ${n === 1 ? 'time' : 'times'} in the last 7 days; counted so they are not repeated too often.`,
+  bucket: 'A random number, made in this browser, picks which version of a test you see. It never leaves this browser; "Forget me" replaces it.',
   removeShort: 'Delete',
   removed: (what) => `Deleted: ${what}.`,
   learned: {

@@ -31,6 +31,10 @@ export default {
   turnOn: 'Activar la personalización',
   off: 'La personalización está desactivada: este sitio no aprende nada de ti para personalizarlo.',
   remove: (what) => `Borrar: ${what}`,
+  suggestions: 'Sugerencias',
+  notNow: (slot) => `Dijiste «ahora no» a las sugerencias de «${slot}»`,
+  shownCount: (n) => `Las sugerencias con límite se te mostraron ${n} ${n === 1 ? 'vez' : 'veces'} en los últimos 7 días; se cuentan para no repetirlas demasiado.`,
+  bucket: 'Un número aleatorio, creado en este navegador, elige qué versión de una prueba ves. Nunca sale de este navegador; «Olvidarme» lo sustituye.',
   removeShort: 'Borrar',
   removed: (what) => `Borrado: ${what}.`,
   learned: {

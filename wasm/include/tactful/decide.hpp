@@ -106,6 +106,9 @@ struct DecideState {
   std::map<std::string, int64_t> not_now_at;  // slot -> when the visitor said "not now"
 
   std::string to_json() const;  // JSON text, as stored
+  // The visitor's readable copy, for the export: the bucketing id, what was
+  // shown on which day, and each "not now" with when it ends.
+  std::string to_export(const DecideRules& rules) const;
   // Tolerant: entries that do not parse are dropped, never the whole state.
   static DecideState from_json(const json& j);
 };
