@@ -310,7 +310,7 @@ TEST_CASE("explain says why a slot shows its default") {
   auto l = load(kStore);
   DecideState state;
   json d = decide_page(l.rules, state, attrs(0, 0, 0), kAll, kTemplates, false, kNow);
-  CHECK(explain_slot(l.rules, d, json::object(), "hero")["sentence"] == "No personalization: you haven't turned it on.");
+  CHECK(explain_slot(l.rules, d, json::object(), "hero")["sentence"] == "No personalization: it is off or paused in your privacy settings.");
   d = decide_page(l.rules, state, attrs(0, 0, 0), kAll, kTemplates, true, kNow);
   json e = explain_slot(l.rules, d, json::object(), "hero", "es");
   CHECK(e["variant"].is_null());

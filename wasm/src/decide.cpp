@@ -946,7 +946,7 @@ const Sentence kEveryone = {"This is what everyone sees.", "Esto es lo que ve to
 
 Sentence default_sentence(const std::string& reason) {
   if (reason == "consent") {
-    return {"No personalization: you haven't turned it on.", "Sin personalización: no la has activado."};
+    return {"No personalization: it is off or paused in your privacy settings.", "Sin personalización: está desactivada o en pausa en tu configuración de privacidad."};
   }
   if (reason == "not-now") {
     return {"No personalization here for now: you said \"not now\".",
