@@ -60,7 +60,13 @@ export class Runtime {
   load({ save = true } = {}) {
     const consent = this.storage.read(RECORDS.consent);
     const profile = this.storage.read(RECORDS.profile);
-    const resets = { consent: foreign('consent', consent), profile: foreign('profile', profile) };
+    // A key we could not have written opens nothing: its records are lost
+    // already, and saying why beats a failed integrity check on each.
+    const keyDamaged = this.storage.keyDamaged();
+    const unusable = (name, value) => foreign(name, value) ||
+      (keyDamaged && value != null ? `${name} record: the storage key that sealed it is damaged` : null);
+    const resets = { consent: unusable('consent', consent), profile: unusable('profile', profile) };
+    if (keyDamaged) this.storage.remove(RECORDS.key);
     // A record we could not have written is dropped from storage like one that fails to open.
     for (const name of ['consent', 'profile']) if (resets[name]) this.storage.remove(RECORDS[name]);
     const input = {
