@@ -261,6 +261,22 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
         std::string::npos);
 }
 
+TEST_CASE("\"not now\" is refused for a slot that is not on the page, and nothing is stored for it") {
+  Visitor v;
+  REQUIRE(v("consent.set", {{"purposes", {{"personalization", true}}}}, true).contains("purposes"));
+  v("page", kHome);
+  v("save");
+  json refused = v("notNow", {{"slot", "sidebar"}});
+  CHECK(refused["error"] == "slot 'sidebar' is not on this page");
+  CHECK(refused["path"] == "slot");
+  // A made-up id of any length is quoted short, and never reaches the record.
+  json long_id = v("notNow", {{"slot", std::string(100000, 'x')}});
+  CHECK(long_id["error"] == "slot '" + std::string(61, 'x') + "...' is not on this page");
+  CHECK_FALSE(v("save").contains("profile"));
+  CHECK(v("notNow", {{"slot", "hero"}})["ok"] == true);
+  CHECK(v("save")["profile"].is_string());
+}
+
 TEST_CASE("items past their retention are purged while the page stays open") {
   Visitor v;
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
