@@ -155,7 +155,10 @@ export class Runtime {
 
   /** Tells the core about this page (once per page load): its context, slots and templates. */
   setPage() {
-    this.slots = findSlots(this.doc);
+    const problems = [];
+    this.slots = findSlots(this.doc, problems);
+    // The site's developer fixes markup once: one line for all of it.
+    if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
     const page = readPageSignals(this.doc, this.win);
     this.page = page; // what the page says of the visit, read once (the first decision tracks it)
     const out = this.call('page', {
