@@ -255,6 +255,12 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
   CHECK(view_error({{"type", "view"}, {"interests", {"no-such"}}}).find("'no-such' is not in the config's taxonomy") !=
         std::string::npos);
   CHECK(view_error({{"type", "view"}, {"interests", {"no-such", "trail-running"}}}).empty());
+  // A purchase category the profile could never hold is said, not dropped unseen.
+  CHECK(view_error({{"type", "purchase"}, {"category", "Running shoes"}}) ==
+        "category: 'Running shoes' is not a category id (1-64 of a-z, 0-9, '-' and '_', e.g. \"trail-shoes\")");
+  CHECK(view_error({{"type", "purchase"}, {"category", std::string(65, 'a')}}).find("is not a category id") !=
+        std::string::npos);
+  CHECK(view_error({{"type", "purchase"}, {"category", "trail-shoes"}}).empty());
   CHECK(v("no.such.op").value("error", "").find("unknown operation") != std::string::npos);
   Engine fresh;
   CHECK(json::parse(fresh.call("decide", "{}", kNow, false)).value("error", "").find("init") !=

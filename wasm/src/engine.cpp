@@ -657,6 +657,11 @@ class Operations {
       PurchaseEvent p;
       p.category = string_field(e, "category");
       if (p.category.empty()) return make_error("category", "a purchase needs a category");
+      // The site's mistake, said rather than dropped unseen ("Shoes", "running shoes").
+      if (!is_slug(p.category)) {
+        return make_error("category", "'" + clipped(p.category) +
+                                          "' is not a category id (1-64 of a-z, 0-9, '-' and '_', e.g. \"trail-shoes\")");
+      }
       if (const json* v = e.find_ptr("value"); v && v->is_number()) p.value = v->get<double>();
       p.item = string_field(e, "item");
       return ingest_purchase(s_.profile, p, s_.consent, cfg.profile, now_);
