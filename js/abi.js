@@ -7,7 +7,7 @@ const decoder = new TextDecoder();
 
 export function callJson(mod, fn, op, input, ...extra) {
   const opBytes = encoder.encode(op);
-  const text = input === undefined ? '' : typeof input === 'string' ? input : JSON.stringify(input);
+  const text = input === undefined ? '' : typeof input === 'string' ? input : toJson(op, input);
   const inBytes = encoder.encode(text);
   const opPtr = mod._malloc(opBytes.length + 1);
   const inPtr = mod._malloc(inBytes.length + 1);
@@ -21,5 +21,15 @@ export function callJson(mod, fn, op, input, ...extra) {
   } finally {
     mod._free(opPtr);
     mod._free(inPtr);
+  }
+}
+
+// A value JSON cannot carry (a BigInt, a cycle) is the caller's mistake: say
+// so with the operation's name rather than as a bare TypeError.
+function toJson(op, input) {
+  try {
+    return JSON.stringify(input);
+  } catch (e) {
+    throw new Error(`tactful: ${op}: the input cannot be written as JSON (${e.message.split('\n')[0]})`);
   }
 }

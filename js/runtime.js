@@ -60,7 +60,13 @@ export class Runtime {
   load({ save = true } = {}) {
     const consent = this.storage.read(RECORDS.consent);
     const profile = this.storage.read(RECORDS.profile);
-    const resets = { consent: foreign('consent', consent), profile: foreign('profile', profile) };
+    // A key we could not have written opens nothing: its records are lost
+    // already, and saying why beats a failed integrity check on each.
+    const keyDamaged = this.storage.keyDamaged();
+    const unusable = (name, value) => foreign(name, value) ||
+      (keyDamaged && value != null ? `${name} record: the storage key that sealed it is damaged` : null);
+    const resets = { consent: unusable('consent', consent), profile: unusable('profile', profile) };
+    if (keyDamaged) this.storage.remove(RECORDS.key);
     // A record we could not have written is dropped from storage like one that fails to open.
     for (const name of ['consent', 'profile']) if (resets[name]) this.storage.remove(RECORDS[name]);
     const input = {
@@ -149,7 +155,10 @@ export class Runtime {
 
   /** Tells the core about this page (once per page load): its context, slots and templates. */
   setPage() {
-    this.slots = findSlots(this.doc);
+    const problems = [];
+    this.slots = findSlots(this.doc, problems);
+    // The site's developer fixes markup once: one line for all of it.
+    if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
     const page = readPageSignals(this.doc, this.win);
     this.page = page; // what the page says of the visit, read once (the first decision tracks it)
     const out = this.call('page', {

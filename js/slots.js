@@ -2,11 +2,24 @@
 // checks, and apply decisions. Profile values only ever become text nodes.
 const defaults = new WeakMap();
 
-export function findSlots(doc) {
+/**
+ * The page's slots by id. Markup that cannot be a slot of its own (no id, an
+ * id used before, or inside another slot, whose decision would replace it)
+ * shows its default content at once, and `problems` gets one line for each.
+ */
+export function findSlots(doc, problems = []) {
   const slots = new Map();
   for (const el of doc.querySelectorAll('[data-tactful-slot]')) {
     const id = el.getAttribute('data-tactful-slot');
-    if (id && !slots.has(id)) slots.set(id, el);
+    const outer = el.parentElement && el.parentElement.closest('[data-tactful-slot]');
+    if (!id) problems.push('an element has data-tactful-slot without an id');
+    else if (outer) problems.push(`slot "${id}" is inside slot "${outer.getAttribute('data-tactful-slot')}", which a decision would replace`);
+    else if (slots.has(id)) problems.push(`slot "${id}" appears more than once; only the first is personalized`);
+    else {
+      slots.set(id, el);
+      continue;
+    }
+    el.setAttribute('data-tactful-decided', 'default');
   }
   return slots;
 }

@@ -57,14 +57,29 @@ class Storage {
    * that is written only with the first record it seals.
    */
   key() {
-    const stored = this.read(RECORDS.key);
-    if (stored && stored.length === 44) return stored;
+    const stored = this.storedKey();
+    if (stored) return stored;
     if (!this.newKey) {
       const bytes = new Uint8Array(32);
       crypto.getRandomValues(bytes);
       this.newKey = btoa(String.fromCharCode(...bytes));
     }
     return this.newKey;
+  }
+
+  /** The stored key if it is one we could have written (32 bytes in base64), else ''. */
+  storedKey() {
+    const stored = this.read(RECORDS.key);
+    return isKey(stored) ? stored : '';
+  }
+
+  /**
+   * A key is stored but damaged (another script or a bad disk wrote it): the
+   * records it sealed can never be opened again.
+   */
+  keyDamaged() {
+    const stored = this.read(RECORDS.key);
+    return stored !== null && stored !== undefined && !isKey(stored);
   }
 
   /** Writes a sealed record, and the key that sealed it if it is new. */
@@ -247,6 +262,11 @@ class Storage {
   onExternalChange(fn) {
     if (this.channel) this.channel.onmessage = () => fn();
   }
+}
+
+// 32 bytes in standard base64: 43 characters, the last carrying 2 zero bits, then '='.
+function isKey(value) {
+  return typeof value === 'string' && /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/.test(value);
 }
 
 // Records are strings; anything else was written by someone else, and each

@@ -39,7 +39,7 @@ function writeState(win, state) {
 // The snapshot is only valid under the storage key it was sealed with: after
 // "Forget me" the key is new and the old profile must never come back.
 function keyTag(rt) {
-  return (rt.storage.read(RECORDS.key) || '').slice(0, 12);
+  return rt.storage.storedKey().slice(0, 12);
 }
 
 /**

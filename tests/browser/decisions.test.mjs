@@ -81,6 +81,42 @@ describe('with the demo config', () => {
     }
   });
 
+  test('slot markup that cannot be a slot shows its default at once, said in one line', async () => {
+    // The visitor's deadline is 10 s: without the check, such elements stayed hidden that long.
+    const v = await trailRunner(site);
+    try {
+      await v.context.route('**/index.html', async (route) => {
+        const page = await (await route.fetch()).text();
+        const extra = '<section id="again" data-tactful-slot="hero"><p>second hero</p></section>' +
+          '<section id="noid" data-tactful-slot=""><p>no id</p></section>' +
+          '<section data-tactful-slot="outer"><div id="inner" data-tactful-slot="inner"><p>nested</p></div></section>';
+        await route.fulfill({
+          contentType: 'text/html',
+          body: page.replace('<template id="hero-trail-running">', `${extra}<template id="hero-trail-running">`),
+        });
+      });
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      const before = v.tactfulMessages().length;
+      await visit(v.page, `${site.url}/index.html`);
+      for (const id of ['again', 'noid', 'inner']) {
+        const el = v.page.locator(`#${id}`);
+        assert.equal(await el.getAttribute('data-tactful-decided'), 'default', id);
+        assert.equal(await el.evaluate((e) => getComputedStyle(e).visibility), 'visible', id);
+      }
+      // The hero slot is the first one of that id, personalized as ever.
+      assert.equal(await v.page.locator('section.hero').getAttribute('data-tactful-variant'), 'trail-running');
+      const said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: slot "hero" appears more than once.*without an id.*slot "inner" is inside slot "outer"/);
+      assert.deepEqual((await v.page.evaluate(() => window.__errors)).map((e) => e.reason), ['slot-markup']);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a late decision keeps the default the visitor already sees', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {

@@ -162,22 +162,29 @@ describe('forget', () => {
   });
 });
 
+// A visitor who opted in and browsed, then one stored record changed behind
+// Tactful's back; the next page records its tactful:error events in
+// window.__errors. Returns how many console lines there were before it.
+async function tamperAfterOptIn(v, record, change) {
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  await visit(v.page, `${site.url}/hiking.html`);
+  await overwriteRecord(v.page, record, change);
+  await v.page.addInitScript(() => {
+    window.__errors = [];
+    document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+  });
+  return v.tactfulMessages().length;
+}
+
 describe('storage integrity', () => {
   test('a tampered profile resets cleanly, keeps consent, and says why', async () => {
     const v = await newVisitor();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      await visit(v.page, `${site.url}/hiking.html`);
-      await overwriteRecord(v.page, 'tactful:v1:profile', (rec) => {
+      const before = await tamperAfterOptIn(v, 'tactful:v1:profile', (rec) => {
         const i = Math.floor(rec.length / 2);
         return rec.slice(0, i) + (rec[i] === 'A' ? 'B' : 'A') + rec.slice(i + 1);
       });
-      await v.page.addInitScript(() => {
-        window.__errors = [];
-        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
-      });
-      const before = v.tactfulMessages().length;
       assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
       const errors = await v.page.evaluate(() => window.__errors);
       assert.equal(errors.length, 1);
@@ -198,15 +205,7 @@ describe('storage integrity', () => {
   test('a record that is not even a string resets like a corrupted one, and is replaced', async () => {
     const v = await newVisitor();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      await visit(v.page, `${site.url}/hiking.html`);
-      await overwriteRecord(v.page, 'tactful:v1:profile', () => ({ evil: 1 }));
-      await v.page.addInitScript(() => {
-        window.__errors = [];
-        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
-      });
-      const before = v.tactfulMessages().length;
+      const before = await tamperAfterOptIn(v, 'tactful:v1:profile', () => ({ evil: 1 }));
       assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
       await v.page.evaluate(() => window.tactful.profile.view());
       const errors = await v.page.evaluate(() => window.__errors);
@@ -224,28 +223,36 @@ describe('storage integrity', () => {
     }
   });
 
-  test('a damaged key resets both records with one console line', async () => {
-    const v = await newVisitor();
-    try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      await visit(v.page, `${site.url}/hiking.html`);
-      await overwriteRecord(v.page, 'tactful:v1:key', () => `${'A'.repeat(43)}=`);
-      await v.page.addInitScript(() => {
-        window.__errors = [];
-        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
-      });
-      const before = v.tactfulMessages().length;
-      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
-      const errors = await v.page.evaluate(() => window.__errors);
-      assert.deepEqual(errors.map((e) => e.reason).sort(), ['consent-reset', 'profile-reset']);
-      const said = v.tactfulMessages().slice(before);
-      assert.equal(said.length, 1, JSON.stringify(said));
-      assert.match(said[0].text, /^tactful: stored profile was reset: .*; stored consent was reset: /);
-    } finally {
-      await v.close();
-    }
-  });
+  // A key of the right shape opens nothing it did not seal; one that is not
+  // 32 bytes of base64 at all once left the module unable to start on every
+  // later page (ready {ok: false, reason: "internal"}).
+  const damagedKeys = [
+    ['another key', `${'A'.repeat(43)}=`, /integrity/],
+    ['44 characters that are not 32 bytes', 'A'.repeat(44), /storage key .*damaged/],
+    ['a number', 42, /storage key .*damaged/],
+  ];
+  for (const [what, damaged, why] of damagedKeys) {
+    test(`a stored key that is ${what} resets both records with one console line, and the visitor can choose again`, async () => {
+      const v = await newVisitor();
+      try {
+        const before = await tamperAfterOptIn(v, 'tactful:v1:key', () => damaged);
+        assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+        const errors = await v.page.evaluate(() => window.__errors);
+        assert.deepEqual(errors.map((e) => e.reason).sort(), ['consent-reset', 'profile-reset']);
+        const said = v.tactfulMessages().slice(before);
+        assert.equal(said.length, 1, JSON.stringify(said));
+        assert.match(said[0].text, /^tactful: stored profile was reset: .*; stored consent was reset: /);
+        assert.match(said[0].text, why);
+        // A new choice is stored under a sound key, and holds on the next page.
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        assert.match((await tactfulStorage(v.page))['tactful:v1:key'], /^[A-Za-z0-9+/]{43}=$/);
+        assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+        assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      } finally {
+        await v.close();
+      }
+    });
+  }
 });
 
 // Holds Tactful's cross-tab lock from `page`, as another tab in the middle of

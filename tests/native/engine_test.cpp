@@ -323,10 +323,32 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
   CHECK(view_error({{"type", "view"}, {"interests", {"no-such"}}}).find("'no-such' is not in the config's taxonomy") !=
         std::string::npos);
   CHECK(view_error({{"type", "view"}, {"interests", {"no-such", "trail-running"}}}).empty());
+  // A purchase category the profile could never hold is said, not dropped unseen.
+  CHECK(view_error({{"type", "purchase"}, {"category", "Running shoes"}}) ==
+        "category: 'Running shoes' is not a category id (1-64 of a-z, 0-9, '-' and '_', e.g. \"trail-shoes\")");
+  CHECK(view_error({{"type", "purchase"}, {"category", std::string(65, 'a')}}).find("is not a category id") !=
+        std::string::npos);
+  CHECK(view_error({{"type", "purchase"}, {"category", "trail-shoes"}}).empty());
   CHECK(v("no.such.op").value("error", "").find("unknown operation") != std::string::npos);
   Engine fresh;
   CHECK(json::parse(fresh.call("decide", "{}", kNow, false)).value("error", "").find("init") !=
         std::string::npos);
+}
+
+TEST_CASE("\"not now\" is refused for a slot that is not on the page, and nothing is stored for it") {
+  Visitor v;
+  REQUIRE(v("consent.set", {{"purposes", {{"personalization", true}}}}, true).contains("purposes"));
+  v("page", kHome);
+  v("save");
+  json refused = v("notNow", {{"slot", "sidebar"}});
+  CHECK(refused["error"] == "slot 'sidebar' is not on this page");
+  CHECK(refused["path"] == "slot");
+  // A made-up id of any length is quoted short, and never reaches the record.
+  json long_id = v("notNow", {{"slot", std::string(100000, 'x')}});
+  CHECK(long_id["error"] == "slot '" + std::string(61, 'x') + "...' is not on this page");
+  CHECK_FALSE(v("save").contains("profile"));
+  CHECK(v("notNow", {{"slot", "hero"}})["ok"] == true);
+  CHECK(v("save")["profile"].is_string());
 }
 
 TEST_CASE("items past their retention are purged while the page stays open") {

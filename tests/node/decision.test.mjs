@@ -79,3 +79,14 @@ test('the binary hot path decides exactly what the JSON operation does', async (
   });
   assert.equal(viaJson.find((s) => s.id === 'hero').variant, 'hiking');
 });
+
+test('an input JSON cannot carry is refused with the operation named, and the core goes on', async () => {
+  const core = await demoVisitor();
+  const cyclic = {};
+  cyclic.self = cyclic;
+  for (const input of [{ likes: [1n] }, cyclic]) {
+    assert.throws(() => core.call('profile.declare', input), (e) => !(e instanceof TypeError) &&
+      /^tactful: profile\.declare: the input cannot be written as JSON \(/.test(e.message));
+  }
+  assert.equal(core.call('consent.get').purposes.personalization, false);
+});

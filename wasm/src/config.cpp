@@ -1,6 +1,7 @@
 #include "tactful/config.hpp"
 
 #include "tactful/config_read.hpp"
+#include "tactful/panel_settings.hpp"
 
 namespace tactful {
 
@@ -34,6 +35,7 @@ Result<Config> load_config(std::string_view text, Diagnostics& diag) {
   config.consent = parse_consent_rules(root, diag);
   config.decide = parse_decide_rules(root, config.taxonomy, diag);
   config.reporting = parse_report_rules(root, config.taxonomy, slot_variants_from_config(root), diag);
+  check_panel_settings(root, diag);
   if (!diag.ok()) return diag.errors.front();
   return config;
 }

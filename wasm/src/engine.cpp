@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -71,6 +72,14 @@ std::string one_member(std::string_view name, const json& value) {
 }
 
 std::string error_json(const Error& e) { return error_json(e.message, e.path); }
+
+// An id from the caller, short enough to quote in an error.
+std::string clipped(const std::string& id) {
+  if (id.size() <= 64) return id;
+  size_t n = 61;
+  while (n > 0 && (static_cast<unsigned char>(id[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
+  return id.substr(0, n) + "...";
+}
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
@@ -486,6 +495,12 @@ class Operations {
 
   std::string not_now_slot(const json& in) {
     std::string slot = string_field(in, "slot");
+    // Only a slot the visitor can see: any other id would be stored in the
+    // profile for nothing (and a script's made-up ids would fill it).
+    const auto& ids = s_.page.slot_ids;
+    if (std::find(ids.begin(), ids.end(), slot) == ids.end()) {
+      return error_json("slot '" + clipped(slot) + "' is not on this page", "slot");
+    }
     not_now(s_.decide, slot, now_);
     s_.choice_made = true;
     s_.profile_dirty = true;
@@ -661,6 +676,11 @@ class Operations {
       PurchaseEvent p;
       p.category = string_field(e, "category");
       if (p.category.empty()) return make_error("category", "a purchase needs a category");
+      // The site's mistake, said rather than dropped unseen ("Shoes", "running shoes").
+      if (!is_slug(p.category)) {
+        return make_error("category", "'" + clipped(p.category) +
+                                          "' is not a category id (1-64 of a-z, 0-9, '-' and '_', e.g. \"trail-shoes\")");
+      }
       if (const json* v = e.find_ptr("value"); v && v->is_number()) p.value = v->get<double>();
       p.item = string_field(e, "item");
       return ingest_purchase(s_.profile, p, s_.consent, cfg.profile, now_);

@@ -32,15 +32,6 @@ bool is_upper_alnum(const std::string& s) {
   return !s.empty();
 }
 
-// Purchase categories are the site's own slugs: short, lowercase, no free text
-// (free text is where personal details sneak in).
-bool is_slug(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
-  return true;
-}
-
 double decayed(double weight, int64_t from_ms, int64_t to_ms, const ProfileRules& r) {
   double dt = double(std::max<int64_t>(0, to_ms - from_ms));
   return weight * std::exp2(-dt / (r.half_life_days * double(kDayMs)));
@@ -246,6 +237,15 @@ bool ingest_view(Profile& p, const ViewEvent& e, const Consent& c, const Taxonom
   }
   if (stored && item_count(p) > r.max_items) enforce_bounds(p, r);
   return stored;
+}
+
+// Purchase categories are the site's own slugs: short, lowercase, no free text
+// (free text is where personal details sneak in).
+bool is_slug(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
 }
 
 bool ingest_purchase(Profile& p, const PurchaseEvent& e, const Consent& c, const ProfileRules& r, int64_t now_ms) {

@@ -101,6 +101,8 @@ struct PurchaseEvent {
 // or sensitive interest, or a disliked one is dropped before it is stored.
 bool ingest_view(Profile&, const ViewEvent&, const Consent&, const Taxonomy&, const ProfileRules&, int64_t now_ms);
 bool ingest_purchase(Profile&, const PurchaseEvent&, const Consent&, const ProfileRules&, int64_t now_ms);
+// A purchase category the profile can hold: 1-64 of a-z, 0-9, '-', '_'.
+bool is_slug(const std::string& s);
 // Visits belong to the interests category (browsing behaviour).
 void record_visit(Profile&, const Consent&, int64_t now_ms);
 // tactful.profile.declare({likes?, dislikes?, occasions?: {birthdayMonth},
