@@ -289,7 +289,8 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     }
   }
 
-  boot().catch((e) => fail(e.reason || 'internal', e.message || String(e)));
+  // The core's own errors already start with "tactful: "; the line says it once.
+  boot().catch((e) => fail(e.reason || 'internal', String(e.message || e).replace(/^tactful: /, '')));
   return tactful;
 }
 

@@ -86,8 +86,8 @@ export function startReporting(rt, emit, say) {
       } catch {
         status = 0; // offline, blocked or refused: worth another try
       }
-      // 2xx: delivered. 4xx other than 429: the collector will never take it.
-      if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429)) {
+      // 2xx: delivered. 4xx other than 408 (timed out) and 429 (too fast): the collector will never take it.
+      if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 408 && status !== 429)) {
         if (status >= 300) say(`the collector ${url.href} refused the report (HTTP ${status}); it is dropped`);
         await done(out.report);
         emit('report', { status, bytes: body.length, attempts, delivered: status < 300 });

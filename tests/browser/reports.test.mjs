@@ -421,7 +421,7 @@ describe('withdrawing aggregate while a report waits', () => {
 });
 
 describe('delivery', () => {
-  test('failed sends retry with growing backoff, then deliver the same report', async () => {
+  test('failed sends (unavailable, timed out, rate-limited) retry with growing backoff, then deliver the same report', async () => {
     const v = await newVisitor();
     try {
       await v.page.clock.install();
@@ -431,7 +431,7 @@ describe('delivery', () => {
       await v.context.route('**/collect', (route) => {
         if (refused < 3) {
           refused += 1;
-          return route.fulfill({ status: 503, body: '' });
+          return route.fulfill({ status: [503, 408, 429][refused - 1], body: '' });
         }
         return route.fallback();
       });
@@ -444,7 +444,7 @@ describe('delivery', () => {
       const [report] = await v.page.evaluate(() => window.__reports);
       assert.deepEqual(report && { ...report, bytes: undefined }, { status: 204, attempts: 4, delivered: true, bytes: undefined });
       const sent = requests.collect();
-      assert.deepEqual(sent.map((e) => e.status), [503, 503, 503, 204]);
+      assert.deepEqual(sent.map((e) => e.status), [503, 408, 429, 204]);
       const bodies = new Set(sent.map((e) => bodyOf(e).toString('base64')));
       assert.equal(bodies.size, 1, 'each retry carries the same report');
       // Waits between attempts: about 2 s, 4 s, 8 s (each at least half of that,
