@@ -187,6 +187,30 @@ TEST_CASE("opting in never sends the past: a withdrawal discards the window") {
   CHECK(later["report"].is_null());  // the first window was flushed; the new one has just started
 }
 
+TEST_CASE("the window's ε stays spent when aggregate is withdrawn and granted again") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("decide", kHome);
+  json first = v("report", {{"force", true}});
+  REQUIRE(first["report"].is_string());
+  // A script inside one click: withdraw, grant, flush, as often as it likes.
+  for (int i = 1; i <= 3; ++i) {
+    v("consent.set", {{"purposes", {{"aggregate", false}}}}, true, kNow + i * 1000);
+    v("consent.set", {{"purposes", {{"aggregate", true}}}}, true, kNow + i * 1000);
+    v("decide", kHome, false, kNow + i * 1000);
+    json again = v("report", {{"force", true}}, false, kNow + i * 1000);
+    CHECK(again["report"].is_null());
+    CHECK(again["epsilonSpent"] == first["epsilonSpent"]);
+    CHECK(again["windowEndsAt"] == first["windowEndsAt"]);
+  }
+  // While it is off, the spent window holds nothing it saw; a report is due again once it ends.
+  v("consent.set", {{"purposes", {{"aggregate", false}}}}, true, kNow + 5000);
+  json off = v("report", {{"force", true}}, false, kNow + 6000);
+  CHECK(off["epsilonSpent"] == 0);
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true, kNow + 86400000LL);
+  CHECK(v("report", {{"force", true}}, false, kNow + 86400000LL)["report"].is_string());
+}
+
 TEST_CASE("GPC keeps aggregate off until the visitor turns it on") {
   Visitor v(json{{"gpc", true}});
   json c = v("consent.get");
@@ -224,6 +248,21 @@ std::string stored_profile(Visitor& v) {
   auto opened = tactful::open_snapshot(*bytes, reinterpret_cast<const uint8_t*>(key->data()));
   REQUIRE(opened.ok());
   return opened->dump();
+}
+
+TEST_CASE("pages per visit counts page loads, not view events") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  // Four page loads, one of them with interests in its meta tag (a view)...
+  v("track", json::array({{{"type", "visit"}}}));
+  v("track", json::array({{{"type", "visit"}}, {{"type", "view"}, {"interests", {"hiking"}}, {"source", "page"}}}));
+  v("track", json::array({{{"type", "visit"}}}));
+  v("track", json::array({{{"type", "visit"}}}));
+  // ...and a page script tracking views on the last one: none is a page.
+  for (int i = 0; i < 5; ++i) v("track", kTrailView);
+  json window = json::parse(stored_profile(v))["window"];
+  CHECK(window["pageViews"] == 4);
+  CHECK(window["visits"] == 1);
 }
 
 TEST_CASE("turning interests off leaves no trace of them, not even which variant they chose") {

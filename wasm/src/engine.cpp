@@ -591,9 +591,17 @@ class Operations {
   }
 
   // Opting in never sends the past: nothing is accumulated while aggregate is off.
+  // A window whose report was already built keeps its start and that fact
+  // (nothing it observed): its ε is spent until it ends, so withdrawing and
+  // granting again (two calls inside one click) cannot buy a second report.
   void discard_window() {
-    if (s_.window.started() || !s_.pending_report.empty()) s_.profile_dirty = true;
-    s_.window = WindowAccumulator{};
+    WindowAccumulator spent;
+    if (s_.window.reported && !s_.window.due(s_.config->reporting, now_)) {
+      spent.start(s_.window.started_ms);
+      spent.reported = true;
+    }
+    if (s_.window.to_json() != spent.to_json() || !s_.pending_report.empty()) s_.profile_dirty = true;
+    s_.window = spent;
     s_.pending_report.clear();
     s_.pending_claim = 0;
   }
@@ -665,10 +673,12 @@ class Operations {
         return make_error("interests", "'" + (*ids)[0].get<std::string>() + "' is not in the config's taxonomy");
       }
       ViewEvent view{string_list(*ids), string_field(e, "source", "track")};
-      if (aggregating()) s_.window.observe_page_view(now_);
       return ingest_view(s_.profile, view, s_.consent, cfg.taxonomy, cfg.profile, now_);
     }
     if (type == "visit") {
+      // One per page load: what pagesPerVisit counts. Views are not pages
+      // (a page may signal none, or track several).
+      if (aggregating()) s_.window.observe_page_view(now_);
       record_visit(s_.profile, s_.consent, now_);
       return true;
     }
