@@ -309,6 +309,20 @@ TEST_CASE("aggregates older than the retention are deleted") {
   CHECK(rows_in(site.dir + "/aggregates.db", "sums") == 0);
 }
 
+TEST_CASE("an idle collector publishes nothing past the retention: insights delete it first") {
+  Site site;  // retentionDays: 2
+  {
+    Collector c(site.options());
+    CHECK(c.ingest(make_report(site.rules(), secure_random()), "ip", kNow) == 204);
+    CHECK(c.insights_json(kNow + 86400000LL)["total"]["reports"] == 1);
+    // No report arrives for days; the owner looks again.
+    json later = c.insights_json(kNow + 3 * 86400000LL);
+    CHECK(later["windows"].empty());
+    CHECK(later["total"]["reports"] == 0);
+  }
+  CHECK(rows_in(site.dir + "/aggregates.db", "sums") == 0);
+}
+
 TEST_CASE("the collector refuses a secret key that does not match the config") {
   Site site, other;
   CollectorOptions o = site.options();

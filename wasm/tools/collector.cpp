@@ -466,6 +466,9 @@ void Collector::apply_retention(int64_t now_ms) {
 
 json Collector::insights_json(int64_t now_ms) {
   if (now_ms < 0) now_ms = clock_ms();
+  // Deletion runs with ingestion, which an idle collector does not do: what
+  // passed the retention is deleted before it could be published again.
+  if (oldest_retained_window(now_ms) > oldest_retained_window(last_retention_ms_)) apply_retention(now_ms);
   std::lock_guard<std::mutex> lock(db_mu_);
   auto add_row = [&](Stmt& row, Sums& into) {
     size_t size = 0;
