@@ -94,8 +94,11 @@ export function startReporting(rt, emit, say) {
         return status < 300;
       }
       if (attempts === 1) {
-        say(`the collector ${url.href} ${status ? `answered HTTP ${status}` : 'could not be reached'}; ` +
-          `the report is retried until ${new Date(deadline).toISOString()}, then dropped`);
+        // On another origin, "unreachable" is also what a browser reports for a
+        // refused preflight or a connect-src that leaves the collector out.
+        const why = status ? `answered HTTP ${status}` : url.origin === rt.win.location.origin ? 'could not be reached'
+          : `could not be reached (on another origin it needs ${rt.win.location.origin} in reporting.allowedOrigins, and the page's Content-Security-Policy connect-src to allow ${url.origin})`;
+        say(`the collector ${url.href} ${why}; the report is retried until ${new Date(deadline).toISOString()}, then dropped`);
       }
       // Half fixed, half random: after an outage, browsers do not all retry at once.
       const wait = between(backoff / 2, backoff);

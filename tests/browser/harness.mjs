@@ -22,6 +22,7 @@ export async function startSite({
   config = join(root, 'demo-site/tactful.config.json'),
   dist = join(root, 'dist'),  // what /tactful/ serves: our build, or an installed package's dist/
   mounts = {},                // more URL prefix -> directory mounts
+  port = 0,                   // 0: any free port
 } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'tactful-site-'));
   const key = join(state, 'collector.key');
@@ -29,7 +30,7 @@ export async function startSite({
   const child = spawn(tactfulBin, [
     'serve', '--site', join(root, 'demo-site/public'), '--mount', `/tactful/=${dist}`,
     ...Object.entries(mounts).flatMap(([prefix, dir]) => ['--mount', `${prefix}=${dir}`]),
-    '--port', '0', '--config', config, '--key', key, '--db', join(state, 'aggregates.db'),
+    '--port', String(port), '--config', config, '--key', key, '--db', join(state, 'aggregates.db'),
     '--token', OWNER_TOKEN, '--chart-js', join(root, 'node_modules/chart.js/dist/chart.umd.js'),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

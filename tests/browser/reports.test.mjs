@@ -285,24 +285,36 @@ describe('what a report holds', () => {
   });
 
   test('a visitor shown the default content reports it as the "default" variant (the holdout baseline)', async () => {
-    const v = await newVisitor();
-    try {
-      await watchReports(v.context);
-      const requests = await recordRequests(v.context);
-      await open(v.page, `${sharpSite.url}/index.html`);
-      await grantConsent(v.page, { purposes: { aggregate: true } });
-      assert.equal(await v.page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant'), null);
-      await v.page.evaluate(() => window.tactful.track({ type: 'click', slot: 'hero' }));
-      await v.page.evaluate(() => window.tactful.flush());
-      await until(() => v.page.evaluate(() => window.__reports.length === 1), 15000, 'tactful:report');
-      const [opened] = await openReports(sharpSite, [bodyOf(requests.collect()[0]).toString('base64')]);
-      assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'default|clicked');
-      assert.equal(opened.metrics.find((m) => m.id === 'hero-conversions').supports[0], 'default|not converted');
-    } finally {
-      await v.close();
-    }
+    const opened = await sharpReport(async (page) => {
+      assert.equal(await page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant'), null);
+      await page.evaluate(() => window.tactful.track({ type: 'click', slot: 'hero' }));
+    });
+    assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'default|clicked');
+    assert.equal(opened.metrics.find((m) => m.id === 'hero-conversions').supports[0], 'default|not converted');
   });
 });
+
+/**
+ * A new visitor on the ε = 10 site: opts in on its home page, does `browse(page)`,
+ * flushes; resolves to the one report sent, opened (it shows the true values).
+ */
+async function sharpReport(browse) {
+  const v = await newVisitor();
+  try {
+    await watchReports(v.context);
+    const requests = await recordRequests(v.context);
+    await open(v.page, `${sharpSite.url}/index.html`);
+    await grantConsent(v.page, { purposes: { aggregate: true } });
+    await browse(v.page);
+    assert.equal((await v.page.evaluate(() => window.tactful.flush())).report, true);
+    await until(() => v.page.evaluate(() => window.__reports.length === 1), 15000, 'tactful:report');
+    const [opened] = await openReports(sharpSite, [bodyOf(requests.collect()[0]).toString('base64')]);
+    assert.equal(opened.ok, true, opened.error);
+    return opened;
+  } finally {
+    await v.close();
+  }
+}
 
 describe('one report per window', () => {
   test('two open tabs that both flush send exactly one report', async () => {
@@ -523,6 +535,121 @@ describe('delivery', () => {
     } finally {
       await v.close();
       shortSite.stop();
+    }
+  });
+});
+
+describe('pages per visit', () => {
+  const pages = (opened) => opened.metrics.find((m) => m.id === 'pages-per-visit').supports[0];
+
+  test('every page load counts, with or without interests; tracked views are not pages', async () => {
+    // Four pages after opting in, none of which signals an interest (buckets 1, 2, 4, 8).
+    assert.equal(pages(await sharpReport(async (page) => {
+      for (const path of ['/checkout.html', '/privacy.html', '/index.html', '/privacy.html']) await open(page, sharpSite.url + path);
+    })), '4-7');
+    // One page that tracks six views: one page.
+    assert.equal(pages(await sharpReport(async (page) => {
+      await open(page, `${sharpSite.url}/privacy.html`);
+      await page.evaluate(() => { for (let i = 0; i < 6; i++) window.tactful.track({ type: 'view', interests: ['hiking'] }); });
+      await page.evaluate(() => window.tactful.profile.view());  // the tracked events are applied
+    })), '1');
+  });
+});
+
+describe('the ε budget of a window', () => {
+  test('withdrawing and granting aggregate again, even inside one click, buys no second report in the window', async () => {
+    const v = await newVisitor();
+    try {
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await open(v.page, `${site.url}/index.html`);
+      const first = await optInAndFlush(v.page);
+      assert.equal(first.report, true);
+      await until(() => requests.collect().length === 1 && requests.collect()[0].status === 204, 15000, 'the report');
+      // A page script that turns every click into "withdraw, grant, flush".
+      await v.page.evaluate(() => {
+        window.__loop = [];
+        document.addEventListener('click', async () => {
+          for (let i = 0; i < 3; i++) {
+            await window.tactful.consent.set({ purposes: { aggregate: false } });
+            await window.tactful.consent.set({ purposes: { aggregate: true } });
+            window.__loop.push(await window.tactful.flush());
+          }
+        });
+      });
+      await v.page.mouse.click(2, 2);
+      const loop = await until(() => v.page.evaluate(() => window.__loop.length === 3 && window.__loop), 15000, 'the loop');
+      for (const r of loop) {
+        assert.deepEqual({ ...r, reason: undefined }, { ...first, report: false, reason: undefined });
+      }
+      await v.page.reload();
+      await ready(v.page);
+      assert.equal((await v.page.evaluate(() => window.tactful.flush())).report, false);
+      await sleep(500);
+      assert.equal(requests.collect().length, 1);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+/**
+ * The demo site at http://127.0.0.1:PORT with its collector named as
+ * http://localhost:PORT/collect: two origins, one server. `allowed` lists the
+ * page's origin in reporting.allowedOrigins.
+ */
+async function crossOriginSite({ allowed }) {
+  const { createServer } = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+  const config = reportingConfig((c) => {
+    c.reporting.sendDelayMs = 0;
+    c.reporting.collector = `http://localhost:${port}/collect`;
+    if (allowed) c.reporting.allowedOrigins = [`http://127.0.0.1:${port}`];
+  });
+  return { port, site: await startSite({ config, port }) };
+}
+
+describe('a collector on another origin', () => {
+  test("receives the report when it lists the page's origin: served CSP allows it, CORS with no cookie", async () => {
+    const { port, site: crossSite } = await crossOriginSite({ allowed: true });
+    const v = await newVisitor();
+    try {
+      await v.context.addCookies([{ name: 'shop_session', value: 'visitor-42', url: `http://localhost:${port}` }]);
+      await watchReports(v.context);
+      const requests = await recordRequests(v.context);
+      await open(v.page, `${crossSite.url}/index.html`);
+      assert.equal((await optInAndFlush(v.page)).report, true);
+      const report = await until(() => v.page.evaluate(() => window.__reports[0]), 15000, 'tactful:report');
+      assert.equal(report.delivered, true, JSON.stringify({ report, said: v.tactfulMessages() }));
+      const [sent] = requests.all.filter((e) => e.method === 'POST' && e.url === `http://localhost:${port}/collect`);
+      const headers = await sent.request.allHeaders();
+      assert.equal(headers.origin, `http://127.0.0.1:${port}`);
+      assert.equal(headers.cookie, undefined);
+      assert.equal(headers.referer, undefined);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+      crossSite.stop();
+    }
+  });
+
+  test("that does not list the page's origin: the console says what to check", async () => {
+    const { port, site: crossSite } = await crossOriginSite({ allowed: false });
+    const v = await newVisitor();
+    try {
+      await open(v.page, `${crossSite.url}/index.html`);
+      await optInAndFlush(v.page);
+      const said = await until(() => v.tactfulMessages().length && v.tactfulMessages(), 15000, 'the console line');
+      assert.equal(said.length, 1);
+      assert.ok(said[0].text.includes(`could not be reached (on another origin it needs http://127.0.0.1:${port} in reporting.allowedOrigins`), said[0].text);
+      const n = await fetch(`${crossSite.url}/api/insights`, { headers: { Authorization: `Bearer ${OWNER_TOKEN}` } });
+      assert.equal((await n.json()).total.reports, 0);
+    } finally {
+      await v.close();
+      crossSite.stop();
     }
   });
 });

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_run.hpp"
+#include "site_csp.hpp"
 
 using clitest::cli;
 using clitest::contains;
@@ -41,4 +42,19 @@ TEST_CASE("serve refuses a --key that is not the config's reporting.publicKey") 
   CHECK(contains(r.err, "has reporting.publicKey of key id "));
   CHECK(contains(r.err,
                  "give the matching key, or leave publicKey (and keyId) out of the config: serve fills the key in"));
+}
+
+TEST_CASE("the site's CSP lets its pages reach a collector on another origin, and only that") {
+  json config = json::parse(R"({"reporting": {"collector": "/collect"}})");
+  CHECK(tactful::site_csp(config).find("connect-src 'self';") != std::string::npos);
+  config["reporting"]["collector"] = "https://collect.shop.example:8443/v1/collect?site=1";
+  CHECK(tactful::collector_origin(config) == "https://collect.shop.example:8443");
+  CHECK(tactful::site_csp(config).find("connect-src 'self' https://collect.shop.example:8443;") != std::string::npos);
+  config["reporting"]["collector"] = "http://localhost:8080";
+  CHECK(tactful::collector_origin(config) == "http://localhost:8080");
+  // Nothing but an origin reaches the header: no second directive from a crafted URL.
+  config["reporting"]["collector"] = "https://x.example; script-src *";
+  CHECK(tactful::collector_origin(config).empty());
+  CHECK(tactful::site_csp(config).find("script-src *") == std::string::npos);
+  CHECK(tactful::site_csp(json()).find("connect-src 'self';") != std::string::npos);
 }

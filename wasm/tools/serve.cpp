@@ -22,6 +22,7 @@
 #include "front_server.hpp"
 #include "input_file.hpp"
 #include "options.hpp"
+#include "site_csp.hpp"
 #include "tactful/base64.hpp"
 #include "tactful/json.hpp"
 #include "tactful/report.hpp"
@@ -29,10 +30,6 @@
 
 namespace tactful::cli {
 namespace {
-
-const char* const kCsp =
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
@@ -200,10 +197,11 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
     err << "tactful serve: site directory '" << o.site << "' does not exist\n";
     return 1;
   }
-  server.set_response_headers([](const httplib::Request& req, httplib::Response& res) {
+  const std::string csp = site_csp(config);
+  server.set_response_headers([&csp](const httplib::Request& req, httplib::Response& res) {
     // Once each: httplib's set_header adds a second copy, and the collector's
     // routes set their own (the dashboard a stricter CSP).
-    for (auto [name, value] : {std::pair{"Content-Security-Policy", kCsp}, {"Referrer-Policy", "no-referrer"},
+    for (auto [name, value] : {std::pair{"Content-Security-Policy", csp.c_str()}, {"Referrer-Policy", "no-referrer"},
                                {"X-Content-Type-Options", "nosniff"}}) {
       if (!res.has_header(name)) res.set_header(name, value);
     }
