@@ -162,6 +162,47 @@ describe('with the demo config', () => {
     }
   });
 
+  // Widely copied stylesheet rules that rewrite every animation on the page:
+  // reduced-motion resets, and a site's own entrance animation on the slot.
+  const siteCss = (extra) => async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: `${await response.text()}\n${extra}` });
+  };
+  const resets = {
+    'animation: none': '@media (prefers-reduced-motion: reduce) { *, ::before, ::after { animation: none !important; } }',
+    'a negative animation-delay': '@media (prefers-reduced-motion: reduce) { *, ::before, ::after ' +
+      '{ animation-delay: -1ms !important; animation-duration: 1ms !important; animation-iteration-count: 1 !important; } }',
+    "the site's own animation on the slot": '@keyframes site-fade { from { opacity: 0 } } section[data-tactful-slot].hero { animation: site-fade 0.3s; }',
+  };
+
+  for (const [name, css] of Object.entries(resets)) {
+    test(`the deadline holds under the site's CSS with ${name}: defaults show with no script`, async () => {
+      const v = await newVisitor({ deadline: null, reducedMotion: 'reduce' });
+      try {
+        await v.context.route('**/css/site.css', siteCss(css));
+        await v.context.route('**/tactful/tactful.js', (r) => r.abort());
+        await v.page.goto(`${site.url}/index.html`);
+        await v.page.waitForTimeout(600);
+        assert.equal(await hero(v.page).evaluate((el) => getComputedStyle(el).visibility), 'visible');
+      } finally {
+        await v.close();
+      }
+    });
+
+    test(`the deadline holds under the site's CSS with ${name}: a decision in time is shown`, async () => {
+      // The visitor's deadline is 10 s: the reset must not cut it short.
+      const v = await trailRunner(site, { reducedMotion: 'reduce' });
+      try {
+        await v.context.route('**/css/site.css', siteCss(css));
+        await visit(v.page, `${site.url}/index.html`);
+        assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'personalized');
+        assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      } finally {
+        await v.close();
+      }
+    });
+  }
+
   test('slots show their defaults on time even when the script never runs', async () => {
     const v = await newVisitor({ deadline: null });
     try {
