@@ -117,6 +117,33 @@ describe('with the demo config', () => {
     }
   });
 
+  test('of two templates with one id, the one shown is the one checked', async () => {
+    const v = await trailRunner(site);
+    try {
+      // The page shows the first (getElementById); it puts a profile value in an attribute.
+      await v.context.route('**/index.html', async (route) => {
+        const page = await (await route.fetch()).text();
+        const first = '<template id="hero-trail-running"><p class="first" title="{{interest}}">Because you like {{interest}}</p></template>';
+        await route.fulfill({
+          contentType: 'text/html',
+          body: page.replace('<template id="hero-trail-running">', `${first}<template id="hero-trail-running">`),
+        });
+      });
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
+      assert.equal(await v.page.locator('[data-tactful-slot="hero"] .first').count(), 0);
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.deepEqual(errors.map((e) => e.reason), ['template-rejected']);
+      assert.match(errors[0].message, /^template#hero-trail-running: .*attributes/);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a late decision keeps the default the visitor already sees', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {
