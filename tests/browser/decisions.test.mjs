@@ -16,6 +16,24 @@ async function trailRunner(site, options = {}) {
   return v;
 }
 
+/**
+ * Serves the home page with `html` inserted before its first template, and
+ * records every tactful:error in window.__errors.
+ */
+async function homeWith(v, html) {
+  await v.context.route('**/index.html', async (route) => {
+    const page = await (await route.fetch()).text();
+    await route.fulfill({
+      contentType: 'text/html',
+      body: page.replace('<template id="hero-trail-running">', `${html}<template id="hero-trail-running">`),
+    });
+  });
+  await v.page.addInitScript(() => {
+    window.__errors = [];
+    document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+  });
+}
+
 describe('with the demo config', () => {
   let site;
   before(async () => { site = await startSite(); });
@@ -85,20 +103,9 @@ describe('with the demo config', () => {
     // The visitor's deadline is 10 s: without the check, such elements stayed hidden that long.
     const v = await trailRunner(site);
     try {
-      await v.context.route('**/index.html', async (route) => {
-        const page = await (await route.fetch()).text();
-        const extra = '<section id="again" data-tactful-slot="hero"><p>second hero</p></section>' +
-          '<section id="noid" data-tactful-slot=""><p>no id</p></section>' +
-          '<section data-tactful-slot="outer"><div id="inner" data-tactful-slot="inner"><p>nested</p></div></section>';
-        await route.fulfill({
-          contentType: 'text/html',
-          body: page.replace('<template id="hero-trail-running">', `${extra}<template id="hero-trail-running">`),
-        });
-      });
-      await v.page.addInitScript(() => {
-        window.__errors = [];
-        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
-      });
+      await homeWith(v, '<section id="again" data-tactful-slot="hero"><p>second hero</p></section>' +
+        '<section id="noid" data-tactful-slot=""><p>no id</p></section>' +
+        '<section data-tactful-slot="outer"><div id="inner" data-tactful-slot="inner"><p>nested</p></div></section>');
       const before = v.tactfulMessages().length;
       await visit(v.page, `${site.url}/index.html`);
       for (const id of ['again', 'noid', 'inner']) {
@@ -121,18 +128,7 @@ describe('with the demo config', () => {
     const v = await trailRunner(site);
     try {
       // The page shows the first (getElementById); it puts a profile value in an attribute.
-      await v.context.route('**/index.html', async (route) => {
-        const page = await (await route.fetch()).text();
-        const first = '<template id="hero-trail-running"><p class="first" title="{{interest}}">Because you like {{interest}}</p></template>';
-        await route.fulfill({
-          contentType: 'text/html',
-          body: page.replace('<template id="hero-trail-running">', `${first}<template id="hero-trail-running">`),
-        });
-      });
-      await v.page.addInitScript(() => {
-        window.__errors = [];
-        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
-      });
+      await homeWith(v, '<template id="hero-trail-running"><p class="first" title="{{interest}}">Because you like {{interest}}</p></template>');
       await visit(v.page, `${site.url}/index.html`);
       assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
       assert.equal(await v.page.locator('[data-tactful-slot="hero"] .first').count(), 0);
