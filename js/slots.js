@@ -24,10 +24,14 @@ export function findSlots(doc, problems = []) {
   return slots;
 }
 
-/** Page-authored `<template id>` elements, as text the core checks for recitation. */
+/**
+ * Page-authored `<template id>` elements, as text the core checks for
+ * recitation. For an id used twice, the first: the one render() shows
+ * (getElementById), so the template checked is the template shown.
+ */
 export function collectTemplates(doc) {
   const out = {};
-  for (const t of doc.querySelectorAll('template[id]')) out[t.id] = t.innerHTML;
+  for (const t of doc.querySelectorAll('template[id]')) if (!(t.id in out)) out[t.id] = t.innerHTML;
   return out;
 }
 

@@ -16,6 +16,24 @@ async function trailRunner(site, options = {}) {
   return v;
 }
 
+/**
+ * Serves the home page with `html` inserted before its first template, and
+ * records every tactful:error in window.__errors.
+ */
+async function homeWith(v, html) {
+  await v.context.route('**/index.html', async (route) => {
+    const page = await (await route.fetch()).text();
+    await route.fulfill({
+      contentType: 'text/html',
+      body: page.replace('<template id="hero-trail-running">', `${html}<template id="hero-trail-running">`),
+    });
+  });
+  await v.page.addInitScript(() => {
+    window.__errors = [];
+    document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+  });
+}
+
 describe('with the demo config', () => {
   let site;
   before(async () => { site = await startSite(); });
@@ -85,20 +103,9 @@ describe('with the demo config', () => {
     // The visitor's deadline is 10 s: without the check, such elements stayed hidden that long.
     const v = await trailRunner(site);
     try {
-      await v.context.route('**/index.html', async (route) => {
-        const page = await (await route.fetch()).text();
-        const extra = '<section id="again" data-tactful-slot="hero"><p>second hero</p></section>' +
-          '<section id="noid" data-tactful-slot=""><p>no id</p></section>' +
-          '<section data-tactful-slot="outer"><div id="inner" data-tactful-slot="inner"><p>nested</p></div></section>';
-        await route.fulfill({
-          contentType: 'text/html',
-          body: page.replace('<template id="hero-trail-running">', `${extra}<template id="hero-trail-running">`),
-        });
-      });
-      await v.page.addInitScript(() => {
-        window.__errors = [];
-        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
-      });
+      await homeWith(v, '<section id="again" data-tactful-slot="hero"><p>second hero</p></section>' +
+        '<section id="noid" data-tactful-slot=""><p>no id</p></section>' +
+        '<section data-tactful-slot="outer"><div id="inner" data-tactful-slot="inner"><p>nested</p></div></section>');
       const before = v.tactfulMessages().length;
       await visit(v.page, `${site.url}/index.html`);
       for (const id of ['again', 'noid', 'inner']) {
@@ -112,6 +119,22 @@ describe('with the demo config', () => {
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.match(said[0].text, /^tactful: slot "hero" appears more than once.*without an id.*slot "inner" is inside slot "outer"/);
       assert.deepEqual((await v.page.evaluate(() => window.__errors)).map((e) => e.reason), ['slot-markup']);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('of two templates with one id, the one shown is the one checked', async () => {
+    const v = await trailRunner(site);
+    try {
+      // The page shows the first (getElementById); it puts a profile value in an attribute.
+      await homeWith(v, '<template id="hero-trail-running"><p class="first" title="{{interest}}">Because you like {{interest}}</p></template>');
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), null);
+      assert.equal(await v.page.locator('[data-tactful-slot="hero"] .first').count(), 0);
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.deepEqual(errors.map((e) => e.reason), ['template-rejected']);
+      assert.match(errors[0].message, /^template#hero-trail-running: .*attributes/);
     } finally {
       await v.close();
     }
@@ -162,17 +185,47 @@ describe('with the demo config', () => {
     }
   });
 
-  test('slots show their defaults on time even when the script never runs', async () => {
-    const v = await newVisitor({ deadline: null });
-    try {
-      await v.context.route('**/tactful/tactful.js', (r) => r.abort());
-      await v.page.goto(`${site.url}/index.html`);
-      await v.page.waitForTimeout(400);
-      assert.equal(await hero(v.page).evaluate((el) => getComputedStyle(el).visibility), 'visible');
-    } finally {
-      await v.close();
-    }
-  });
+  // Widely copied stylesheet rules that rewrite every animation on the page:
+  // reduced-motion resets, and a site's own entrance animation on the slot.
+  const siteCss = (extra) => async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: `${await response.text()}\n${extra}` });
+  };
+  const resets = {
+    'animation: none': '@media (prefers-reduced-motion: reduce) { *, ::before, ::after { animation: none !important; } }',
+    'a negative animation-delay': '@media (prefers-reduced-motion: reduce) { *, ::before, ::after ' +
+      '{ animation-delay: -1ms !important; animation-duration: 1ms !important; animation-iteration-count: 1 !important; } }',
+    "the site's own animation on the slot": '@keyframes site-fade { from { opacity: 0 } } section[data-tactful-slot].hero { animation: site-fade 0.3s; }',
+  };
+
+  for (const [name, css] of [["the site's usual CSS", ''], ...Object.entries(resets)]) {
+    test(`slots show their defaults on time even when the script never runs, under ${name}`, async () => {
+      const v = await newVisitor({ deadline: null, reducedMotion: css ? 'reduce' : 'no-preference' });
+      try {
+        if (css) await v.context.route('**/css/site.css', siteCss(css));
+        await v.context.route('**/tactful/tactful.js', (r) => r.abort());
+        await v.page.goto(`${site.url}/index.html`);
+        await v.page.waitForTimeout(600);
+        assert.equal(await hero(v.page).evaluate((el) => getComputedStyle(el).visibility), 'visible');
+      } finally {
+        await v.close();
+      }
+    });
+    if (!css) continue;
+
+    test(`a decision in time is shown under the site's CSS with ${name}`, async () => {
+      // The visitor's deadline is 10 s: the site's CSS must not cut it short.
+      const v = await trailRunner(site, { reducedMotion: 'reduce' });
+      try {
+        await v.context.route('**/css/site.css', siteCss(css));
+        await visit(v.page, `${site.url}/index.html`);
+        assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'personalized');
+        assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      } finally {
+        await v.close();
+      }
+    });
+  }
 });
 
 // Records, from page start, each change of the hero's visibility (per frame)

@@ -26,7 +26,7 @@ Profile full_profile() {
   ingest_view(p, ViewEvent{{"cooking"}, "page"}, all, taxonomy(), {}, T0);  // one view: below the evidence minimum
   record_visit(p, all, T0 - 10 * DAY);
   record_visit(p, all, T0);
-  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, all, {}, T0 - 3 * DAY);
+  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, all, taxonomy(), {}, T0 - 3 * DAY);
   REQUIRE(declare(p, json::parse(R"({"likes":["cooking"],"dislikes":["outdoor"],"location":{"country":"ES"},
       "occasions":{"birthdayMonth":2}})"), all, taxonomy(), {}, T0 - 10 * DAY).ok());
   return p;

@@ -114,7 +114,14 @@ TEST_CASE("$all, $alli, $elemMatch, $size, $exists, $type and $not") {
   CHECK_FALSE(eval(R"({"t": {"$all": ["a", {"$gt": 5}]}})", R"({"t": ["a", 1]})"));
   CHECK(eval(R"({"t": {"$alli": ["A"]}})", R"({"t": ["x", "a"]})"));
   CHECK(eval(R"({"h": {"$elemMatch": {"name": {"$regex": "^ping"}}}})", R"({"h": [{"name": "pingpong"}]})"));
-  CHECK_FALSE(eval(R"({"n": {"$elemMatch": {"$lt": 1}}})", R"({"n": [0, 5]})"));  // falsy elements are skipped
+  // Only null elements are skipped: 0, "" and false are tested (GrowthBook's SDK since 2026).
+  CHECK(eval(R"({"n": {"$elemMatch": {"$lt": 1}}})", R"({"n": [0, 5]})"));
+  CHECK(eval(R"({"n": {"$elemMatch": {"$eq": 0}}})", R"({"n": [0]})"));
+  CHECK(eval(R"({"t": {"$elemMatch": {"$eq": ""}}})", R"({"t": ["", "x"]})"));
+  CHECK(eval(R"({"b": {"$elemMatch": {"$eq": false}}})", R"({"b": [false]})"));
+  CHECK(eval(R"({"o": {"$elemMatch": {"$not": {"$eq": 1}}}})", R"({"o": [0, 1]})"));
+  CHECK_FALSE(eval(R"({"n": {"$elemMatch": {"$exists": false}}})", R"({"n": [null, 5]})"));
+  CHECK_FALSE(eval(R"({"n": {"$elemMatch": {"$type": "null"}}})", R"({"n": [null]})"));
   CHECK(eval(R"({"t": {"$size": {"$gte": 2}}})", R"({"t": [1, 2]})"));
   CHECK_FALSE(eval(R"({"t": {"$size": 0}})", R"({"t": "not an array"})"));
   CHECK(eval(R"({"a": {"$exists": true}})", R"({"a": 0})"));

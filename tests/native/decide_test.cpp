@@ -4,6 +4,7 @@
 #include "canonical.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "tactful/decide.hpp"
 
@@ -237,6 +238,24 @@ TEST_CASE("experiments bucket with GrowthBook's hash over the qualifying variant
   }
   CHECK(control > 150);
   CHECK(control < 250);
+}
+
+TEST_CASE("a hash on the border between two shares lands where GrowthBook puts it") {
+  // 0.6 + 0.3 + 0.1 adds up to 0.9999999999999999: scaled by that total, the
+  // borders at 0.6 and 0.9 would move and the visitors hashed exactly there
+  // would get another variant than GrowthBook's SDK gives them (checked with
+  // @growthbook/growthbook 1.8: id2337 -> 1, id3564 -> 2).
+  auto l = load(R"({"page": {"maxPersonalizedSlots": 10}, "slots": [{"id": "s",
+    "experiment": {"key": "split", "hashVersion": 2}, "variants": [
+      {"id": "a", "weight": 0.6, "content": {"text": "A"}}, {"id": "b", "weight": 0.3, "content": {"text": "B"}},
+      {"id": "c", "weight": 0.1, "content": {"text": "C"}}]}]})");
+  for (auto [id, hash, variant] : {std::tuple{"id2337", 0.6, "b"}, std::tuple{"id3564", 0.9, "c"}}) {
+    CAPTURE(id);
+    CHECK(growthbook_hash("split", id, 2) == hash);
+    DecideState state;
+    state.bucket_id = id;
+    CHECK(slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow), "s")["variant"] == variant);
+  }
 }
 
 TEST_CASE("a cap record lasts the week the caps count, and goes with the data its rule read") {

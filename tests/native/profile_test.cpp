@@ -97,7 +97,7 @@ TEST_CASE("minimize at ingest: nothing is stored for a category that is not allo
   Profile p;
   Consent off = initial_consent(ConsentRules{"1"}, {}, T0);  // personalization off
   CHECK_FALSE(ingest_view(p, ViewEvent{{"trail-running"}, "page"}, off, taxonomy(), {}, T0));
-  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, personalized(), {}, T0));
+  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, personalized(), taxonomy(), {}, T0));
   record_visit(p, off, T0);
   CHECK(item_count(p) == 0);
   CHECK(profile_state_to_json(p) == profile_state_to_json(Profile{}));
@@ -111,22 +111,25 @@ TEST_CASE("minimize at ingest: unknown and sensitive interests are never stored"
   REQUIRE(p.interests.size() == 1);
   CHECK(p.interests[0].id == "outdoor");
   CHECK(p.interests[0].provenance.source == "track");
-  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"health", {}, ""}, everything(), {}, T0));
-  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"Free text, John Smith", {}, ""}, everything(), {}, T0));
+  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"health", {}, ""}, everything(), taxonomy(), {}, T0));
+  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"Free text, John Smith", {}, ""}, everything(), taxonomy(), {}, T0));
+  // A purchase in a sensitive interest's category is that interest, bought.
+  CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"pharmacy", {}, ""}, everything(), taxonomy(), {}, T0));
+  CHECK(p.purchases.empty());
 }
 
 TEST_CASE("purchases keep a count and a last day; items only if the site enables them") {
   Profile p;
   Consent c = everything();
   ProfileRules r;
-  CHECK(ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, c, r, T0));
-  CHECK(ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, r, T0 + 3 * DAY));
+  CHECK(ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, c, taxonomy(), r, T0));
+  CHECK(ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, T0 + 3 * DAY));
   REQUIRE(p.purchases.size() == 1);
   CHECK(p.purchases[0].count == 2);
   CHECK(p.purchases[0].last_day == day_of(T0 + 3 * DAY));
   CHECK(p.purchase_items.empty());
   r.item_level_purchases = true;
-  CHECK(ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, c, r, T0));
+  CHECK(ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, c, taxonomy(), r, T0));
   REQUIRE(p.purchase_items.size() == 1);
   CHECK(*p.purchase_items[0].value == 80.0);
 }
@@ -216,7 +219,7 @@ TEST_CASE("every item expires after its category's retention and is purged") {
   view(p, c, {"outdoor"}, T0);
   view(p, c, {"cooking"}, T0 + 5 * DAY);
   record_visit(p, c, T0);
-  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, r, T0);
+  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, T0);
   REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4}})"), c, taxonomy(),
                   r, T0)
               .ok());
@@ -270,7 +273,7 @@ TEST_CASE("bounds drop the least valuable items, never fail") {
   r.max_items = 10000;
   for (int i = 0; i < 200; ++i) ingest_view(p, ViewEvent{{"i" + std::to_string(i % 30)}, "page"}, c, big, r, T0 + 40 * DAY);
   r.item_level_purchases = true;
-  for (int i = 0; i < 200; ++i) ingest_purchase(p, PurchaseEvent{"shoes", 10.0, "a fairly long item name " + std::to_string(i)}, c, r, T0 + 41 * DAY);
+  for (int i = 0; i < 200; ++i) ingest_purchase(p, PurchaseEvent{"shoes", 10.0, "a fairly long item name " + std::to_string(i)}, c, taxonomy(), r, T0 + 41 * DAY);
   enforce_bounds(p, r);
   CHECK(profile_state_to_json(p).size() <= 4096);
   // Item-level detail goes first; the interests survive.
@@ -284,7 +287,7 @@ TEST_CASE("items are removed by id, one category at a time, or all of a category
   ProfileRules r;
   r.item_level_purchases = true;
   view(p, c, {"outdoor", "cooking"}, T0);
-  ingest_purchase(p, PurchaseEvent{"shoes", {}, "boot"}, c, r, T0);
+  ingest_purchase(p, PurchaseEvent{"shoes", {}, "boot"}, c, taxonomy(), r, T0);
   REQUIRE(declare(p, json::parse(R"({"likes":["cooking"],"occasions":{"birthdayMonth":4}})"), c, taxonomy(), r, T0).ok());
   CHECK(remove_item(p, "interest:outdoor"));
   CHECK_FALSE(remove_item(p, "interest:outdoor"));
@@ -304,7 +307,7 @@ TEST_CASE("the profile view shows every item with category, provenance and expir
   ProfileRules r;
   view(p, c, {"outdoor"}, T0);
   record_visit(p, c, T0);
-  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, r, T0);
+  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, T0);
   REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4}})"), c, taxonomy(),
                   r, T0)
               .ok());
@@ -331,7 +334,7 @@ TEST_CASE("profile state round-trips, and a damaged one names the problem") {
   r.item_level_purchases = true;
   for (int i = 0; i < 3; ++i) view(p, c, {"outdoor"}, T0 + i);
   record_visit(p, c, T0);
-  ingest_purchase(p, PurchaseEvent{"shoes", 12.5, "boot"}, c, r, T0);
+  ingest_purchase(p, PurchaseEvent{"shoes", 12.5, "boot"}, c, taxonomy(), r, T0);
   REQUIRE(declare(p, json::parse(R"({"likes":["cooking"],"location":{"country":"US","region":"NY"},
       "occasions":{"birthdayMonth":12}})"), c, taxonomy(), r, T0).ok());
   json state = parse_canonical(profile_state_to_json(p));

@@ -392,7 +392,9 @@ bool Op::test(const json* v) const {
       if (!v || !v->is_array()) return false;
       for (const auto& e : *v) {
         const json* item = norm(e);
-        if (!js_truthy(item)) continue;  // GrowthBook skips falsy elements
+        // GrowthBook skips null elements only: 0, "" and false are tested like
+        // any other (its SDK stopped skipping every falsy element in 2026).
+        if (!item) continue;
         if (condition.empty() ? values[0].test(item) : condition[0].matches(item)) return true;
       }
       return false;

@@ -800,6 +800,11 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
       double total = 0;
       for (const auto& q : qualifying) total += slot.variants[q.variant].weight;
       if (n && total > 0) {
+        // Weights that add up to 1 (within GrowthBook's 0.99..1.01) are summed
+        // as GrowthBook sums them, unscaled: 0.6 + 0.3 is 0.8999999999999999,
+        // and dividing by a total of 0.9999999999999999 would move a hash of
+        // exactly 0.9 to another variant than GrowthBook gives it.
+        if (total >= 0.99 && total <= 1.01) total = 1;
         double cumulative = 0;
         pick = qualifying.size();
         for (size_t k = 0; k < qualifying.size() && pick == qualifying.size(); ++k) {

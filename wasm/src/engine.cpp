@@ -693,7 +693,7 @@ class Operations {
       }
       if (const json* v = e.find_ptr("value"); v && v->is_number()) p.value = v->get<double>();
       p.item = string_field(e, "item");
-      return ingest_purchase(s_.profile, p, s_.consent, cfg.profile, now_);
+      return ingest_purchase(s_.profile, p, s_.consent, cfg.taxonomy, cfg.profile, now_);
     }
     if (type == "conversion") {
       if (!aggregating()) return false;

@@ -248,8 +248,11 @@ bool is_slug(const std::string& s) {
   return true;
 }
 
-bool ingest_purchase(Profile& p, const PurchaseEvent& e, const Consent& c, const ProfileRules& r, int64_t now_ms) {
+bool ingest_purchase(Profile& p, const PurchaseEvent& e, const Consent& c, const Taxonomy& tax, const ProfileRules& r,
+                     int64_t now_ms) {
   if (!allowed(c, Category::purchases) || !is_slug(e.category) || is_sensitive_class(e.category)) return false;
+  // Buying in a sensitive interest's category says as much as viewing it.
+  if (const Interest* i = tax.find(e.category); i && !i->sensitive.empty()) return false;
   auto it = std::find_if(p.purchases.begin(), p.purchases.end(),
                          [&](const PurchaseSummary& s) { return s.category == e.category; });
   if (it == p.purchases.end()) {

@@ -98,9 +98,11 @@ struct PurchaseEvent {
 };
 
 // Each returns whether anything was stored; a disallowed category, an unknown
-// or sensitive interest, or a disliked one is dropped before it is stored.
+// or sensitive interest, or a disliked one is dropped before it is stored, and
+// so is a purchase whose category is a sensitive class or a sensitive interest.
 bool ingest_view(Profile&, const ViewEvent&, const Consent&, const Taxonomy&, const ProfileRules&, int64_t now_ms);
-bool ingest_purchase(Profile&, const PurchaseEvent&, const Consent&, const ProfileRules&, int64_t now_ms);
+bool ingest_purchase(Profile&, const PurchaseEvent&, const Consent&, const Taxonomy&, const ProfileRules&,
+                     int64_t now_ms);
 // A purchase category the profile can hold: 1-64 of a-z, 0-9, '-', '_'.
 bool is_slug(const std::string& s);
 // Visits belong to the interests category (browsing behaviour).
