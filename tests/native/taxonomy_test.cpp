@@ -83,6 +83,9 @@ TEST_CASE("lookalikes are judged word by word, in English and Spanish") {
   CHECK(sensitive_lookalike("Election night") == "politics");
   CHECK(sensitive_lookalike("LGBTQ pride") == "sexuality");
   CHECK(sensitive_lookalike("kids-shoes") == "children");
+  CHECK(sensitive_lookalike("Allergy medication") == "health");
+  CHECK(sensitive_lookalike("online-casino") == "finance");
+  CHECK(sensitive_lookalike("como votar") == "politics");
   CHECK(sensitive_lookalike("trail running") == "");
   CHECK(sensitive_lookalike("Wealthy") == "");  // "health" inside another word is not the word
   // The first and last words of a class's list, a plural, and near misses.

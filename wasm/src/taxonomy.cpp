@@ -33,19 +33,19 @@ struct Lookalikes {
 
 constexpr Lookalikes kLookalikes[] = {
     {"health",
-     "health healthcare medical medicine pharmacy prescription clinic hospital pregnancy pregnant maternity "
+     "health healthcare medical medicine medication pharmacy prescription clinic hospital pregnancy pregnant maternity "
      "prenatal fertility ivf contraception abortion diabetes diabetic insulin cancer oncology hiv std therapy "
      "therapist mental depression anxiety disability rehab addiction dementia weightloss salud embarazo "
-     "embarazada maternidad farmacia médico medico cáncer terapia fertilidad"},
+     "embarazada maternidad farmacia médico medico medicamento cáncer terapia fertilidad"},
     {"finance",
      "finance financial loan lending lender credit debt mortgage bankruptcy payday overdraft insolvency income "
-     "salary préstamo prestamo hipoteca deuda crédito credito finanzas"},
+     "salary gambling casino betting préstamo prestamo hipoteca deuda crédito credito finanzas apuestas"},
     {"religion",
      "religion religious church mosque synagogue temple bible quran koran torah christian muslim jewish islam "
      "islamic hindu buddhist catholic prayer religión iglesia mezquita sinagoga católico catolico oración"},
     {"politics",
      "politics political politician election voting voter democrat republican activism activist política "
-     "politica elecciones partido"},
+     "politica elecciones partido votar"},
     {"sexuality",
      "sexuality sexual sex lgbt lgbtq gay lesbian bisexual transgender queer dating erotic adult sexualidad "
      "citas"},
