@@ -81,6 +81,13 @@ TEST_CASE("a rule value that only looks sensitive draws a warning") {
   CHECK(has(diag.warnings, kCond + ".page.path", "looks like health"));
 }
 
+TEST_CASE("a purchase category in a rule's path that looks sensitive draws a warning") {
+  auto diag = load_variant(R"({"id": "v", "condition": {"purchases.pregnancy-tests.count": {"$gte": 1}}})");
+  CHECK(diag.ok());
+  CHECK(has(diag.warnings, kCond, "'pregnancy-tests' looks like health"));
+  CHECK(load_variant(R"({"id": "v", "condition": {"purchases.shoes.count": {"$gte": 1}}})").warnings.empty());
+}
+
 TEST_CASE("rules read only the documented attributes") {
   for (const char* ok : {R"({"interests.trail-running": {"$gte": 0.5}})", R"({"likes": "trail-running"})",
                          R"({"dislikes": {"$size": 0}})", R"({"visits.count": {"$gt": 2}})",

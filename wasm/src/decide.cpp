@@ -247,6 +247,15 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
       for (const auto& attr : v.condition.attribute_paths()) {
         std::string problem = check_attribute_path(attr, taxonomy);
         if (!problem.empty()) diag.error(cond_path, problem);
+        // Purchase categories need not be in the taxonomy, so its lookalike check never saw them.
+        if (problem.empty() && attr.rfind("purchases.", 0) == 0) {
+          std::string category = split_path(attr)[1];
+          std::string looks = sensitive_lookalike(category);
+          if (!looks.empty()) {
+            diag.warn(cond_path, "reads '" + attr + "': '" + category + "' looks like " + looks +
+                                     " data; rules must not target it");
+          }
+        }
         if (attr.rfind("interests.", 0) == 0) v.interests.push_back(attr.substr(10));
         if (attr == "likes") v.reads_likes = true;
       }
