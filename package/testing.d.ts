@@ -55,7 +55,8 @@ export interface PageDecision {
   id: string;
   variant: string | null;
   decided: 'personalized' | 'default' | 'late' | null;
-  explanation: Explanation | { error: string };
+  /** tactful.explain(id), or { error } when it has none (narrow with `d.explanation.error === undefined`). */
+  explanation: (Explanation & { error?: undefined }) | { error: string };
 }
 
 export interface Violation {

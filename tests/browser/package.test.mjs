@@ -236,6 +236,20 @@ export function startInBrowser(): Tactful {
   return tactful;
 }
 
+// What each call resolves to, typed as the runtime returns it (not as unknown).
+export async function answers(tactful: Tactful): Promise<string[]> {
+  const view = await tactful.profile.view();
+  const exported = await tactful.profile.export();
+  const why = await tactful.explain('hero');
+  const flushed = await tactful.flush();
+  const status = await tactful.ready;
+  tactful.push(['track', { type: 'view', interests: ['hiking'] }]);
+  document.addEventListener('tactful:decision', (e) => console.log(e.detail.slots.filter((s) => s.late).length));
+  return [...view.interests.map((i) => i.id), ...exported.profile.purchases.map((i) => i.category),
+    exported.decisions.bucketId, why.sentence, ...why.used.map((u) => u.path), String(flushed.windowEndsAt),
+    status.reason ?? '', (await tactful.profile.remove('like:outdoor')).removed];
+}
+
 export async function check(page: Page, context: BrowserContext): Promise<OpenedReport> {
   const keys = testKeyPair();
   const config = withTestKey({ reporting: {}, metrics: [] }, keys);
@@ -249,7 +263,10 @@ export async function check(page: Page, context: BrowserContext): Promise<Opened
   await seedProfile(page, { interests: { hiking: 3 }, purchases: [{ category: 'shoes' }], occasions: { birthdayMonth: 3 } });
   const all: PageDecision[] = await decisions(page);
   const variant: string | null = all[0].variant;
-  void variant;
+  const why = all[0].explanation;
+  const sentence: string = why.error === undefined ? why.sentence : why.error;
+  const seeded = await seedProfile(page, { likes: ['outdoor'] });
+  void [variant, sentence, seeded.skipped, seeded.interests.map((i) => i.kind)];
   // @ts-expect-error seedProfile takes known fields only
   await seedProfile(page, { favouriteColour: 'red' });
   await guard.assertClean();
