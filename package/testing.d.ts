@@ -32,6 +32,7 @@ export interface PageLike extends RoutableLike {
   waitForFunction(fn: any, arg?: any, options?: any): Promise<unknown>;
   locator(selector: string, options?: any): { click(options?: any): Promise<void> };
   isClosed(): boolean;
+  url(): string;
 }
 
 export interface ContextLike extends RoutableLike {

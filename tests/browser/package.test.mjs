@@ -42,6 +42,7 @@ const APP = {
 <meta name="tactful:interests" content="hiking">
 <link rel="stylesheet" href="/tactful/tactful.css"><script type="module" src="/app/main.js"></script></head>
 <body><main><section data-tactful-slot="hero"><h1>Welcome</h1></section></main></body></html>`,
+  'plain.html': '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Plain</title></head><body><p>No module here.</p></body></html>',
   'main.js': `import { init } from '/pkg/index.mjs';
 const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
 tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
@@ -105,6 +106,19 @@ test('seedProfile stores what consent allows and names what it skipped', async (
   const ids = seeded.interests.map((i) => i.id);
   assert.ok(ids.includes('interest:hiking') && ids.includes('like:outdoor'), ids.join());
   assert.deepEqual(seeded.location, []);
+  // A seed that would quietly store nothing is refused, naming the part.
+  await assert.rejects(seedProfile(page, { interest: ['hiking'] }), /seedProfile: unknown part[(]s[)] 'interest'/);
+  await assert.rejects(seedProfile(page, { interests: 'hiking' }), /seedProfile: interests must be a list/);
+  await assert.rejects(seedProfile(page, { interests: ['hikng'] }), /not stored although consent allows it: interests: 'hikng' [(]track: .*taxonomy/);
+  await context.close();
+});
+
+test('the helpers say when a page has no Tactful on it', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(1500);
+  await page.goto(SITE + '/app/plain.html');
+  await assert.rejects(grantConsent(page), /tactful: window.tactful never started on .*plain.html: is the Tactful script tag/);
   await context.close();
 });
 
@@ -362,7 +376,7 @@ test('a usage example type-checks with tsc --noEmit, and wrong usage does not', 
 
 test('a Playwright test written only against the installed package passes', async () => {
   const out = await runOwnerTest('visitor.test.mjs');
-  assert.match(out, /pass 4/);
+  assert.match(out, /pass 5/);
 });
 
 test('the network guard catches a deliberately leaking page', async () => {
