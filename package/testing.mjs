@@ -50,7 +50,20 @@ export async function grantConsent(page, change = { purposes: { personalization:
     });
     (window.__tactfulTestingGrants ||= {})[marker] = result;
     document.body.append(button);
-  }, { change, marker });
+    // A click needs the button on top: a modal dialog (the privacy panel is
+    // one) makes the rest of the page inert, and the click would never land.
+    const onTop = document.elementFromPoint(24, 16);
+    if (onTop === button && !button.closest('[inert]')) return null;
+    button.remove();
+    delete window.__tactfulTestingGrants[marker];
+    const host = onTop && onTop.getRootNode && onTop.getRootNode().host;
+    const what = (el) => (el ? `<${el.localName}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}>` : 'nothing');
+    return what(host || onTop);
+  }, { change, marker }).then((covered) => {
+    if (covered) {
+      throw new Error(`tactful: grantConsent: the page cannot be clicked where its button is, ${covered} is over it (a modal dialog such as the privacy panel?): close it first, or use the dialog's own switches`);
+    }
+  });
   await page.locator(`[data-tactful-testing="${marker}"]`).click();
   const out = await page.evaluate((marker) => {
     const result = window.__tactfulTestingGrants[marker];

@@ -113,12 +113,16 @@ test('seedProfile stores what consent allows and names what it skipped', async (
   await context.close();
 });
 
-test('the helpers say when a page has no Tactful on it', async () => {
+test('the helpers say when a page has no Tactful on it, or a modal covers it', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(1500);
   await page.goto(SITE + '/app/plain.html');
   await assert.rejects(grantConsent(page), /tactful: window.tactful never started on .*plain.html: is the Tactful script tag/);
+  // With the privacy panel open (a modal dialog) no click lands: said at once, not a timeout.
+  await page.goto(SITE + '/');
+  await page.evaluate(() => window.tactful.panel.open());
+  await assert.rejects(grantConsent(page), /grantConsent: the page cannot be clicked .*<tactful-panel> is over it/);
   await context.close();
 });
 
