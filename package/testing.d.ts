@@ -68,6 +68,7 @@ export interface Violation {
 }
 
 export interface NetworkGuard {
+  /** As of the pages' profile last read (collector requests, refresh(), assertClean()): refresh() before reading it. */
   readonly violations: Violation[];
   readonly requests: Array<{ url: string; method: string }>;
   refresh(): Promise<void>;

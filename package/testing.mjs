@@ -291,6 +291,16 @@ export async function guardNetwork(target, { collector = COLLECTOR, canaries = [
     if (pages.has(page)) return;
     pages.add(page);
     page.on('close', () => pages.delete(page));
+    // WebSockets are not requests to Playwright: their URL and every frame
+    // the page sends are watched the same way.
+    page.on('websocket', (ws) => {
+      const url = ws.url();
+      requests.push({ url, method: 'WEBSOCKET', text: [url, decodeLoosely(url)].join('\n') });
+      ws.on('framesent', ({ payload }) => {
+        const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+        requests.push({ url, method: 'WEBSOCKET frame', text: [text, decodeLoosely(text)].join('\n') });
+      });
+    });
   };
   if (typeof target.pages === 'function') {
     target.pages().forEach(watchPage);
@@ -341,7 +351,12 @@ export async function guardNetwork(target, { collector = COLLECTOR, canaries = [
   }
 
   return {
-    /** Everything caught so far (collector sends without consent, requests carrying profile data). */
+    /**
+     * Everything caught so far: collector sends without consent, and requests
+     * carrying profile data as last read from the pages (at each collector
+     * request, refresh() and assertClean()): `await guard.refresh()` first
+     * after seeding a profile, or use assertClean(), which does.
+     */
     get violations() {
       return [...violations, ...scan()];
     },

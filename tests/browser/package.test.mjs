@@ -58,6 +58,12 @@ tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
   // Encoded other ways: a form body, and a URL one malformed escape would hide.
   await fetch('/form', { method: 'POST', body: new URLSearchParams({ d: 'interest:hiking' }) }).catch(() => {});
   await fetch('/pixel?x=%E0%A4%A&i=' + encodeURIComponent('interest:hiking')).catch(() => {});
+  // And in a WebSocket's URL, which Playwright does not count as a request.
+  await new Promise((resolve) => {
+    const ws = new WebSocket(location.origin.replace('http', 'ws') + '/socket?d=' + encodeURIComponent('interest:hiking'));
+    ws.onopen = resolve;
+    ws.onerror = resolve;
+  });
 };
 `,
 };
@@ -161,8 +167,8 @@ test('the network guard catches a page that sends the profile without aggregate 
   page.on('requestfailed', (r) => failed.push(new URL(r.url()).pathname));
   await page.evaluate(() => window.leak());
   const kinds = guard.violations.map((v) => v.kind).sort();
-  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data', 'profile-data', 'profile-data']);
-  for (const path of ['/analytics', '/form', '/pixel']) {
+  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data', 'profile-data', 'profile-data', 'profile-data']);
+  for (const path of ['/analytics', '/form', '/pixel', '/socket']) {
     assert.ok(guard.violations.some((v) => v.kind === 'profile-data' && v.url.includes(path)), path);
   }
   await assert.rejects(guard.assertClean(), /carry data out without consent[\\s\\S]*\\/collect[\\s\\S]*interest:hiking/);
