@@ -18,7 +18,11 @@ export async function ready(page) {
   } catch (e) {
     // Said in the test's terms: the usual cause is a page without the module.
     if (e && e.name === 'TimeoutError') {
-      throw new Error(`tactful: window.tactful never started on ${page.url()}: is the Tactful script tag (or init()) on this page? (${e.message.split('\n')[0]})`);
+      const started = await page.evaluate(() => !!(window.tactful && !Array.isArray(window.tactful))).catch(() => false);
+      const why = started
+        ? `tactful.ready did not resolve on ${page.url()}: is a request it waits for (the config, the wasm) held by a route?`
+        : `window.tactful never started on ${page.url()}: is the Tactful script tag (or init()) on this page?`;
+      throw new Error(`tactful: ${why} (${e.message.split('\n')[0]})`);
     }
     throw e;
   }
@@ -478,9 +482,17 @@ export function testKeyPair() {
 export async function useConfig(target, url, change) {
   await target.route(url, async (route) => {
     const response = await route.fetch();
-    const config = JSON.parse(await response.text());
-    const changed = (await change(config)) || config;
-    await route.fulfill({ response, body: JSON.stringify(changed), headers: { ...response.headers(), 'content-type': 'application/json' } });
+    let body;
+    try {
+      const config = JSON.parse(await response.text());
+      body = JSON.stringify((await change(config)) || config);
+    } catch (e) {
+      // The page must not wait for a config that will never come: it fails
+      // to default at once, and the test hears why.
+      await route.abort().catch(() => {});
+      throw new Error(`tactful: useConfig: ${route.request().url()}: ${e.message}`);
+    }
+    await route.fulfill({ response, body, headers: { ...response.headers(), 'content-type': 'application/json' } });
   });
 }
 

@@ -72,7 +72,7 @@ tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
 const COMMON = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, seedProfile,
+import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, ready, seedProfile,
   slotDeadline, testKeyPair, useConfig, withTestKey } from 'tactful/testing';
 
 const SITE = process.env.SITE_URL;
@@ -130,6 +130,33 @@ test('the helpers say when a page has no Tactful on it, or a modal covers it', a
   await page.evaluate(() => window.tactful.panel.open());
   await assert.rejects(grantConsent(page), /grantConsent: the page cannot be clicked .*<tactful-panel> is over it/);
   await context.close();
+});
+
+test('a config held by a route, or a useConfig change that throws, is said rather than waited on', async () => {
+  const held = await browser.newContext();
+  await held.route('**/tactful.config.json', () => {}); // never answered
+  const page = await held.newPage();
+  page.setDefaultTimeout(1500);
+  await page.goto(SITE + '/');
+  await assert.rejects(decisions(page), /tactful.ready did not resolve on .*: is a request it waits for .* held by a route/);
+  await held.close();
+
+  // The change's error reaches the test (as an unhandled rejection: it happens in a route
+  // handler), and the page fails to default at once instead of waiting for its config.
+  const runner = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const thrown = new Promise((resolve) => process.once('unhandledRejection', resolve));
+  const broken = await browser.newContext();
+  try {
+    await useConfig(broken, '**/tactful.config.json', () => { throw new Error('no such slot'); });
+    const brokenPage = await broken.newPage();
+    await brokenPage.goto(SITE + '/');
+    assert.equal((await ready(brokenPage)).reason, 'config-unavailable');
+    assert.match((await thrown).message, /^tactful: useConfig: http.*tactful.config.json: no such slot$/);
+  } finally {
+    for (const listener of runner) process.on('unhandledRejection', listener);
+    await broken.close();
+  }
 });
 
 test('without consent every slot shows its default content', async () => {
@@ -392,7 +419,7 @@ test('a usage example type-checks with tsc --noEmit, and wrong usage does not', 
 
 test('a Playwright test written only against the installed package passes', async () => {
   const out = await runOwnerTest('visitor.test.mjs');
-  assert.match(out, /pass 5/);
+  assert.match(out, /pass 6/);
 });
 
 test('the network guard catches a deliberately leaking page', async () => {
