@@ -7,6 +7,8 @@
 import { createTactful } from './module.js';
 
 export function init({ config, assets = '/tactful/' } = {}) {
+  // Importing is fine anywhere (tests, server rendering); starting needs a page.
+  if (typeof window === 'undefined') throw new Error('tactful: init() runs in a browser page (there is no window here)');
   if (typeof config !== 'string' || !config) throw new TypeError('tactful: init() needs { config: URL of the site config }');
   if (window.tactful && !Array.isArray(window.tactful) && window.tactful.ready) return window.tactful;
   const early = window.tactful;

@@ -52,7 +52,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     revealDefaults(slots);
     win.performance.mark('tactful:slots-final');
     // As after any decision: the page's code learns what every slot shows.
-    emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null })) });
+    emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
     emit('error', { reason, message });
     resolveReady(failure);
   }

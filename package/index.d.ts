@@ -39,6 +39,7 @@ export interface Declaration {
 
 export interface ProfileItem {
   id: string;
+  category: Category;
   kind: string;
   value: unknown;
   provenance?: { source: 'page' | 'track' | 'declared' | 'site'; at: string };
@@ -47,8 +48,8 @@ export interface ProfileItem {
   [extra: string]: unknown;
 }
 
-/** What is stored about the visitor, by category: items with ids for profile.remove(id). */
-export type ProfileView = Record<string, ProfileItem[] | unknown>;
+/** What is stored about the visitor, by category (each list present, maybe empty): items with ids for profile.remove(id). */
+export type ProfileView = Record<Category, ProfileItem[]>;
 
 export interface ProfileExport {
   format: 'tactful-export';
@@ -67,10 +68,16 @@ export interface ProfileExport {
 
 /** tactful.explain(slotId): why the slot shows what it shows, from the local profile. */
 export interface Explanation {
-  slot?: string;
-  variant?: string | null;
-  reason?: string;
-  used?: Array<{ path: string; items: ProfileItem[]; [extra: string]: unknown }>;
+  slot: string;
+  variant: string | null;
+  /** e.g. 'matched', 'consent', 'late'. */
+  reason: string;
+  /** The rule that fired, when one did. */
+  rule?: { condition: unknown; paths: string[]; variant: string; [extra: string]: unknown };
+  used: Array<{ path: string; value?: unknown; items: ProfileItem[]; [extra: string]: unknown }>;
+  /** "Why am I seeing this?" in the page's language, and in each language by code. */
+  sentence: string;
+  sentences: Record<string, string>;
   [extra: string]: unknown;
 }
 
@@ -86,6 +93,8 @@ export interface SlotDecision {
   id: string;
   /** null: the slot's default content. */
   variant: string | null;
+  /** The decision came after the slot's deadline, so the default stayed. */
+  late: boolean;
 }
 
 export interface DecisionDetail { slots: SlotDecision[] }
@@ -111,6 +120,8 @@ export interface Tactful {
   readonly ready: Promise<ReadyStatus>;
   /** Fire-and-forget. */
   track(event: TrackEvent): void;
+  /** The queue's verb, still working after load: entries as in TactfulQueue. */
+  push(...entries: TactfulQueue): void;
   explain(slotId: string): Promise<Explanation>;
   /** Closes the reporting window now; its report is sent, after a short random delay, only if consent allows. */
   flush(): Promise<FlushResult>;

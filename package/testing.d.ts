@@ -32,6 +32,7 @@ export interface PageLike extends RoutableLike {
   waitForFunction(fn: any, arg?: any, options?: any): Promise<unknown>;
   locator(selector: string, options?: any): { click(options?: any): Promise<void> };
   isClosed(): boolean;
+  url(): string;
 }
 
 export interface ContextLike extends RoutableLike {
@@ -55,7 +56,8 @@ export interface PageDecision {
   id: string;
   variant: string | null;
   decided: 'personalized' | 'default' | 'late' | null;
-  explanation: Explanation | { error: string };
+  /** tactful.explain(id), or { error } when it has none (narrow with `d.explanation.error === undefined`). */
+  explanation: (Explanation & { error?: undefined }) | { error: string };
 }
 
 export interface Violation {
@@ -66,6 +68,7 @@ export interface Violation {
 }
 
 export interface NetworkGuard {
+  /** As of the pages' profile last read (collector requests, refresh(), assertClean()): refresh() before reading it. */
   readonly violations: Violation[];
   readonly requests: Array<{ url: string; method: string }>;
   refresh(): Promise<void>;

@@ -13,7 +13,19 @@ const PIN_PROPERTY = '__tactfulTestBucketId';
 
 /** Waits for window.tactful.ready; resolves to its status ({ ok, reason? }). */
 export async function ready(page) {
-  await page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful) && window.tactful.ready);
+  try {
+    await page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful) && window.tactful.ready);
+  } catch (e) {
+    // Said in the test's terms: the usual cause is a page without the module.
+    if (e && e.name === 'TimeoutError') {
+      const started = await page.evaluate(() => !!(window.tactful && !Array.isArray(window.tactful))).catch(() => false);
+      const why = started
+        ? `tactful.ready did not resolve on ${page.url()}: is a request it waits for (the config, the wasm) held by a route?`
+        : `window.tactful never started on ${page.url()}: is the Tactful script tag (or init()) on this page?`;
+      throw new Error(`tactful: ${why} (${e.message.split('\n')[0]})`);
+    }
+    throw e;
+  }
   return page.evaluate(() => window.tactful.ready);
 }
 
@@ -42,7 +54,20 @@ export async function grantConsent(page, change = { purposes: { personalization:
     });
     (window.__tactfulTestingGrants ||= {})[marker] = result;
     document.body.append(button);
-  }, { change, marker });
+    // A click needs the button on top: a modal dialog (the privacy panel is
+    // one) makes the rest of the page inert, and the click would never land.
+    const onTop = document.elementFromPoint(24, 16);
+    if (onTop === button && !button.closest('[inert]')) return null;
+    button.remove();
+    delete window.__tactfulTestingGrants[marker];
+    const host = onTop && onTop.getRootNode && onTop.getRootNode().host;
+    const what = (el) => (el ? `<${el.localName}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}>` : 'nothing');
+    return what(host || onTop);
+  }, { change, marker }).then((covered) => {
+    if (covered) {
+      throw new Error(`tactful: grantConsent: the page cannot be clicked where its button is, ${covered} is over it (a modal dialog such as the privacy panel?): close it first, or use the dialog's own switches`);
+    }
+  });
   await page.locator(`[data-tactful-testing="${marker}"]`).click();
   const out = await page.evaluate((marker) => {
     const result = window.__tactfulTestingGrants[marker];
@@ -53,6 +78,31 @@ export async function grantConsent(page, change = { purposes: { personalization:
   return out.state;
 }
 
+// The parts a seed may have; anything else is a typo the test should hear about.
+const SEED_PARTS = ['interests', 'likes', 'dislikes', 'purchases', 'occasions', 'location'];
+
+// A seed that would quietly store nothing is refused before the page is touched.
+function checkSeed(seed, views) {
+  const bad = (message) => new TypeError(`tactful: seedProfile: ${message}`);
+  if (!seed || typeof seed !== 'object' || Array.isArray(seed)) {
+    throw bad(`the seed must be an object such as { interests: ['hiking'] }, got ${JSON.stringify(seed)}`);
+  }
+  const unknown = Object.keys(seed).filter((k) => !SEED_PARTS.includes(k));
+  if (unknown.length) throw bad(`unknown part(s) ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${SEED_PARTS.join(', ')})`);
+  if (!Number.isInteger(views) || views < 1) throw bad(`views must be a whole number of at least 1, got ${JSON.stringify(views)}`);
+  const { interests, purchases } = seed;
+  const isId = (v) => typeof v === 'string' && v.length > 0;
+  if (interests !== undefined) {
+    const ok = Array.isArray(interests) ? interests.every(isId)
+      : interests && typeof interests === 'object' && Object.values(interests).every((n) => Number.isInteger(n) && n >= 1);
+    if (!ok) throw bad('interests must be a list of interest ids, or { id: number of views (1 or more) }');
+  }
+  if (purchases !== undefined && !(Array.isArray(purchases)
+      && purchases.every((p) => isId(p) || (p && typeof p === 'object' && isId(p.category))))) {
+    throw bad("purchases must be a list of categories, or of { category, value?, item? }");
+  }
+}
+
 /**
  * Builds a profile through the public API: `interests` as views (ids, each
  * viewed `views` times, or { id: views }), `purchases` as purchase events,
@@ -60,12 +110,15 @@ export async function grantConsent(page, change = { purposes: { personalization:
  * Consent applies as for a visitor: a part whose category is off (or all of
  * them, with personalization off) is not stored, and the rest is. Resolves to
  * tactful.profile.view() plus `skipped`: the seed's keys that were not stored
- * for that reason (e.g. ['location']). Reload the page to see the decisions
- * the new profile makes on load.
+ * for that reason (e.g. ['location']). Rejects when consent allowed a part
+ * but the module did not store it (an interest the site's taxonomy does not
+ * declare, or a sensitive one; a bad purchase category), naming it. Reload the
+ * page to see the decisions the new profile makes on load.
  */
 export async function seedProfile(page, seed = {}, { views = 4 } = {}) {
+  checkSeed(seed, views);
   await ready(page);
-  return page.evaluate(async ({ seed, views }) => {
+  const out = await page.evaluate(async ({ seed, views }) => {
     const t = window.tactful;
     // The category each part of a seed is stored under.
     const category = { interests: 'interests', purchases: 'purchases', likes: 'interests', dislikes: 'interests', occasions: 'occasions', location: 'location' };
@@ -75,13 +128,34 @@ export async function seedProfile(page, seed = {}, { views = 4 } = {}) {
     const use = (key) => seed[key] !== undefined && allowed(key);
     const interests = !use('interests') ? []
       : Array.isArray(seed.interests) ? seed.interests.map((id) => [id, views]) : Object.entries(seed.interests);
-    for (const [id, n] of interests) for (let i = 0; i < n; i += 1) t.track({ type: 'view', interests: [id] });
-    for (const p of use('purchases') ? seed.purchases : []) t.track({ type: 'purchase', ...(typeof p === 'string' ? { category: p } : p) });
-    const declaration = {};
-    for (const k of ['likes', 'dislikes', 'occasions', 'location']) if (use(k)) declaration[k] = seed[k];
-    if (Object.keys(declaration).length) await t.profile.declare(declaration);
-    return { ...(await t.profile.view()), skipped };
+    const purchases = (use('purchases') ? seed.purchases : []).map((p) => (typeof p === 'string' ? { category: p } : p));
+    // What the module says about events it drops (unknown ids, bad categories).
+    const refused = [];
+    const onError = (e) => { if (e.detail && e.detail.reason === 'bad-event') refused.push(e.detail.message); };
+    document.addEventListener('tactful:error', onError);
+    let view;
+    try {
+      for (const [id, n] of interests) for (let i = 0; i < n; i += 1) t.track({ type: 'view', interests: [id] });
+      for (const p of purchases) t.track({ type: 'purchase', ...p });
+      const declaration = {};
+      for (const k of ['likes', 'dislikes', 'occasions', 'location']) if (use(k)) declaration[k] = seed[k];
+      if (Object.keys(declaration).length) await t.profile.declare(declaration);
+      view = await t.profile.view();
+    } finally {
+      document.removeEventListener('tactful:error', onError);
+    }
+    const has = (group, id) => view[group].some((item) => item.id === id);
+    const missing = [
+      ...interests.filter(([id]) => !has('interests', `interest:${id}`)).map(([id]) => `interests: '${id}'`),
+      ...purchases.filter((p) => !has('purchases', `purchases:${p.category}`)).map((p) => `purchases: '${p.category}'`),
+    ];
+    return { view: { ...view, skipped }, missing, refused: [...new Set(refused)] };
   }, { seed, views });
+  if (out.missing.length) {
+    throw new Error(`tactful: seedProfile: not stored although consent allows it: ${out.missing.join(', ')}` +
+      (out.refused.length ? ` (${out.refused.join('; ')})` : ' (an id the site\'s taxonomy does not declare, or a sensitive interest, which is never stored)'));
+  }
+  return out.view;
 }
 
 /**
@@ -209,6 +283,7 @@ function requestText(request) {
  * the first navigation.
  */
 export async function guardNetwork(target, { collector = COLLECTOR, canaries = [] } = {}) {
+  if (!Array.isArray(canaries)) throw new TypeError('tactful: guardNetwork: canaries must be a list of strings');
   const isCollector = collectorMatcher(collector);
   const violations = [];
   const requests = [];
@@ -220,6 +295,16 @@ export async function guardNetwork(target, { collector = COLLECTOR, canaries = [
     if (pages.has(page)) return;
     pages.add(page);
     page.on('close', () => pages.delete(page));
+    // WebSockets are not requests to Playwright: their URL and every frame
+    // the page sends are watched the same way.
+    page.on('websocket', (ws) => {
+      const url = ws.url();
+      requests.push({ url, method: 'WEBSOCKET', text: [url, decodeLoosely(url)].join('\n') });
+      ws.on('framesent', ({ payload }) => {
+        const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+        requests.push({ url, method: 'WEBSOCKET frame', text: [text, decodeLoosely(text)].join('\n') });
+      });
+    });
   };
   if (typeof target.pages === 'function') {
     target.pages().forEach(watchPage);
@@ -270,7 +355,12 @@ export async function guardNetwork(target, { collector = COLLECTOR, canaries = [
   }
 
   return {
-    /** Everything caught so far (collector sends without consent, requests carrying profile data). */
+    /**
+     * Everything caught so far: collector sends without consent, and requests
+     * carrying profile data as last read from the pages (at each collector
+     * request, refresh() and assertClean()): `await guard.refresh()` first
+     * after seeding a profile, or use assertClean(), which does.
+     */
     get violations() {
       return [...violations, ...scan()];
     },
@@ -360,7 +450,10 @@ async function nodeTools() {
  * the page ran with (object or JSON text; its reporting.publicKey must be the
  * pair of `secretKey`). Rejects with the reason a report does not open.
  */
-export async function openReport(bytes, { config, secretKey }) {
+export async function openReport(bytes, { config, secretKey } = {}) {
+  if (!config || typeof secretKey !== 'string') {
+    throw new TypeError('tactful: openReport needs (bytes, { config, secretKey }): the config the page ran with and the collector\'s secret key');
+  }
   const tools = await nodeTools();
   const report = Buffer.isBuffer(bytes) ? bytes.toString('base64')
     : bytes instanceof Uint8Array ? Buffer.from(bytes).toString('base64') : String(bytes);
@@ -389,14 +482,23 @@ export function testKeyPair() {
 export async function useConfig(target, url, change) {
   await target.route(url, async (route) => {
     const response = await route.fetch();
-    const config = JSON.parse(await response.text());
-    const changed = (await change(config)) || config;
-    await route.fulfill({ response, body: JSON.stringify(changed), headers: { ...response.headers(), 'content-type': 'application/json' } });
+    let body;
+    try {
+      const config = JSON.parse(await response.text());
+      body = JSON.stringify((await change(config)) || config);
+    } catch (e) {
+      // The page must not wait for a config that will never come: it fails
+      // to default at once, and the test hears why.
+      await route.abort().catch(() => {});
+      throw new Error(`tactful: useConfig: ${route.request().url()}: ${e.message}`);
+    }
+    await route.fulfill({ response, body, headers: { ...response.headers(), 'content-type': 'application/json' } });
   });
 }
 
 /** A copy of `config` reporting to `keys.publicKey` with sends after at most `maxDelayMs`. */
 export function withTestKey(config, keys, { maxDelayMs = 50 } = {}) {
+  if (!keys || typeof keys.publicKey !== 'string') throw new TypeError('tactful: withTestKey needs (config, testKeyPair())');
   const copy = JSON.parse(JSON.stringify(config));
   copy.reporting = { ...(copy.reporting || {}), publicKey: keys.publicKey, sendDelayMs: { min: 0, max: maxDelayMs } };
   return copy;

@@ -5,6 +5,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${TACTFUL_STATE:-$ROOT/.state/demo}"
 PORT="${PORT:-8080}"
+# Checked before the URLs are printed, so a typo never shows a URL that does not exist.
+if ! [[ "$PORT" =~ ^[0-9]{1,5}$ ]] || [ "$((10#$PORT))" -gt 65535 ]; then
+  echo "tactful: PORT: expected a whole number from 0 to 65535, got '$PORT'" >&2
+  exit 2
+fi
 BIN="$ROOT/build/native/tactful"
 mkdir -p "$STATE"
 chmod 700 "$STATE"

@@ -42,6 +42,7 @@ const APP = {
 <meta name="tactful:interests" content="hiking">
 <link rel="stylesheet" href="/tactful/tactful.css"><script type="module" src="/app/main.js"></script></head>
 <body><main><section data-tactful-slot="hero"><h1>Welcome</h1></section></main></body></html>`,
+  'plain.html': '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Plain</title></head><body><p>No module here.</p></body></html>',
   'main.js': `import { init } from '/pkg/index.mjs';
 const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
 tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
@@ -57,6 +58,12 @@ tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
   // Encoded other ways: a form body, and a URL one malformed escape would hide.
   await fetch('/form', { method: 'POST', body: new URLSearchParams({ d: 'interest:hiking' }) }).catch(() => {});
   await fetch('/pixel?x=%E0%A4%A&i=' + encodeURIComponent('interest:hiking')).catch(() => {});
+  // And in a WebSocket's URL, which Playwright does not count as a request.
+  await new Promise((resolve) => {
+    const ws = new WebSocket(location.origin.replace('http', 'ws') + '/socket?d=' + encodeURIComponent('interest:hiking'));
+    ws.onopen = resolve;
+    ws.onerror = resolve;
+  });
 };
 `,
 };
@@ -65,7 +72,7 @@ tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
 const COMMON = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, seedProfile,
+import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, ready, seedProfile,
   slotDeadline, testKeyPair, useConfig, withTestKey } from 'tactful/testing';
 
 const SITE = process.env.SITE_URL;
@@ -105,7 +112,51 @@ test('seedProfile stores what consent allows and names what it skipped', async (
   const ids = seeded.interests.map((i) => i.id);
   assert.ok(ids.includes('interest:hiking') && ids.includes('like:outdoor'), ids.join());
   assert.deepEqual(seeded.location, []);
+  // A seed that would quietly store nothing is refused, naming the part.
+  await assert.rejects(seedProfile(page, { interest: ['hiking'] }), /seedProfile: unknown part[(]s[)] 'interest'/);
+  await assert.rejects(seedProfile(page, { interests: 'hiking' }), /seedProfile: interests must be a list/);
+  await assert.rejects(seedProfile(page, { interests: ['hikng'] }), /not stored although consent allows it: interests: 'hikng' [(]track: .*taxonomy/);
   await context.close();
+});
+
+test('the helpers say when a page has no Tactful on it, or a modal covers it', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(1500);
+  await page.goto(SITE + '/app/plain.html');
+  await assert.rejects(grantConsent(page), /tactful: window.tactful never started on .*plain.html: is the Tactful script tag/);
+  // With the privacy panel open (a modal dialog) no click lands: said at once, not a timeout.
+  await page.goto(SITE + '/');
+  await page.evaluate(() => window.tactful.panel.open());
+  await assert.rejects(grantConsent(page), /grantConsent: the page cannot be clicked .*<tactful-panel> is over it/);
+  await context.close();
+});
+
+test('a config held by a route, or a useConfig change that throws, is said rather than waited on', async () => {
+  const held = await browser.newContext();
+  await held.route('**/tactful.config.json', () => {}); // never answered
+  const page = await held.newPage();
+  page.setDefaultTimeout(1500);
+  await page.goto(SITE + '/');
+  await assert.rejects(decisions(page), /tactful.ready did not resolve on .*: is a request it waits for .* held by a route/);
+  await held.close();
+
+  // The change's error reaches the test (as an unhandled rejection: it happens in a route
+  // handler), and the page fails to default at once instead of waiting for its config.
+  const runner = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const thrown = new Promise((resolve) => process.once('unhandledRejection', resolve));
+  const broken = await browser.newContext();
+  try {
+    await useConfig(broken, '**/tactful.config.json', () => { throw new Error('no such slot'); });
+    const brokenPage = await broken.newPage();
+    await brokenPage.goto(SITE + '/');
+    assert.equal((await ready(brokenPage)).reason, 'config-unavailable');
+    assert.match((await thrown).message, /^tactful: useConfig: http.*tactful.config.json: no such slot$/);
+  } finally {
+    for (const listener of runner) process.on('unhandledRejection', listener);
+    await broken.close();
+  }
 });
 
 test('without consent every slot shows its default content', async () => {
@@ -143,8 +194,8 @@ test('the network guard catches a page that sends the profile without aggregate 
   page.on('requestfailed', (r) => failed.push(new URL(r.url()).pathname));
   await page.evaluate(() => window.leak());
   const kinds = guard.violations.map((v) => v.kind).sort();
-  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data', 'profile-data', 'profile-data']);
-  for (const path of ['/analytics', '/form', '/pixel']) {
+  assert.deepEqual(kinds, ['collector-without-consent', 'profile-data', 'profile-data', 'profile-data', 'profile-data', 'profile-data']);
+  for (const path of ['/analytics', '/form', '/pixel', '/socket']) {
     assert.ok(guard.violations.some((v) => v.kind === 'profile-data' && v.url.includes(path)), path);
   }
   await assert.rejects(guard.assertClean(), /carry data out without consent[\\s\\S]*\\/collect[\\s\\S]*interest:hiking/);
@@ -180,16 +231,15 @@ test('a report captured from the page opens with the test key and holds noised m
 });
 `,
   'bucket.test.mjs': `${COMMON}
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-// Which hero variant GrowthBook's bucketing gives a bucket id, from the same core.
-globalThis.self ??= globalThis;
-const require = createRequire(import.meta.url);
-const { startCore } = await import('tactful/dist/core.mjs');
-const core = await startCore(readFileSync(require.resolve('tactful/dist/tactful.wasm')));
+// Which hero variant a bucket id gets, by GrowthBook's published hash (v2:
+// FNV-1a 32 of FNV-1a 32), written here as a site owner would.
+const fnv1a = (text) => {
+  let h = 0x811c9dc5;
+  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+};
 const VARIANTS = ['trail-running', 'hiking', 'city'];
-const expected = (id) => VARIANTS[Math.floor(core.call('hash', { seed: 'hero-test', value: id, version: 2 }).result * 3)];
+const expected = (id) => VARIANTS[Math.floor(((fnv1a(String(fnv1a('hero-test' + id))) % 10000) / 10000) * 3)];
 
 async function heroFor(bucketId) {
   const context = await browser.newContext();
@@ -236,6 +286,20 @@ export function startInBrowser(): Tactful {
   return tactful;
 }
 
+// What each call resolves to, typed as the runtime returns it (not as unknown).
+export async function answers(tactful: Tactful): Promise<string[]> {
+  const view = await tactful.profile.view();
+  const exported = await tactful.profile.export();
+  const why = await tactful.explain('hero');
+  const flushed = await tactful.flush();
+  const status = await tactful.ready;
+  tactful.push(['track', { type: 'view', interests: ['hiking'] }]);
+  document.addEventListener('tactful:decision', (e) => console.log(e.detail.slots.filter((s) => s.late).length));
+  return [...view.interests.map((i) => i.id), ...exported.profile.purchases.map((i) => i.category),
+    exported.decisions.bucketId, why.sentence, ...why.used.map((u) => u.path), String(flushed.windowEndsAt),
+    status.reason ?? '', (await tactful.profile.remove('like:outdoor')).removed];
+}
+
 export async function check(page: Page, context: BrowserContext): Promise<OpenedReport> {
   const keys = testKeyPair();
   const config = withTestKey({ reporting: {}, metrics: [] }, keys);
@@ -249,9 +313,14 @@ export async function check(page: Page, context: BrowserContext): Promise<Opened
   await seedProfile(page, { interests: { hiking: 3 }, purchases: [{ category: 'shoes' }], occasions: { birthdayMonth: 3 } });
   const all: PageDecision[] = await decisions(page);
   const variant: string | null = all[0].variant;
-  void variant;
+  const why = all[0].explanation;
+  const sentence: string = why.error === undefined ? why.sentence : why.error;
+  const seeded = await seedProfile(page, { likes: ['outdoor'] });
+  void [variant, sentence, seeded.skipped, seeded.interests.map((i) => i.kind)];
   // @ts-expect-error seedProfile takes known fields only
   await seedProfile(page, { favouriteColour: 'red' });
+  // @ts-expect-error dist/ holds the script-tag files (no exports): init comes from 'tactful'
+  void (await import('tactful/dist/tactful.js')).init;
   await guard.assertClean();
   return openReport(await capture.waitForReport(), { config, secretKey: keys.secretKey });
 }
@@ -291,7 +360,7 @@ after(() => {
 
 test('the tarball ships the module, its types, the helpers and dist/ - nothing else', () => {
   assert.deepEqual([...packFiles].sort(), [
-    'README.md', 'dist/core.mjs', 'dist/tactful-launcher.css', 'dist/tactful-panel.css', 'dist/tactful-panel.js', 'dist/tactful-tools.wasm',
+    'README.md', 'dist/tactful-launcher.css', 'dist/tactful-panel.css', 'dist/tactful-panel.js', 'dist/tactful-tools.wasm',
     'dist/tactful.css', 'dist/tactful.js', 'dist/tactful.wasm', 'dist/tools.mjs', 'index.d.ts', 'index.mjs',
     'package.json', 'testing.d.ts', 'testing.mjs',
   ]);
@@ -303,8 +372,11 @@ test('tactful and tactful/testing import in Node from the installed package', as
     const tactful = await import('tactful');
     const testing = await import('tactful/testing');
     const keys = testing.testKeyPair();
+    let outsidePage = '';
+    try { tactful.init({ config: '/tactful.config.json' }); } catch (e) { outsidePage = e.message; }
     console.log(JSON.stringify({
       init: typeof tactful.init,
+      outsidePage,
       helpers: Object.keys(testing).sort(),
       keyBytes: [Buffer.from(keys.publicKey, 'base64').length, Buffer.from(keys.secretKey, 'base64').length],
       wasm: import.meta.resolve('tactful/dist/tactful.wasm').endsWith('/node_modules/tactful/dist/tactful.wasm'),
@@ -313,6 +385,7 @@ test('tactful and tactful/testing import in Node from the installed package', as
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' });
   const out = JSON.parse(stdout);
   assert.equal(out.init, 'function');
+  assert.equal(out.outsidePage, 'tactful: init() runs in a browser page (there is no window here)');
   assert.deepEqual(out.helpers, ['captureReports', 'decisions', 'grantConsent', 'guardNetwork', 'openReport',
     'pinBucket', 'ready', 'seedProfile', 'slotDeadline', 'testKeyPair', 'useConfig', 'withTestKey']);
   assert.deepEqual(out.keyBytes, [32, 32]);
@@ -340,12 +413,12 @@ test('a usage example type-checks with tsc --noEmit, and wrong usage does not', 
   // Without the @ts-expect-error lines the same example must fail: the types are not `any`.
   writeFileSync(join(project, 'example.ts'), EXAMPLE_TS.replace(/\/\/ @ts-expect-error.*\n/g, ''));
   const failed = await run(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' }).then(() => '', (e) => e.stdout);
-  assert.equal((failed.match(/error TS/g) || []).length, 3, failed);
+  assert.equal((failed.match(/error TS/g) || []).length, 4, failed);
 });
 
 test('a Playwright test written only against the installed package passes', async () => {
   const out = await runOwnerTest('visitor.test.mjs');
-  assert.match(out, /pass 4/);
+  assert.match(out, /pass 6/);
 });
 
 test('the network guard catches a deliberately leaking page', async () => {

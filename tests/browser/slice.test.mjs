@@ -101,7 +101,8 @@ describe('failing to default', () => {
         const [decision, ...more] = await v.page.evaluate(() => window.__decisions);
         assert.deepEqual(more, []);
         assert.deepEqual(decision.slots.map((d) => d.id).sort(), ['banner', 'hero', 'picks']);
-        assert.ok(decision.slots.every((d) => d.variant === null));
+        // The same detail shape as after a decision ({id, variant, late}), as docs/api.md says.
+        assert.ok(decision.slots.every((d) => d.variant === null && d.late === false), JSON.stringify(decision.slots));
         assert.ok(await v.page.locator('[data-tactful-slot="hero"]').isVisible());
         const msgs = v.tactfulMessages();
         assert.equal(msgs.length, 1, JSON.stringify(msgs));

@@ -53,3 +53,16 @@ TEST_CASE("every command that reads a file exits 2 when it is a directory") {
     CHECK(contains(r.err, "cannot read '" + d + "': it is a directory"));
   }
 }
+
+TEST_CASE("keygen names why it cannot write its key file, and exits 2") {
+  clitest::TempDir dir;
+  const std::string key = dir.path + "/collector.key";
+  CHECK(cli({"keygen", "--out", key}).code == 0);
+  Run again = cli({"keygen", "--out", key});
+  CHECK(again.code == 2);
+  CHECK(contains(again.err, "tactful keygen: --out: cannot write '" + key + "': it already exists (--force replaces it)"));
+  Run no_dir = cli({"keygen", "--out", dir.path + "/missing/collector.key"});
+  CHECK(no_dir.code == 2);
+  CHECK(contains(no_dir.err, "cannot write '" + dir.path + "/missing/collector.key': No such file or directory"));
+  CHECK(cli({"keygen", "--out", key, "--force"}).code == 0);
+}

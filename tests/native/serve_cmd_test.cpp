@@ -1,5 +1,6 @@
 // `tactful serve` refuses, before it listens, a config the browser would
-// reject and a key that is not the one the config names.
+// reject, a key that is not the one the config names, and nothing (or a
+// missing directory) to serve.
 #include <doctest/doctest.h>
 
 #include "cli_run.hpp"
@@ -9,6 +10,7 @@ using clitest::cli;
 using clitest::contains;
 using clitest::ReportingSite;
 using clitest::Run;
+using clitest::TempDir;
 using tactful::json;
 
 TEST_CASE("serve refuses a config lint rejects, printing lint's lines") {
@@ -57,4 +59,18 @@ TEST_CASE("the site's CSP lets its pages reach a collector on another origin, an
   CHECK(tactful::collector_origin(config).empty());
   CHECK(tactful::site_csp(config).find("script-src *") == std::string::npos);
   CHECK(tactful::site_csp(json()).find("connect-src 'self';") != std::string::npos);
+}
+
+TEST_CASE("serve refuses to start with nothing to serve or a site directory it cannot read") {
+  Run nothing = cli({"serve", "--port", "0"});
+  CHECK(nothing.code == 2);
+  CHECK(contains(nothing.err, "tactful serve: nothing to serve: give --site DIR"));
+  Run missing = cli({"serve", "--site", "/nonexistent-site", "--port", "0"});
+  CHECK(missing.code == 2);
+  CHECK(contains(missing.err, "tactful serve: --site: cannot read '/nonexistent-site': No such file or directory"));
+  TempDir dir;
+  const std::string file = dir.file("page.html", "<p>hi</p>");
+  Run not_dir = cli({"serve", "--site", dir.path, "--mount", "/x/=" + file, "--port", "0"});
+  CHECK(not_dir.code == 2);
+  CHECK(contains(not_dir.err, "tactful serve: --mount /x/: cannot read '" + file + "': it is not a directory"));
 }

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ostream>
 
 #include "collector_key.hpp"
@@ -48,11 +50,14 @@ int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err
   int fd = open(path.c_str(), flags, 0600);
   bool ok = fd >= 0 && fchmod(fd, 0600) == 0 && write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
             fsync(fd) == 0;
+  const int error = errno;
   if (fd >= 0) close(fd);
   sodium_memzero(&line[0], line.size());
   if (!ok) {
-    err << "tactful keygen: cannot write " << path << (force ? "" : " (it may exist: --force replaces it)") << "\n";
-    return 1;
+    // Like a file that cannot be read: a usage error, with the reason.
+    err << "tactful keygen: --out: cannot write '" << path << "': "
+        << (error == EEXIST ? "it already exists (--force replaces it)" : std::strerror(error)) << "\n";
+    return 2;
   }
   print_public(sk, out);
   sodium_memzero(sk.data(), sk.size());

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -82,6 +83,35 @@ int read_serve_options(const Args& args, ServeOptions& o, std::ostream& err) {
   return 0;
 }
 
+// A directory to serve, checked before anything listens: a missing one is a
+// usage error (exit 2) like any file that cannot be read, not a server that
+// answers 404 to everything.
+bool readable_directory(const std::string& flag, const std::string& dir, std::ostream& err) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) {
+    err << "tactful serve: " << flag << ": cannot read '" << dir << "': " << std::strerror(errno) << "\n";
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    err << "tactful serve: " << flag << ": cannot read '" << dir << "': it is not a directory\n";
+    return false;
+  }
+  return true;
+}
+
+// What the server will answer from: something must be given, and each
+// directory must be one. Returns 0 or the usage error's exit code.
+int check_served_directories(const ServeOptions& o, std::ostream& err) {
+  if (o.site.empty() && o.mounts.empty() && o.config_path.empty()) {
+    return usage_error("serve", "nothing to serve: give --site DIR (or --mount, or --config)", kUsage, err);
+  }
+  if (!o.site.empty() && !readable_directory("--site", o.site, err)) return 2;
+  for (const auto& mount : o.mounts) {
+    if (!readable_directory("--mount " + mount.first, mount.second, err)) return 2;
+  }
+  return 0;
+}
+
 // The config file as a JSON object (nothing without --config). Returns 0 or an exit code.
 int read_config_object(const ServeOptions& o, json& config, std::ostream& err) {
   if (o.config_path.empty()) return 0;
@@ -132,6 +162,7 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
       return 2;
     }
   }
+  if (int code = check_served_directories(o, err)) return code;
 
   // The site config: served to browsers at /tactful.config.json, read by the
   // collector. With a collector key, the served copy carries its public key.

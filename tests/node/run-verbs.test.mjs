@@ -1,0 +1,42 @@
+// `./run help`, a mistyped verb and a mistyped PORT: the newcomer's first
+// look at the entry point lists every verb (and only the usage text, no shell
+// code), and the demo prints no URL it will not serve.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const run = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'run');
+const VERBS = ['demo', 'test', 'bench', 'tactful', 'package', 'build'];
+
+test('./run help lists every verb and nothing but the usage', () => {
+  const r = spawnSync(run, ['help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  for (const verb of VERBS) assert.match(r.stdout, new RegExp(`^  \\./run ${verb}\\b`, 'm'), verb);
+  assert.doesNotMatch(r.stdout, /set -|ROOT=|^#/m);
+});
+
+test('an unknown verb exits 2 naming every verb', () => {
+  const r = spawnSync(run, ['nope'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown verb 'nope'/);
+  for (const verb of VERBS) assert.ok(r.stderr.includes(verb), verb);
+});
+
+test('the demo refuses a PORT that is not a port number before printing any URL', () => {
+  const state = mkdtempSync(join(tmpdir(), 'tactful-demo-state-'));
+  try {
+    for (const port of ['abc', '99999', '80a']) {
+      const demo = join(dirname(run), 'scripts', 'demo.sh');
+      const r = spawnSync(demo, { encoding: 'utf8', env: { ...process.env, PORT: port, TACTFUL_STATE: state }, timeout: 10000 });
+      assert.equal(r.status, 2, port);
+      assert.equal(r.stdout, '', port);
+      assert.match(r.stderr, new RegExp(`PORT: expected a whole number from 0 to 65535, got '${port}'`));
+    }
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
+});
