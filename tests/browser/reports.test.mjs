@@ -73,6 +73,26 @@ async function optInAndFlush(page) {
 
 const bodyOf = (entry) => entry.request.postDataBuffer();
 
+/**
+ * For the retry tests: installs Playwright's clock, records report events and
+ * collector requests, and lets `answer` (a route handler) answer every send.
+ */
+async function collectorAnswering(v, answer) {
+  await v.page.clock.install();
+  await watchReports(v.context);
+  const requests = await recordRequests(v.context);
+  await v.context.route('**/collect', answer);
+  return requests;
+}
+
+/** Moves the page's clock on, `step` ms at a time, until a tactful:report event came (at most 40 steps). */
+async function fastForwardToReport(page, step) {
+  for (let i = 0; i < 40 && !(await page.evaluate(() => window.__reports.length)); i++) {
+    await page.clock.fastForward(step);
+    await sleep(50);
+  }
+}
+
 describe('while aggregate is off', () => {
   const scenarios = [
     ['plain browsing', {}],
@@ -404,10 +424,7 @@ describe('withdrawing aggregate while a report waits', () => {
   test('a report waiting to be retried is dropped when another tab withdraws aggregate', async () => {
     const v = await newVisitor();
     try {
-      await v.page.clock.install();
-      await watchReports(v.context);
-      const requests = await recordRequests(v.context);
-      await v.context.route('**/collect', (route) => route.fulfill({ status: 503, body: '' }));
+      const requests = await collectorAnswering(v, (route) => route.fulfill({ status: 503, body: '' }));
       await open(v.page, `${site.url}/index.html`);
       await optInAndFlush(v.page);
       await until(() => requests.collect().length, 10000, 'the first attempt');
@@ -417,10 +434,7 @@ describe('withdrawing aggregate while a report waits', () => {
       await ready(other);
       await other.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
       await other.close();
-      for (let i = 0; i < 40 && !(await v.page.evaluate(() => window.__reports.length)); i++) {
-        await v.page.clock.fastForward(1000);
-        await sleep(50);
-      }
+      await fastForwardToReport(v.page, 1000);
       const [report] = await v.page.evaluate(() => window.__reports);
       assert.deepEqual(report && { ...report, bytes: undefined }, { status: 0, attempts: 1, delivered: false, dropped: true, withdrawn: true, bytes: undefined });
       await v.page.clock.fastForward(60_000);
@@ -436,11 +450,8 @@ describe('delivery', () => {
   test('failed sends (unavailable, timed out, rate-limited) retry with growing backoff, then deliver the same report', async () => {
     const v = await newVisitor();
     try {
-      await v.page.clock.install();
-      await watchReports(v.context);
-      const requests = await recordRequests(v.context);
       let refused = 0;
-      await v.context.route('**/collect', (route) => {
+      const requests = await collectorAnswering(v, (route) => {
         if (refused < 3) {
           refused += 1;
           return route.fulfill({ status: [503, 408, 429][refused - 1], body: '' });
@@ -449,10 +460,7 @@ describe('delivery', () => {
       });
       await open(v.page, `${site.url}/index.html`);
       await optInAndFlush(v.page);
-      for (let i = 0; i < 40 && !(await v.page.evaluate(() => window.__reports.length)); i++) {
-        await v.page.clock.fastForward(1000);
-        await sleep(50);
-      }
+      await fastForwardToReport(v.page, 1000);
       const [report] = await v.page.evaluate(() => window.__reports);
       assert.deepEqual(report && { ...report, bytes: undefined }, { status: 204, attempts: 4, delivered: true, bytes: undefined });
       const sent = requests.collect();
@@ -476,10 +484,7 @@ describe('delivery', () => {
   test('an offline collector is said once on the console, however many attempts fail', async () => {
     const v = await newVisitor();
     try {
-      await v.page.clock.install();
-      await watchReports(v.context);
-      const requests = await recordRequests(v.context);
-      await v.context.route('**/collect', (route) => route.abort('connectionrefused'));
+      const requests = await collectorAnswering(v, (route) => route.abort('connectionrefused'));
       await open(v.page, `${site.url}/index.html`);
       await optInAndFlush(v.page);
       for (let i = 0; i < 20 && requests.collect().length < 3; i++) {
@@ -503,17 +508,11 @@ describe('delivery', () => {
     const shortSite = await startSite({ config: shortWindows });
     const v = await newVisitor();
     try {
-      await v.page.clock.install();
-      await watchReports(v.context);
-      const requests = await recordRequests(v.context);
-      await v.context.route('**/collect', (route) => route.fulfill({ status: 503, body: '' }));
+      const requests = await collectorAnswering(v, (route) => route.fulfill({ status: 503, body: '' }));
       await open(v.page, `${shortSite.url}/index.html`);
       const flushedAt = await v.page.evaluate(() => Date.now());
       await optInAndFlush(v.page);
-      for (let i = 0; i < 40 && !(await v.page.evaluate(() => window.__reports.length)); i++) {
-        await v.page.clock.fastForward(2000);
-        await sleep(50);
-      }
+      await fastForwardToReport(v.page, 2000);
       const [report] = await v.page.evaluate(() => window.__reports);
       assert.equal(report && report.dropped, true, JSON.stringify(report));
       assert.equal(report.delivered, false);
