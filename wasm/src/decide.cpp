@@ -16,6 +16,8 @@ namespace tactful {
 namespace {
 
 constexpr int64_t kWeekDays = 7;
+// A "not now" as a stored item (export and profile.remove).
+constexpr std::string_view kNotNowId = "not-now:";
 
 // ---- placeholders -----------------------------------------------------------
 
@@ -549,7 +551,7 @@ std::string DecideState::to_export(const DecideRules& rules) const {
   for (const auto& [slot, at] : not_now_at) {
     w.begin_object().key("at").string(iso_time(at));
     w.key("expires").string(iso_time(at + int64_t(rules.not_now_days) * kDayMs));
-    w.key("id").string("not-now:" + slot).key("slot").string(slot).end_object();
+    w.key("id").string(std::string(kNotNowId) + slot).key("slot").string(slot).end_object();
   }
   w.end_array().key("shown").begin_array();
   for (const auto& [slot, variants] : impressions) {
@@ -593,10 +595,15 @@ DecideState DecideState::from_json(const json& j) {
 
 void not_now(DecideState& state, const std::string& slot_id, int64_t now_ms) { state.not_now_at[slot_id] = now_ms; }
 
+bool remove_not_now(DecideState& state, const std::string& item_id) {
+  if (item_id.compare(0, kNotNowId.size(), kNotNowId) != 0) return false;
+  return state.not_now_at.erase(item_id.substr(kNotNowId.size())) > 0;
+}
+
 bool prune_decide_state(DecideState& state, const DecideRules& rules,
                         const std::function<bool(const std::string& path)>& erased, int64_t now_ms) {
   bool dropped = false;
-  int64_t today = now_ms / kDayMs;
+  int64_t today = day_of(now_ms);
   for (auto slot = state.impressions.begin(); slot != state.impressions.end();) {
     auto at = rules.index.find(slot->first);
     for (auto entry = slot->second.begin(); entry != slot->second.end();) {

@@ -444,8 +444,9 @@ class Operations {
   std::string remove(const json& in) {
     std::string id = string_field(in, "id");
     // A "not now" is the visitor's to take back, like any stored item.
-    bool removed = id.rfind("not-now:", 0) == 0 ? s_.decide.not_now_at.erase(id.substr(8)) > 0 : remove_item(s_.profile, id);
-    if (!removed) return error_json("no stored item with id '" + id + "'", "id");
+    if (!remove_not_now(s_.decide, id) && !remove_item(s_.profile, id)) {
+      return error_json("no stored item with id '" + id + "'", "id");
+    }
     s_.profile_dirty = true;
     return one_member("removed", id);
   }

@@ -179,6 +179,9 @@ json explain_slot(const DecideRules& rules, const json& last_decisions, const js
 
 // The visitor's "not now" on a slot: it shows its default for rules.not_now_days.
 void not_now(DecideState& state, const std::string& slot_id, int64_t now_ms);
+// Takes a "not now" back by the id the export gives it (`not-now:<slot>`);
+// false for any other id, or a slot with no "not now".
+bool remove_not_now(DecideState& state, const std::string& item_id);
 
 // A cap record says which variant the visitor was shown, and so something of
 // the data its rule read: it is kept only for the week the caps count, and
