@@ -263,10 +263,12 @@ function requestText(request) {
   } catch {
     body = '';
   }
-  const url = request.url();
-  const headers = Object.values(request.headers()).join('\n');
-  // Raw and decoded: a mark is found however the page encoded it.
-  return [url, decodeLoosely(url), headers, decodeLoosely(headers), body, decodeLoosely(body)].join('\n');
+  return rawAndDecoded(request.url(), Object.values(request.headers()).join('\n'), body);
+}
+
+// Each part raw and decoded: a mark is found however the page encoded it.
+function rawAndDecoded(...parts) {
+  return parts.flatMap((part) => [part, decodeLoosely(part)]).join('\n');
 }
 
 /**
@@ -299,10 +301,10 @@ export async function guardNetwork(target, { collector = COLLECTOR, canaries = [
     // the page sends are watched the same way.
     page.on('websocket', (ws) => {
       const url = ws.url();
-      requests.push({ url, method: 'WEBSOCKET', text: [url, decodeLoosely(url)].join('\n') });
+      requests.push({ url, method: 'WEBSOCKET', text: rawAndDecoded(url) });
       ws.on('framesent', ({ payload }) => {
         const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
-        requests.push({ url, method: 'WEBSOCKET frame', text: [text, decodeLoosely(text)].join('\n') });
+        requests.push({ url, method: 'WEBSOCKET frame', text: rawAndDecoded(text) });
       });
     });
   };
