@@ -141,8 +141,10 @@ function fillText(doc, root, fill) {
   const nodes = [];
   while (walker.nextNode()) nodes.push(walker.currentNode);
   for (const node of nodes) {
+    // Most text nodes hold no placeholder: test that before walking up the tree.
+    if (!node.data.includes('{{')) continue;
     if (node.parentElement && node.parentElement.closest('textarea,select,option')) continue;
-    if (node.data.includes('{{')) node.data = substitute(node.data, fill);
+    node.data = substitute(node.data, fill);
   }
 }
 

@@ -2,6 +2,7 @@
 // frequency caps across reloads, explanations, no layout shift, the deadline.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decisions, useConfig } from '../../package/testing.mjs';
 import { configVariant, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
 
 const hero = (page) => page.locator('[data-tactful-slot="hero"]');
@@ -43,15 +44,18 @@ describe('with the demo config', () => {
     const v = await trailRunner(site);
     try {
       await visit(v.page, `${site.url}/index.html`);
-      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
-      const why = await v.page.evaluate(() => window.tactful.explain('hero'));
+      // Every slot as the page shows it, with its explanation (tactful/testing).
+      const slots = await decisions(v.page);
+      assert.deepEqual(slots.map((s) => s.id), ['banner', 'hero', 'picks']);
+      for (const s of slots) assert.equal(s.explanation.variant, s.variant, JSON.stringify(s));
+      const why = slots.find((s) => s.id === 'hero');
       assert.equal(why.variant, 'trail-running');
-      assert.match(why.sentence, /trail running/i);
-      const items = why.used.flatMap((u) => u.items || []);
+      assert.match(why.explanation.sentence, /trail running/i);
+      const items = why.explanation.used.flatMap((u) => u.items || []);
       assert.ok(items.some((i) => i.id === 'interest:trail-running' && i.provenance && i.provenance.at), JSON.stringify(why));
-      const plain = await v.page.evaluate(() => window.tactful.explain('banner'));
+      const plain = slots.find((s) => s.id === 'banner');
       assert.equal(plain.variant, null);
-      assert.equal(typeof plain.sentence, 'string');
+      assert.equal(typeof plain.explanation.sentence, 'string');
     } finally {
       await v.close();
     }
@@ -325,11 +329,9 @@ describe('with configs that test the rules', () => {
     // in place of the served one, with the collector's key kept.
     const site = await startSite();
     const v = await newVisitor();
-    await v.context.route('**/tactful.config.json', async (route) => {
-      const c = await (await route.fetch()).json();
+    await useConfig(v.context, '**/tactful.config.json', (c) => {
       c.taxonomy.push({ id: 'diabetes-care', label: 'diabetes care', sensitive: 'health' });
       c.slots[0].variants.push({ id: 'care', condition: { 'interests.diabetes-care': { $gt: 0 } }, template: 'hero-hiking' });
-      await route.fulfill({ json: c });
     });
     try {
       const status = await visit(v.page, `${site.url}/index.html`);

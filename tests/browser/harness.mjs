@@ -60,14 +60,14 @@ const launchArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-fir
 
 /**
  * A new visitor: a fresh browser profile. Options go to launchPersistentContext,
- * except `deadline`: the slot deadline (CSS --tactful-deadline) for this visitor.
+ * except `deadline`: the slot deadline in ms for this visitor (the package's slotDeadline).
  * Tests about what is decided use a long one so a loaded CI machine cannot turn
  * a decision into a late one; tests about the deadline pass `deadline: null`
  * to keep the site's own. `blockSiteData`: the browser's own setting that
  * blocks every site's cookies and storage, as a visitor can choose.
  * `doNotTrack`: the browser's own "Send a Do Not Track request" setting.
  */
-export async function newVisitor({ deadline = '10s', blockSiteData = false, doNotTrack = false, ...options } = {}) {
+export async function newVisitor({ deadline = 10000, blockSiteData = false, doNotTrack = false, ...options } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tactful-visitor-'));
   if (blockSiteData || doNotTrack) {
     const preferences = {};
@@ -83,13 +83,7 @@ export async function newVisitor({ deadline = '10s', blockSiteData = false, doNo
     viewport: { width: 1280, height: 900 },
     ...options,
   });
-  if (deadline) {
-    await context.route('**/tactful/tactful.css', async (route) => {
-      const response = await route.fetch();
-      const css = (await response.text()).replace(/var\(--tactful-deadline, [^)]*\)/g, deadline);
-      await route.fulfill({ response, body: css });
-    });
-  }
+  if (deadline) await slotDeadline(context, deadline);
   const page = context.pages()[0] || (await context.newPage());
   const messages = [];
   const watch = (p) => p.on('console', (m) => messages.push({ type: m.type(), text: m.text() }));
@@ -108,19 +102,11 @@ export async function newVisitor({ deadline = '10s', blockSiteData = false, doNo
   };
 }
 
-/** Waits for tactful.ready and returns its status. */
-export function ready(page) {
-  return page.evaluate(() => window.tactful.ready);
-}
+// Waiting for the module and changing consent inside a real click: the
+// package's own helpers (tactful/testing), which site owners use too.
+import { grantConsent, ready, slotDeadline } from '../../package/testing.mjs';
 
-/**
- * Grants consent the way a visitor does: inside a real click (transient user
- * activation), then calls the public API.
- */
-export async function grantConsent(page, change) {
-  await page.mouse.click(2, 2);
-  return page.evaluate((c) => window.tactful.consent.set(c), change);
-}
+export { grantConsent, ready };
 
 /**
  * Everything Tactful keeps in the page's storage, read directly from the

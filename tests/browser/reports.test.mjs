@@ -5,6 +5,7 @@
 // deadline, then dropped. Every request the browser makes is intercepted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { guardNetwork } from '../../package/testing.mjs';
 import { OWNER_TOKEN, grantConsent, newVisitor, ready, startSite } from './harness.mjs';
 import { expectedReportSize, openReports, recordRequests, reportingConfig, servedConfig } from './reporting-helpers.mjs';
 
@@ -109,6 +110,8 @@ describe('while aggregate is off', () => {
         }
         await watchReports(v.context);
         const requests = await recordRequests(v.context);
+        // And as a site owner's test sees it (tactful/testing): nothing carried out.
+        const guard = await guardNetwork(v.context);
         await open(v.page, `${site.url}/index.html`);
         // A visitor who uses the site fully: personalization on, pages, a click, a conversion.
         await grantConsent(v.page, { purposes: { personalization: true } });
@@ -128,6 +131,7 @@ describe('while aggregate is off', () => {
         assert.deepEqual(requests.collect().map((e) => e.url), []);
         assert.deepEqual(await v.page.evaluate(() => window.__collectFetches), []);
         assert.deepEqual(await v.page.evaluate(() => window.__reports), []);
+        await guard.assertClean();
       } finally {
         await v.close();
       }
