@@ -100,6 +100,31 @@ describe('minimize at ingest', () => {
   });
 });
 
+describe('what a page signals', () => {
+  test('an element with data-tactful-track records what it names when clicked, in every documented form', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.route('**/signals.html', (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+        <script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script>
+        <button data-tactful-track="view:hiking">a</button>
+        <button data-tactful-track="trail-running, outdoor">b</button>
+        <button data-tactful-track="purchase:shoes">c</button>
+        <button data-tactful-track='{"type": "purchase", "category": "boots"}'>d</button>` }));
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true }, categories: { purchases: true } });
+      await visit(v.page, `${site.url}/signals.html`);
+      for (const name of ['a', 'b', 'c', 'd']) await v.page.getByRole('button', { name, exact: true }).click();
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      assert.deepEqual(interests.sort(), ['hiking', 'outdoor', 'trail-running']);
+      assert.deepEqual(view.purchases.map((p) => p.value.category).sort(), ['boots', 'shoes']);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('nothing without a choice', () => {
   test('a visitor who chooses nothing leaves nothing in storage, not even an id', async () => {
     const v = await newVisitor();
