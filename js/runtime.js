@@ -141,9 +141,24 @@ export class Runtime {
     this.pending.push(event);
     if (!this.flushing) {
       this.flushing = Promise.resolve().then(() => this.transaction(() => {
-        const batch = this.pending.splice(0);
+        let batch = this.pending.splice(0);
         this.flushing = null;
-        const out = this.call('track', batch);
+        let out;
+        try {
+          out = this.call('track', batch);
+        } catch {
+          // An event JSON cannot carry (a BigInt, a cycle) is dropped alone,
+          // like any bad event, not thrown into the page with the whole batch.
+          batch = batch.filter((event) => {
+            try {
+              return JSON.stringify(event), true;
+            } catch (e) {
+              this.problem('bad-event', `track: the event cannot be written as JSON (${e.message.split('\n')[0]})`, { event });
+              return false;
+            }
+          });
+          out = this.call('track', batch);
+        }
         for (const e of out.errors || []) {
           this.problem('bad-event', `track: ${e.error}`, { event: batch[e.index] });
         }

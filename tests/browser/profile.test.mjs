@@ -123,6 +123,34 @@ describe('what a page signals', () => {
       await v.close();
     }
   });
+
+  test('track() never throws into the page: a bad event is dropped with a tactful:error, the events beside it count', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const pageErrors = [];
+      v.page.on('pageerror', (e) => pageErrors.push(e.message));
+      const errors = await v.page.evaluate(async () => {
+        const seen = [];
+        document.addEventListener('tactful:error', (e) => seen.push(e.detail.reason));
+        // One batch: the events of one task are applied together.
+        window.tactful.track({ type: 'view', interests: ['hiking'] });
+        window.tactful.track({ type: 'view', interests: ['outdoor', 10n] });
+        window.tactful.track({ type: 'teleport' });
+        window.tactful.track({ type: 'view', interests: ['trail-running'] });
+        await window.tactful.profile.view();
+        return seen;
+      });
+      assert.deepEqual(errors, ['bad-event', 'bad-event']);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      assert.deepEqual(interests.sort(), ['hiking', 'trail-running']);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('nothing without a choice', () => {
