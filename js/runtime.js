@@ -39,7 +39,9 @@ export class Runtime {
   }
 
   call(op, input, opts) {
-    const out = this.core.call(op, input, opts);
+    // The core takes a string as JSON text; a page's string is a value, so
+    // consent.set('x') is "must be an object", not a JSON syntax error.
+    const out = this.core.call(op, typeof input === 'string' ? JSON.stringify(input) : input, opts);
     if (out && out.error) {
       // The path names the field at fault ("purposes.aggregate: must be true or false").
       const err = new Error(`tactful: ${op}: ${out.path ? `${out.path}: ` : ''}${out.error}`);

@@ -153,6 +153,23 @@ describe('what a page signals', () => {
   });
 });
 
+describe('bad input from page scripts', () => {
+  test('a string where an object belongs is refused as such, not read as JSON text', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const refused = await v.page.evaluate(() => Promise.all([
+        window.tactful.consent.set('{"purposes": {"aggregate": false}}'),
+        window.tactful.profile.declare('hiking'),
+      ].map((p) => p.then(() => 'resolved', (e) => e.message))));
+      assert.match(refused[0], /^tactful: consent\.set: .*must be an object/);
+      assert.match(refused[1], /^tactful: profile\.declare: .*must be an object/);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('nothing without a choice', () => {
   test('a visitor who chooses nothing leaves nothing in storage, not even an id', async () => {
     const v = await newVisitor();
