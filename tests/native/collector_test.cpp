@@ -219,6 +219,24 @@ TEST_CASE("malformed reports are refused with 400, oversized with 413") {
   CHECK(window_reports(c) == 1);
 }
 
+TEST_CASE("a report is never too large for its own collector, however many metrics its config has") {
+  Site site;
+  site.config["taxonomy"] = json::array();
+  for (int i = 0; i < 2000; ++i) site.config["taxonomy"].push_back({{"id", "t" + std::to_string(i)}});
+  site.config["metrics"] = json::array();
+  for (int i = 0; i < 40; ++i) {
+    site.config["metrics"].push_back({{"id", "m" + std::to_string(i)}, {"kind", "topInterest"}, {"epsilon", 0.1}});
+  }
+  Collector c(site.options());
+  REQUIRE(c.rules().report_size > CollectorOptions().max_body);
+  WindowAccumulator acc;
+  acc.start(kNow);
+  auto report = build_report(c.rules(), acc, {{"interests"}, "t1"}, secure_random());
+  REQUIRE(report.ok());
+  CHECK(c.ingest(as_string(*report), "ip", kNow) == 204);
+  CHECK(c.ingest(std::string(c.rules().report_size + 1, 'x'), "ip", kNow) == 413);
+}
+
 TEST_CASE("a client sending too fast is rate-limited with 429, per address") {
   Site site;
   CollectorOptions o = site.options();
