@@ -11,13 +11,15 @@ export function readPageSignals(doc, win) {
 
 function metaList(doc, name) {
   const meta = doc.querySelector(`meta[name="${name}"]`);
-  if (!meta) return [];
-  return (meta.getAttribute('content') || '').split(',').map((s) => s.trim()).filter(Boolean);
+  return meta ? list(meta.getAttribute('content') || '') : [];
 }
+
+const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
 /**
  * Parses a `data-tactful-track` value into an event: `view:trail-running,outdoor`,
- * `purchase:shoes`, `conversion:newsletter`, or a JSON event object.
+ * `purchase:shoes`, `conversion:newsletter`, or a JSON event object. A bare
+ * list, `trail-running,outdoor`, names interests as the interests meta does.
  * Returns null for a value it cannot read.
  */
 export function parseTrackAttribute(value) {
@@ -33,10 +35,11 @@ export function parseTrackAttribute(value) {
   const colon = text.indexOf(':');
   const type = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);
-  const values = rest.split(',').map((s) => s.trim()).filter(Boolean);
+  const values = list(rest);
   if (type === 'view' && values.length) return { type, interests: values };
   if (type === 'purchase' && values.length) return { type, category: values[0] };
   if (type === 'conversion') return values.length ? { type, goal: values[0] } : { type };
+  if (colon < 0 && type && type !== 'view' && type !== 'purchase') return { type: 'view', interests: list(text) };
   return null;
 }
 

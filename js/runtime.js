@@ -39,7 +39,9 @@ export class Runtime {
   }
 
   call(op, input, opts) {
-    const out = this.core.call(op, input, opts);
+    // The core takes a string as JSON text; a page's string is a value, so
+    // consent.set('x') is "must be an object", not a JSON syntax error.
+    const out = this.core.call(op, typeof input === 'string' ? JSON.stringify(input) : input, opts);
     if (out && out.error) {
       // The path names the field at fault ("purposes.aggregate: must be true or false").
       const err = new Error(`tactful: ${op}: ${out.path ? `${out.path}: ` : ''}${out.error}`);
@@ -141,9 +143,24 @@ export class Runtime {
     this.pending.push(event);
     if (!this.flushing) {
       this.flushing = Promise.resolve().then(() => this.transaction(() => {
-        const batch = this.pending.splice(0);
+        let batch = this.pending.splice(0);
         this.flushing = null;
-        const out = this.call('track', batch);
+        let out;
+        try {
+          out = this.call('track', batch);
+        } catch {
+          // An event JSON cannot carry (a BigInt, a cycle) is dropped alone,
+          // like any bad event, not thrown into the page with the whole batch.
+          batch = batch.filter((event) => {
+            try {
+              return JSON.stringify(event), true;
+            } catch (e) {
+              this.problem('bad-event', `track: the event cannot be written as JSON (${e.message.split('\n')[0]})`, { event });
+              return false;
+            }
+          });
+          out = this.call('track', batch);
+        }
         for (const e of out.errors || []) {
           this.problem('bad-event', `track: ${e.error}`, { event: batch[e.index] });
         }

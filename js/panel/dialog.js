@@ -9,7 +9,9 @@ export function createDialog(ctx, { title, closeLabel }) {
   const titleId = newId('title');
   const body = h('div', { class: 'body' });
   const close = h('button', { type: 'button', class: 'icon', 'aria-label': closeLabel, title: closeLabel }, '×');
-  const dialog = h('dialog', { class: 'panel', 'aria-labelledby': titleId, 'aria-modal': 'true' },
+  // role="dialog" spelled out too: the role a <dialog> has implicitly, for
+  // tools and tests that find dialogs by the attribute.
+  const dialog = h('dialog', { class: 'panel', role: 'dialog', 'aria-labelledby': titleId, 'aria-modal': 'true' },
     h('div', { class: 'head' }, h('h2', { id: titleId }, title), close),
     body);
   root.append(dialog);

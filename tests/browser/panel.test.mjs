@@ -82,6 +82,7 @@ describe('the launcher and the dialog', () => {
       const launcher = v.page.getByRole('button', { name: 'Privacy settings' });
       const dialog = await openPanel(v.page);
       assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+      assert.equal(await v.page.locator('[role="dialog"]').count(), 1, 'the markup says role="dialog"');
       assert.ok(await isFocused(dialog.getByRole('button', { name: 'Close' })));
       for (let i = 0; i < 60; i++) {
         await v.page.keyboard.press(i % 7 === 6 ? 'Shift+Tab' : 'Tab');
@@ -131,6 +132,8 @@ describe('the launcher and the dialog', () => {
       for (const name of ['Personalization', 'Anonymous statistics', 'Interests', 'Purchases', 'Location', 'Occasions', "Don't remember this visit"]) {
         const sw = dialog.getByRole('switch', { name });
         assert.equal(await sw.getAttribute('type'), 'checkbox');
+        assert.ok(await sw.evaluate((el, text) => [...el.labels].some((l) => l.checkVisibility() && l.textContent.trim() === text), name),
+          `${name}: a visible label`);
         assert.match(await sw.evaluate((el) => el.getRootNode().getElementById(el.getAttribute('aria-describedby')).textContent), /\w/);
       }
       assert.equal(await dialog.getByRole('switch', { name: 'Personalization' }).isChecked(), false);

@@ -100,6 +100,76 @@ describe('minimize at ingest', () => {
   });
 });
 
+describe('what a page signals', () => {
+  test('an element with data-tactful-track records what it names when clicked, in every documented form', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.route('**/signals.html', (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+        <script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script>
+        <button data-tactful-track="view:hiking">a</button>
+        <button data-tactful-track="trail-running, outdoor">b</button>
+        <button data-tactful-track="purchase:shoes">c</button>
+        <button data-tactful-track='{"type": "purchase", "category": "boots"}'>d</button>` }));
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true }, categories: { purchases: true } });
+      await visit(v.page, `${site.url}/signals.html`);
+      for (const name of ['a', 'b', 'c', 'd']) await v.page.getByRole('button', { name, exact: true }).click();
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      assert.deepEqual(interests.sort(), ['hiking', 'outdoor', 'trail-running']);
+      assert.deepEqual(view.purchases.map((p) => p.value.category).sort(), ['boots', 'shoes']);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('track() never throws into the page: a bad event is dropped with a tactful:error, the events beside it count', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const pageErrors = [];
+      v.page.on('pageerror', (e) => pageErrors.push(e.message));
+      const errors = await v.page.evaluate(async () => {
+        const seen = [];
+        document.addEventListener('tactful:error', (e) => seen.push(e.detail.reason));
+        // One batch: the events of one task are applied together.
+        window.tactful.track({ type: 'view', interests: ['hiking'] });
+        window.tactful.track({ type: 'view', interests: ['outdoor', 10n] });
+        window.tactful.track({ type: 'teleport' });
+        window.tactful.track({ type: 'view', interests: ['trail-running'] });
+        await window.tactful.profile.view();
+        return seen;
+      });
+      assert.deepEqual(errors, ['bad-event', 'bad-event']);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      assert.deepEqual(interests.sort(), ['hiking', 'trail-running']);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('bad input from page scripts', () => {
+  test('a string where an object belongs is refused as such, not read as JSON text', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const refused = await v.page.evaluate(() => Promise.all([
+        window.tactful.consent.set('{"purposes": {"aggregate": false}}'),
+        window.tactful.profile.declare('hiking'),
+      ].map((p) => p.then(() => 'resolved', (e) => e.message))));
+      assert.match(refused[0], /^tactful: consent\.set: .*must be an object/);
+      assert.match(refused[1], /^tactful: profile\.declare: .*must be an object/);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('nothing without a choice', () => {
   test('a visitor who chooses nothing leaves nothing in storage, not even an id', async () => {
     const v = await newVisitor();

@@ -28,6 +28,10 @@ TEST_CASE("report seals one report per line, and aggregate opens them") {
   json result = json::parse(agg.out);
   CHECK(result["total"]["reports"] == 2);
   CHECK(result["rejected"] == 0);
+  Run piped = cli({"aggregate", "--config", site.config, "--key", site.key, "-"}, sealed.out);  // "-": stdin
+  INFO(piped.err);
+  REQUIRE(piped.code == 0);
+  CHECK(json::parse(piped.out)["total"]["reports"] == 2);
 }
 
 TEST_CASE("report refuses a config lint rejects, with lint's lines") {

@@ -2,6 +2,7 @@
 // collector's own checks (size, version, key, seal, layout, domain, replay).
 #include <sodium.h>
 
+#include <iterator>
 #include <map>
 #include <ostream>
 #include <set>
@@ -18,9 +19,9 @@
 namespace tactful::cli {
 namespace {
 
-const char* const kUsage = "tactful aggregate --config FILE --key SECRET_KEY_FILE REPORTS_FILE";
+const char* const kUsage = "tactful aggregate --config FILE --key SECRET_KEY_FILE REPORTS_FILE|-";
 
-int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& err) {
+int aggregate(const Args& args, std::istream& input, std::ostream& out, std::ostream& err) {
   Options o(args, {{"--config", "--key"}, {}, {}, 1});
   o.require({"--config", "--key"});
   o.require_positional("REPORTS_FILE");
@@ -31,7 +32,9 @@ int aggregate(const Args& args, std::istream&, std::ostream& out, std::ostream& 
   if (!site) return code;
   const ReportRules& rules = site->config.reporting;
   SecretKey& sk = site->key;
-  auto text = read_input_file(file);
+  // "-" is stdin, as for lint and open-report: `tactful report ... | tactful aggregate ... -`.
+  auto text = file == "-" ? Result<std::string>(std::string(std::istreambuf_iterator<char>(input), {}))
+                          : read_input_file(file);
   if (!text.ok()) {
     sodium_memzero(sk.data(), sk.size());
     err << "tactful aggregate: " << text.error().message << "\n";

@@ -46,6 +46,10 @@ bool origin_allowed(const std::vector<std::string>& allowed, const PostSource& s
 }
 
 bool is_octet_stream(std::string_view content_type) {
+  // No Content-Type at all: RFC 9110 (8.3) lets the recipient assume
+  // application/octet-stream, as scripts and tools posting raw bytes expect.
+  // A page that posts one still sends an Origin, checked before this.
+  if (trimmed(content_type).empty()) return true;
   return iequals(trimmed(content_type.substr(0, content_type.find(';'))), "application/octet-stream");
 }
 

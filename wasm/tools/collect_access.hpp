@@ -2,10 +2,10 @@
 // preflight). Browsers send a report from the collector's own pages, or from
 // a site listed in reporting.allowedOrigins; tools that are not browsers
 // (curl, `tactful bench-load`, a server relaying reports) send no Origin.
-// Every report is application/octet-stream: text/plain, form and multipart
-// bodies are CORS "simple" requests that any web page may send anywhere
-// without a preflight, so the collector refuses them rather than count what
-// a page on another site posted.
+// Every report is application/octet-stream (or has no Content-Type, which
+// means the same): text/plain, form and multipart bodies are CORS "simple"
+// requests that any web page may send anywhere without a preflight, so the
+// collector refuses them rather than count what a page on another site posted.
 #pragma once
 #include <string>
 #include <string_view>
@@ -24,7 +24,7 @@ struct PostSource {
 bool origin_allowed(const std::vector<std::string>& allowed, const PostSource& source);
 
 // True if a Content-Type header names application/octet-stream (any case,
-// parameters ignored).
+// parameters ignored) or is absent.
 bool is_octet_stream(std::string_view content_type);
 
 }  // namespace tactful

@@ -199,6 +199,9 @@ json read_json_file(const std::string& path) {
 Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   rules_ = report_rules_from_config(options_.config);
+  // 413 is for bodies larger than any report: a config with many metrics
+  // makes reports above the default bound, and they must still be taken.
+  options_.max_body = std::max(options_.max_body, rules_.report_size);
   sk_ = read_secret_key(options_.secret_key_path);
   if (x25519_public_key(sk_) != rules_.public_key) {
     throw std::runtime_error("the secret key does not match reporting.publicKey (key id " + key_id_hex(rules_.key_id) +

@@ -34,7 +34,7 @@ struct CollectorOptions {
   std::string chart_js_path;     // Chart.js UMD build (node_modules/chart.js/dist/chart.umd.js)
   double rate_per_second = 2;    // per client IP, sustained
   double rate_burst = 20;        // per client IP, bucket size
-  size_t max_body = 4096;        // larger bodies get 413
+  size_t max_body = 4096;        // larger bodies get 413 (raised to the config's report size if that is larger)
   size_t max_insight_windows = 60;
   // Every commit reaches the WAL file before ingest() answers, so a killed
   // process (kill -9) loses no acknowledged report either way. power_safe also
