@@ -3,7 +3,7 @@
 export function readPageSignals(doc, win) {
   return {
     path: win.location.pathname,
-    interests: metaList(doc, 'tactful:interests'),
+    interests: [...new Set([...metaList(doc, 'tactful:interests'), ...trackedLists(doc)])],
     conversion: metaList(doc, 'tactful:conversion')[0] || null,
     viewport: win.matchMedia && win.matchMedia('(max-width: 640px)').matches ? 'small' : 'large',
   };
@@ -16,10 +16,27 @@ function metaList(doc, name) {
 
 const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
+// Elements whose data-tactful-track is a bare interest list signal what the
+// page is about, as the meta does: counted with the page's view at load (a
+// click on one counts again, as the visitor's own interest).
+function trackedLists(doc) {
+  const out = [];
+  for (const el of doc.querySelectorAll('[data-tactful-track]')) out.push(...(bareList(el.getAttribute('data-tactful-track')) || []));
+  return out;
+}
+
+// A value with no verb and no JSON, such as `trail-running,outdoor`: interest ids.
+function bareList(value) {
+  const text = (value || '').trim();
+  if (!text || text.startsWith('{') || text.includes(':') || ['view', 'purchase', 'conversion'].includes(text)) return null;
+  return list(text);
+}
+
 /**
  * Parses a `data-tactful-track` value into an event: `view:trail-running,outdoor`,
  * `purchase:shoes`, `conversion:newsletter`, or a JSON event object. A bare
- * list, `trail-running,outdoor`, names interests as the interests meta does.
+ * list, `trail-running,outdoor`, names interests as the interests meta does
+ * (such elements are also read with the page: trackedLists).
  * Returns null for a value it cannot read.
  */
 export function parseTrackAttribute(value) {
@@ -39,8 +56,8 @@ export function parseTrackAttribute(value) {
   if (type === 'view' && values.length) return { type, interests: values };
   if (type === 'purchase' && values.length) return { type, category: values[0] };
   if (type === 'conversion') return values.length ? { type, goal: values[0] } : { type };
-  if (colon < 0 && type && type !== 'view' && type !== 'purchase') return { type: 'view', interests: list(text) };
-  return null;
+  const bare = bareList(text);
+  return bare ? { type: 'view', interests: bare } : null;
 }
 
 /** Tracks clicks on `[data-tactful-track]` elements, and clicks inside decided slots. */

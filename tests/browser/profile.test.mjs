@@ -151,6 +151,25 @@ describe('what a page signals', () => {
       await v.close();
     }
   });
+
+  test('an element whose data-tactful-track is a bare interest list signals the page, as the meta does, with no click', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.route('**/card.html', (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+        <script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script>
+        <article data-tactful-track="hiking">Summit Hiker</article>
+        <a href="#" data-tactful-track="view:city-walking">only when clicked</a>` }));
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/card.html`);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      assert.deepEqual(interests, ['hiking']);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('bad input from page scripts', () => {
