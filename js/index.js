@@ -4,18 +4,17 @@
 // `assets` is where tactful.wasm, tactful.css and the panel files are served
 // (copy them from the package's dist/ folder). Sets window.tactful too, so that
 // page scripts and the Playwright helpers find it.
-import { createTactful } from './module.js';
+import { createTactful, queuedCalls, startedModule } from './module.js';
 
 export function init({ config, assets = '/tactful/' } = {}) {
   // Importing is fine anywhere (tests, server rendering); starting needs a page.
   if (typeof window === 'undefined') throw new Error('tactful: init() runs in a browser page (there is no window here)');
   if (typeof config !== 'string' || !config) throw new TypeError('tactful: init() needs { config: URL of the site config }');
-  if (window.tactful && !Array.isArray(window.tactful) && window.tactful.ready) return window.tactful;
-  const early = window.tactful;
+  if (startedModule(window)) return window.tactful;
   window.tactful = createTactful({
     configUrl: config,
     base: new URL(assets.endsWith('/') ? assets : assets + '/', window.location.href),
-    earlyQueue: Array.isArray(early) ? early : [],
+    earlyQueue: queuedCalls(window.tactful),
   });
   return window.tactful;
 }

@@ -17,6 +17,17 @@ import { beginVisit, dropStaleVisit } from './visit.js';
  */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
+/** The module already running on this page (window.tactful once started), or null. */
+export function startedModule(win) {
+  const t = win.tactful;
+  return t && !Array.isArray(t) && t.ready ? t : null;
+}
+
+/** Calls queued before the module existed: `window.tactful = [...]`, or a snippet's `{ q: [...] }`. */
+export function queuedCalls(early) {
+  return Array.isArray(early) ? early : early && Array.isArray(early.q) ? early.q : [];
+}
+
 export function createTactful({ configUrl, base, earlyQueue = [], win = window }) {
   // Marks for site owners' and our own measurements (User Timing, no cost to speak of).
   win.performance.mark('tactful:start');

@@ -3,12 +3,17 @@
 // Sets window.tactful at once; calls made before the core is ready wait for it,
 // and calls queued before this script ran (window.tactful = [['track', {...}]])
 // are replayed. Anything that fails leaves the page's default content.
-import { createTactful } from './module.js';
+import { createTactful, queuedCalls, startedModule } from './module.js';
 
 const script = document.currentScript;
-const early = window.tactful;
-window.tactful = createTactful({
-  configUrl: script && script.getAttribute('data-config'),
-  base: new URL('.', (script && script.src) || new URL('/tactful/', window.location.href)),
-  earlyQueue: Array.isArray(early) ? early : early && Array.isArray(early.q) ? early.q : [],
-});
+if (startedModule(window)) {
+  // A second copy of the tag (a template and a tag manager both adding it):
+  // two modules would count every view twice and race for the slots.
+  console.warn('tactful: the script is on this page more than once; the copy that ran first is the one in use');
+} else {
+  window.tactful = createTactful({
+    configUrl: script && script.getAttribute('data-config'),
+    base: new URL('.', (script && script.src) || new URL('/tactful/', window.location.href)),
+    earlyQueue: queuedCalls(window.tactful),
+  });
+}

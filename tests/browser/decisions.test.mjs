@@ -61,6 +61,25 @@ describe('with the demo config', () => {
     }
   });
 
+  test('the script tag twice on a page runs one module, and says so', async () => {
+    const v = await trailRunner(site);
+    try {
+      await v.context.route('**/index.html', async (route) => {
+        const html = await (await route.fetch()).text();
+        const tag = html.match(/<script src="\/tactful\/tactful\.js"[^>]*><\/script>/)[0];
+        await route.fulfill({ contentType: 'text/html', body: html.replace(tag, `${tag}\n${tag}`) });
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await v.page.locator('script[src="/tactful/tactful.js"]').count(), 2);
+      assert.equal(await v.page.evaluate(() => performance.getEntriesByName('tactful:start').length), 1);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      assert.deepEqual(v.tactfulMessages().map((m) => m.text),
+        ['tactful: the script is on this page more than once; the copy that ran first is the one in use']);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('personalizing the page shifts no layout', async () => {
     const v = await trailRunner(site);
     try {
