@@ -685,10 +685,19 @@ void check_who_may_post(int port, Collector& collector, const ReportRules& rules
     CHECK(res->status == 405);
     CHECK(res->get_header_value("Allow") == "POST, OPTIONS");
   }
-  auto post_insights = client.Post("/api/insights", "", "application/json");
-  REQUIRE(post_insights);
-  CHECK(post_insights->status == 405);
-  CHECK(post_insights->get_header_value("Allow") == "GET");
+  for (const std::string& path : {"/api/insights", "/insights"}) {
+    CAPTURE(path);
+    for (const std::string& method : {"POST", "PUT", "DELETE"}) {
+      CAPTURE(method);
+      httplib::Request req;
+      req.method = method;
+      req.path = path;
+      auto res = client.send(req);
+      REQUIRE(res);
+      CHECK(res->status == 405);
+      CHECK(res->get_header_value("Allow") == "GET");
+    }
+  }
   CHECK(counted(0));
 
   // The Authorization scheme is case-insensitive (RFC 7235).

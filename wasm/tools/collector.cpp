@@ -634,7 +634,9 @@ void mount_collector(httplib::Server& server, Collector& collector) {
     res.status = collector.ingest(req.body, req.remote_addr);
   });
   refuse_methods(server, path, {"GET", "PUT", "PATCH", "DELETE"}, "POST, OPTIONS");
-  refuse_methods(server, "/api/insights", {"POST", "PUT", "PATCH", "DELETE"}, "GET");
+  for (const char* read_only : {"/api/insights", "/insights"}) {
+    refuse_methods(server, read_only, {"POST", "PUT", "PATCH", "DELETE"}, "GET");
+  }
   server.Get("/api/insights", [&collector](const httplib::Request& req, httplib::Response& res) {
     no_store(res);
     if (!collector.token_ok(presented_token(req))) {
