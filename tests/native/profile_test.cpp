@@ -172,7 +172,8 @@ TEST_CASE("bad declarations name their path and store nothing") {
   CHECK(err(R"({"occasions":{"birthdayMonth":13}})") == "occasions.birthdayMonth: must be an integer 1..12");
   CHECK(err(R"({"occasions":{"birthdayMonth":"may"}})") == "occasions.birthdayMonth: must be an integer 1..12");
   CHECK(err(R"({"location":{"country":"XX"}})") == "location.country: must be an ISO 3166-1 alpha-2 code");
-  CHECK(err(R"({"location":{"country":"es"}})") == "location.country: must be an ISO 3166-1 alpha-2 code");
+  CHECK(err(R"({"location":{"country":"e5"}})") == "location.country: must be an ISO 3166-1 alpha-2 code");
+  CHECK(err(R"({"location":{"country":"esp"}})") == "location.country: must be an ISO 3166-1 alpha-2 code");
   CHECK(err(R"({"location":{"country":"ES","region":"Madrid!"}})").rfind("location.region:", 0) == 0);
   CHECK(err(R"({"likes":["cooking", 3]})") == "likes[1]: must be a string");
   CHECK(err(R"({"likes":["pharmacy"]})") == "likes[0]: 'pharmacy' is a sensitive interest and is never stored");
@@ -206,6 +207,14 @@ TEST_CASE("location and birthday month are stored with provenance") {
               .ok());
   CHECK(p.region == "ES-M");
   CHECK(p.location_provenance.source == "site");
+}
+
+TEST_CASE("country and region codes are read in any case and kept upper case") {
+  Profile p;
+  Consent c = everything();
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"es","region":"es-an"}})"), c, taxonomy(), {}, T0).ok());
+  CHECK(p.country == "ES");
+  CHECK(p.region == "ES-AN");
 }
 
 TEST_CASE("every item expires after its category's retention and is purged") {

@@ -26,6 +26,13 @@ bool is_country(const std::string& s) {
   return false;
 }
 
+// Codes are case-insensitive as people type them ("es", "us-ca"); kept upper case.
+std::string ascii_upper(std::string s) {
+  for (char& c : s)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
 bool is_upper_alnum(const std::string& s) {
   for (char c : s)
     if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
@@ -330,12 +337,11 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
         if (o.key() != "country" && o.key() != "region")
           return make_error(join_path(key, o.key()), "unknown key (expected country, region)");
       const json* cc = it->find_ptr("country");
-      if (!cc || !cc->is_string() || !is_country(cc->get<std::string>()))
-        return make_error("location.country", "must be an ISO 3166-1 alpha-2 code");
-      country = cc->get_ref<const std::string&>();
+      if (cc && cc->is_string()) country = ascii_upper(cc->get<std::string>());
+      if (!is_country(country)) return make_error("location.country", "must be an ISO 3166-1 alpha-2 code");
       const json* rg = it->find_ptr("region");
       if (rg) {
-        std::string sub = rg->is_string() ? rg->get<std::string>() : std::string();
+        std::string sub = rg->is_string() ? ascii_upper(rg->get<std::string>()) : std::string();
         if (sub.compare(0, 3, country + "-") == 0) sub = sub.substr(3);
         if (sub.size() > 3 || !is_upper_alnum(sub))
           return make_error("location.region", "must be an ISO 3166-2 subdivision code such as '" + country + "-XX'");
