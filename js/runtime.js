@@ -180,8 +180,8 @@ export class Runtime {
     const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
     this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
     // The core learns what the page shows (a decision that came too late to
-    // show is the slot's own content): reports, every time; caps, only what
-    // is new on the page (`fresh`), not the same content decided again.
+    // show is the slot's own content); reports and caps count only what is
+    // new on the page (`fresh`), not the same content decided again.
     const shown = this.lastShown.map((entry, i) => {
       const variant = entry.late ? '' : slots[i].variant || '';
       const fresh = this.displayed.get(entry.id) !== variant;

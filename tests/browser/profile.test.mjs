@@ -358,6 +358,38 @@ describe('two tabs', () => {
     }
   });
 
+  test('after a write, open tabs settle: neither writes again in answer to the other', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      // Every commit is announced on the channel: a page without Tactful counts them.
+      const listener = await v.context.newPage();
+      await listener.goto(`${site.url}/img/logo.svg`);
+      await listener.evaluate(() => {
+        window.__writes = 0;
+        new BroadcastChannel('tactful:v1').onmessage = () => { window.__writes += 1; };
+      });
+      const writes = () => listener.evaluate(() => window.__writes);
+      await v.page.evaluate(() => {
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        return window.tactful.profile.view();
+      });
+      // The other tab takes the change up (and may write what is new to it, once).
+      await other.waitForFunction(() => window.tactful.profile.view()
+        .then((p) => p.interests.some((i) => i.id === 'interest:city-walking')));
+      await v.page.waitForTimeout(500);
+      const settled = await writes();
+      assert.ok(settled >= 1 && settled <= 4, `${settled} writes for one event`);
+      await v.page.waitForTimeout(1000);
+      assert.equal(await writes(), settled, 'the tabs kept writing in answer to each other');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a consent change in one tab takes effect in the other without reload', async () => {
     const v = await newVisitor();
     try {

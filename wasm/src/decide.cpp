@@ -907,11 +907,13 @@ std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::
   return positions;
 }
 
-void record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms) {
-  if (decision.slot < 0 || decision.variant < 0) return;
+bool record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms) {
+  if (decision.slot < 0 || decision.variant < 0) return false;
   const Slot& slot = rules.slots[decision.slot];
   const Variant& v = slot.variants[decision.variant];
-  if (v.caps.per_day || v.caps.per_week) record_impression(state.impressions[slot.id][v.id], day_of(now_ms));
+  if (!v.caps.per_day && !v.caps.per_week) return false;
+  record_impression(state.impressions[slot.id][v.id], day_of(now_ms));
+  return true;
 }
 
 json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,

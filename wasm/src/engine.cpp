@@ -326,13 +326,18 @@ class Operations {
   }
 
   // What the page put on screen for page slot i: the decided variant
-  // (`as_decided`) or its own content. For reports, the showing; and, when
-  // it is new on the page (`fresh`), the impression against the caps.
+  // (`as_decided`) or its own content. When it is new on the page (`fresh`),
+  // a showing for reports and an impression against the caps; otherwise only
+  // which variant was shown last. Only a change is written back: each write
+  // makes every other open tab decide again, and a tab that wrote after
+  // deciding the same thing again would have two tabs answer each other forever.
   void record_display(size_t i, bool as_decided, bool fresh) {
-    if (as_decided && fresh) record_shown(s_.config->decide, s_.decide, s_.last[i], now_);
+    bool changed = as_decided && fresh && record_shown(s_.config->decide, s_.decide, s_.last[i], now_);
     // The slot's own content is the variant "default" in every metric (the holdout's too).
-    if (aggregating()) s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? decided_id(i) : "default");
-    s_.profile_dirty = true;
+    if (aggregating()) {
+      changed = s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? decided_id(i) : "default", fresh) || changed;
+    }
+    if (changed) s_.profile_dirty = true;
   }
 
   // shown {slots: [{id, variant, fresh}]}: what the page shows after the last
