@@ -284,6 +284,16 @@ const stillWriting = (tab) => tab.evaluate(() => Promise.race([
   new Promise((r) => setTimeout(() => r(true), 100)),
 ]));
 
+// A visitor who opted in to personalization, with the home page open in two
+// tabs; returns the second.
+async function twoTabsPersonalized(v) {
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  const other = await v.context.newPage();
+  await visit(other, `${site.url}/index.html`);
+  return other;
+}
+
 describe('two tabs', () => {
   test('pages decide without waiting for another tab\'s lock, and their writes lose no update', async () => {
     const v = await newVisitor();
@@ -337,10 +347,7 @@ describe('two tabs', () => {
   test("two tabs tracking at once lose no update", async () => {
     const v = await newVisitor();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      const other = await v.context.newPage();
-      await visit(other, `${site.url}/index.html`);
+      const other = await twoTabsPersonalized(v);
       const N = 15;
       const burst = (page) => page.evaluate(async (n) => {
         for (let i = 0; i < n; i++) {
@@ -361,10 +368,7 @@ describe('two tabs', () => {
   test('after a write, open tabs settle: neither writes again in answer to the other', async () => {
     const v = await newVisitor();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      const other = await v.context.newPage();
-      await visit(other, `${site.url}/index.html`);
+      const other = await twoTabsPersonalized(v);
       // Every commit is announced on the channel: a page without Tactful counts them.
       const listener = await v.context.newPage();
       await listener.goto(`${site.url}/img/logo.svg`);
