@@ -161,14 +161,20 @@ export class Runtime {
     if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
     const page = readPageSignals(this.doc, this.win);
     this.page = page; // what the page says of the visit, read once (the first decision tracks it)
-    const out = this.call('page', {
-      path: page.path,
-      interests: page.interests,
-      viewport: page.viewport,
-      lang: this.lang,
-      slots: [...this.slots.keys()],
-      templates: collectTemplates(this.doc),
-    });
+    let out;
+    try {
+      out = this.call('page', {
+        path: page.path,
+        interests: page.interests,
+        viewport: page.viewport,
+        lang: this.lang,
+        slots: [...this.slots.keys()],
+        templates: collectTemplates(this.doc),
+      });
+    } catch (e) {
+      e.reason = 'page-unsupported'; // a path too long for conditions: the page keeps its defaults
+      throw e;
+    }
     for (const message of out.templateErrors || []) this.problem('template-rejected', message);
     this.pageSlots = [...this.slots.keys()].map((id, i) => ({ id, position: out.slots[i] }));
   }

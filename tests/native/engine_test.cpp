@@ -455,3 +455,14 @@ TEST_CASE("the same content decided again on a page writes nothing back, so open
   showing(false);
   CHECK_FALSE(v("save").contains("profile"));
 }
+
+TEST_CASE("a page whose path is longer than 2048 characters keeps its defaults, with the reason") {
+  Visitor v;
+  json page = kHome;
+  page["path"] = "/" + std::string(2047, 'a');
+  CHECK_FALSE(v("page", page).contains("error"));  // 2048: conditions read it
+  page["path"] = "/" + std::string(2048, 'a');
+  json refused = v("page", page);
+  CHECK(refused["path"] == "path");
+  CHECK(refused["error"] == "the page's path is longer than 2048 characters, the most conditions read: the page keeps its default content");
+}

@@ -16,6 +16,9 @@ namespace tactful {
 namespace {
 
 constexpr int64_t kWeekDays = 7;
+// A decision may run every regex over the page's path (at most 2048
+// characters, engine.cpp): their programs, added up, bound that work.
+constexpr size_t kMaxRegexSteps = 10000;
 // A "not now" as a stored item (export and profile.remove).
 constexpr std::string_view kNotNowId = "not-now:";
 
@@ -491,6 +494,7 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
     diag.error("slots", "must be an array of slots {id, variants}");
     return rules;
   }
+  size_t regex_steps = 0;
   for (size_t i = 0; i < slots->size(); ++i) {
     std::string path = join_path("slots", i);
     if (!(*slots)[i].is_object()) {
@@ -499,6 +503,13 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
     }
     Slot slot;
     parse_slot((*slots)[i], path, rules.saved_groups, taxonomy, slot, diag);
+    size_t steps_before = regex_steps;
+    for (const auto& v : slot.variants) regex_steps += v.condition.regex_steps();
+    if (regex_steps > kMaxRegexSteps && steps_before <= kMaxRegexSteps) {
+      diag.error(path, "the config's regexes add up to more than " + std::to_string(kMaxRegexSteps) +
+                           " steps by this slot (each pattern counts its size after expanding repetitions): "
+                           "a decision may run them all over the page's path");
+    }
     if (slot.id.empty()) continue;
     if (rules.index.count(slot.id)) {
       diag.error(join_path(path, "id"), "duplicate slot id '" + slot.id + "'");

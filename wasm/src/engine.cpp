@@ -115,6 +115,8 @@ std::string string_field(const json& obj, const char* key, const std::string& fa
   return (it && it->is_string()) ? it->get<std::string>() : fallback;
 }
 
+constexpr size_t kMaxPagePath = 2048;  // as the sitemaps protocol bounds a URL
+
 PageContext page_context(const json& input) {
   PageContext page;
   page.path = string_field(input, "path", "/");
@@ -292,6 +294,13 @@ class Operations {
   }
 
   std::string page(const json& in) {
+    // A decision may run every regex of the config over the path: its length
+    // bounds that work (with the config's regex budget, decide.cpp).
+    if (string_field(in, "path").size() > kMaxPagePath) {
+      return error_json("the page's path is longer than " + std::to_string(kMaxPagePath) +
+                            " characters, the most conditions read: the page keeps its default content",
+                        "path");
+    }
     std::vector<std::string> template_errors = set_page(in);
     JsonWriter w;
     w.begin_object().key("slots").begin_array();
