@@ -115,7 +115,7 @@ std::string string_field(const json& obj, const char* key, const std::string& fa
   return (it && it->is_string()) ? it->get<std::string>() : fallback;
 }
 
-constexpr size_t kMaxPagePath = 2048;  // as the sitemaps protocol bounds a URL
+constexpr size_t kMaxPagePath = 2048;  // as the sitemaps protocol bounds a URL; page() says the number
 
 PageContext page_context(const json& input) {
   PageContext page;
@@ -297,9 +297,7 @@ class Operations {
     // A decision may run every regex of the config over the path: its length
     // bounds that work (with the config's regex budget, decide.cpp).
     if (string_field(in, "path").size() > kMaxPagePath) {
-      return error_json("the page's path is longer than " + std::to_string(kMaxPagePath) +
-                            " characters, the most conditions read: the page keeps its default content",
-                        "path");
+      return error_json("the page's path is longer than 2048 characters, the most conditions read", "path");
     }
     std::vector<std::string> template_errors = set_page(in);
     JsonWriter w;
