@@ -465,4 +465,5 @@ TEST_CASE("a page whose path is longer than 2048 characters keeps its defaults, 
   json refused = v("page", page);
   CHECK(refused["path"] == "path");
   CHECK(refused["error"] == "the page's path is longer than 2048 characters, the most conditions read");
+  CHECK(v("decide", page) == refused);  // the operation that decides and shows at once
 }

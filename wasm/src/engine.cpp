@@ -293,12 +293,15 @@ class Operations {
     return template_errors;
   }
 
+  // A decision may run every regex of the config over the path: its length
+  // bounds that work (with the config's regex budget, decide.cpp).
+  static std::string refused_page(const json& in) {
+    if (string_field(in, "path").size() <= kMaxPagePath) return {};
+    return error_json("the page's path is longer than 2048 characters, the most conditions read", "path");
+  }
+
   std::string page(const json& in) {
-    // A decision may run every regex of the config over the path: its length
-    // bounds that work (with the config's regex budget, decide.cpp).
-    if (string_field(in, "path").size() > kMaxPagePath) {
-      return error_json("the page's path is longer than 2048 characters, the most conditions read", "path");
-    }
+    if (std::string refused = refused_page(in); !refused.empty()) return refused;
     std::vector<std::string> template_errors = set_page(in);
     JsonWriter w;
     w.begin_object().key("slots").begin_array();
@@ -371,7 +374,10 @@ class Operations {
   // The JSON operation decides and shows: every slot as decided.
   std::string decide(const json& in) {
     std::vector<std::string> template_errors;
-    if (in.contains("slots")) template_errors = set_page(in);
+    if (in.contains("slots")) {
+      if (std::string refused = refused_page(in); !refused.empty()) return refused;
+      template_errors = set_page(in);
+    }
     const auto& decisions = decide_current();
     for (size_t i = 0; i < decisions.size(); ++i) record_display(i, decisions[i].variant >= 0, true);
     JsonWriter w;
