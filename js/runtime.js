@@ -178,14 +178,20 @@ export class Runtime {
     if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
     const page = readPageSignals(this.doc, this.win);
     this.page = page; // what the page says of the visit, read once (the first decision tracks it)
-    const out = this.call('page', {
-      path: page.path,
-      interests: page.interests,
-      viewport: page.viewport,
-      lang: this.lang,
-      slots: [...this.slots.keys()],
-      templates: collectTemplates(this.doc),
-    });
+    let out;
+    try {
+      out = this.call('page', {
+        path: page.path,
+        interests: page.interests,
+        viewport: page.viewport,
+        lang: this.lang,
+        slots: [...this.slots.keys()],
+        templates: collectTemplates(this.doc),
+      });
+    } catch (e) {
+      e.reason = 'page-unsupported'; // a path too long for conditions: the page keeps its defaults
+      throw e;
+    }
     for (const message of out.templateErrors || []) this.problem('template-rejected', message);
     this.pageSlots = [...this.slots.keys()].map((id, i) => ({ id, position: out.slots[i] }));
   }
@@ -197,8 +203,8 @@ export class Runtime {
     const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
     this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
     // The core learns what the page shows (a decision that came too late to
-    // show is the slot's own content): reports, every time; caps, only what
-    // is new on the page (`fresh`), not the same content decided again.
+    // show is the slot's own content); reports and caps count only what is
+    // new on the page (`fresh`), not the same content decided again.
     const shown = this.lastShown.map((entry, i) => {
       const variant = entry.late ? '' : slots[i].variant || '';
       const fresh = this.displayed.get(entry.id) !== variant;

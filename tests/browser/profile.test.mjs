@@ -373,6 +373,16 @@ const stillWriting = (tab) => tab.evaluate(() => Promise.race([
   new Promise((r) => setTimeout(() => r(true), 100)),
 ]));
 
+// A visitor who opted in to personalization, with the home page open in two
+// tabs; returns the second.
+async function twoTabsPersonalized(v) {
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  const other = await v.context.newPage();
+  await visit(other, `${site.url}/index.html`);
+  return other;
+}
+
 describe('two tabs', () => {
   test('pages decide without waiting for another tab\'s lock, and their writes lose no update', async () => {
     const v = await newVisitor();
@@ -426,10 +436,7 @@ describe('two tabs', () => {
   test("two tabs tracking at once lose no update", async () => {
     const v = await newVisitor();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      const other = await v.context.newPage();
-      await visit(other, `${site.url}/index.html`);
+      const other = await twoTabsPersonalized(v);
       const N = 15;
       const burst = (page) => page.evaluate(async (n) => {
         for (let i = 0; i < n; i++) {
@@ -442,6 +449,35 @@ describe('two tabs', () => {
       const exported = await exportOf(v.page);
       const city = exported.profile.interests.find((i) => i.id === 'interest:city-walking');
       assert.equal(city.value.evidence, 2 * N);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('after a write, open tabs settle: neither writes again in answer to the other', async () => {
+    const v = await newVisitor();
+    try {
+      const other = await twoTabsPersonalized(v);
+      // Every commit is announced on the channel: a page without Tactful counts them.
+      const listener = await v.context.newPage();
+      await listener.goto(`${site.url}/img/logo.svg`);
+      await listener.evaluate(() => {
+        window.__writes = 0;
+        new BroadcastChannel('tactful:v1').onmessage = () => { window.__writes += 1; };
+      });
+      const writes = () => listener.evaluate(() => window.__writes);
+      await v.page.evaluate(() => {
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        return window.tactful.profile.view();
+      });
+      // The other tab takes the change up (and may write what is new to it, once).
+      await other.waitForFunction(() => window.tactful.profile.view()
+        .then((p) => p.interests.some((i) => i.id === 'interest:city-walking')));
+      await v.page.waitForTimeout(500);
+      const settled = await writes();
+      assert.ok(settled >= 1 && settled <= 4, `${settled} writes for one event`);
+      await v.page.waitForTimeout(1000);
+      assert.equal(await writes(), settled, 'the tabs kept writing in answer to each other');
     } finally {
       await v.close();
     }

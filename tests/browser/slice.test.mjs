@@ -70,6 +70,8 @@ describe('the hero slot', () => {
   });
 });
 
+const longPath = `/${'a'.repeat(2048)}`;
+
 describe('failing to default', () => {
   const cases = [
     ['a missing config', 'config-unavailable', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }))],
@@ -81,8 +83,11 @@ describe('failing to default', () => {
       IDBFactory.prototype.open = () => { throw new DOMException('denied', 'SecurityError'); };
     })],
     ['site data blocked by the browser', 'storage-unavailable', () => {}, { blockSiteData: true }],
+    // The home page served at a path longer than conditions read.
+    ['a path over 2048 characters', 'page-unsupported', (ctx) => ctx.route(`**${longPath}`, async (r) =>
+      r.fulfill({ response: await r.fetch({ url: `${site.url}/index.html` }) })), undefined, longPath],
   ];
-  for (const [what, reason, arrange, visitor] of cases) {
+  for (const [what, reason, arrange, visitor, path = '/index.html'] of cases) {
     test(`${what} keeps the default content with one clear message`, async () => {
       const v = await newVisitor(visitor);
       try {
@@ -91,7 +96,7 @@ describe('failing to default', () => {
           window.__decisions = [];
           document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
         });
-        await v.page.goto(`${site.url}/index.html`);
+        await v.page.goto(`${site.url}${path}`);
         const status = await ready(v.page);
         assert.equal(status.ok, false);
         assert.equal(status.reason, reason);

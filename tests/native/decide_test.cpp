@@ -396,3 +396,23 @@ TEST_CASE("slots that share an audience share its verdict; different thresholds 
   d = decide_page(l.rules, state, a, ids, {}, true, kNow);
   for (const auto& s : d["slots"]) CHECK(s["variant"] == "a");
 }
+
+TEST_CASE("a config's regexes add up to at most 10,000 steps, so no decision runs more over the page's path") {
+  // `.{1,990}x` expands to just under 2,000 steps: five fit in the budget, six do not.
+  auto config = [](int slots) {
+    json root = {{"slots", json::array()}};
+    for (int i = 0; i < slots; ++i) {
+      root["slots"].push_back({{"id", "s" + std::to_string(i)},
+                               {"variants", {{{"id", "v"}, {"condition", {{"page.path", {{"$regex", ".{1,990}x"}}}}}}}}});
+    }
+    return root;
+  };
+  Taxonomy taxonomy;
+  Diagnostics fits;
+  parse_decide_rules(config(5), taxonomy, fits);
+  CHECK(fits.ok());
+  Diagnostics over;
+  parse_decide_rules(config(7), taxonomy, over);
+  REQUIRE(over.errors.size() == 1);  // said once, at the slot that crossed it
+  CHECK(over.errors[0].to_string().rfind("slots[5]: the config's regexes add up to more than 10000 steps", 0) == 0);
+}

@@ -433,3 +433,37 @@ TEST_CASE("every operation replies in canonical JSON, errors and optional member
   CHECK(reset["ok"] == true);
   CHECK(v("save").is_object());
 }
+
+TEST_CASE("the same content decided again on a page writes nothing back, so open tabs never answer each other's writes") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}, {"aggregate", true}}}}, true);
+  v("track", kTrailView);
+  v("track", kTrailView);
+  v("page", kHome);
+  auto showing = [&](bool fresh) {
+    REQUIRE(v.engine.decide_binary(kNow) != nullptr);
+    json slots = json::array();
+    for (const char* id : {"hero", "picks", "banner"}) slots.push_back({{"id", id}, {"variant", ""}, {"fresh", fresh}});
+    slots[0]["variant"] = "trail-running";
+    v("shown", {{"slots", slots}});
+  };
+  showing(true);
+  CHECK(v("save").contains("profile"));  // the first showing is news
+  // Another tab wrote; this one loads its records and decides the same again.
+  showing(false);
+  CHECK_FALSE(v("save").contains("profile"));
+  showing(false);
+  CHECK_FALSE(v("save").contains("profile"));
+}
+
+TEST_CASE("a page whose path is longer than 2048 characters keeps its defaults, with the reason") {
+  Visitor v;
+  json page = kHome;
+  page["path"] = "/" + std::string(2047, 'a');
+  CHECK_FALSE(v("page", page).contains("error"));  // 2048: conditions read it
+  page["path"] = "/" + std::string(2048, 'a');
+  json refused = v("page", page);
+  CHECK(refused["path"] == "path");
+  CHECK(refused["error"] == "the page's path is longer than 2048 characters, the most conditions read");
+  CHECK(v("decide", page) == refused);  // the operation that decides and shows at once
+}

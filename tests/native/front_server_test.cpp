@@ -272,6 +272,29 @@ TEST_CASE("front: other requests on a connection go to httplib with the bytes al
   CHECK(f.slow_bodies.count("second") == 1);
 }
 
+TEST_CASE("front: clients that send half a head hold no thread: others are still served") {
+  // A long read timeout: were each slow head on one of httplib's threads, the
+  // full request below would wait for it.
+  Front f([](FrontServer& s) { s.set_read_timeout(60, 0); });
+  std::vector<int> slow;
+  for (int i = 0; i < 40; ++i) {  // more than the 32 threads httplib has
+    slow.push_back(connect_to(f.port));
+    send_all(slow.back(), "GET /ping HTTP/1.1\r\nHost: test\r\n");
+  }
+  int fd = connect_to(f.port);
+  send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto answers = read_answers(fd, 1, nullptr, 10000);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 200);
+  // A slow head that does come whole is answered too.
+  send_all(slow[0], "\r\n");
+  auto late = read_answers(slow[0], 1, nullptr, 10000);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].find("pong") != std::string::npos);
+  close(fd);
+  for (int s : slow) close(s);
+}
+
 TEST_CASE("front: a body over the payload limit gets 413 and never reaches the handler") {
   Front f;
   int fd = connect_to(f.port);

@@ -137,6 +137,20 @@ TEST_CASE("the collector and the browser derive the same layout from the same co
   CHECK(from_config == hero());
 }
 
+TEST_CASE("the same content shown again on its page is not another showing, only the one shown last") {
+  WindowAccumulator acc;
+  acc.start(1000);
+  CHECK(acc.observe_shown("hero", "trail"));
+  CHECK_FALSE(acc.observe_shown("hero", "trail", false));  // decided again, same content: nothing changes
+  CHECK(acc.slots["hero"].variants[0].shown == 1);
+  CHECK(acc.observe_shown("hero", "kitchen"));  // another tab shows another variant
+  CHECK(acc.observe_shown("hero", "trail", false));  // this page's content is the one shown last again
+  CHECK(acc.slots["hero"].variants[0].shown == 1);
+  CHECK(acc.slots["hero"].last_shown == 0);
+  acc.observe_click("hero");
+  CHECK(acc.slots["hero"].variants[0].clicked);
+}
+
 TEST_CASE("the accumulator keeps what was shown, clicked, converted and visited") {
   ReportRules rules;
   rules.window_seconds = 60;

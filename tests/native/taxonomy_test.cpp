@@ -103,3 +103,16 @@ TEST_CASE("labels are read in the visitor's language, falling back to English") 
   CHECK(label_text(label, "fr") == "Trail running");
   CHECK(label_text(json("Yoga"), "es") == "Yoga");
 }
+
+TEST_CASE("a taxonomy holds at most 5000 interests") {
+  json root = {{"taxonomy", json::array()}};
+  for (int i = 0; i < 5000; ++i) root["taxonomy"].push_back({{"id", "t" + std::to_string(i)}});
+  Diagnostics fits;
+  CHECK(parse_taxonomy(root, fits).interests.size() == 5000);
+  CHECK(fits.ok());
+  root["taxonomy"].push_back({{"id", "one-more"}});
+  Diagnostics over;
+  CHECK(parse_taxonomy(root, over).interests.empty());
+  REQUIRE(over.errors.size() == 1);
+  CHECK(over.errors[0].to_string() == "taxonomy: at most 5000 interests (found 5001)");
+}

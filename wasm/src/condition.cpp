@@ -572,6 +572,7 @@ class Compiler {
       : groups_(saved_groups), diag_(diag), paths_(paths) {}
 
   bool failed() const { return failed_; }
+  size_t regex_steps = 0;
 
   ConditionNode condition(const json& c, const std::string& path, const std::string& prefix) {
     ConditionNode node;
@@ -786,6 +787,7 @@ class Compiler {
           return false;
         }
         op.regex = std::make_unique<Regex>(std::move(re).value());
+        regex_steps += op.regex->steps();
         break;
       }
       case kTypeName:
@@ -848,6 +850,7 @@ Condition compile_condition(const json& condition, const json& saved_groups, con
     node->never = true;
   }
   out.root_ = std::move(node);
+  out.regex_steps_ = compiler.regex_steps;
   return out;
 }
 

@@ -16,6 +16,9 @@ namespace tactful {
 namespace {
 
 constexpr int64_t kWeekDays = 7;
+// A decision may run every regex over the page's path (at most 2048
+// characters, engine.cpp): their programs, added up, bound that work.
+constexpr size_t kMaxRegexSteps = 10000;  // its error message says the number
 // A "not now" as a stored item (export and profile.remove).
 constexpr std::string_view kNotNowId = "not-now:";
 
@@ -491,6 +494,7 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
     diag.error("slots", "must be an array of slots {id, variants}");
     return rules;
   }
+  size_t regex_steps = 0;
   for (size_t i = 0; i < slots->size(); ++i) {
     std::string path = join_path("slots", i);
     if (!(*slots)[i].is_object()) {
@@ -499,6 +503,11 @@ DecideRules parse_decide_rules(const json& root, const Taxonomy& taxonomy, Diagn
     }
     Slot slot;
     parse_slot((*slots)[i], path, rules.saved_groups, taxonomy, slot, diag);
+    size_t steps_before = regex_steps;
+    for (const auto& v : slot.variants) regex_steps += v.condition.regex_steps();
+    if (regex_steps > kMaxRegexSteps && steps_before <= kMaxRegexSteps) {
+      diag.error(path, "the config's regexes add up to more than 10000 steps by this slot");
+    }
     if (slot.id.empty()) continue;
     if (rules.index.count(slot.id)) {
       diag.error(join_path(path, "id"), "duplicate slot id '" + slot.id + "'");
@@ -907,11 +916,13 @@ std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::
   return positions;
 }
 
-void record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms) {
-  if (decision.slot < 0 || decision.variant < 0) return;
+bool record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms) {
+  if (decision.slot < 0 || decision.variant < 0) return false;
   const Slot& slot = rules.slots[decision.slot];
   const Variant& v = slot.variants[decision.variant];
-  if (v.caps.per_day || v.caps.per_week) record_impression(state.impressions[slot.id][v.id], day_of(now_ms));
+  if (!v.caps.per_day && !v.caps.per_week) return false;
+  record_impression(state.impressions[slot.id][v.id], day_of(now_ms));
+  return true;
 }
 
 json decide_page(const DecideRules& rules, DecideState& state, const json& attributes,

@@ -115,6 +115,8 @@ std::string string_field(const json& obj, const char* key, const std::string& fa
   return (it && it->is_string()) ? it->get<std::string>() : fallback;
 }
 
+constexpr size_t kMaxPagePath = 2048;  // as the sitemaps protocol bounds a URL; page() says the number
+
 PageContext page_context(const json& input) {
   PageContext page;
   page.path = string_field(input, "path", "/");
@@ -291,7 +293,15 @@ class Operations {
     return template_errors;
   }
 
+  // A decision may run every regex of the config over the path: its length
+  // bounds that work (with the config's regex budget, decide.cpp).
+  static std::string refused_page(const json& in) {
+    if (string_field(in, "path").size() <= kMaxPagePath) return {};
+    return error_json("the page's path is longer than 2048 characters, the most conditions read", "path");
+  }
+
   std::string page(const json& in) {
+    if (std::string refused = refused_page(in); !refused.empty()) return refused;
     std::vector<std::string> template_errors = set_page(in);
     JsonWriter w;
     w.begin_object().key("slots").begin_array();
@@ -326,13 +336,18 @@ class Operations {
   }
 
   // What the page put on screen for page slot i: the decided variant
-  // (`as_decided`) or its own content. For reports, the showing; and, when
-  // it is new on the page (`fresh`), the impression against the caps.
+  // (`as_decided`) or its own content. When it is new on the page (`fresh`),
+  // a showing for reports and an impression against the caps; otherwise only
+  // which variant was shown last. Only a change is written back: each write
+  // makes every other open tab decide again, and a tab that wrote after
+  // deciding the same thing again would have two tabs answer each other forever.
   void record_display(size_t i, bool as_decided, bool fresh) {
-    if (as_decided && fresh) record_shown(s_.config->decide, s_.decide, s_.last[i], now_);
+    bool changed = as_decided && fresh && record_shown(s_.config->decide, s_.decide, s_.last[i], now_);
     // The slot's own content is the variant "default" in every metric (the holdout's too).
-    if (aggregating()) s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? decided_id(i) : "default");
-    s_.profile_dirty = true;
+    if (aggregating()) {
+      changed = s_.window.observe_shown(s_.page.slot_ids[i], as_decided ? decided_id(i) : "default", fresh) || changed;
+    }
+    if (changed) s_.profile_dirty = true;
   }
 
   // shown {slots: [{id, variant, fresh}]}: what the page shows after the last
@@ -359,7 +374,10 @@ class Operations {
   // The JSON operation decides and shows: every slot as decided.
   std::string decide(const json& in) {
     std::vector<std::string> template_errors;
-    if (in.contains("slots")) template_errors = set_page(in);
+    if (in.contains("slots")) {
+      if (std::string refused = refused_page(in); !refused.empty()) return refused;
+      template_errors = set_page(in);
+    }
     const auto& decisions = decide_current();
     for (size_t i = 0; i < decisions.size(); ++i) record_display(i, decisions[i].variant >= 0, true);
     JsonWriter w;

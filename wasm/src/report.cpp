@@ -417,19 +417,21 @@ double epsilon_spent(const ReportRules& rules, const WindowAccumulator& acc) {
   return acc.reported ? epsilon_per_report(rules) : 0.0;
 }
 
-void WindowAccumulator::observe_shown(const std::string& slot, const std::string& variant) {
-  if (slots.size() >= kMaxSlots && !slots.count(slot)) return;
+bool WindowAccumulator::observe_shown(const std::string& slot, const std::string& variant, bool counted) {
+  if (slots.size() >= kMaxSlots && !slots.count(slot)) return false;
   Slot& s = slots[slot];
   for (size_t i = 0; i < s.variants.size(); ++i) {
     if (s.variants[i].id == variant) {
-      ++s.variants[i].shown;
+      if (counted) ++s.variants[i].shown;
+      bool moved = s.last_shown != static_cast<int>(i);
       s.last_shown = static_cast<int>(i);
-      return;
+      return counted || moved;
     }
   }
-  if (s.variants.size() >= kMaxSlotVariants) return;
+  if (s.variants.size() >= kMaxSlotVariants) return false;
   s.variants.push_back({variant, 1, false});
   s.last_shown = static_cast<int>(s.variants.size() - 1);
+  return true;
 }
 
 void WindowAccumulator::observe_click(const std::string& slot) {

@@ -174,6 +174,12 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
     diag.error("taxonomy", "must be an array of {id, label, sensitive?}");
     return taxonomy;
   }
+  // Interests are looked up by id, one by one (find): this bounds what loading
+  // a config and every tracked event cost. Ample for a store's taxonomy.
+  if (it->size() > 5000) {
+    diag.error("taxonomy", "at most 5000 interests (found " + std::to_string(it->size()) + ")");
+    return taxonomy;
+  }
   for (size_t i = 0; i < it->size(); ++i) {
     const json& entry = (*it)[i];
     std::string path = join_path("taxonomy", i);

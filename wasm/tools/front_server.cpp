@@ -353,7 +353,11 @@ class FrontServer::Worker {
       if (p == Parse::kNeedMore) break;
       if (p == Parse::kBatchPost && s_.filter_ && !s_.filter_(h.judged)) p = Parse::kOther;
       if (p == Parse::kOther) {
-        c.for_httplib = true;
+        // httplib reads on a thread of its own, one of kHandOffThreads:
+        // a head that trickles in waits here instead, under the read timeout
+        // (tick), so a few dozen slow clients cannot hold every thread.
+        std::string_view rest = in.substr(c.parsed);
+        c.for_httplib = c.peer_closed || rest.size() > kMaxHead || rest.find("\r\n\r\n") != std::string_view::npos;
         break;
       }
       // httplib's rule: the keep_alive_max_count-th request on a connection is its last.

@@ -43,11 +43,15 @@ class Condition {
   // for explanations and guardrails.
   const std::vector<std::string>& attribute_paths() const;
   bool empty() const;
+  // The size of its regexes' programs, added up: what one character of an
+  // attribute can cost it at most (Regex::steps).
+  size_t regex_steps() const { return regex_steps_; }
 
  private:
   friend Condition compile_condition(const json&, const json&, const std::string&, Diagnostics&);
   std::unique_ptr<const ConditionNode> root_;
   std::vector<std::string> paths_;
+  size_t regex_steps_ = 0;
 };
 
 // Compiles `condition`; `saved_groups` is an object of id -> array for

@@ -149,8 +149,9 @@ std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& st
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
                                        bool personalize, int64_t now_ms);
 
-// Counts the impression of a decision the page showed (a capped variant).
-void record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms);
+// Counts the impression of a decision the page showed (a capped variant);
+// false when there was nothing to count.
+bool record_shown(const DecideRules& rules, DecideState& state, const SlotDecision& decision, int64_t now_ms);
 
 // The decisions as decide_page returns them (ids, variant ids, content, fills
 // in `lang`), as JSON text; write_decisions writes the members "holdout" and

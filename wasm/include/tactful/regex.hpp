@@ -24,6 +24,9 @@ class Regex {
 
   // Whether the pattern matches anywhere in `text` (UTF-8), like JS `test`.
   bool search(std::string_view text) const;
+  // The program's size: a search does at most about this much work per
+  // UTF-16 unit of text.
+  size_t steps() const { return program_.size(); }
 
   struct Inst {
     uint8_t op;

@@ -105,7 +105,9 @@ struct WindowAccumulator {
   int64_t ends_at(const ReportRules& rules) const { return started_ms + rules.window_seconds * 1000; }
   bool due(const ReportRules& rules, int64_t now_ms) const { return started() && now_ms >= ends_at(rules); }
 
-  void observe_shown(const std::string& slot, const std::string& variant);
+  // A showing counts once (`counted`); the same content shown again on its
+  // page (re-decided) only becomes the variant last shown. False: no change.
+  bool observe_shown(const std::string& slot, const std::string& variant, bool counted = true);
   void observe_click(const std::string& slot);  // credits the variant last shown there
   void observe_conversion();
   void observe_page_view(int64_t now_ms);  // a gap of 30 min starts a new visit
