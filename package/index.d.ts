@@ -35,6 +35,8 @@ export interface Declaration {
   dislikes?: string[];
   occasions?: { birthdayMonth?: number };
   location?: { country: string; region?: string };
+  /** Who states it: the visitor (default, provenance "declared") or the site relaying what the visitor told it, e.g. a shipping country (provenance "site"). */
+  source?: 'visitor' | 'site';
 }
 
 export interface ProfileItem {

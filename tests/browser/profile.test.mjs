@@ -55,6 +55,24 @@ describe('minimize at ingest', () => {
     }
   });
 
+  test('the site relays a shipping country the visitor gave it: stored with provenance site, as documented', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true }, categories: { location: true } });
+      // What a checkout script does with the address form's country.
+      const view = await v.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'pt' }, source: 'site' }));
+      assert.equal(view.location[0].value.country, 'PT');
+      assert.equal(view.location[0].provenance.source, 'site');
+      const refused = await v.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'FR' }, source: 'ip' })
+        .then(() => 'stored', (e) => e.message));
+      assert.match(refused, /source: must be "visitor" or "site"/);
+      assert.equal((await exportOf(v.page)).profile.location[0].value.country, 'PT');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('without personalization nothing about browsing is stored at all', async () => {
     const v = await newVisitor();
     try {

@@ -179,7 +179,7 @@ TEST_CASE("bad declarations name their path and store nothing") {
   CHECK(err(R"({"likes":["pharmacy"]})") == "likes[0]: 'pharmacy' is a sensitive interest and is never stored");
   CHECK(err(R"({"likes":["knitting"]})") == "likes[0]: unknown interest 'knitting'");
   CHECK(err(R"({"likes":["cooking"],"dislikes":["cooking"]})") == "likes[0]: 'cooking' is in both likes and dislikes");
-  CHECK(err(R"({"age":40})") == "age: unknown key (expected likes, dislikes, occasions, location)");
+  CHECK(err(R"({"age":40})") == "age: unknown key (expected likes, dislikes, occasions, location, source)");
   // All or nothing: a valid part next to a bad one is not stored either.
   CHECK(err(R"({"likes":["cooking"],"location":{"country":"XX"}})").rfind("location.country", 0) == 0);
   CHECK(item_count(p) == 0);
@@ -207,6 +207,19 @@ TEST_CASE("location and birthday month are stored with provenance") {
               .ok());
   CHECK(p.region == "ES-M");
   CHECK(p.location_provenance.source == "site");
+}
+
+TEST_CASE("a declaration says who made it: the site relaying a shipping country is provenance site") {
+  Profile p;
+  Consent c = everything();
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"PT"},"source":"site"})"), c, taxonomy(), {}, T0).ok());
+  CHECK(p.location_provenance.source == "site");
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"source":"visitor"})"), c, taxonomy(), {}, T0).ok());
+  CHECK(p.location_provenance.source == "declared");
+  auto bad = declare(p, json::parse(R"({"location":{"country":"FR"},"source":"geoip"})"), c, taxonomy(), {}, T0);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().path == "source");
+  CHECK(p.country == "ES");  // all or nothing
 }
 
 TEST_CASE("country and region codes are read in any case and kept upper case") {

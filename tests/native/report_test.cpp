@@ -89,6 +89,17 @@ TEST_CASE("the ε of all metrics may not exceed the window's budget") {
   CHECK(first_error(config) == "metrics[4].epsilon: total ε 5 exceeds reporting.epsilonBudget 4.5");
 }
 
+TEST_CASE("a budget out of range is the one error: the metrics are not measured against a budget the site never set") {
+  Keys keys;
+  json config = site_config(keys.b64);
+  for (auto& m : config["metrics"]) m["epsilon"] = 9;
+  config["reporting"]["epsilonBudget"] = 60;
+  Diagnostics diag;
+  parse_report_rules(config, test_taxonomy(), hero(), diag);
+  REQUIRE(diag.errors.size() == 1);
+  CHECK(diag.errors[0].to_string() == "reporting.epsilonBudget: must be a number in (0, 50]");
+}
+
 TEST_CASE("bad reporting settings are errors with their path") {
   Keys keys;
   json config = site_config(keys.b64);

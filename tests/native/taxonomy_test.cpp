@@ -70,6 +70,10 @@ TEST_CASE("an id or label that looks sensitive but is not declared so draws a wa
   CHECK(diag.ok());
   CHECK(has(diag.warnings, "taxonomy[0].id", "looks like a health interest"));
   CHECK(has(diag.warnings, "taxonomy[1].label.en", "health"));
+  // A label's warning quotes the label, the words that were judged.
+  CHECK(has(diag.warnings, "taxonomy[1].label.en",
+            "'Diabetes care' (the label of 'glucose') looks like a health interest"));
+  CHECK(has(diag.warnings, "taxonomy[5].label.es", "'Préstamos rápidos' (the label of 'ofertas')"));
   CHECK(has(diag.warnings, "taxonomy[2].id", "finance"));
   CHECK(has(diag.warnings, "taxonomy[3].id", "religion"));
   CHECK(has(diag.warnings, "taxonomy[5].label.es", "finance"));

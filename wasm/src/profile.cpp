@@ -297,10 +297,16 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
   // Validate everything first: a declaration is stored whole or not at all.
   std::vector<std::pair<std::string, bool>> prefs;
   int month = 0;
-  std::string country, region;
+  std::string country, region, by = source;
   for (auto it = decl.begin(); it != decl.end(); ++it) {
     const std::string& key = it.key();
-    if (key == "likes" || key == "dislikes") {
+    if (key == "source") {
+      // The page says who is declaring: the visitor, or the site relaying
+      // what the visitor told it (a shipping country). Provenance shows it.
+      std::string v = it->is_string() ? it->get<std::string>() : std::string();
+      if (v != "visitor" && v != "site") return make_error(key, "must be \"visitor\" or \"site\"");
+      if (v == "site") by = v;
+    } else if (key == "likes" || key == "dislikes") {
       if (!it->is_array() || it->size() > 100) return make_error(key, "must be an array of at most 100 interest ids");
       if (!allowed(c, Category::interests))
         return make_error(key, "not stored: the interests category or personalization is off");
@@ -348,11 +354,11 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
         region = country + "-" + sub;
       }
     } else {
-      return make_error(key, "unknown key (expected likes, dislikes, occasions, location)");
+      return make_error(key, "unknown key (expected likes, dislikes, occasions, location, source)");
     }
   }
 
-  Provenance prov{source.empty() ? "declared" : source, now_ms};
+  Provenance prov{by.empty() ? "declared" : by, now_ms};
   for (const auto& pr : prefs) {
     p.declared.erase(std::remove_if(p.declared.begin(), p.declared.end(),
                                     [&](const Declared& d) { return d.id == pr.first; }),

@@ -227,22 +227,23 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
       }
     }
     if (interest.sensitive.empty()) {
+      // The warning quotes the words judged: a label's, with the id it labels.
       std::string looks = sensitive_lookalike(interest.id);
-      std::string where = "id";
-      if (looks.empty() && interest.label.is_string()) {
-        looks = sensitive_lookalike(interest.label.get<std::string>());
-        where = "label";
-      }
-      if (looks.empty() && interest.label.is_object()) {
+      std::string where = "id", judged = "'" + interest.id + "'";
+      auto judge = [&](const std::string& text, std::string at) {
+        if (!looks.empty()) return;
+        looks = sensitive_lookalike(text);
+        where = std::move(at);
+        judged = "'" + text + "' (the label of '" + interest.id + "')";
+      };
+      if (interest.label.is_string()) judge(interest.label.get<std::string>(), "label");
+      if (interest.label.is_object()) {
         for (const auto& l : interest.label.items()) {
-          if (looks.empty() && l.value().is_string()) {
-            looks = sensitive_lookalike(l.value().get<std::string>());
-            where = "label." + l.key();
-          }
+          if (l.value().is_string()) judge(l.value().get<std::string>(), "label." + l.key());
         }
       }
       if (!looks.empty()) {
-        diag.warn(join_path(path, where), "'" + interest.id + "' looks like a " + looks +
+        diag.warn(join_path(path, where), judged + " looks like a " + looks +
                                               " interest; if it is, declare it with \"sensitive\": \"" + looks +
                                               "\" so it is never stored or targeted");
       }

@@ -108,9 +108,10 @@ bool is_slug(const std::string& s);
 // Visits belong to the interests category (browsing behaviour).
 void record_visit(Profile&, const Consent&, int64_t now_ms);
 // tactful.profile.declare({likes?, dislikes?, occasions?: {birthdayMonth},
-// location?: {country, region?}}). All or nothing: validated first, errors
-// carry paths. `source` is "declared" for the visitor, "site" when the site
-// relays what the visitor told it (e.g. a shipping country).
+// location?: {country, region?}, source?: "visitor"|"site"}). All or nothing:
+// validated first, errors carry paths. `source` is "declared" for the
+// visitor, "site" when the site relays what the visitor told it (e.g. a
+// shipping country); the declaration's own `source: "site"` says the same.
 Status declare(Profile&, const json& declaration, const Consent&, const Taxonomy&, const ProfileRules&,
                int64_t now_ms, const std::string& source = "declared");
 
