@@ -107,9 +107,9 @@ TEST_CASE("rules read only the documented attributes") {
             "not an interest in the taxonomy"));
 }
 
-TEST_CASE("a condition error keeps the condition compiler's precise path") {
-  CHECK(has(load_variant(R"({"id": "v", "condition": {"visits.count": {"$regx": "1"}}})").errors,
-            kCond + ".visits.count.$regx", "unknown operator $regx"));
+TEST_CASE("a condition error is said at the condition's path, with where inside it") {
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"visits.count": {"$regx": "1"}}})").errors, kCond,
+            "unknown operator $regx (did you mean $regex?), in visits.count.$regx"));
 }
 
 TEST_CASE("templates may greet and suggest, never recite purchases, dates or amounts") {

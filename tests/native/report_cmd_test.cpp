@@ -42,7 +42,7 @@ TEST_CASE("report refuses a config lint rejects, with lint's lines") {
   CHECK(r.code == 1);
   CHECK(r.out.empty());
   CHECK(contains(r.err, "is rejected by lint (1 error"));
-  CHECK(contains(r.err, "\nslots[0].variants[0].condition.visits.count.$regx: unknown operator $regx"));
+  CHECK(contains(r.err, "\nslots[0].variants[0].condition: unknown operator $regx"));
 }
 
 TEST_CASE("report says which part of reporting is missing") {

@@ -568,8 +568,8 @@ bool is_operator_object(const json& j) {
 
 class Compiler {
  public:
-  Compiler(const json& saved_groups, Diagnostics& diag, std::vector<std::string>& paths)
-      : groups_(saved_groups), diag_(diag), paths_(paths) {}
+  Compiler(const json& saved_groups, Diagnostics& diag, std::vector<std::string>& paths, const std::string& root)
+      : groups_(saved_groups), diag_(diag), paths_(paths), root_(root) {}
 
   bool failed() const { return failed_; }
   size_t regex_steps = 0;
@@ -634,9 +634,14 @@ class Compiler {
   }
 
  private:
+  // Said at the condition's own path, as config errors are
+  // ("slots[2].variants[0].condition: unknown operator $regx"), with where
+  // inside it after the reason ("..., in visits.count.$regx").
   void error(const std::string& path, const std::string& message) {
     failed_ = true;
-    diag_.error(path, message);
+    if (path.size() <= root_.size() || path.compare(0, root_.size(), root_) != 0) return diag_.error(path, message);
+    size_t inner = root_.size() + (path[root_.size()] == '.');
+    diag_.error(root_, cat({message, ", in ", std::string_view(path).substr(inner)}));
   }
   void record(const std::string& attribute) {
     if (std::find(paths_.begin(), paths_.end(), attribute) == paths_.end()) paths_.push_back(attribute);
@@ -816,6 +821,7 @@ class Compiler {
   const json& groups_;
   Diagnostics& diag_;
   std::vector<std::string>& paths_;
+  const std::string& root_;  // the condition's own path, where errors are said
   bool failed_ = false;
 };
 
@@ -843,7 +849,7 @@ Condition compile_condition(const json& condition, const json& saved_groups, con
                             Diagnostics& diag) {
   Condition out;
   if (condition.is_null()) return out;  // no condition: always applies
-  Compiler compiler(saved_groups, diag, out.paths_);
+  Compiler compiler(saved_groups, diag, out.paths_, path);
   auto node = std::make_unique<ConditionNode>(compiler.condition(condition, path, ""));
   if (compiler.failed()) {
     node->clauses.clear();
