@@ -213,6 +213,24 @@ TEST_CASE("a metric whose data category is not allowed reports no data") {
   CHECK(report_values(rules, acc, inputs)[2] == 2);
 }
 
+TEST_CASE("a click is reported with the variant clicked, even when another was shown more") {
+  Keys keys;
+  ReportRules rules = rules_for(site_config(keys.b64));
+  WindowAccumulator acc;
+  acc.start(0);
+  acc.observe_shown("hero", "default");  // before the visitor chose anything
+  acc.observe_shown("hero", "default");
+  acc.observe_shown("hero", "trail");
+  acc.observe_click("hero");
+  CHECK(report_values(rules, acc, {})[0] == 3);  // trail (position 1), clicked
+  WindowAccumulator unclicked;
+  unclicked.start(0);
+  unclicked.observe_shown("hero", "default");
+  unclicked.observe_shown("hero", "default");
+  unclicked.observe_shown("hero", "trail");
+  CHECK(report_values(rules, unclicked, {})[0] == 0);  // the default, shown most, not clicked
+}
+
 TEST_CASE("every report has the same size, whatever it holds") {
   Keys keys;
   ReportRules rules = rules_for(site_config(keys.b64));

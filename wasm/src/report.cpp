@@ -547,10 +547,15 @@ std::vector<uint32_t> report_values(const ReportRules& rules, const WindowAccumu
       case MetricKind::SlotShownConverted: {
         auto it = acc.slots.find(m.slot);
         if (it == acc.slots.end() || it->second.variants.empty()) break;
-        // The variant this browser saw most in the window stands for it (ties: first shown).
-        const WindowAccumulator::Variant* top = &it->second.variants[0];
-        for (const auto& v : it->second.variants) {
-          if (v.shown > top->shown) top = &v;
+        // The variant this browser saw most in the window stands for it (ties:
+        // first shown); for clicks, the most shown of those clicked, so that a
+        // click on a variant seen once is not lost behind a default seen twice.
+        const auto& variants = it->second.variants;
+        bool by_click = m.kind == MetricKind::SlotShownClicked &&
+                        std::any_of(variants.begin(), variants.end(), [](const auto& v) { return v.clicked; });
+        const WindowAccumulator::Variant* top = nullptr;
+        for (const auto& v : variants) {
+          if ((!by_click || v.clicked) && (!top || v.shown > top->shown)) top = &v;
         }
         auto pos = std::find(m.variants.begin(), m.variants.end(), top->id);
         if (pos == m.variants.end()) break;  // a variant the config does not know: no data
