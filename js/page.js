@@ -20,9 +20,7 @@ const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 // page is about, as the meta does: counted with the page's view at load (a
 // click on one counts again, as the visitor's own interest).
 function trackedLists(doc) {
-  const out = [];
-  for (const el of doc.querySelectorAll('[data-tactful-track]')) out.push(...(bareList(el.getAttribute('data-tactful-track')) || []));
-  return out;
+  return [...doc.querySelectorAll('[data-tactful-track]')].flatMap((el) => bareList(el.getAttribute('data-tactful-track')) || []);
 }
 
 // A value with no verb and no JSON, such as `trail-running,outdoor`: interest ids.

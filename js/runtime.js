@@ -189,7 +189,8 @@ export class Runtime {
         templates: collectTemplates(this.doc),
       });
     } catch (e) {
-      e.reason = 'page-unsupported'; // a path too long for conditions: the page keeps its defaults
+      // The one refusal of a page is its path, too long for conditions: the page keeps its defaults.
+      if (e.path === 'path') e.reason = 'page-unsupported';
       throw e;
     }
     for (const message of out.templateErrors || []) this.problem('template-rejected', message);

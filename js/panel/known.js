@@ -34,15 +34,9 @@ export function renderKnown(ctx, s, state, actions) {
       const what = describeItem(ctx, s, item);
       const p = item.provenance || {};
       const learned = `${s.learned[p.source] || p.source || ''}${p.at ? ` ${s.on(formatDate(rt, p.at))}` : ''}.`;
-      list.append(h('li', {},
-        h('div', {},
-          h('p', { class: 'what' }, what),
-          h('p', { class: 'desc' }, `${learned} ${item.expires ? s.expires(formatDate(rt, item.expires)) : ''}`),
-          item.use ? h('p', { class: 'desc' }, s.use[item.kind] || item.use) : null),
-        h('button', {
-          type: 'button', class: 'small', 'data-focus': `remove:${item.id}`, 'aria-label': s.remove(what),
-          onclick: () => actions.remove(item.id, what),
-        }, s.removeShort)));
+      list.append(deletableRow(s, actions, item.id, what,
+        `${learned} ${item.expires ? s.expires(formatDate(rt, item.expires)) : ''}`,
+        item.use ? s.use[item.kind] || item.use : null));
     }
     if (!items.length) list.append(h('li', { class: 'empty' }, s.nothing));
     section.append(h('h4', {}, s.categories[cat][0]), list);
@@ -56,19 +50,22 @@ export function renderKnown(ctx, s, state, actions) {
 function renderSuggestions(ctx, s, decisions, actions) {
   const d = decisions || { notNow: [], shown: [] };
   const list = h('ul', { class: 'items' });
-  for (const n of d.notNow) {
-    const what = s.notNow(n.slot);
-    list.append(h('li', {},
-      h('div', {}, h('p', { class: 'what' }, what), h('p', { class: 'desc' }, s.expires(formatDate(ctx.rt, n.expires)))),
-      h('button', {
-        type: 'button', class: 'small', 'data-focus': `remove:${n.id}`, 'aria-label': s.remove(what),
-        onclick: () => actions.remove(n.id, what),
-      }, s.removeShort)));
-  }
+  for (const n of d.notNow) list.append(deletableRow(s, actions, n.id, s.notNow(n.slot), s.expires(formatDate(ctx.rt, n.expires))));
   const shown = d.shown.reduce((sum, x) => sum + x.count, 0);
   if (shown) list.append(h('li', {}, h('p', { class: 'desc' }, s.shownCount(shown))));
   list.append(h('li', {}, h('p', { class: 'desc' }, s.bucket)));
   return h('div', {}, h('h4', {}, s.suggestions), list);
+}
+
+// One stored thing the visitor can delete: what it is, its details (lines of
+// text, or null), and its Delete button (focus kept by `remove:<id>`).
+function deletableRow(s, actions, id, what, ...details) {
+  return h('li', {},
+    h('div', {}, h('p', { class: 'what' }, what), ...details.map((d) => (d ? h('p', { class: 'desc' }, d) : null))),
+    h('button', {
+      type: 'button', class: 'small', 'data-focus': `remove:${id}`, 'aria-label': s.remove(what),
+      onclick: () => actions.remove(id, what),
+    }, s.removeShort));
 }
 
 // Personalization was on at some point: a receipt says so, or items are

@@ -23,6 +23,8 @@ function attemptGrantFromScript(page, change) {
 const scriptAttempt = (page) => page.evaluate(() => window.__attempt);
 
 const exportOf = (page) => page.evaluate(() => window.tactful.profile.export());
+// The interests the profile inferred from views, by id (profile.view() lists items).
+const inferredInterests = (view) => view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
 
 // Everything of ours a page could find in the browser's stores, read without
 // opening (and so creating) anything: database names, and tactful keys.
@@ -133,7 +135,7 @@ describe('what a page signals', () => {
       await visit(v.page, `${site.url}/signals.html`);
       for (const name of ['a', 'b', 'c', 'd']) await v.page.getByRole('button', { name, exact: true }).click();
       const view = await v.page.evaluate(() => window.tactful.profile.view());
-      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      const interests = inferredInterests(view);
       assert.deepEqual(interests.sort(), ['hiking', 'outdoor', 'trail-running']);
       assert.deepEqual(view.purchases.map((p) => p.value.category).sort(), ['boots', 'shoes']);
       assert.deepEqual(v.tactfulMessages(), []);
@@ -162,7 +164,7 @@ describe('what a page signals', () => {
       });
       assert.deepEqual(errors, ['bad-event', 'bad-event']);
       const view = await v.page.evaluate(() => window.tactful.profile.view());
-      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      const interests = inferredInterests(view);
       assert.deepEqual(interests.sort(), ['hiking', 'trail-running']);
       assert.deepEqual(pageErrors, []);
     } finally {
@@ -181,7 +183,7 @@ describe('what a page signals', () => {
       await grantConsent(v.page, { purposes: { personalization: true } });
       await visit(v.page, `${site.url}/card.html`);
       const view = await v.page.evaluate(() => window.tactful.profile.view());
-      const interests = view.interests.filter((i) => i.kind === 'inferred-interest').map((i) => i.value.interest);
+      const interests = inferredInterests(view);
       assert.deepEqual(interests, ['hiking']);
       assert.deepEqual(v.tactfulMessages(), []);
     } finally {
