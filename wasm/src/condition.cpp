@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "tactful/ascii.hpp"
 #include "tactful/number.hpp"
 #include "tactful/regex.hpp"
 #include "tactful/small_sort.hpp"
@@ -139,20 +140,11 @@ bool js_truthy(const json* v) {
   return true;
 }
 
-// ASCII-only lower-casing: non-ASCII text compares exactly (documented).
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
+// Non-ASCII text compares exactly (documented).
 bool equals_ascii_lower(std::string_view text, std::string_view lowered) {
   if (text.size() != lowered.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != lowered[i]) return false;
-  }
+  for (size_t i = 0; i < text.size(); ++i)
+    if (ascii_lower(text[i]) != lowered[i]) return false;
   return true;
 }
 

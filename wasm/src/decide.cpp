@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "tactful/ascii.hpp"
 #include "tactful/config_read.hpp"
 #include "tactful/json_writer.hpp"
 #include "tactful/profile.hpp"  // iso_time
@@ -65,18 +66,13 @@ Status check_no_sensitive_name(std::string_view text, const std::string& path, c
 bool starts_with_ci(const std::string& text, size_t at, const std::string& word) {
   if (text.size() < at + word.size()) return false;
   for (size_t k = 0; k < word.size(); ++k) {
-    if (std::tolower(static_cast<unsigned char>(text[at + k])) != word[k]) return false;
+    if (ascii_lower(text[at + k]) != word[k]) return false;
   }
   return true;
 }
 
 // Elements whose content is a form field's value or code: never filled.
 const char* const kNoFillElements[] = {"textarea", "select", "option", "script", "style", "title"};
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // ---- attribute paths ----------------------------------------------------------
 
@@ -155,7 +151,7 @@ void check_condition_values(const json& node, const std::string& path, const Tax
       diag.error(path, "'" + s + "' is a sensitive interest; sensitive data can never be used in a rule");
       return;
     }
-    std::string word = lower(s);
+    std::string word = ascii_lower(s);
     size_t i = 0;
     while (i < word.size()) {
       while (i < word.size() && !std::isalnum(static_cast<unsigned char>(word[i]))) ++i;
@@ -219,7 +215,7 @@ void parse_content(const json& content, const std::string& path, const Taxonomy&
     if (status.ok()) status = check_no_sensitive_name(text, field_path, &taxonomy);
     if (!status.ok()) diag.error(status.error().path, status.error().message);
     if (is_url) {
-      std::string scheme = lower(trim(text));
+      std::string scheme = ascii_lower(trim(text));
       if (scheme.rfind("javascript:", 0) == 0 || scheme.rfind("vbscript:", 0) == 0 ||
           (key == "href" && scheme.rfind("data:", 0) == 0)) {
         diag.error(field_path, "must be a web address (http, https or a relative path)");
@@ -952,7 +948,7 @@ std::string mid_sentence(const json& text) {
   std::string label = text.get<std::string>();
   if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) &&
       std::islower(static_cast<unsigned char>(label[1]))) {
-    label[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(label[0])));
+    label[0] = ascii_lower(label[0]);
   }
   return label;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "tactful/ascii.hpp"
 #include "tactful/config_read.hpp"
 #include "tactful/json_writer.hpp"
 
@@ -26,12 +27,6 @@ bool is_country(const std::string& s) {
   return false;
 }
 
-// Codes are case-insensitive as people type them ("es", "us-ca"); kept upper case.
-std::string ascii_upper(std::string s) {
-  for (char& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
 
 bool is_upper_alnum(const std::string& s) {
   for (char c : s)
@@ -343,6 +338,7 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
         if (o.key() != "country" && o.key() != "region")
           return make_error(join_path(key, o.key()), "unknown key (expected country, region)");
       const json* cc = it->find_ptr("country");
+      // Codes are case-insensitive as people type them ("es", "us-ca"); kept upper case.
       if (cc && cc->is_string()) country = ascii_upper(cc->get<std::string>());
       if (!is_country(country)) return make_error("location.country", "must be an ISO 3166-1 alpha-2 code");
       const json* rg = it->find_ptr("region");

@@ -331,12 +331,14 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
 
   uint64_t v = static_cast<uint64_t>(rules.window_seconds);
   if (read_uint(*rep, "windowSeconds", path, 1, 366ull * 86400, v, diag)) rules.window_seconds = static_cast<int64_t>(v);
+  // False after a refused budget: that is its one error, and the metrics are
+  // not also measured against the default the site never chose ("total ε 10
+  // exceeds ... 4" for a budget of 60).
+  bool budget_known = true;
   if (const json* b = rep->find_ptr("epsilonBudget")) {
     if (!b->is_number() || !(b->get<double>() > 0) || b->get<double>() > 50) {
       diag.error_at(path, "epsilonBudget", "must be a number in (0, 50]");
-      // Its one error: the metrics are not also measured against the default
-      // budget the site never chose ("total ε 10 exceeds ... 4" for a 60).
-      rules.epsilon_budget = 1e9;
+      budget_known = false;
     } else {
       rules.epsilon_budget = b->get<double>();
     }
@@ -384,7 +386,7 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
         parse_metric((*metrics)[i], mp, taxonomy, slots, ids, rules, diag);
         if (rules.metrics.size() == before) continue;
         total += rules.metrics.back().epsilon;
-        if (total > rules.epsilon_budget + 1e-12) {
+        if (budget_known && total > rules.epsilon_budget + 1e-12) {
           char a[kNumberTextSize], b[kNumberTextSize];
           format_number(total, a, 3);  // 3 digits: no float noise (0.30000000000000004) in the message
           format_number(rules.epsilon_budget, b, 3);

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "tactful/ascii.hpp"
 #include "tactful/config_read.hpp"
 
 namespace tactful {
@@ -99,7 +100,7 @@ std::string sensitive_lookalike(std::string_view text) {
     while (i < text.size() && !is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
     word.clear();
     while (i < text.size() && is_word_byte(static_cast<unsigned char>(text[i]))) {
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i++])));
+      word += ascii_lower(text[i++]);
     }
     if (const char* found = word.empty() ? nullptr : class_of_word(word)) return found;
   }
@@ -136,10 +137,9 @@ namespace {
 // `phrase` occurs in `text` with no letter or digit touching either end.
 bool contains_phrase(std::string_view text, std::string_view phrase) {
   if (phrase.empty() || phrase.size() > text.size()) return false;
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
   for (size_t at = 0; at + phrase.size() <= text.size(); ++at) {
     size_t k = 0;
-    while (k < phrase.size() && lower(text[at + k]) == lower(phrase[k])) ++k;
+    while (k < phrase.size() && ascii_lower(text[at + k]) == ascii_lower(phrase[k])) ++k;
     if (k < phrase.size()) continue;
     bool open_before = at == 0 || !is_word_byte(static_cast<unsigned char>(text[at - 1]));
     size_t after = at + phrase.size();

@@ -1,0 +1,26 @@
+#pragma once
+// ASCII-only case folding, for what people type in either case: operator
+// names, URL schemes, country codes, words matched against fixed lists.
+// Letters outside ASCII are left as they are (docs/conditions.md says so for
+// $ini and the other case-insensitive operators).
+#include <string>
+#include <string_view>
+
+namespace tactful {
+
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+inline std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_upper(c);
+  return out;
+}
+
+}  // namespace tactful
