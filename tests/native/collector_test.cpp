@@ -350,6 +350,13 @@ TEST_CASE("the collector refuses a secret key that does not match the config") {
   CHECK_THROWS_AS(Collector{o}, std::runtime_error);
 }
 
+TEST_CASE("a second collector on the same store is refused with what to do, and the first keeps working") {
+  Site site;
+  Collector first(site.options());
+  CHECK_THROWS_WITH_AS(Collector{site.options()}, doctest::Contains("is in use by another collector"), std::runtime_error);
+  CHECK(first.ingest(make_report(site.rules(), secure_random()), "127.0.0.1", kNow) == 204);
+}
+
 TEST_CASE("a kill -9 during ingestion loses no acknowledged report and counts none twice") {
   Site site;
   auto rules = site.rules();

@@ -219,13 +219,22 @@ Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
     sqlite3_close(db_);
     throw std::runtime_error("cannot open " + options_.db_path + ": " + msg);
   }
-  sqlite3_busy_timeout(db_, 5000);
   // WAL: a commit is in the log before ingest() returns, so an acknowledged
   // report survives kill -9; power_safe adds an fsync per group commit.
   // Only the collector opens its store: an exclusive lock spares every
   // transaction the WAL's shared-memory locking (and keeps a second collector out).
+  // A collector that is just exiting lets go within the second.
+  sqlite3_busy_timeout(db_, 1000);
   exec("PRAGMA locking_mode=EXCLUSIVE");
-  exec("PRAGMA journal_mode=WAL");
+  char* err = nullptr;
+  if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err) == SQLITE_BUSY) {
+    sqlite3_free(err);
+    throw std::runtime_error(options_.db_path +
+                             " is in use by another collector (a second `tactful serve`?): stop that one, or give "
+                             "this one its own --db");
+  }
+  sqlite3_free(err);
+  sqlite3_busy_timeout(db_, 5000);
   exec(options_.power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(kSchema);
   stmts_ = std::make_unique<Statements>(db_);
