@@ -9,26 +9,32 @@ import * as optimizely from '@optimizely/optimizely-sdk';
 import { benchVisitorOn, growthbookPage, optimizelyPage, peerAttributes, sameChoices, tactfulPage } from './decide-rules.mjs';
 
 const BATCH_MS = 5; // each sample: enough pages to take about this long
+const WARM_MS = 50; // first, each engine runs this long (JIT, caches) before it is counted
 
-function batchOf(decidePage) {
+function pagesIn(ms, decidePage) {
   const t0 = performance.now();
   let n = 0;
-  while (performance.now() - t0 < BATCH_MS) {
+  while (performance.now() - t0 < ms) {
     decidePage();
     n++;
   }
-  return Math.max(1, n);
+  return n;
+}
+
+function batchOf(decidePage) {
+  pagesIn(WARM_MS, decidePage);
+  return Math.max(1, pagesIn(BATCH_MS, decidePage));
 }
 
 // Per-page ms for each engine: `rounds` samples each, engines alternating.
 function timeAll(engines, rounds) {
   const batches = engines.map(([, fn]) => batchOf(fn));
   const samples = engines.map(() => []);
-  for (let r = -1; r < rounds; r++) { // round -1 warms up
+  for (let r = 0; r < rounds; r++) {
     engines.forEach(([, fn], e) => {
       const t0 = performance.now();
       for (let i = 0; i < batches[e]; i++) fn();
-      if (r >= 0) samples[e].push((performance.now() - t0) / batches[e]);
+      samples[e].push((performance.now() - t0) / batches[e]);
     });
   }
   return Object.fromEntries(engines.map(([name], e) => [name, { samples: samples[e], batch: batches[e] }]));
