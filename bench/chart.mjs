@@ -65,6 +65,7 @@ if (S.decide && S.decide.tactful) {
   panel('200 slots × 3 rules per page, median (ms; target: GrowthBook / Tactful ≥ 10×)', 'ms', [
     { label: 'Tactful (wasm, as the page calls it)', value: S.decide.tactful.median, ours: true, text: `${S.decide.tactful.median.toFixed(3)} ms` },
     { label: 'GrowthBook JS SDK', value: S.decide.growthbook.median, text: `${S.decide.growthbook.median.toFixed(3)} ms` },
+    ...(S.decide.optimizely ? [{ label: 'Optimizely JS SDK', value: S.decide.optimizely.median, text: `${S.decide.optimizely.median.toFixed(3)} ms` }] : []),
   ]);
 }
 if (S.crypto && typeof S.crypto.reportMs === 'number') {

@@ -4,42 +4,21 @@
 // per second, ours (each a whole report: values, randomized response, padding,
 // X25519 + XSalsa20-Poly1305 sealed box) beside libsodium-wrappers'
 // crypto_box_seal of a 200-byte message, in the same page, alternating rounds.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newVisitor } from '../tests/browser/harness.mjs';
-import { serveStatic } from './page.mjs';
+import { runInBenchPage } from './browser-page.mjs';
 import { summarize } from './stats.mjs';
 import { KEY, PUBLIC_KEY } from './wasm-core.mjs';
 
 export const title = 'Crypto and reports (headless Chromium, one page)';
 
 export async function run({ root, quick }) {
-  const dir = mkdtempSync(join(tmpdir(), 'tactful-bench-crypto-'));
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [join(root, 'bench/crypto-page.mjs')], bundle: true, format: 'esm', platform: 'browser', target: 'es2020',
-    minify: true, outfile: join(dir, 'bench.js'), logLevel: 'silent', absWorkingDir: root,
-    nodePaths: [join(root, 'node_modules')], external: ['fs', 'path', 'crypto', 'module', 'url', 'worker_threads'],
-  });
-  copyFileSync(join(root, 'dist/tactful.wasm'), join(dir, 'tactful.wasm'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>crypto bench</title><script type="module" src="/bench.js"></script>\n');
   const config = JSON.parse(readFileSync(join(root, 'demo-site/tactful.config.json'), 'utf8'));
   config.reporting.publicKey = PUBLIC_KEY;
-  const site = await serveStatic(dir, { csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'" });
-  const v = await newVisitor();
-  let r;
-  try {
-    await v.page.goto(`${site.url}/index.html`);
-    await v.page.waitForFunction(() => typeof window.runCryptoBench === 'function');
-    r = await v.page.evaluate((o) => window.runCryptoBench(o), {
-      config, key: KEY, rounds: quick ? 3 : 9, ours: quick ? 100 : 300, theirs: quick ? 300 : 1000, messageBytes: 200,
-    });
-  } finally {
-    await v.close();
-    await site.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = await runInBenchPage(root, {
+    entry: 'bench/crypto-page.mjs', fn: 'runCryptoBench',
+    input: { config, key: KEY, rounds: quick ? 3 : 9, ours: quick ? 100 : 300, theirs: quick ? 300 : 1000, messageBytes: 200 },
+  });
   const ours = summarize(r.ours.rates), theirs = summarize(r.theirs.rates);
   const oursEach = summarize(r.ours.each), theirsEach = summarize(r.theirs.each);
   const fmt = (x) => Math.round(x).toLocaleString('en-US');

@@ -29,7 +29,9 @@ if (S.page && S.page.tactful) {
     `Tactful hides only the slot (hero hidden ${t.warm.heroHiddenMs.median.toFixed(1)} ms), GrowthBook hides the whole page (${g.warm.pageHiddenMs.median.toFixed(1)} ms warm, ${g.cold.pageHiddenMs.median.toFixed(1)} ms cold); layout shift ${Math.max(t.warm.layoutShiftMax, t.cold.layoutShiftMax)}.`);
 }
 if (S.decide && S.decide.ratio) {
-  head.push(`- **Decisions** (200 slots × 3 rules): Tactful ${S.decide.tactful.median.toFixed(3)} ms vs GrowthBook ${S.decide.growthbook.median.toFixed(3)} ms — ${S.decide.ratio.toFixed(1)}× GrowthBook; target ≥ 10× ${S.decide.ratio >= 10 ? '**met**' : `**missed** (${(10 / S.decide.ratio).toFixed(1)}× short)`}${S.decide.distinct ? `; with all 600 conditions distinct ${S.decide.distinct.ratio.toFixed(1)}×` : ''}.`);
+  head.push(`- **Decisions** (200 slots × 3 rules): Tactful ${S.decide.tactful.median.toFixed(3)} ms vs GrowthBook ${S.decide.growthbook.median.toFixed(3)} ms — ${S.decide.ratio.toFixed(1)}× GrowthBook; target ≥ 10× ${S.decide.ratio >= 10 ? '**met**' : `**missed** (${(10 / S.decide.ratio).toFixed(1)}× short)`}${S.decide.distinct ? `; with all 600 conditions distinct ${S.decide.distinct.ratio.toFixed(1)}×` : ''}` +
+    (S.decide.optimizely ? `; Optimizely ${S.decide.optimizely.median.toFixed(3)} ms (${S.decide.optimizelyRatio.toFixed(1)}×)` : '') +
+    (S.decide.chromium ? `; in Chromium ${S.decide.chromium.ratio.toFixed(1)}× GrowthBook, ${S.decide.chromium.optimizelyRatio.toFixed(1)}× Optimizely` : '') + '.');
 }
 if (S.track && S.track.eventsPerSecond) {
   head.push(`- **Core work**: ${Math.round(S.track.eventsPerSecond.median).toLocaleString('en-US')} track() events/s in the core, ${S.track.jsApiEventsPerSecond ? Math.round(S.track.jsApiEventsPerSecond.median).toLocaleString('en-US') : '–'} through the JS API in Chromium; ${S.track.snapshotBytes.toLocaleString('en-US')}-byte snapshot and ${(S.track.heapBytes / 1048576).toFixed(0)} MiB of wasm memory at 10,000 events.`);

@@ -1,5 +1,6 @@
-// `./run bench`: runs every benchmark section, prints one table and writes
-// bench/results.json. Each section is a module under bench/ exporting
+// `./run bench`: runs every benchmark section, prints each section's table
+// and then one summary table (bench/summary.mjs: each headline beside its
+// peer and target), and writes bench/results.json. Each section is a module under bench/ exporting
 // `title` and `run({ root, quick })` -> { header, rows, notes, results };
 // add a section by adding its module to MODULES. Targets are reported, never
 // asserted: a benchmark is not a test.
@@ -11,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { SUMMARY_HEADER, summaryRows } from './summary.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -64,6 +66,8 @@ for (const name of chosen) {
 }
 results.seconds = (Date.now() - started) / 1000;
 results.machine.loadAverageAtEnd = os.loadavg();
+results.summary = { header: SUMMARY_HEADER, rows: summaryRows(results.sections) };
+out.push(`## Summary: headlines and targets\n${table(SUMMARY_HEADER, results.summary.rows)}`);
 console.log(out.join('\n\n'));
 writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nall sections in ${results.seconds.toFixed(0)} s; load average ${results.machine.loadAverageAtStart.map((x) => x.toFixed(1)).join(' ')} at start, ${results.machine.loadAverageAtEnd.map((x) => x.toFixed(1)).join(' ')} at end (${results.machine.cpus} cores)`);

@@ -246,6 +246,9 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     // page's visit is applied again to what it wrote (commitSince).
     const before = storage.stored;
     firstDecision();
+    // The previous page was left before it stored a change (a choice made
+    // just before following a link): decided again with it, stored with this page's.
+    if (storage.adoptUnsaved()) firstDecision();
     await storage.commitSince(before, firstDecision);
     rt.timing = { scriptToSlots: performance.now() - started };
     runtime = rt;

@@ -12,6 +12,8 @@ const DB_NAME = 'tactful';
 const STORE = 'records';
 const LOCK = 'tactful:v1';
 const CHANNEL = 'tactful:v1';
+// Changes the page had not stored yet when it was left (see keepUnsaved).
+const UNSAVED = PREFIX + 'unsaved';
 
 /**
  * Opens storage and reads the visitor's records once, without the lock (see
@@ -32,7 +34,11 @@ class Storage {
     this.cache = new Map();
     this.stored = new Map(); // the records as the last read found them in IndexedDB
     this.dirty = new Set();
+    this.waiting = new Set(); // exclusive() calls whose fn has not run yet
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
+    // A page left for good (not kept in the back-forward cache) stops in the
+    // middle of whatever it awaited: keep what it had not stored yet.
+    win.addEventListener('pagehide', (e) => e.persisted || this.keepUnsaved());
   }
 
   /** The last value read or written in this tab (storage is re-read at each transaction). */
@@ -237,9 +243,16 @@ class Storage {
 
   /** Runs fn exclusively across this origin's tabs, on fresh records, then commits. */
   exclusive(fn) {
+    const job = { fn, done: false, result: undefined };
+    this.waiting.add(job);
     const run = async () => {
       await this.sync();
-      const result = await fn();
+      if (!job.done) {
+        this.waiting.delete(job);
+        job.done = true;
+        job.result = fn();
+      }
+      const result = await job.result;
       if (!(await this.commit()) && this.onQuotaFull) {
         // A full quota compacts and tries once more; it never throws into the page.
         this.onQuotaFull(await this.compactAndRetry());
@@ -256,6 +269,67 @@ class Storage {
     // Whatever still does not fit stays in memory for this page only.
     if (!ok) this.dirty.clear();
     return ok;
+  }
+
+  /**
+   * The page is being left: a visitor who chooses and at once follows a link
+   * would lose the choice, as the lock, the read and the write each wait for
+   * the browser and the page stops before they end. So the changes still
+   * waiting run now, on the records as last read, and everything not stored
+   * yet goes to sessionStorage (synchronous, and this tab's next page reads
+   * it: adoptUnsaved) with the records it was based on.
+   */
+  keepUnsaved() {
+    for (const job of this.waiting) {
+      job.done = true;
+      try {
+        job.result = job.fn();
+        if (job.result && typeof job.result.catch === 'function') job.result.catch(() => {});
+      } catch {
+        /* its error has no caller left to reach */
+      }
+    }
+    this.waiting.clear();
+    const names = [...this.dirty].filter((k) => !sameRecord(this.cache.get(k), this.stored.get(k)));
+    if (!names.length) return;
+    const unsaved = { before: {}, records: {} };
+    for (const k of names) {
+      unsaved.before[k] = this.stored.has(k) ? this.stored.get(k) : null;
+      unsaved.records[k] = this.cache.has(k) ? this.cache.get(k) : null;
+    }
+    try {
+      this.win.sessionStorage.setItem(UNSAVED, JSON.stringify(unsaved));
+    } catch {
+      /* no sessionStorage: the change is lost with the page, as before */
+    }
+  }
+
+  /**
+   * Takes up what the previous page of this tab kept as it was left, if
+   * storage still holds exactly what those changes were based on (else they
+   * were stored after all, or another tab wrote since). Returns whether it
+   * did: the records to decide from changed. Call after beginVisit, which
+   * has read sessionStorage already (its first read can take milliseconds).
+   */
+  adoptUnsaved() {
+    let unsaved;
+    try {
+      const text = this.win.sessionStorage.getItem(UNSAVED);
+      if (!text) return false;
+      this.win.sessionStorage.removeItem(UNSAVED);
+      unsaved = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const names = Object.keys((unsaved && unsaved.records) || {});
+    const current = (k) => (this.stored.has(k) ? this.stored.get(k) : null);
+    if (!names.length || !names.every((k) => sameRecord(unsaved.before[k] ?? null, current(k)))) return false;
+    for (const k of names) {
+      if (unsaved.records[k] === null) this.cache.delete(k);
+      else this.cache.set(k, unsaved.records[k]);
+      this.dirty.add(k);
+    }
+    return true;
   }
 
   /** Calls fn() when another tab changed our records. */

@@ -1,9 +1,10 @@
 // The npm package as a site owner gets it: `./run package` makes the tarball,
 // a fresh project outside the repo installs it with `npm install <tarball>`
-// (plus typescript and playwright-core from npm), and there, using only the
-// installed package, imports it in Node, type-checks a usage example with tsc,
-// and runs Playwright tests against the demo site served from the package's
-// own dist/ files by the repo's native server.
+// (plus typescript, playwright-core and @playwright/test from npm), and there,
+// using only the installed package, imports it in Node, type-checks a usage
+// example with tsc, and runs Playwright tests (its own, and docs/testing.md's
+// as written) against the demo site served from the package's own dist/ files
+// by the repo's native server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -333,12 +334,15 @@ export async function main(): Promise<void> {
 }
 `;
 
-function runOwnerTest(file) {
+/** Runs node ARGS in the owner's project against the site; resolves to its stdout. */
+function runInProject(args, what) {
   // A clean environment: NODE_TEST_CONTEXT would make the inner runner report to ours instead of its stdout.
   const env = { ...process.env, SITE_URL: site.url, NODE_OPTIONS: '' };
   delete env.NODE_TEST_CONTEXT;
-  return run(process.execPath, ['--test', '--test-reporter=spec', file], { cwd: project, encoding: 'utf8', timeout: 240_000, env }).then((r) => r.stdout, (e) => { throw new Error(`${file} failed:\n${e.stdout}\n${e.stderr}`); });
+  return run(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: 240_000, env }).then((r) => r.stdout, (e) => { throw new Error(`${what} failed:\n${e.stdout}\n${e.stderr}`); });
 }
+
+const runOwnerTest = (file) => runInProject(['--test', '--test-reporter=spec', file], file);
 
 before(async () => {
   const packed = execFileSync(process.execPath, [join(root, 'scripts/package.mjs')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -346,7 +350,7 @@ before(async () => {
   packFiles = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
   project = mkdtempSync(join(tmpdir(), 'tactful-owner-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'owner-site', private: true, type: 'module' }));
-  await npm(['install', tarball, `playwright-core@${PLAYWRIGHT}`, 'typescript@5', '@types/node@20'], project);
+  await npm(['install', tarball, `playwright-core@${PLAYWRIGHT}`, `@playwright/test@${PLAYWRIGHT}`, 'typescript@5', '@types/node@20'], project);
   mkdirSync(join(project, 'app'));
   for (const [name, text] of Object.entries(APP)) writeFileSync(join(project, 'app', name), text);
   for (const [name, text] of Object.entries(OWNER_TESTS)) writeFileSync(join(project, name), text);
@@ -429,6 +433,25 @@ test('the network guard catches a deliberately leaking page', async () => {
 test('captured reports open and decode with the test key', async () => {
   const out = await runOwnerTest('reports.test.mjs');
   assert.match(out, /pass 1/);
+});
+
+// What a site owner copies from docs/testing.md, run as written with
+// @playwright/test: only the browser is the system's (no browser download here).
+test('the complete test in docs/testing.md runs as written with @playwright/test', async () => {
+  const doc = readFileSync(join(root, 'docs/testing.md'), 'utf8');
+  const spec = doc.split('## A complete test')[1].match(/```js\n([\s\S]*?)```/)[1];
+  mkdirSync(join(project, 'docs-tests'), { recursive: true });
+  writeFileSync(join(project, 'docs-tests', 'tactful.spec.js'), spec);
+  writeFileSync(join(project, 'docs.playwright.config.js'), `import { defineConfig } from '@playwright/test';
+export default defineConfig({
+  testDir: 'docs-tests',
+  workers: 1,
+  use: { launchOptions: { executablePath: '/usr/bin/chromium', args: ${JSON.stringify(CHROMIUM_ARGS)} } },
+});
+`);
+  const cli = join(project, 'node_modules/@playwright/test/cli.js');
+  const out = await runInProject([cli, 'test', '-c', 'docs.playwright.config.js', '--reporter=line'], "docs/testing.md's test");
+  assert.match(out, /3 passed/);
 });
 
 // Needs the module to read the pinned id at boot (js/module.js).

@@ -226,6 +226,56 @@ describe('nothing without a choice', () => {
   });
 });
 
+describe('a choice made just before leaving the page', () => {
+  // Every change waits for the cross-tab lock, a read and a write, each an
+  // answer from the browser; a visitor (or a test) who chooses and at once
+  // goes on can leave the page first. Here the lock answers late on purpose,
+  // so the page is surely left before the change ran.
+  const slowLocks = (context) => context.addInitScript(() => {
+    const request = LockManager.prototype.request;
+    LockManager.prototype.request = function (...args) {
+      if (!window.__slowLocks) return request.apply(this, args);
+      return new Promise((resolve) => setTimeout(resolve, 5000)).then(() => request.apply(this, args));
+    };
+  });
+
+  test('is kept when the visitor follows a link at once, and the next pages use it', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.evaluate(() => { window.__slowLocks = true; });
+      await v.page.getByRole('button', { name: 'Yes, personalize' }).click();
+      await visit(v.page, `${site.url}/trail-running.html`);
+      await visit(v.page, `${site.url}/trail-running.html`);
+      await visit(v.page, `${site.url}/index.html`);
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(consent.purposes.personalization, true);
+      const hero = v.page.locator('[data-tactful-slot="hero"]');
+      assert.equal(await hero.getAttribute('data-tactful-variant'), 'trail-running');
+      const { consent: stored } = await openStoredRecords(v.page);
+      assert.equal(stored.personalization, true, 'stored, not only remembered by the tab');
+      assert.deepEqual((await leftBehind(v.page)).session.filter((k) => k.includes('unsaved')), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a real visitor\'s pace: choosing on the invitation, then going straight to another page', async () => {
+    for (let i = 0; i < 3; i++) {
+      const v = await newVisitor();
+      try {
+        await visit(v.page, `${site.url}/index.html`);
+        await v.page.getByRole('button', { name: 'Yes, personalize' }).click();
+        await visit(v.page, `${site.url}/trail-running.html`);
+        assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true, `visitor ${i + 1}`);
+      } finally {
+        await v.close();
+      }
+    }
+  });
+});
+
 describe('forget', () => {
   test('forget() leaves no Tactful data in any browser storage', async () => {
     const v = await newVisitor();
