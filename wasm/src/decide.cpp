@@ -311,6 +311,7 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
         if (status.ok()) status = check_no_sensitive_name(sentence, sentence_path, &taxonomy);
         if (!status.ok()) diag.error(status.error().path, status.error().message);
       }
+      check_languages(*r, reason_path, diag);
       v.reason = *r;
       v.needs_interest = v.needs_interest || (used & kInterest);
       v.needs_like = v.needs_like || (used & kLike);
