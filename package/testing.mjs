@@ -139,7 +139,14 @@ export async function seedProfile(page, seed = {}, { views = 4 } = {}) {
       for (const p of purchases) t.track({ type: 'purchase', ...p });
       const declaration = {};
       for (const k of ['likes', 'dislikes', 'occasions', 'location']) if (use(k)) declaration[k] = seed[k];
-      if (Object.keys(declaration).length) await t.profile.declare(declaration);
+      // Its message goes back as it is: thrown from here, Playwright would wrap it in its own words and a page stack.
+      if (Object.keys(declaration).length) {
+        try {
+          await t.profile.declare(declaration);
+        } catch (e) {
+          return { declareError: String((e && e.message) || e) };
+        }
+      }
       view = await t.profile.view();
     } finally {
       document.removeEventListener('tactful:error', onError);
@@ -151,6 +158,7 @@ export async function seedProfile(page, seed = {}, { views = 4 } = {}) {
     ];
     return { view: { ...view, skipped }, missing, refused: [...new Set(refused)] };
   }, { seed, views });
+  if (out.declareError) throw new Error(out.declareError);
   if (out.missing.length) {
     throw new Error(`tactful: seedProfile: not stored although consent allows it: ${out.missing.join(', ')}` +
       (out.refused.length ? ` (${out.refused.join('; ')})` : ' (an id the site\'s taxonomy does not declare, or a sensitive interest, which is never stored)'));

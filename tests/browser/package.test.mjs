@@ -117,6 +117,8 @@ test('seedProfile stores what consent allows and names what it skipped', async (
   await assert.rejects(seedProfile(page, { interest: ['hiking'] }), /seedProfile: unknown part[(]s[)] 'interest'/);
   await assert.rejects(seedProfile(page, { interests: 'hiking' }), /seedProfile: interests must be a list/);
   await assert.rejects(seedProfile(page, { interests: ['hikng'] }), /not stored although consent allows it: interests: 'hikng' [(]track: .*taxonomy/);
+  // A declaration the module refuses rejects with its error, word for word.
+  await assert.rejects(seedProfile(page, { likes: ['hikng'] }), { message: "tactful: profile.declare: likes[0]: unknown interest 'hikng'" });
   await context.close();
 });
 

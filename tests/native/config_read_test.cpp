@@ -54,3 +54,25 @@ TEST_CASE("every section names an unknown key with its path and what it expected
   }
   CHECK(errors.size() == 11);
 }
+
+TEST_CASE("a text per language names only the languages visitors are shown (en, es)") {
+  // A typo such as "enn" would otherwise leave English visitors the fallback without a word.
+  const char* config = R"({
+    "policyVersion": "1",
+    "taxonomy": [{"id": "t", "label": {"en": "T", "fr": "T"}}],
+    "slots": [{"id": "s", "variants": [{"id": "v", "reason": {"enn": "Because.", "es": "Porque."}}]}],
+    "panel": {"label": {"EN": "Privacy"}, "descriptions": {"aggregate": {"en": "x", "de": "y"}}},
+    "invitation": {"title": {"es": "¿Sí?", "pt": "Sim?"}},
+    "policyChanges": {"en": "New.", "es": "Nuevo."}
+  })";
+  Diagnostics diag;
+  CHECK_FALSE(load_config(config, diag).ok());
+  std::vector<std::string> errors;
+  for (const auto& e : diag.errors) errors.push_back(e.to_string());
+  const std::string expected = ": unknown language (expected en or es, the languages visitors are shown)";
+  for (const char* path : {"taxonomy[0].label.fr", "slots[0].variants[0].reason.enn", "panel.label.EN",
+                           "panel.descriptions.aggregate.de", "invitation.title.pt"}) {
+    CHECK_MESSAGE(std::find(errors.begin(), errors.end(), path + expected) != errors.end(), "missing: " << path);
+  }
+  CHECK(errors.size() == 5);
+}

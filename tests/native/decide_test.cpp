@@ -337,6 +337,26 @@ TEST_CASE("explain says why a slot shows its default") {
   CHECK(explain_slot(l.rules, d, json::object(), "elsewhere").contains("error"));
 }
 
+TEST_CASE("a personalized variant never says it is what everyone sees") {
+  // Visitors without personalization see the default, so "everyone" would be untrue.
+  auto l = load(R"({"slots": [{"id": "s", "variants": [
+      {"id": "opted", "condition": {"consent.aggregate": true}, "content": {"text": "Thanks for helping"}},
+      {"id": "all", "content": {"text": "Free returns"}}]}]})");
+  DecideState state;
+  json a = {{"consent", {{"aggregate", true}}}};
+  json d = decide_page(l.rules, state, a, {"s"}, {}, true, kNow);
+  json e = explain_slot(l.rules, d, a, "s");
+  CHECK(e["variant"] == "opted");
+  CHECK(e["sentences"]["en"] == "You're seeing this because of your privacy choices.");
+  CHECK(e["sentences"]["es"] == "Ves esto por tus opciones de privacidad.");
+  a["consent"]["aggregate"] = false;
+  d = decide_page(l.rules, state, a, {"s"}, {}, true, kNow);
+  e = explain_slot(l.rules, d, a, "s");
+  CHECK(e["variant"] == "all");
+  CHECK(e["sentences"]["en"] == "You're seeing this because personalization is on.");
+  CHECK(e["sentences"]["es"] == "Ves esto porque tienes la personalización activada.");
+}
+
 TEST_CASE("the owner's own reason sentence is used, with its placeholder filled") {
   auto l = load(R"({"taxonomy": [{"id": "yoga", "label": {"en": "Yoga", "es": "yoga"}}],
     "slots": [{"id": "s", "variants": [{"id": "v", "condition": {"interests.yoga": {"$gt": 0.2}},

@@ -117,6 +117,7 @@ TEST_CASE("with aggregate on, flush builds one fixed-size report per window") {
   REQUIRE(first["report"].is_string());
   json again = v("report", {{"force", true}});
   CHECK(again["report"].is_null());  // the window's one report was already built
+  CHECK(again.value("reason", "") == "this window already has its report (one per window)");
   CHECK(first["epsilonSpent"].get<double>() > 0);
   CHECK(first["epsilonSpent"].get<double>() <= first["epsilonBudget"].get<double>());
 

@@ -95,6 +95,8 @@ TEST_CASE("constructs the engine cannot honour are rejected with the reason") {
   CHECK(rejection("\\p{L}").find("Unicode property") != std::string::npos);
   CHECK(rejection("\\u{1F600}").find("u flag") != std::string::npos);
   CHECK(rejection("[\\1]").find("octal") != std::string::npos);
+  // JavaScript reads \0 followed by a digit as an octal escape, never as a backreference.
+  CHECK(rejection("a\\07").find("octal escapes") != std::string::npos);
   CHECK(rejection("caf\xc3\xa9", true).find("ASCII") != std::string::npos);
 }
 

@@ -114,6 +114,11 @@ TEST_CASE("bad reporting settings are errors with their path") {
   config = site_config(keys.b64);
   config["reporting"]["sendDelayMs"] = {{"min", 10}, {"max", 5}};
   CHECK(first_error(config) == "reporting.sendDelayMs.max: must not be below min");
+  // One bound alone is compared with the other's default, which the owner never wrote: the error says it.
+  config["reporting"]["sendDelayMs"] = {{"max", 500}};
+  CHECK(first_error(config) == "reporting.sendDelayMs.max: must not be below min (1000 when not given)");
+  config["reporting"]["sendDelayMs"] = {{"min", 40000}};
+  CHECK(first_error(config) == "reporting.sendDelayMs.min: must not be above max (30000 when not given)");
   config = site_config(keys.b64);
   config["reporting"]["allowedOrigins"] = {"https://shop.example/path"};
   CHECK(first_error(config) == "reporting.allowedOrigins[0]: must be an origin like https://shop.example");

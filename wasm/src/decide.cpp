@@ -307,6 +307,7 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
         if (status.ok()) status = check_no_sensitive_name(sentence, sentence_path, &taxonomy);
         if (!status.ok()) diag.error(status.error().path, status.error().message);
       }
+      check_languages(*r, reason_path, diag);
       v.reason = *r;
       v.needs_interest = v.needs_interest || (used & kInterest);
       v.needs_like = v.needs_like || (used & kLike);
@@ -1021,10 +1022,12 @@ Sentence rule_sentence(const Variant& v, const Slot& slot, const json& fill_en, 
   if (reads("visits.")) return {"You're seeing this because you've visited us before.", "Ves esto porque ya nos has visitado."};
   if (reads("page.")) return {"You're seeing this because of the page you're on.", "Ves esto por la página en la que estás."};
   if (reads("viewport")) return {"You're seeing this because of your screen size.", "Ves esto por el tamaño de tu pantalla."};
+  if (reads("consent.")) return {"You're seeing this because of your privacy choices.", "Ves esto por tus opciones de privacidad."};
   if (slot.has_experiment) {
     return {"You're seeing one of several versions we're trying out.", "Ves una de varias versiones que estamos probando."};
   }
-  return kEveryone;
+  // Personalized content, though no rule read anything: without personalization the default shows, so not "everyone".
+  return {"You're seeing this because personalization is on.", "Ves esto porque tienes la personalización activada."};
 }
 
 }  // namespace

@@ -557,6 +557,8 @@ class Operations {
     w.begin_object();
     if (!report.empty()) w.key("collector").string(rules.collector).key("deadline").integer(s_.pending_deadline);
     w.key("epsilonBudget").number(rules.epsilon_budget).key("epsilonSpent").number(epsilon_spent(rules, s_.window));
+    // A flush that sends nothing says why, as when aggregate is off.
+    if (report.empty() && s_.window.reported) w.key("reason").string("this window already has its report (one per window)");
     w.key("report");
     if (report.empty()) w.null();
     else w.string(report);

@@ -21,6 +21,7 @@ void check_text(const json& node, const std::string& path, Diagnostics& diag) {
   for (const auto& item : node.items()) {
     if (!item.value().is_string()) diag.error(join_path(path, item.key()), "must be a string");
   }
+  check_languages(node, path, diag);
 }
 
 // `key` of `parent`, checked as a text when present.

@@ -333,7 +333,8 @@ class RegexCompiler {
         return c;  // identity escape: \. \/ \- \$ ...
     }
     --pos_;
-    fail(in_class ? "octal escapes are not supported" : "backreferences (\\1...) are not supported");
+    // JavaScript never reads \0 before a digit as a backreference: it is an octal escape.
+    fail(in_class || c == '0' ? "octal escapes are not supported" : "backreferences (\\1...) are not supported");
     return -2;
   }
 

@@ -354,7 +354,15 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
     } else {
       uint64_t lo = rules.send_delay_min_ms, hi = rules.send_delay_max_ms;
       bool ok = read_uint(*d, "min", dp, 0, 3600000, lo, diag) && read_uint(*d, "max", dp, 0, 3600000, hi, diag);
-      if (ok && lo > hi) diag.error_at(dp, "max", "must not be below min");
+      if (ok && lo > hi) {
+        // A bound given alone is compared with the other's default, which the owner never wrote.
+        if (!d->contains("max")) {
+          diag.error(join_path(dp, "min"), "must not be above max (" + std::to_string(hi) + " when not given)");
+        } else {
+          diag.error(join_path(dp, "max"), d->contains("min") ? std::string("must not be below min")
+                                                              : "must not be below min (" + std::to_string(lo) + " when not given)");
+        }
+      }
       rules.send_delay_min_ms = static_cast<uint32_t>(lo);
       rules.send_delay_max_ms = static_cast<uint32_t>(hi);
     }

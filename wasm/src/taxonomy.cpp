@@ -214,6 +214,7 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
       bool all_text = true;
       for (const auto& l : label->items()) all_text = all_text && l.value().is_string();
       if (!all_text) diag.error_at(path, "label", "every language's label must be a string");
+      check_languages(*label, join_path(path, "label"), diag);
       interest.label = *label;
     } else {
       diag.error_at(path, "label", "must be a string or an object of strings per language ({\"en\": ...})");

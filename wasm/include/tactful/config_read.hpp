@@ -19,4 +19,9 @@ bool is_one_of(std::string_view key, const char* words);
 void check_keys(const json& node, const std::string& path, const char* known, const char* message, Diagnostics& diag,
                 bool warn_only = false);
 
+// Reports each key of a per-language text object ({"en": ..., "es": ...}) that
+// is not a language visitors are shown: a typo such as "enn" would otherwise
+// leave those visitors the fallback text without a word.
+void check_languages(const json& texts, const std::string& path, Diagnostics& diag);
+
 }  // namespace tactful
