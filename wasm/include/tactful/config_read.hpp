@@ -19,9 +19,10 @@ bool is_one_of(std::string_view key, const char* words);
 void check_keys(const json& node, const std::string& path, const char* known, const char* message, Diagnostics& diag,
                 bool warn_only = false);
 
-// Reports each key of a per-language text object ({"en": ..., "es": ...}) that
-// is not a language visitors are shown: a typo such as "enn" would otherwise
-// leave those visitors the fallback text without a word.
+// Warns of each key of a per-language text object ({"en": ..., "es": ...})
+// that is not a language visitors are shown: a typo such as "enn" would
+// otherwise leave those visitors the fallback text without a word. A warning,
+// not an error: a site that also writes French loses nothing by it.
 void check_languages(const json& texts, const std::string& path, Diagnostics& diag);
 
 }  // namespace tactful
