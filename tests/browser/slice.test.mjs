@@ -77,6 +77,10 @@ describe('failing to default', () => {
     ['a missing config', 'config-unavailable', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }))],
     ['a malformed config', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }))],
     ['a config that breaks the rules', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"version": 1, "slotz": []}' }))],
+    // Valid JSON, but far larger than any config: refused before it is parsed.
+    ['a config over 2 MiB', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify({ version: 1, site: { name: 'x'.repeat(3 * 1024 * 1024) } }),
+    }))],
     ['a blocked wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.abort('blockedbyclient'))],
     ['an absent wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }))],
     ['storage that throws', 'storage-unavailable', (ctx) => ctx.addInitScript(() => {
