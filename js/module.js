@@ -226,6 +226,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
     rt.setPage(); // needs no records: done while they may still be on their way
     await read;
+    let pageSignalsChecked = false;
     const firstDecision = () => {
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
@@ -233,7 +234,15 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       const events = [{ type: 'visit' }];
       if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
       if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
-      rt.call('track', events);
+      const tracked = rt.call('track', events);
+      // The page's markup names only ids the taxonomy lacks (a typo, a stale
+      // template): said once, as track() says it, though a redo tracks again.
+      if (!pageSignalsChecked) {
+        pageSignalsChecked = true;
+        for (const e of tracked.errors || []) {
+          rt.problem('bad-event', `page: ${e.error} (named by the tactful:interests meta or a bare data-tactful-track list)`, { event: events[e.index] });
+        }
+      }
       rt.decide();
       // After the slots (sessionStorage's first read can take milliseconds),
       // before anything is saved: it decides whether the profile is.

@@ -190,6 +190,33 @@ describe('what a page signals', () => {
       await v.close();
     }
   });
+
+  test('a page whose markup names only interests the taxonomy lacks says so once, with the id clipped', async () => {
+    const v = await newVisitor();
+    try {
+      const long = 'h'.repeat(100000);
+      await v.context.route('**/typo.html', (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+        <meta name="tactful:interests" content="hikng,${long}">
+        <script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script>
+        <article data-tactful-track="hikng">Summit Hiker</article>` }));
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      assert.deepEqual(await visit(v.page, `${site.url}/typo.html`), { ok: true });
+      const said = v.tactfulMessages();
+      assert.deepEqual(said.map((m) => m.text), [
+        "tactful: page: interests: 'hikng' is not in the config's taxonomy (named by the tactful:interests meta or a bare data-tactful-track list)",
+      ]);
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.deepEqual(errors.map((e) => e.reason), ['bad-event']);
+      assert.deepEqual(errors[0].event.interests, ['hikng', long]);
+      // Nothing stored: the visitor chose nothing.
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('bad input from page scripts', () => {
