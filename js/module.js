@@ -226,6 +226,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
     rt.setPage(); // needs no records: done while they may still be on their way
     await read;
+    if (storage.damage) say(storage.damage);
     let pageSignalsChecked = false;
     const firstDecision = () => {
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too

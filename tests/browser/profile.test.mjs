@@ -388,6 +388,55 @@ describe('storage integrity', () => {
     }
   });
 
+  // Both once left the module refusing storage on every later page
+  // (storage-unavailable), so the visitor could never choose again.
+  test('a database a newer build left at a higher version keeps the visitor\'s choices', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await v.page.evaluate(() => new Promise((done) => {
+        const req = indexedDB.open('tactful', 7);
+        req.onsuccess = () => { req.result.close(); done(); };
+      }));
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a "tactful" database without our store reads as empty, says so once, and takes the next choice', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.goto(`${site.url}/img/logo.svg`);  // same origin, no module
+      await v.page.evaluate(() => new Promise((done) => {
+        const req = indexedDB.open('tactful', 3);
+        req.onupgradeneeded = () => req.result.createObjectStore('theirs').put('kept', 'x');
+        req.onsuccess = () => { req.result.close(); done(); };
+      }));
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      const said = v.tactfulMessages();
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: the IndexedDB database "tactful" has no "records" store/);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      assert.equal(v.tactfulMessages().length, 1, 'the store is there now: nothing more to say');
+      // The other script's store is left as it was.
+      assert.equal(await v.page.evaluate(() => new Promise((done) => {
+        const req = indexedDB.open('tactful');
+        req.onsuccess = () => {
+          const get = req.result.transaction('theirs').objectStore('theirs').get('x');
+          get.onsuccess = () => { req.result.close(); done(get.result); };
+        };
+      })), 'kept');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a record that is not even a string resets like a corrupted one, and is replaced', async () => {
     const v = await newVisitor();
     try {
