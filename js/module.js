@@ -297,7 +297,10 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
   function replay(entry) {
     if (Array.isArray(entry) && typeof entry[0] === 'string') {
       const [method, ...args] = entry;
-      const fn = method.split('.').reduce((o, k) => (o ? o[k] : undefined), tactful);
+      // Only the API's own names: an inherited one ("constructor.constructor")
+      // would reach Function, and eval's refusal under the page's CSP would
+      // stop the calls queued after it.
+      const fn = method.split('.').reduce((o, k) => (o && Object.hasOwn(o, k) ? o[k] : undefined), tactful);
       if (typeof fn !== 'function') {
         say(`queued call "${method}" is not a tactful method (try "track", "consent.set", "profile.declare")`);
         return;

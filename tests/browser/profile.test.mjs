@@ -756,6 +756,36 @@ describe('consent queued before the module loads', () => {
     });
   }
 
+  test('a queued name the API only inherits is not a method: it reaches no Function, and the calls after it run', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => {
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await queueBeforeLoad(v.page,
+        ['constructor.constructor', 'window.__ran = true'],
+        ['ready.then', () => {}],
+        ['track', { type: 'view', interests: ['hiking'] }],
+        ['track', { type: 'view', interests: ['hiking'] }]);
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      await v.page.waitForTimeout(100);
+      // The demo's CSP refuses eval: nothing even tried it.
+      assert.deepEqual(await v.page.evaluate(() => window.__violations), []);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(inferredInterests(view), ['hiking']);
+      const said = v.tactfulMessages().map((m) => m.text);
+      assert.deepEqual(said, [
+        'tactful: queued call "constructor.constructor" is not a tactful method (try "track", "consent.set", "profile.declare")',
+        'tactful: queued call "ready.then" is not a tactful method (try "track", "consent.set", "profile.declare")',
+      ]);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a queued withdrawal applies, and a refused queued declaration is reported, not thrown', async () => {
     const v = await newVisitor();
     try {
