@@ -317,7 +317,8 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
   }
 
   // The core's own errors already start with "tactful: "; the line says it once.
-  boot().catch((e) => fail(e.reason || 'internal', String(e.message || e).replace(/^tactful: /, '')));
+  // Whatever was thrown (even null, from a bare transaction abort), ready resolves.
+  boot().catch((e) => fail((e && e.reason) || 'internal', String((e && e.message) || e).replace(/^tactful: /, '')));
   return tactful;
 }
 

@@ -220,7 +220,8 @@ class Storage {
         else store.delete(name);
       }
       tx.oncomplete = () => resolve(true);
-      tx.onabort = () => (isQuotaError(tx.error) ? resolve(false) : reject(tx.error));
+      // An abort with no error (another script's tx.abort()) is still a failed write.
+      tx.onabort = () => (isQuotaError(tx.error) ? resolve(false) : reject(tx.error || new Error('the write was aborted')));
       tx.onerror = (e) => e.preventDefault();
     }).catch((e) => {
       if (isQuotaError(e)) return false;
@@ -270,7 +271,17 @@ class Storage {
         job.result = fn();
       }
       const result = await job.result;
-      if (!(await this.commit()) && this.onQuotaFull) {
+      let committed;
+      try {
+        committed = await this.commit();
+      } catch (e) {
+        // Refused for another reason (a disk error, an aborted transaction):
+        // as with a full quota, the page goes on with the change in memory.
+        this.dirty.clear();
+        if (this.onWriteFailed) this.onWriteFailed(e);
+        return result;
+      }
+      if (!committed && this.onQuotaFull) {
         // A full quota compacts and tries once more; it never throws into the page.
         this.onQuotaFull(await this.compactAndRetry());
       }

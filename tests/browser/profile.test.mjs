@@ -845,6 +845,44 @@ describe('a full storage quota', () => {
   });
 });
 
+describe('a write the browser refuses', () => {
+  // A disk error once failed the module after the slots were personalized
+  // (ready {ok: false, reason: "internal"}); a bare abort left ready pending for good.
+  for (const [what, refuse] of [
+    ['a disk error', () => {
+      IDBObjectStore.prototype.put = function () { throw new DOMException('disk error', 'UnknownError'); };
+    }],
+    ['a transaction another script aborts', () => {
+      const transaction = IDBDatabase.prototype.transaction;
+      IDBDatabase.prototype.transaction = function (stores, mode) {
+        const tx = transaction.call(this, stores, mode);
+        if (mode === 'readwrite') setTimeout(() => tx.abort());
+        return tx;
+      };
+    }],
+  ]) {
+    test(`${what} keeps the page working, said once, with what was stored intact`, async () => {
+      const v = await newVisitor();
+      try {
+        await visit(v.page, `${site.url}/index.html`);
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        const stored = await tactfulStorage(v.page);
+        await v.context.addInitScript(refuse);
+        const before = v.tactfulMessages().length;
+        assert.deepEqual(await visit(v.page, `${site.url}/hiking.html`), { ok: true });
+        await v.page.evaluate(() => window.tactful.profile.declare({ likes: ['hiking'] }));
+        const said = v.tactfulMessages().slice(before);
+        assert.equal(said.length, 1, JSON.stringify(said));
+        assert.match(said[0].text, /^tactful: storage could not be written \(.+\): changes are kept for this page only$/);
+        assert.equal(said[0].type, 'warning');
+        assert.deepEqual(await tactfulStorage(v.page), stored);
+      } finally {
+        await v.close();
+      }
+    });
+  }
+});
+
 describe('site-level consent settings', () => {
   test('a site directed at children profiles nobody, even after an opt-in', async () => {
     const kidsSite = await startSite({ config: configVariant((c) => { c.site.directedAtChildren = true; }) });
