@@ -40,7 +40,11 @@ async function instantiateFromUrl(url, imports) {
       ? await WebAssembly.instantiateStreaming(response, imports)
       : await WebAssembly.instantiate(await response.arrayBuffer(), imports);
   } catch (e) {
-    throw new Error(`wasm ${url} could not be instantiated (${e.message})`);
+    // The browser's refusal names 'unsafe-eval', which would let eval run
+    // too: say what the module needs, and only that.
+    const csp = /content security policy/i.test(e.message)
+      ? `; the page's Content-Security-Policy needs 'wasm-unsafe-eval' in script-src ('unsafe-eval' is not needed)` : '';
+    throw new Error(`wasm ${url} could not be instantiated (${e.message})${csp}`);
   }
 }
 

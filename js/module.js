@@ -226,6 +226,8 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
     rt.setPage(); // needs no records: done while they may still be on their way
     await read;
+    if (storage.damage) say(storage.damage);
+    let pageSignalsChecked = false;
     const firstDecision = () => {
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
@@ -233,7 +235,15 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       const events = [{ type: 'visit' }];
       if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
       if (page.conversion) events.push({ type: 'conversion', goal: page.conversion });
-      rt.call('track', events);
+      const tracked = rt.call('track', events);
+      // The page's markup names only ids the taxonomy lacks (a typo, a stale
+      // template): said once, as track() says it, though a redo tracks again.
+      if (!pageSignalsChecked) {
+        pageSignalsChecked = true;
+        for (const e of tracked.errors || []) {
+          rt.problem('bad-event', `page: ${e.error} (named by the tactful:interests meta or a bare data-tactful-track list)`, { event: events[e.index] });
+        }
+      }
       rt.decide();
       // After the slots (sessionStorage's first read can take milliseconds),
       // before anything is saved: it decides whether the profile is.
@@ -287,7 +297,10 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
   function replay(entry) {
     if (Array.isArray(entry) && typeof entry[0] === 'string') {
       const [method, ...args] = entry;
-      const fn = method.split('.').reduce((o, k) => (o ? o[k] : undefined), tactful);
+      // Only the API's own names: an inherited one ("constructor.constructor")
+      // would reach Function, and eval's refusal under the page's CSP would
+      // stop the calls queued after it.
+      const fn = method.split('.').reduce((o, k) => (o && Object.hasOwn(o, k) ? o[k] : undefined), tactful);
       if (typeof fn !== 'function') {
         say(`queued call "${method}" is not a tactful method (try "track", "consent.set", "profile.declare")`);
         return;
@@ -304,7 +317,8 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
   }
 
   // The core's own errors already start with "tactful: "; the line says it once.
-  boot().catch((e) => fail(e.reason || 'internal', String(e.message || e).replace(/^tactful: /, '')));
+  // Whatever was thrown (even null, from a bare transaction abort), ready resolves.
+  boot().catch((e) => fail((e && e.reason) || 'internal', String((e && e.message) || e).replace(/^tactful: /, '')));
   return tactful;
 }
 

@@ -29,6 +29,8 @@ export class Runtime {
     storage.onQuotaFull = (recovered) => this.problem('quota', recovered
       ? 'storage was full: the profile was compacted to fit'
       : 'storage is full: changes are kept for this page only');
+    storage.onWriteFailed = (e) => this.problem('storage-write',
+      `storage could not be written (${(e && (e.message || e.name)) || e}): changes are kept for this page only`);
   }
 
   // A problem the page survives (a reset record, a full quota, a bad event):

@@ -111,19 +111,44 @@ class Storage {
 
   /**
    * The open database, or null when there is none and `create` is false: a
-   * visitor with no records gets no database, not even an empty one (opening
-   * one that does not exist creates it, so that creation is aborted).
+   * visitor with no records gets no database, not even an empty one.
    */
   async connect({ create = false } = {}) {
     if (this.db) return this.db;
-    const db = await new Promise((resolve, reject) => {
+    let db = await this.openDatabase(0, create);
+    // A database of this name without our store (another script's, or made
+    // by a build that had none) holds nothing of ours: it reads as empty,
+    // and gets the store, one version up, when there is something to write.
+    // Refusing it would leave the visitor unable to choose anything, ever.
+    if (db && !db.objectStoreNames.contains(STORE)) {
+      this.damage = `the IndexedDB database "${DB_NAME}" has no "${STORE}" store (another script's?): it is read as empty, and the store is added when something is stored`;
+      db.close();
+      db = create ? await this.openDatabase(db.version + 1, true) : null;
+    }
+    if (!db) return null;
+    this.db = db;
+    // Another tab's "forget" deletes the database: let it, and reconnect later.
+    db.onversionchange = () => {
+      db.close();
+      if (this.db === db) this.db = null;
+    };
+    return db;
+  }
+
+  // Opens the database at `version` (0: whichever version it has), creating
+  // our store if it is missing; resolves null when there is no database and
+  // `create` is false (opening one that does not exist creates it, so that
+  // creation is aborted).
+  openDatabase(version, create) {
+    return new Promise((resolve, reject) => {
       let absent = false;
-      const req = this.win.indexedDB.open(DB_NAME, 1);
+      const idb = this.win.indexedDB;
+      const req = version ? idb.open(DB_NAME, version) : idb.open(DB_NAME);
       req.onupgradeneeded = (e) => {
         if (e.oldVersion === 0 && !create) {
           absent = true;
           req.transaction.abort();
-        } else {
+        } else if (!req.result.objectStoreNames.contains(STORE)) {
           req.result.createObjectStore(STORE);
         }
       };
@@ -135,14 +160,6 @@ class Storage {
       };
       req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
     });
-    if (!db) return null;
-    this.db = db;
-    // Another tab's "forget" deletes the database: let it, and reconnect later.
-    db.onversionchange = () => {
-      db.close();
-      if (this.db === db) this.db = null;
-    };
-    return db;
   }
 
   /** Re-reads every record from IndexedDB (none when there is no database). */
@@ -203,7 +220,8 @@ class Storage {
         else store.delete(name);
       }
       tx.oncomplete = () => resolve(true);
-      tx.onabort = () => (isQuotaError(tx.error) ? resolve(false) : reject(tx.error));
+      // An abort with no error (another script's tx.abort()) is still a failed write.
+      tx.onabort = () => (isQuotaError(tx.error) ? resolve(false) : reject(tx.error || new Error('the write was aborted')));
       tx.onerror = (e) => e.preventDefault();
     }).catch((e) => {
       if (isQuotaError(e)) return false;
@@ -253,7 +271,17 @@ class Storage {
         job.result = fn();
       }
       const result = await job.result;
-      if (!(await this.commit()) && this.onQuotaFull) {
+      let committed;
+      try {
+        committed = await this.commit();
+      } catch (e) {
+        // Refused for another reason (a disk error, an aborted transaction):
+        // as with a full quota, the page goes on with the change in memory.
+        this.dirty.clear();
+        if (this.onWriteFailed) this.onWriteFailed(e);
+        return result;
+      }
+      if (!committed && this.onQuotaFull) {
         // A full quota compacts and tries once more; it never throws into the page.
         this.onQuotaFull(await this.compactAndRetry());
       }

@@ -190,6 +190,33 @@ describe('what a page signals', () => {
       await v.close();
     }
   });
+
+  test('a page whose markup names only interests the taxonomy lacks says so once, with the id clipped', async () => {
+    const v = await newVisitor();
+    try {
+      const long = 'h'.repeat(100000);
+      await v.context.route('**/typo.html', (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+        <meta name="tactful:interests" content="hikng,${long}">
+        <script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script>
+        <article data-tactful-track="hikng">Summit Hiker</article>` }));
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
+      });
+      assert.deepEqual(await visit(v.page, `${site.url}/typo.html`), { ok: true });
+      const said = v.tactfulMessages();
+      assert.deepEqual(said.map((m) => m.text), [
+        "tactful: page: interests: 'hikng' is not in the config's taxonomy (named by the tactful:interests meta or a bare data-tactful-track list)",
+      ]);
+      const errors = await v.page.evaluate(() => window.__errors);
+      assert.deepEqual(errors.map((e) => e.reason), ['bad-event']);
+      assert.deepEqual(errors[0].event.interests, ['hikng', long]);
+      // Nothing stored: the visitor chose nothing.
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('bad input from page scripts', () => {
@@ -356,6 +383,55 @@ describe('storage integrity', () => {
       assert.equal(consent.purposes.personalization, true);
       const exported = await exportOf(v.page);
       assert.ok(!exported.profile.interests.some((i) => i.id === 'interest:hiking'));
+    } finally {
+      await v.close();
+    }
+  });
+
+  // Both once left the module refusing storage on every later page
+  // (storage-unavailable), so the visitor could never choose again.
+  test('a database a newer build left at a higher version keeps the visitor\'s choices', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await v.page.evaluate(() => new Promise((done) => {
+        const req = indexedDB.open('tactful', 7);
+        req.onsuccess = () => { req.result.close(); done(); };
+      }));
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a "tactful" database without our store reads as empty, says so once, and takes the next choice', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.goto(`${site.url}/img/logo.svg`);  // same origin, no module
+      await v.page.evaluate(() => new Promise((done) => {
+        const req = indexedDB.open('tactful', 3);
+        req.onupgradeneeded = () => req.result.createObjectStore('theirs').put('kept', 'x');
+        req.onsuccess = () => { req.result.close(); done(); };
+      }));
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      const said = v.tactfulMessages();
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: the IndexedDB database "tactful" has no "records" store/);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      assert.equal(v.tactfulMessages().length, 1, 'the store is there now: nothing more to say');
+      // The other script's store is left as it was.
+      assert.equal(await v.page.evaluate(() => new Promise((done) => {
+        const req = indexedDB.open('tactful');
+        req.onsuccess = () => {
+          const get = req.result.transaction('theirs').objectStore('theirs').get('x');
+          get.onsuccess = () => { req.result.close(); done(get.result); };
+        };
+      })), 'kept');
     } finally {
       await v.close();
     }
@@ -680,6 +756,36 @@ describe('consent queued before the module loads', () => {
     });
   }
 
+  test('a queued name the API only inherits is not a method: it reaches no Function, and the calls after it run', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => {
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await queueBeforeLoad(v.page,
+        ['constructor.constructor', 'window.__ran = true'],
+        ['ready.then', () => {}],
+        ['track', { type: 'view', interests: ['hiking'] }],
+        ['track', { type: 'view', interests: ['hiking'] }]);
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      await v.page.waitForTimeout(100);
+      // The demo's CSP refuses eval: nothing even tried it.
+      assert.deepEqual(await v.page.evaluate(() => window.__violations), []);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(inferredInterests(view), ['hiking']);
+      const said = v.tactfulMessages().map((m) => m.text);
+      assert.deepEqual(said, [
+        'tactful: queued call "constructor.constructor" is not a tactful method (try "track", "consent.set", "profile.declare")',
+        'tactful: queued call "ready.then" is not a tactful method (try "track", "consent.set", "profile.declare")',
+      ]);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a queued withdrawal applies, and a refused queued declaration is reported, not thrown', async () => {
     const v = await newVisitor();
     try {
@@ -737,6 +843,44 @@ describe('a full storage quota', () => {
       await v.close();
     }
   });
+});
+
+describe('a write the browser refuses', () => {
+  // A disk error once failed the module after the slots were personalized
+  // (ready {ok: false, reason: "internal"}); a bare abort left ready pending for good.
+  for (const [what, refuse] of [
+    ['a disk error', () => {
+      IDBObjectStore.prototype.put = function () { throw new DOMException('disk error', 'UnknownError'); };
+    }],
+    ['a transaction another script aborts', () => {
+      const transaction = IDBDatabase.prototype.transaction;
+      IDBDatabase.prototype.transaction = function (stores, mode) {
+        const tx = transaction.call(this, stores, mode);
+        if (mode === 'readwrite') setTimeout(() => tx.abort());
+        return tx;
+      };
+    }],
+  ]) {
+    test(`${what} keeps the page working, said once, with what was stored intact`, async () => {
+      const v = await newVisitor();
+      try {
+        await visit(v.page, `${site.url}/index.html`);
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        const stored = await tactfulStorage(v.page);
+        await v.context.addInitScript(refuse);
+        const before = v.tactfulMessages().length;
+        assert.deepEqual(await visit(v.page, `${site.url}/hiking.html`), { ok: true });
+        await v.page.evaluate(() => window.tactful.profile.declare({ likes: ['hiking'] }));
+        const said = v.tactfulMessages().slice(before);
+        assert.equal(said.length, 1, JSON.stringify(said));
+        assert.match(said[0].text, /^tactful: storage could not be written \(.+\): changes are kept for this page only$/);
+        assert.equal(said[0].type, 'warning');
+        assert.deepEqual(await tactfulStorage(v.page), stored);
+      } finally {
+        await v.close();
+      }
+    });
+  }
 });
 
 describe('site-level consent settings', () => {

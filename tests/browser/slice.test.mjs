@@ -77,6 +77,10 @@ describe('failing to default', () => {
     ['a missing config', 'config-unavailable', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }))],
     ['a malformed config', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }))],
     ['a config that breaks the rules', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"version": 1, "slotz": []}' }))],
+    // Valid JSON, but far larger than any config: refused before it is parsed.
+    ['a config over 2 MiB', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify({ version: 1, site: { name: 'x'.repeat(3 * 1024 * 1024) } }),
+    }))],
     ['a blocked wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.abort('blockedbyclient'))],
     ['an absent wasm file', 'wasm-unavailable', (ctx) => ctx.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }))],
     ['storage that throws', 'storage-unavailable', (ctx) => ctx.addInitScript(() => {
@@ -120,6 +124,26 @@ describe('failing to default', () => {
 });
 
 describe('content security policy', () => {
+  test('a policy without \'wasm-unsafe-eval\' keeps the defaults, and the one message names what to add (not \'unsafe-eval\')', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.route(/\/index\.html$/, async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': "script-src 'self'; style-src 'self'" } });
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      const status = await ready(v.page);
+      assert.equal(status.reason, 'wasm-unavailable');
+      assert.equal(await heroState(v.page), 'default');
+      const msgs = v.tactfulMessages();
+      assert.equal(msgs.length, 1, JSON.stringify(msgs));
+      assert.match(msgs[0].text, /needs 'wasm-unsafe-eval' in script-src \('unsafe-eval' is not needed\) - showing default content$/);
+    } finally {
+      await v.close();
+    }
+  });
+
+
   test('the demo is served with a CSP that forbids eval and inline script, and works under it', async () => {
     const v = await newVisitor();
     try {

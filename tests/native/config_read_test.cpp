@@ -77,3 +77,16 @@ TEST_CASE("a text per language in another language than en or es is a warning at
   }
   CHECK(warnings.size() == 5);
 }
+
+TEST_CASE("a config over 2 MiB is refused before it is parsed, with its size") {
+  // Valid JSON all the same: a long site name, the size being the only fault.
+  std::string huge = R"({"version": 1, "site": {"name": ")" + std::string(2 * 1024 * 1024, 'x') + R"("}})";
+  Diagnostics diag;
+  CHECK_FALSE(load_config(huge, diag).ok());
+  REQUIRE(diag.errors.size() == 1);
+  CHECK(diag.errors[0].to_string() ==
+        "config is " + std::to_string(huge.size()) + " bytes, more than the 2097152 bytes (2 MiB) a config may have");
+  Diagnostics fits;
+  load_config(R"({"version": 1, "site": {"name": ")" + std::string(1024 * 1024, 'x') + R"("}})", fits);
+  for (const auto& e : fits.errors) CHECK(e.to_string().find("bytes") == std::string::npos);
+}

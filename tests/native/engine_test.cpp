@@ -363,6 +363,9 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
   CHECK(view_error({{"type", "view"}, {"interests", {"no-such"}}}).find("'no-such' is not in the config's taxonomy") !=
         std::string::npos);
   CHECK(view_error({{"type", "view"}, {"interests", {"no-such", "trail-running"}}}).empty());
+  // A page's markup can name anything: the error quotes a megabyte id clipped, not whole.
+  CHECK(view_error({{"type", "view"}, {"interests", {std::string(1000000, 'h')}}}) ==
+        "interests: '" + std::string(61, 'h') + "...' is not in the config's taxonomy");
   // A purchase category the profile could never hold is said, not dropped unseen.
   CHECK(view_error({{"type", "purchase"}, {"category", "Running shoes"}}) ==
         "category: 'Running shoes' is not a category id (1-64 of a-z, 0-9, '-' and '_', e.g. \"trail-shoes\")");

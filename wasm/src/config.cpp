@@ -10,9 +10,21 @@ namespace {
 const char* const kKnownKeys =
     "version site policyVersion privacyPolicyUrl policyChanges consent taxonomy profile slots page holdout "
     "savedGroups deadlineMs notNowDays reporting metrics panel invitation $schema";
+
+// Every visitor's browser fetches and parses the config on every page: one
+// this large is a mistake (a data dump pasted in, a runaway generator), and
+// refusing it before parsing keeps a hostile one from freezing the page. The
+// largest taxonomy allowed, 5000 interests with labels in two languages,
+// fits several times over.
+constexpr size_t kMaxConfigBytes = 2 * 1024 * 1024;
 }  // namespace
 
 Result<Config> load_config(std::string_view text, Diagnostics& diag) {
+  if (text.size() > kMaxConfigBytes) {
+    diag.error("", "config is " + std::to_string(text.size()) + " bytes, more than the " +
+                       std::to_string(kMaxConfigBytes) + " bytes (2 MiB) a config may have");
+    return diag.errors.back();
+  }
   auto parsed = parse_json(text);
   if (!parsed.ok()) {
     diag.error("", "config is not valid JSON: " + parsed.error().message);

@@ -691,7 +691,7 @@ class Operations {
       // Unknown ids beside known ones are passed over; a view of none the
       // site declared is the owner's mistake, and says so.
       if (!known) {
-        return make_error("interests", "'" + (*ids)[0].get<std::string>() + "' is not in the config's taxonomy");
+        return make_error("interests", "'" + clipped((*ids)[0].get<std::string>()) + "' is not in the config's taxonomy");
       }
       ViewEvent view{string_list(*ids), string_field(e, "source", "track")};
       return ingest_view(s_.profile, view, s_.consent, cfg.taxonomy, cfg.profile, now_);

@@ -4,6 +4,7 @@
 
 #include "tactful/json_writer.hpp"
 #include "tactful/number.hpp"
+#include "tactful/small_sort.hpp"
 
 namespace tactful {
 
@@ -137,6 +138,21 @@ class Parser {
     return true;
   }
 
+  // Adds members in key order, so each is appended without a search. Of a
+  // repeated key the last value stays: equal keys sort by where they were read.
+  struct MemberAt {
+    std::string_view key;
+    size_t at;
+    bool operator<(const MemberAt& o) const { return key < o.key || (key == o.key && at < o.at); }
+  };
+  static void add_sorted(json& out, std::vector<std::pair<std::string, json>>& members) {
+    std::vector<MemberAt> order;
+    order.reserve(members.size());
+    for (size_t i = 0; i < members.size(); ++i) order.push_back({members[i].first, i});
+    small_sort(order);
+    for (const MemberAt& m : order) out[m.key] = std::move(members[m.at].second);
+  }
+
   bool container(json& out, bool object) {
     if (++depth_ > kMaxDepth) return fail("nested more than 512 levels deep");
     char close = object ? '}' : ']';
@@ -147,6 +163,11 @@ class Parser {
       ++p_, --depth_;
       return true;
     }
+    // An object's members are gathered as they come and sorted once at its
+    // end: inserting each in order would move every later member, and an
+    // object of many keys out of order (a hostile config or event) would
+    // take minutes, with the page frozen.
+    std::vector<std::pair<std::string, json>> members;
     for (;;) {
       json* slot;
       if (object) {
@@ -157,7 +178,8 @@ class Parser {
         skip_space();
         if (!at(':')) return fail("expected ':' after the key");
         ++p_;
-        slot = &out[key];  // a repeated key keeps its last value
+        members.emplace_back(std::move(key), json());
+        slot = &members.back().second;
       } else {
         out.push_back(nullptr);
         slot = &out.back();
@@ -170,6 +192,7 @@ class Parser {
       }
       if (at(close)) {
         ++p_, --depth_;
+        if (object) add_sorted(out, members);
         return true;
       }
       return fail(object ? "expected ',' or '}' after an object member" : "expected ',' or ']' after an array element");
