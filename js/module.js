@@ -300,7 +300,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       // Only the API's own names: an inherited one ("constructor.constructor")
       // would reach Function, and eval's refusal under the page's CSP would
       // stop the calls queued after it.
-      const fn = method.split('.').reduce((o, k) => (o && Object.hasOwn(o, k) ? o[k] : undefined), tactful);
+      const fn = method.split('.').reduce((o, k) => (o && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined), tactful);
       if (typeof fn !== 'function') {
         say(`queued call "${method}" is not a tactful method (try "track", "consent.set", "profile.declare")`);
         return;
