@@ -8,7 +8,7 @@ import { watchTracking } from './page.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
-import { beginVisit, dropStaleVisit } from './visit.js';
+import { beginVisit, deleteFromStored, dropStaleVisit } from './visit.js';
 
 /**
  * Creates the API and starts the module. `configUrl`: the site config's URL;
@@ -132,7 +132,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       view: api((rt) => rt.transaction(() => rt.call('profile.view'))),
       export: api((rt) => rt.transaction(() => rt.call('profile.export'))),
       remove: api((rt, _g, id) => rt.transaction(() => {
-        const out = rt.call('profile.remove', { id: String(id) });
+        const out = deleteFromStored(rt, () => rt.call('profile.remove', { id: String(id) }));
         redecide(rt);
         return out;
       })),
@@ -151,7 +151,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
       set: api((rt, gesture, change) => rt.transaction(() => {
         let state;
         try {
-          state = rt.call('consent.set', change || {}, { gesture });
+          state = deleteFromStored(rt, () => rt.call('consent.set', change || {}, { gesture }));
         } catch (e) {
           // Refused grants, applied withdrawals: the page follows what applied, then the error.
           if (e.consent) {

@@ -94,12 +94,21 @@ export function setEphemeral(rt, on) {
 }
 
 /**
- * Runs fn inside the lock so that its deletions reach storage even while the
- * visit is not remembered: the stored profile is loaded, changed and saved,
- * and becomes the copy this visit returns to. Learning stays out of it.
+ * Runs fn, a deletion (an item removed, a category or purpose turned off),
+ * inside the lock, so that it reaches both the stored profile and this
+ * visit's copy of it: neither "Don't remember this visit" nor its copy may
+ * keep or bring back what the visitor deleted. Learning stays out of both.
  */
 export function deleteFromStored(rt, fn) {
-  if (!isEphemeral(rt)) return fn();
+  if (!isEphemeral(rt)) {
+    try {
+      return fn();
+    } finally {
+      deleteFromCopy(rt, fn);
+    }
+  }
+  // Not remembering this visit: the stored profile is loaded, changed and
+  // saved, and becomes the copy this visit returns to.
   rt.call('visit.ephemeral', { on: false });
   rt.load();
   try {
@@ -112,5 +121,32 @@ export function deleteFromStored(rt, fn) {
       state.profile = rt.storage.read(RECORDS.profile);
       writeState(rt.win, state);
     }
+  }
+}
+
+// The same deletion made in the copy (sealed in sessionStorage) that the
+// option, turned on later, would put back: the core opens the copy under the
+// consent now stored (which drops what a category turned off held), runs fn
+// on it and seals it again; then it reloads the stored records.
+function deleteFromCopy(rt, fn) {
+  const state = readState(rt.win);
+  if (!state || !state.profile || state.key !== keyTag(rt)) return;
+  rt.save(); // the change is stored first: its consent is the one the copy opens under
+  rt.call('load', {
+    key: rt.storage.key(),
+    consent: rt.storage.read(RECORDS.consent),
+    profile: state.profile,
+    signals: rt.signals(),
+  });
+  try {
+    fn();
+  } catch {
+    /* what it names was learned after the copy was made: not in it */
+  }
+  const sealed = rt.call('save').profile;
+  rt.load({ save: false });
+  if (typeof sealed === 'string') {
+    state.profile = sealed;
+    writeState(rt.win, state);
   }
 }

@@ -3,6 +3,7 @@
 // an interest becomes a dislike, a category is switched off, anything else
 // is hidden here for a while (notNow). Then the page re-decides.
 import { change, h, interestLabel, newId, stringsFor } from './common.js';
+import { deleteFromStored } from '../visit.js';
 
 const CATEGORY_PATHS = ['purchases', 'location', 'occasions'];
 
@@ -31,7 +32,7 @@ export function why(ctx, slotId, entry) {
   const dontUse = action && h('button', { type: 'button', 'aria-describedby': descId, onclick: () => {
     change(ctx, (r) => {
       if (action.kind === 'interest') r.call('profile.declare', { dislikes: [action.id] });
-      else if (action.kind === 'category') r.call('consent.set', { categories: { [action.id]: false } });
+      else if (action.kind === 'category') deleteFromStored(r, () => r.call('consent.set', { categories: { [action.id]: false } }));
       else r.call('notNow', { slot: slotId });
     }).then(() => {
       status.textContent = s.why.done;

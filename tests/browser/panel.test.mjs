@@ -2,9 +2,10 @@
 // keyboard, finding every control by its role and accessible name.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newVisitor, ready, root, screenshot, startSite, tactfulStorage } from './harness.mjs';
+import { newVisitor, ready, root, screenshot, openStoredRecords, startSite, tactfulBin, tactfulStorage } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -437,6 +438,57 @@ describe('what we know about you', () => {
       assert.equal((await consent(page)).purposes.personalization, true, 'choices are still remembered');
     } finally {
       await v.close();
+    }
+  });
+  // The visit's copy of the profile (sealed in sessionStorage), opened from outside.
+  async function visitCopy(page) {
+    const key = (await tactfulStorage(page))['tactful:v1:key'];
+    const sealed = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tactful:visit') || 'null')?.profile);
+    assert.ok(key && sealed, 'a copy of the profile is kept for this visit');
+    return execFileSync(tactfulBin, ['inspect', '--key', key, sealed], { encoding: 'utf8' });
+  }
+
+  test('a category turned off or an item deleted through the API leaves the visit\'s copy and, with the option on, storage', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await v.page.evaluate(() => window.tactful.consent.set({ categories: { location: true } }));
+      await v.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'ES' }, likes: ['city-walking', 'outdoor'] }));
+      await visit(v, '/hiking.html'); // this page copies the stored profile for the visit
+      assert.match(await visitCopy(v.page), /"ES"/);
+      assert.match(await visitCopy(v.page), /city-walking/);
+
+      await v.page.evaluate(() => window.tactful.consent.set({ categories: { location: false } }));
+      const liked = (await v.page.evaluate(() => window.tactful.profile.view())).interests.find((i) => i.id.includes('city-walking'));
+      await v.page.evaluate((id) => window.tactful.profile.remove(id), liked.id);
+      const copy = await visitCopy(v.page);
+      assert.doesNotMatch(copy, /"ES"/);
+      assert.doesNotMatch(copy, /city-walking/);
+      assert.match(copy, /outdoor/, 'what the visitor did not delete stays in the copy');
+
+    } finally {
+      await v.close();
+    }
+    // With "Don't remember this visit" on, the stored profile is the copy: a
+    // withdrawal through the API still reaches it (the core does not save
+    // the profile while the visit is not remembered).
+    const w = await newVisitor();
+    try {
+      await visit(w);
+      await acceptInvitation(w.page);
+      await w.page.evaluate(() => window.tactful.consent.set({ categories: { location: true } }));
+      await w.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'PT' } }));
+      await visit(w, '/hiking.html');
+      const dialog = await openPanel(w.page);
+      await press(w.page, dialog.getByRole('switch', { name: "Don't remember this visit" }), 'Space');
+      await dialog.getByText('This visit is not being remembered.').first().waitFor();
+      assert.match(JSON.stringify((await openStoredRecords(w.page)).profile), /"PT"/);
+      await w.page.evaluate(() => window.tactful.consent.set({ categories: { location: false } }));
+      assert.doesNotMatch(JSON.stringify((await openStoredRecords(w.page)).profile), /"PT"/);
+      assert.doesNotMatch(await visitCopy(w.page), /"PT"/);
+    } finally {
+      await w.close();
     }
   });
 });

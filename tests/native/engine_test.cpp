@@ -279,6 +279,31 @@ TEST_CASE("turning interests off leaves no trace of them, not even which variant
   CHECK(stored_profile(v).find("trail-running") == std::string::npos);
 }
 
+TEST_CASE("a profile record sealed before a category was turned off is written again without it when loaded") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}, {"categories", {{"location", true}}}}, true);
+  REQUIRE_FALSE(v("profile.declare", {{"location", {{"country", "ES"}}}}).contains("error"));
+  json before = v("save");
+  REQUIRE(before["profile"].is_string());
+  v("consent.set", {{"categories", {{"location", false}}}});
+  json consent_now = v("save")["consent"];
+  REQUIRE(consent_now.is_string());
+
+  // The older record (a copy kept for "Don't remember this visit") under the consent now stored.
+  Engine next;
+  next.call("init", demo_config(), kNow, false);
+  REQUIRE(call(next, "load", {{"key", kKey}, {"consent", consent_now}, {"profile", before["profile"]}})["ok"] == true);
+  json saved = call(next, "save");
+  REQUIRE(saved["profile"].is_string());
+  auto bytes = tactful::base64_decode(saved["profile"].get<std::string>());
+  auto key = tactful::base64_decode(kKey);
+  auto opened = tactful::open_snapshot(*bytes, reinterpret_cast<const uint8_t*>(key->data()));
+  REQUIRE(opened.ok());
+  CHECK(opened->dump().find("ES") == std::string::npos);
+  // A record that holds nothing consent took away is not written again.
+  CHECK_FALSE(call(next, "save").contains("profile"));
+}
+
 TEST_CASE("forget returns the visitor to the defaults") {
   Visitor v;
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);

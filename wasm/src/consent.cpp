@@ -255,9 +255,11 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
   return ok_status();
 }
 
-void enforce_consent(Profile& profile, const Consent& c) {
+bool enforce_consent(Profile& profile, const Consent& c) {
+  bool cleared = false;
   for (Category cat : kCategories)
-    if (!keeps_data(c, cat)) clear_category(profile, cat);
+    if (!keeps_data(c, cat)) cleared = clear_category(profile, cat) || cleared;
+  return cleared;
 }
 
 bool keeps_data(const Consent& c, Category cat) { return category_on(c, cat) && !c.directed_at_children; }

@@ -213,7 +213,9 @@ class Operations {
       s_.decide.bucket_id = random_hex(16);
       s_.profile_dirty = true;
     }
-    enforce_consent_on_profile();
+    // A record holding what consent no longer allows (a copy sealed before a
+    // withdrawal) is written again without it.
+    if (enforce_consent_on_profile()) s_.profile_dirty = true;
     purge_expired(s_.profile, s_.config->profile, now_);
     if (prune_decide()) s_.profile_dirty = true;
     JsonWriter w;
@@ -659,7 +661,7 @@ class Operations {
   }
 
   // A category switched off in another tab or a policy lapse deletes its data here too.
-  void enforce_consent_on_profile() { enforce_consent(s_.profile, s_.consent); }
+  bool enforce_consent_on_profile() { return enforce_consent(s_.profile, s_.consent); }
 
   // Cap and "not now" records past their time, or made from data the visitor
   // turned off, go like the profile items they stand for.

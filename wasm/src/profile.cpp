@@ -464,27 +464,33 @@ void enforce_bounds(Profile& p, const ProfileRules& r) {
   }
 }
 
-void clear_category(Profile& p, Category c) {
+bool clear_category(Profile& p, Category c) {
+  bool held = false;
   switch (c) {
     case Category::interests:
+      held = !p.interests.empty() || !p.declared.empty() || p.visits.count != 0;
       p.interests.clear();
       p.declared.clear();
       p.visits = Visits{};
       break;
     case Category::purchases:
+      held = !p.purchases.empty() || !p.purchase_items.empty();
       p.purchases.clear();
       p.purchase_items.clear();
       break;
     case Category::location:
+      held = !p.country.empty() || !p.region.empty();
       p.country.clear();
       p.region.clear();
       p.location_provenance = Provenance{};
       break;
     case Category::occasions:
+      held = p.birthday_month != 0;
       p.birthday_month = 0;
       p.birthday_provenance = Provenance{};
       break;
   }
+  return held;
 }
 
 bool remove_item(Profile& p, const std::string& id) {

@@ -84,8 +84,8 @@ void refresh_consent(Consent&, const ConsentRules&, Signals, int64_t now_ms);
 Status apply_consent_change(Consent&, Profile&, const json& change, ConsentSource source,
                             bool user_gesture, int64_t now_ms, bool* withdrawn = nullptr);
 // Deletes stored data of every category that is off (call after load, so a
-// snapshot can never hold more than consent allows).
-void enforce_consent(Profile&, const Consent&);
+// snapshot can never hold more than consent allows); true when it deleted any.
+bool enforce_consent(Profile&, const Consent&);
 
 bool allowed(const Consent&, Purpose);
 // Whether data of this category may be kept at all (paused or not): the

@@ -122,7 +122,8 @@ void purge_expired(Profile&, const ProfileRules&, int64_t now_ms);
 void enforce_bounds(Profile&, const ProfileRules&);
 size_t item_count(const Profile&);
 bool remove_item(Profile&, const std::string& item_id);
-void clear_category(Profile&, Category);
+// Deletes what a category holds; true when it held anything.
+bool clear_category(Profile&, Category);
 
 // {interests: [...], purchases: [...], location: [...], occasions: [...]}, each
 // item {id, category, kind, value, provenance: {source, at}, expires}; times ISO 8601 UTC.
