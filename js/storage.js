@@ -14,6 +14,9 @@ const LOCK = 'tactful:v1';
 const CHANNEL = 'tactful:v1';
 // Changes the page had not stored yet when it was left (see keepUnsaved).
 const UNSAVED = PREFIX + 'unsaved';
+// The two clocks compared at adoption (Date.now() on the page left, the next
+// page's performance.timeOrigin) can differ by a few milliseconds.
+const NAVIGATION_SLACK_MS = 1000;
 
 /**
  * Opens storage and reads the visitor's records once, without the lock (see
@@ -242,10 +245,9 @@ class Storage {
       this.db.close();
       this.db = null;
     }
-    await new Promise((resolve) => {
-      const req = this.win.indexedDB.deleteDatabase(DB_NAME);
-      req.onsuccess = req.onerror = req.onblocked = () => resolve();
-    });
+    // Before the first await: a page left at once (keepUnsaved runs this
+    // without waiting) stops there, and the visit's copy of the profile and
+    // any change kept for the next page must not outlive the forgetting.
     for (const area of [this.win.localStorage, this.win.sessionStorage]) {
       try {
         for (let i = area.length - 1; i >= 0; i--) {
@@ -256,6 +258,10 @@ class Storage {
         /* that storage is not available: nothing of ours is in it */
       }
     }
+    await new Promise((resolve) => {
+      const req = this.win.indexedDB.deleteDatabase(DB_NAME);
+      req.onsuccess = req.onerror = req.onblocked = () => resolve();
+    });
     if (this.channel) this.channel.postMessage({ changed: Object.values(RECORDS) });
   }
 
@@ -320,7 +326,8 @@ class Storage {
     this.waiting.clear();
     const names = [...this.dirty].filter((k) => !sameRecord(this.cache.get(k), this.stored.get(k)));
     if (!names.length) return;
-    const unsaved = { before: {}, records: {} };
+    // The time it was left, and the key too: what the next page checks (adoptUnsaved).
+    const unsaved = { at: Date.now(), before: { [RECORDS.key]: this.stored.get(RECORDS.key) ?? null }, records: {} };
     for (const k of names) {
       unsaved.before[k] = this.stored.has(k) ? this.stored.get(k) : null;
       unsaved.records[k] = this.cache.has(k) ? this.cache.get(k) : null;
@@ -351,7 +358,14 @@ class Storage {
     }
     const names = Object.keys((unsaved && unsaved.records) || {});
     const current = (k) => (this.stored.has(k) ? this.stored.get(k) : null);
-    if (!names.length || !names.every((k) => sameRecord(unsaved.before[k] ?? null, current(k)))) return false;
+    // Only on the page the tab was leaving for: its navigation began before
+    // the previous page was left. A tab that went to another site and came
+    // back later may come back after a "Forget me" in another tab, which
+    // could not reach this tab's entry; records based on nothing stored
+    // would then match the empty storage and bring back a choice made
+    // before the forgetting.
+    if (!(unsaved.at >= this.win.performance.timeOrigin - NAVIGATION_SLACK_MS)) return false;
+    if (!names.length || !Object.keys(unsaved.before).every((k) => sameRecord(unsaved.before[k] ?? null, current(k)))) return false;
     for (const k of names) {
       if (unsaved.records[k] === null) this.cache.delete(k);
       else this.cache.set(k, unsaved.records[k]);

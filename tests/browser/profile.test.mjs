@@ -301,6 +301,54 @@ describe('a choice made just before leaving the page', () => {
       }
     }
   });
+
+  // A page of the same origin that is not Tactful's: the tab's storage as the
+  // visitor left it, with no module to tidy it up at start.
+  const elsewhere = (page) => page.goto(`${site.url}/tactful/tactful.css`);
+
+  test('"Forget me" just before leaving keeps nothing, not even the visit\'s copy of the profile', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/hiking.html`);
+      assert.deepEqual((await leftBehind(v.page)).session, ['tactful:visit']);
+      await v.page.evaluate(() => {
+        window.__slowLocks = true;
+        void window.tactful.profile.forget();
+      });
+      await elsewhere(v.page);
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a choice kept by a tab that went elsewhere is not taken up when it comes back: "Forget me" may have come since', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/hiking.html`);
+      // Nothing stored yet: the kept grant is based on empty storage, as is
+      // storage after the other tab's "Forget me".
+      await other.evaluate(() => {
+        window.__slowLocks = true;
+        void window.tactful.consent.set({ purposes: { personalization: true } });
+      });
+      await elsewhere(other);
+      assert.deepEqual((await leftBehind(other)).session, ['tactful:v1:unsaved']);
+      await new Promise((r) => setTimeout(r, 1500)); // a visitor's pace, not a link's
+      await v.page.evaluate(() => window.tactful.profile.forget());
+      await visit(other, `${site.url}/index.html`);
+      assert.equal((await other.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+      assert.deepEqual(await leftBehind(other), NOTHING);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('forget', () => {
