@@ -340,9 +340,9 @@ class Storage {
   }
 
   /**
-   * Takes up what the previous page of this tab kept as it was left, if
-   * storage still holds exactly what those changes were based on (else they
-   * were stored after all, or another tab wrote since). Returns whether it
+   * Takes up what the previous page of this tab kept as it was left: each
+   * record that storage still holds as it was based on (else it was stored
+   * after all, or another tab wrote it since). Returns whether it
    * did: the records to decide from changed. Call after beginVisit, which
    * has read sessionStorage already (its first read can take milliseconds).
    */
@@ -365,13 +365,20 @@ class Storage {
     // would then match the empty storage and bring back a choice made
     // before the forgetting.
     if (!(unsaved.at >= this.win.performance.timeOrigin - NAVIGATION_SLACK_MS)) return false;
-    if (!names.length || !Object.keys(unsaved.before).every((k) => sameRecord(unsaved.before[k] ?? null, current(k)))) return false;
-    for (const k of names) {
+    const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, current(k));
+    // Records sealed under another key open under none stored now.
+    if (!unchanged(RECORDS.key)) return false;
+    // Each record on its own: another tab that wrote the profile (a page
+    // view) must not cost the visitor a withdrawal kept in the consent
+    // record. The core applies whichever consent it loads to the profile,
+    // so a profile from either side keeps nothing the consent took away.
+    const adopted = names.filter(unchanged);
+    for (const k of adopted) {
       if (unsaved.records[k] === null) this.cache.delete(k);
       else this.cache.set(k, unsaved.records[k]);
       this.dirty.add(k);
     }
-    return true;
+    return adopted.length > 0;
   }
 
   /** Calls fn() when another tab changed our records. */

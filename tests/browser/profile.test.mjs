@@ -325,6 +325,37 @@ describe('a choice made just before leaving the page', () => {
     }
   });
 
+  test('a withdrawal kept as the page was left is stored though another tab wrote the profile meanwhile', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true }, categories: { location: true } });
+      await v.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'ES' } }));
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/hiking.html`);
+      await other.evaluate(() => {
+        window.__slowLocks = true;
+        void window.tactful.consent.set({ categories: { location: false } });
+      });
+      await elsewhere(other);
+      const profile = (await tactfulStorage(v.page))['tactful:v1:profile'];
+      await v.page.evaluate(() => window.tactful.track({ type: 'view', interests: ['hiking'] }));
+      await v.page.waitForFunction(async (before) => {
+        const db = await new Promise((r) => { const q = indexedDB.open('tactful'); q.onsuccess = () => r(q.result); });
+        const now = await new Promise((r) => { const q = db.transaction('records').objectStore('records').get('tactful:v1:profile'); q.onsuccess = () => r(q.result); });
+        db.close();
+        return now !== before;
+      }, profile);
+      await visit(other, `${site.url}/index.html`);
+      const stored = await openStoredRecords(other);
+      assert.equal(stored.consent.location, false, 'the withdrawal is stored');
+      assert.doesNotMatch(JSON.stringify(stored.profile), /"ES"/);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a choice kept by a tab that went elsewhere is not taken up when it comes back: "Forget me" may have come since', async () => {
     const v = await newVisitor();
     try {
