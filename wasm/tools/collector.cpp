@@ -226,14 +226,7 @@ Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
   // A collector that is just exiting lets go within the second.
   sqlite3_busy_timeout(db_, 1000);
   exec("PRAGMA locking_mode=EXCLUSIVE");
-  char* err = nullptr;
-  if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err) == SQLITE_BUSY) {
-    sqlite3_free(err);
-    throw std::runtime_error(options_.db_path +
-                             " is in use by another collector (a second `tactful serve`?): stop that one, or give "
-                             "this one its own --db");
-  }
-  sqlite3_free(err);
+  exec("PRAGMA journal_mode=WAL");  // the first statement that takes the lock
   sqlite3_busy_timeout(db_, 5000);
   exec(options_.power_safe ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(kSchema);
@@ -250,11 +243,17 @@ Collector::~Collector() {
 
 void Collector::exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    throw std::runtime_error("sqlite: " + msg);
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return;
+  std::string msg = err ? err : "unknown error";
+  sqlite3_free(err);
+  // The store is held exclusively while a collector runs: busy means another one has it.
+  if (rc == SQLITE_BUSY) {
+    throw std::runtime_error(options_.db_path +
+                             " is in use by another collector (a second `tactful serve`?): stop that one, or give "
+                             "this one its own --db");
   }
+  throw std::runtime_error("sqlite: " + msg);
 }
 
 bool Collector::token_ok(const std::string& presented) const {
