@@ -49,6 +49,11 @@ class Storage {
     return this.cache.has(name) ? this.cache.get(name) : null;
   }
 
+  /** The value the last read found in IndexedDB, or null. */
+  storedOrNull(name) {
+    return this.stored.has(name) ? this.stored.get(name) : null;
+  }
+
   /** Records a value; it is committed at the end of the current transaction. */
   write(name, value) {
     this.cache.set(name, value);
@@ -327,9 +332,9 @@ class Storage {
     const names = [...this.dirty].filter((k) => !sameRecord(this.cache.get(k), this.stored.get(k)));
     if (!names.length) return;
     // The time it was left, and the key too: what the next page checks (adoptUnsaved).
-    const unsaved = { at: Date.now(), before: { [RECORDS.key]: this.stored.get(RECORDS.key) ?? null }, records: {} };
+    const unsaved = { at: Date.now(), before: { [RECORDS.key]: this.storedOrNull(RECORDS.key) }, records: {} };
     for (const k of names) {
-      unsaved.before[k] = this.stored.has(k) ? this.stored.get(k) : null;
+      unsaved.before[k] = this.storedOrNull(k);
       unsaved.records[k] = this.cache.has(k) ? this.cache.get(k) : null;
     }
     try {
@@ -357,7 +362,6 @@ class Storage {
       return false;
     }
     const names = Object.keys((unsaved && unsaved.records) || {});
-    const current = (k) => (this.stored.has(k) ? this.stored.get(k) : null);
     // Only on the page the tab was leaving for: its navigation began before
     // the previous page was left. A tab that went to another site and came
     // back later may come back after a "Forget me" in another tab, which
@@ -365,7 +369,7 @@ class Storage {
     // would then match the empty storage and bring back a choice made
     // before the forgetting.
     if (!(unsaved.at >= this.win.performance.timeOrigin - NAVIGATION_SLACK_MS)) return false;
-    const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, current(k));
+    const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k));
     // Records sealed under another key open under none stored now.
     if (!unchanged(RECORDS.key)) return false;
     // Each record on its own: another tab that wrote the profile (a page
