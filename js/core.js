@@ -25,10 +25,37 @@ export async function startCore(wasm) {
   return new Core(mod);
 }
 
-async function instantiateFromUrl(url, imports) {
+// A request that never answers (a stalled proxy, a captive portal) would
+// leave `ready` pending for good; the CSS deadline shows the defaults long
+// before this, so it only bounds how long the page's code waits to hear why.
+export const LOAD_TIMEOUT_MS = 20000;
+
+/**
+ * Runs load(signal) (a fetch and the reading of its body), rejecting with
+ * "WHAT did not arrive within 20 s" and aborting it if it has not settled by then.
+ */
+export function loadWithin(what, load) {
+  const controller = new AbortController();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${what} did not arrive within ${LOAD_TIMEOUT_MS / 1000} s`));
+      controller.abort();
+    }, LOAD_TIMEOUT_MS);
+  });
+  const loading = load(controller.signal);
+  loading.catch(() => {}); // after the timeout, its abort is nobody's error
+  return Promise.race([loading, late]).finally(() => clearTimeout(timer));
+}
+
+function instantiateFromUrl(url, imports) {
+  return loadWithin(`wasm ${url}`, (signal) => fetchAndInstantiate(url, imports, signal));
+}
+
+async function fetchAndInstantiate(url, imports, signal) {
   let response;
   try {
-    response = await fetch(url, { credentials: 'same-origin' });
+    response = await fetch(url, { credentials: 'same-origin', signal });
   } catch (e) {
     throw new Error(`wasm ${url} could not be fetched (${e.message})`);
   }

@@ -1,7 +1,7 @@
 // The module on one page: window.tactful's API, the boot sequence, and
 // failing to default. Used by the script tag (tactful.js) and by bundler
 // users (index.js, init(options)).
-import { startCore } from './core.js';
+import { loadWithin, startCore } from './core.js';
 import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
@@ -170,18 +170,22 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     },
   };
 
-  async function fetchConfig() {
-    if (!configUrl) throw Object.assign(new Error('the script tag has no data-config attribute'), { reason: 'config-missing' });
-    let response;
-    try {
-      response = await fetch(new URL(configUrl, win.location.href), { credentials: 'same-origin' });
-    } catch (e) {
-      throw Object.assign(new Error(`config ${configUrl} could not be fetched (${e.message})`), { reason: 'config-unavailable' });
+  function fetchConfig() {
+    if (!configUrl) {
+      return Promise.reject(Object.assign(new Error('the script tag has no data-config attribute'), { reason: 'config-missing' }));
     }
-    if (!response.ok) {
-      throw Object.assign(new Error(`config ${configUrl} answered HTTP ${response.status}`), { reason: 'config-unavailable' });
-    }
-    return response.text();
+    return loadWithin(`config ${configUrl}`, async (signal) => {
+      let response;
+      try {
+        response = await fetch(new URL(configUrl, win.location.href), { credentials: 'same-origin', signal });
+      } catch (e) {
+        throw new Error(`config ${configUrl} could not be fetched (${e.message})`);
+      }
+      if (!response.ok) throw new Error(`config ${configUrl} answered HTTP ${response.status}`);
+      return response.text();
+    }).catch((e) => {
+      throw Object.assign(e, { reason: e.reason || 'config-unavailable' });
+    });
   }
 
   const domReady = doc.readyState === 'loading'

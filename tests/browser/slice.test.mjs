@@ -123,6 +123,39 @@ describe('failing to default', () => {
   }
 });
 
+describe('a request that never answers', () => {
+  const settled = (page) => page.evaluate(() => Promise.race([
+    window.tactful.ready,
+    new Promise((r) => setTimeout(() => r('pending'), 100)),
+  ]));
+  for (const [what, file, reason] of [['config', 'tactful.config.json', 'config-unavailable'], ['wasm', 'tactful.wasm', 'wasm-unavailable']]) {
+    test(`a ${what} request that never answers shows the defaults by the deadline, and ready settles after 20 s with one message`, async () => {
+      const v = await newVisitor({ deadline: null }); // the stylesheet's own 150 ms
+      try {
+        await v.context.route(`**/${file}`, () => {}); // held: never answered, never failed
+        await v.context.clock.install();
+        await v.page.goto(`${site.url}/index.html`);
+        // The stylesheet's deadline, not the script, reveals the default.
+        await v.page.locator('[data-tactful-slot="hero"]').waitFor({ state: 'visible' });
+        await v.context.clock.fastForward(18000);
+        assert.equal(await settled(v.page), 'pending');
+        assert.deepEqual(v.tactfulMessages(), []);
+        await v.context.clock.fastForward(3000);
+        const status = await settled(v.page);
+        assert.equal(status.ok, false);
+        assert.equal(status.reason, reason);
+        assert.match(status.message, new RegExp(`^${what} \\S*${file.replace('.', '\\.')} did not arrive within 20 s$`));
+        assert.equal(await heroState(v.page), 'default');
+        const msgs = v.tactfulMessages();
+        assert.equal(msgs.length, 1, JSON.stringify(msgs));
+        assert.match(msgs[0].text, /did not arrive within 20 s - showing default content$/);
+      } finally {
+        await v.close();
+      }
+    });
+  }
+});
+
 describe('content security policy', () => {
   test('a policy without \'wasm-unsafe-eval\' keeps the defaults, and the one message names what to add (not \'unsafe-eval\')', async () => {
     const v = await newVisitor();
