@@ -3,6 +3,8 @@
 // check whether to invite a first-time visitor. Everything they open lives in
 // the lazily loaded panel (dist/tactful-panel.js + tactful-panel.css). Their
 // look is tactful-launcher.css, fetched after the slots are decided.
+import { LOAD_TIMEOUT_MS } from './core.js';
+
 const LABEL = { en: 'Privacy settings', es: 'Ajustes de privacidad' };
 const WHY = { en: 'Why this?', es: '¿Por qué esto?' };
 export const INVITATION_KEY = 'tactful:invitation';
@@ -41,12 +43,18 @@ export function installLauncher(rt, { base, emit, redecide }) {
       const s = doc.createElement('script');
       s.src = new URL('tactful-panel.js', base).href;
       s.async = true;
+      // As for the config and the wasm: a request that never answers is given up.
+      const timer = setTimeout(() => reject(new Error(`tactful: the panel script ${s.src} did not arrive within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       s.onload = () => {
+        clearTimeout(timer);
         const panel = rt.win.tactful && rt.win.tactful.__panel;
         if (panel) resolve(panel);
         else reject(new Error('tactful: the panel script did not register'));
       };
-      s.onerror = () => reject(new Error('tactful: the panel script could not be loaded'));
+      s.onerror = () => {
+        clearTimeout(timer);
+        reject(new Error(`tactful: the panel script ${s.src} could not be loaded`));
+      };
       doc.head.append(s);
     });
     loading.catch(() => { loading = null; });

@@ -76,6 +76,41 @@ const view = (page) => page.evaluate(() => window.tactful.profile.view());
 const consent = (page) => page.evaluate(() => window.tactful.consent.get());
 
 describe('the launcher and the dialog', () => {
+  test('a panel script that fails or never answers: open() rejects saying which, once; the next open() tries again', async () => {
+    const v = await newVisitor();
+    try {
+      let hold = 'abort';
+      let held;
+      const asked = new Promise((resolve) => { held = resolve; });
+      await v.context.route('**/tactful-panel.js', (r) => {
+        if (hold === 'abort') return r.abort('blockedbyclient');
+        if (hold === 'never') return held(r); // not answered until the test says
+        return r.continue();
+      });
+      await v.context.clock.install();
+      await visit(v);
+      const open = () => v.page.evaluate(() => window.tactful.panel.open().then(() => 'opened', (e) => e.message));
+      assert.match(await open(), /^tactful: the panel script \S+\/tactful-panel\.js could not be loaded$/);
+
+      hold = 'never';
+      const waiting = open();
+      const stalled = await asked;
+      await v.context.clock.fastForward(21000);
+      assert.match(await waiting, /^tactful: the panel script \S+\/tactful-panel\.js did not arrive within 20 s$/);
+
+      // The network recovers: the next open() loads the panel.
+      await stalled.continue();
+      assert.equal(await open(), 'opened');
+      await v.page.getByRole('dialog', { name: 'Privacy settings' }).waitFor();
+      // One line per failed load (the first-visit invitation's load failed too).
+      const errors = v.tactfulMessages().filter((m) => m.type === 'error').map((m) => m.text);
+      assert.equal(errors.filter((t) => t.endsWith('did not arrive within 20 s')).length, 1, JSON.stringify(errors));
+      assert.ok(errors.every((t) => /(could not be loaded|did not arrive within 20 s)$/.test(t)), JSON.stringify(errors));
+    } finally {
+      await v.close();
+    }
+  });
+
   test('Enter opens a labelled dialog, focus is trapped in it, Escape closes and returns focus', async () => {
     const v = await newVisitor();
     try {
