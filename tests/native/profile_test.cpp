@@ -262,6 +262,45 @@ TEST_CASE("every item expires after its category's retention and is purged") {
   CHECK(item_count(p) == 0);
 }
 
+TEST_CASE("a config changed between visits: what it no longer allows leaves the stored profile") {
+  Profile p;
+  Consent c = everything();
+  ProfileRules r;
+  r.item_level_purchases = true;
+  for (int i = 0; i < 3; ++i) view(p, c, {"outdoor", "cooking", "trail-running"}, T0);
+  REQUIRE(declare(p, json::parse(R"({"likes":["cooking"],"dislikes":["outdoor"]})"), c, taxonomy(), r, T0).ok());
+  ingest_purchase(p, PurchaseEvent{"cooking", 30.0, "wok"}, c, taxonomy(), r, T0);
+  ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, c, taxonomy(), r, T0);
+  REQUIRE(p.purchase_items.size() == 2);
+  CHECK_FALSE(conform_to_config(p, taxonomy(), r));  // nothing changed: nothing goes
+
+  // The next version of the site's config marks cooking sensitive, drops
+  // outdoor from the taxonomy and stops asking for item-level purchases.
+  Taxonomy next;
+  next.interests = {{"trail-running", "Trail running", ""}, {"cooking", "Cooking", "health"}};
+  r.item_level_purchases = false;
+  CHECK(conform_to_config(p, next, r));
+  REQUIRE(p.interests.size() == 1);
+  CHECK(p.interests[0].id == "trail-running");
+  CHECK(p.declared.empty());  // the like of cooking and the dislike of outdoor went with them
+  REQUIRE(p.purchases.size() == 1);
+  CHECK(p.purchases[0].category == "shoes");  // a purchase named like a sensitive interest goes
+  CHECK(p.purchase_items.empty());
+  CHECK(parse_canonical(profile_view(p, r, T0)).dump().find("cooking") == std::string::npos);
+}
+
+TEST_CASE("a config whose bounds shrank between visits holds them at load") {
+  Profile p;
+  Consent c = personalized();
+  ProfileRules r;
+  for (int i = 0; i < 4; ++i) view(p, c, {"outdoor", "cooking", "trail-running"}, T0 + i * DAY);
+  record_visit(p, c, T0);
+  REQUIRE(item_count(p) == 4);
+  r.max_items = 2;
+  CHECK(conform_to_config(p, taxonomy(), r));
+  CHECK(item_count(p) == 2);
+}
+
 TEST_CASE("an expired interest no longer counts, even before a purge") {
   Profile p;
   Consent c = personalized();

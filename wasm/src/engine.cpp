@@ -216,6 +216,10 @@ class Operations {
     // A record holding what consent no longer allows (a copy sealed before a
     // withdrawal) is written again without it.
     if (enforce_consent_on_profile()) s_.profile_dirty = true;
+    // The config may have changed since the record was written (an interest
+    // now sensitive, item-level purchases turned off): what it no longer
+    // allows goes from the record, not only from what conditions see.
+    if (conform_to_config(s_.profile, s_.config->taxonomy, s_.config->profile)) s_.profile_dirty = true;
     purge_expired(s_.profile, s_.config->profile, now_);
     if (prune_decide()) s_.profile_dirty = true;
     JsonWriter w;

@@ -405,6 +405,29 @@ void purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
   }
 }
 
+bool conform_to_config(Profile& p, const Taxonomy& tax, const ProfileRules& r) {
+  size_t before = item_count(p);
+  auto unusable = [&](const std::string& id) { return !tax.usable(id); };
+  p.interests.erase(std::remove_if(p.interests.begin(), p.interests.end(),
+                                   [&](const InterestSignal& s) { return unusable(s.id); }),
+                    p.interests.end());
+  p.declared.erase(std::remove_if(p.declared.begin(), p.declared.end(), [&](const Declared& d) { return unusable(d.id); }),
+                   p.declared.end());
+  // A category named like a sensitive interest says as much as viewing it (as at ingest).
+  auto sensitive = [&](const std::string& category) {
+    const Interest* i = tax.find(category);
+    return i && !i->sensitive.empty();
+  };
+  p.purchases.erase(std::remove_if(p.purchases.begin(), p.purchases.end(),
+                                   [&](const PurchaseSummary& s) { return sensitive(s.category); }),
+                    p.purchases.end());
+  p.purchase_items.erase(std::remove_if(p.purchase_items.begin(), p.purchase_items.end(),
+                                        [&](const PurchaseItem& i) { return !r.item_level_purchases || sensitive(i.category); }),
+                         p.purchase_items.end());
+  enforce_bounds(p, r);
+  return item_count(p) != before;
+}
+
 size_t item_count(const Profile& p) {
   return p.interests.size() + p.declared.size() + p.purchases.size() + p.purchase_items.size() +
          (p.visits.count ? 1 : 0) + (p.birthday_month ? 1 : 0) + (p.country.empty() ? 0 : 1);
