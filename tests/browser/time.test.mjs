@@ -61,3 +61,27 @@ describe('a config changed between visits', () => {
     }
   });
 });
+
+describe("the visitor's time zone", () => {
+  // 19:00 UTC on 28 February is already 1 March at UTC+14, and 1 March 03:00
+  // UTC is still 28 February at UTC-8: the birthday month is the visitor's own.
+  const cases = [
+    ['Pacific/Kiritimati', Date.UTC(2027, 1, 28, 19, 0), 'birthday'],
+    ['America/Los_Angeles', Date.UTC(2027, 2, 1, 3, 0), null],
+  ];
+  for (const [timezoneId, time, expected] of cases) {
+    test(`a March birthday month in ${timezoneId} at ${new Date(time).toISOString()} shows ${expected || 'the default'}`, async () => {
+      const v = await newVisitor({ timezoneId });
+      try {
+        await v.context.clock.install({ time });
+        await visit(v.page, `${site.url}/index.html`);
+        await grantConsent(v.page, { purposes: { personalization: true }, categories: { occasions: true } });
+        await v.page.evaluate(() => window.tactful.profile.declare({ occasions: { birthdayMonth: 3 } }));
+        await visit(v.page, `${site.url}/index.html`);
+        assert.equal(await v.page.locator('[data-tactful-slot="banner"]').getAttribute('data-tactful-variant'), expected);
+      } finally {
+        await v.close();
+      }
+    });
+  }
+});
