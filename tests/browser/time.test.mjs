@@ -85,3 +85,55 @@ describe("the visitor's time zone", () => {
     });
   }
 });
+
+describe("the visitor's clock put right", () => {
+  test('frequency caps hold when the clock goes back a day: showings dated ahead count as today\'s', async () => {
+    const config = configVariant((c) => { c.slots[0].variants[0].caps = { perDay: 2, perWeek: 3 }; });
+    const capped = await startSite({ config });
+    const v = await newVisitor();
+    try {
+      const t0 = Date.UTC(2027, 0, 7, 12, 0);
+      await v.context.clock.install({ time: t0 + DAY }); // the visitor's clock runs a day ahead
+      await visit(v.page, `${capped.url}/index.html`);
+      await grantConsent(v.page);
+      await visit(v.page, `${capped.url}/trail-running.html`);
+      await visit(v.page, `${capped.url}/product-ridge-runner.html`);
+      const hero = async () => {
+        await visit(v.page, `${capped.url}/index.html`);
+        return v.page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant');
+      };
+      const shown = [await hero(), await hero()];
+      await v.context.clock.setSystemTime(t0); // put right
+      shown.push(await hero());
+      await v.context.clock.setSystemTime(t0 + DAY);
+      shown.push(await hero(), await hero());
+      assert.deepEqual(shown, ['trail-running', 'trail-running', null, 'trail-running', null]);
+    } finally {
+      await v.close();
+      capped.stop();
+    }
+  });
+
+  test('an item learned while the clock ran ahead expires its retention after the clock was put right', async () => {
+    const v = await newVisitor();
+    try {
+      const t0 = Date.UTC(2027, 0, 7, 12, 0);
+      await v.context.clock.install({ time: t0 + 365 * DAY }); // a year ahead
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page);
+      await visit(v.page, `${site.url}/hiking.html`);
+      await v.context.clock.setSystemTime(t0); // put right
+      await visit(v.page, `${site.url}/index.html`);
+      const hiking = (await v.page.evaluate(() => window.tactful.profile.view())).interests.find((i) => i.id === 'interest:hiking');
+      // 180 days from when the clock was put right (and the page load took a moment), not from a year ahead.
+      const expires = Date.parse(hiking.expires) - (t0 + 180 * DAY);
+      assert.ok(expires >= 0 && expires < 60_000, `expires ${hiking.expires}`);
+      // The demo keeps interests 180 days: gone then, not a year later.
+      await v.context.clock.setSystemTime(t0 + 181 * DAY);
+      await visit(v.page, `${site.url}/index.html`);
+      assert.doesNotMatch(JSON.stringify((await openStoredRecords(v.page)).profile), /hiking/);
+    } finally {
+      await v.close();
+    }
+  });
+});

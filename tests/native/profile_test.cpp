@@ -301,6 +301,31 @@ TEST_CASE("a config whose bounds shrank between visits holds them at load") {
   CHECK(item_count(p) == 2);
 }
 
+TEST_CASE("times written while the visitor's clock ran ahead count from when it was put right") {
+  Profile p;
+  Consent c = everything();
+  ProfileRules r;
+  r.retention_interests = 10;
+  r.retention_purchases = 20;
+  const int64_t ahead = T0 + 365 * DAY;  // the clock was a year ahead
+  for (int i = 0; i < 3; ++i) view(p, c, {"outdoor"}, ahead);
+  record_visit(p, c, ahead);
+  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, ahead);
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"}})"), c, taxonomy(), r, ahead).ok());
+
+  CHECK(purge_expired(p, r, T0));  // put right: nothing is "later" than now any more
+  CHECK(p.interests[0].last_ms == T0);
+  CHECK(p.visits.first_day == day_of(T0));
+  CHECK(p.purchases[0].last_day == day_of(T0));
+  CHECK(p.location_provenance.at_ms == T0);
+  CHECK_FALSE(purge_expired(p, r, T0 + DAY));
+  purge_expired(p, r, T0 + 10 * DAY);  // the interests' 10 days, not 375
+  CHECK(p.interests.empty());
+  CHECK(p.visits.count == 0);
+  purge_expired(p, r, T0 + 20 * DAY);
+  CHECK(p.purchases.empty());
+}
+
 TEST_CASE("an expired interest no longer counts, even before a purge") {
   Profile p;
   Consent c = personalized();

@@ -504,10 +504,10 @@ class Operations {
   // Items past their retention go, also while a page stays open.
   std::string purge() {
     size_t before = item_count(s_.profile);
-    purge_expired(s_.profile, s_.config->profile, now_);
+    bool changed = purge_expired(s_.profile, s_.config->profile, now_);
     size_t after = item_count(s_.profile);
     bool pruned = prune_decide();
-    if (after != before || pruned) s_.profile_dirty = true;
+    if (changed || pruned) s_.profile_dirty = true;
     return one_member("purged", before - after);
   }
 

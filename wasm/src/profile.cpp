@@ -378,7 +378,31 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
   return ok_status();
 }
 
-void purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
+namespace {
+
+// A time after now was written while the visitor's clock ran ahead, and the
+// clock has since been put right: it counts as now, so no item outlives its
+// retention by the clock's error and no "days since" comes out negative.
+bool settle_future_times(Profile& p, int64_t now_ms) {
+  int64_t today = day_of(now_ms);
+  bool settled = false;
+  auto ms = [&](int64_t& t) { settled = settled || t > now_ms, t = std::min(t, now_ms); };
+  auto day = [&](int64_t& d) { settled = settled || d > today, d = std::min(d, today); };
+  for (auto& s : p.interests) ms(s.last_ms), ms(s.provenance.at_ms);
+  for (auto& d : p.declared) ms(d.provenance.at_ms);
+  day(p.visits.first_day), day(p.visits.last_day), ms(p.visits.provenance.at_ms);
+  for (auto& s : p.purchases) day(s.last_day), ms(s.provenance.at_ms);
+  for (auto& i : p.purchase_items) ms(i.provenance.at_ms);
+  ms(p.birthday_provenance.at_ms);
+  ms(p.location_provenance.at_ms);
+  return settled;
+}
+
+}  // namespace
+
+bool purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
+  bool settled = settle_future_times(p, now_ms);
+  size_t before = item_count(p);
   int64_t ri = days_ms(r.retention_interests), rp = days_ms(r.retention_purchases);
   auto gone = [&](int64_t at, int64_t keep) { return now_ms >= at + keep; };
   p.interests.erase(std::remove_if(p.interests.begin(), p.interests.end(),
@@ -403,6 +427,7 @@ void purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
     p.region.clear();
     p.location_provenance = Provenance{};
   }
+  return settled || item_count(p) != before;
 }
 
 bool conform_to_config(Profile& p, const Taxonomy& tax, const ProfileRules& r) {
