@@ -6,6 +6,9 @@ export function readPageSignals(doc, win) {
     interests: [...new Set([...metaList(doc, 'tactful:interests'), ...trackedLists(doc)])],
     conversion: metaList(doc, 'tactful:conversion')[0] || null,
     viewport: win.matchMedia && win.matchMedia('(max-width: 640px)').matches ? 'small' : 'large',
+    // Minutes the visitor's local time is ahead of UTC: "is it the birthday
+    // month now" is the visitor's own month, not UTC's.
+    tzOffsetMinutes: -new win.Date().getTimezoneOffset(),
   };
 }
 

@@ -186,6 +186,7 @@ export class Runtime {
         path: page.path,
         interests: page.interests,
         viewport: page.viewport,
+        tzOffsetMinutes: page.tzOffsetMinutes,
         lang: this.lang,
         slots: [...this.slots.keys()],
         templates: collectTemplates(this.doc),

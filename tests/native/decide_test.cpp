@@ -164,6 +164,27 @@ TEST_CASE("frequency caps hold per day and per week, and survive a reload") {
   CHECK(banner(kNow + 7 * kDay)["variant"] == "yoga");  // the first day left the week
 }
 
+TEST_CASE("caps hold when the visitor's clock is put back: showings dated ahead count as today's") {
+  auto l = load(kStore);  // banner/yoga: 2 a day, 3 a week
+  DecideState state;
+  auto banner = [&](int64_t now) {
+    return slot_of(decide_page(l.rules, state, attrs(0, 0.8, 0), {"banner"}, kTemplates, true, now), "banner");
+  };
+  // Shown twice while the clock ran a day ahead; the visitor then fixes it.
+  CHECK(banner(kNow + kDay)["variant"] == "yoga");
+  CHECK(banner(kNow + kDay + 1000)["variant"] == "yoga");
+  CHECK(banner(kNow)["reason"] == "capped");  // not a fresh day's allowance
+  // After a reload the counts are settled into today and leave the week on time.
+  auto keep_all = [](const std::string&) { return false; };
+  CHECK(prune_decide_state(state, l.rules, keep_all, kNow));
+  CHECK(state.impressions["banner"]["yoga"].size() == 1);
+  CHECK(state.impressions["banner"]["yoga"][0].day == kNow / kDay);
+  CHECK(state.impressions["banner"]["yoga"][0].count == 2);
+  CHECK(banner(kNow + kDay)["variant"] == "yoga");  // the third of the week
+  CHECK(banner(kNow + 2 * kDay)["reason"] == "capped");
+  CHECK(banner(kNow + 7 * kDay)["variant"] == "yoga");
+}
+
 TEST_CASE("deciding counts no impression; showing does (a late or repeated decision uses no cap)") {
   auto l = load(R"({"slots": [{"id": "s", "variants": [
     {"id": "first", "content": {"text": "1"}, "caps": {"perDay": 1}},
@@ -287,6 +308,18 @@ TEST_CASE("a \"not now\" is forgotten once its days are over") {
   CHECK_FALSE(prune_decide_state(state, l.rules, keep_all, kNow + 3 * kDay - 1));
   CHECK(prune_decide_state(state, l.rules, keep_all, kNow + 3 * kDay));
   CHECK(state.not_now_at.empty());
+}
+
+TEST_CASE("a \"not now\" said while the clock ran ahead lasts its days from when the clock was put right") {
+  auto l = load(R"({"notNowDays": 3, "slots": [{"id": "s", "variants": [{"id": "v", "content": {"text": "x"}}]}]})");
+  DecideState state;
+  not_now(state, "s", kNow + 365 * kDay);  // the clock was a year ahead
+  auto keep_all = [](const std::string&) { return false; };
+  CHECK(prune_decide_state(state, l.rules, keep_all, kNow));
+  CHECK(state.not_now_at["s"] == kNow);
+  CHECK(slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow + 2 * kDay), "s")["reason"] == "not-now");
+  CHECK(prune_decide_state(state, l.rules, keep_all, kNow + 3 * kDay));
+  CHECK(slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow + 3 * kDay), "s")["variant"] == "v");
 }
 
 TEST_CASE("the decision state round-trips, and corrupted entries are dropped, not the state") {

@@ -342,6 +342,25 @@ TEST_CASE("the export holds what decisions keep: what was shown, each not now an
   CHECK(decisions["shown"][0]["count"] == 1);
 }
 
+TEST_CASE("the birthday month is the visitor's own month, from the page's time zone") {
+  const int64_t feb28_19utc = 1803841200000;  // 2027-02-28T19:00Z: already 1 March at UTC+14
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}, {"categories", {{"occasions", true}}}}, true, feb28_19utc);
+  v("profile.declare", {{"occasions", {{"birthdayMonth", 3}}}}, false, feb28_19utc);
+  json page = kHome;
+  page["templates"]["banner-birthday"] = "<p>Happy birthday month</p>";
+  auto banner = [&](const json& decision) {
+    for (const auto& s : decision["slots"])
+      if (s["id"] == "banner") return s["variant"].is_string() ? s["variant"].get<std::string>() : std::string();
+    return std::string("?");
+  };
+  CHECK(banner(v("decide", page, false, feb28_19utc)).empty());  // no time zone given: UTC, still February
+  page["tzOffsetMinutes"] = 14 * 60;                              // Kiritimati
+  CHECK(banner(v("decide", page, false, feb28_19utc)) == "birthday");
+  page["tzOffsetMinutes"] = 15 * 60;  // not a time zone: UTC
+  CHECK(banner(v("decide", page, false, feb28_19utc)).empty());
+}
+
 TEST_CASE("a not now is removed by its id like any stored item, and the slot is personalized again") {
   Visitor v;
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);

@@ -262,6 +262,70 @@ TEST_CASE("every item expires after its category's retention and is purged") {
   CHECK(item_count(p) == 0);
 }
 
+TEST_CASE("a config changed between visits: what it no longer allows leaves the stored profile") {
+  Profile p;
+  Consent c = everything();
+  ProfileRules r;
+  r.item_level_purchases = true;
+  for (int i = 0; i < 3; ++i) view(p, c, {"outdoor", "cooking", "trail-running"}, T0);
+  REQUIRE(declare(p, json::parse(R"({"likes":["cooking"],"dislikes":["outdoor"]})"), c, taxonomy(), r, T0).ok());
+  ingest_purchase(p, PurchaseEvent{"cooking", 30.0, "wok"}, c, taxonomy(), r, T0);
+  ingest_purchase(p, PurchaseEvent{"shoes", 80.0, "trail shoe"}, c, taxonomy(), r, T0);
+  REQUIRE(p.purchase_items.size() == 2);
+  CHECK_FALSE(conform_to_config(p, taxonomy(), r));  // nothing changed: nothing goes
+
+  // The next version of the site's config marks cooking sensitive, drops
+  // outdoor from the taxonomy and stops asking for item-level purchases.
+  Taxonomy next;
+  next.interests = {{"trail-running", "Trail running", ""}, {"cooking", "Cooking", "health"}};
+  r.item_level_purchases = false;
+  CHECK(conform_to_config(p, next, r));
+  REQUIRE(p.interests.size() == 1);
+  CHECK(p.interests[0].id == "trail-running");
+  CHECK(p.declared.empty());  // the like of cooking and the dislike of outdoor went with them
+  REQUIRE(p.purchases.size() == 1);
+  CHECK(p.purchases[0].category == "shoes");  // a purchase named like a sensitive interest goes
+  CHECK(p.purchase_items.empty());
+  CHECK(parse_canonical(profile_view(p, r, T0)).dump().find("cooking") == std::string::npos);
+}
+
+TEST_CASE("a config whose bounds shrank between visits holds them at load") {
+  Profile p;
+  Consent c = personalized();
+  ProfileRules r;
+  for (int i = 0; i < 4; ++i) view(p, c, {"outdoor", "cooking", "trail-running"}, T0 + i * DAY);
+  record_visit(p, c, T0);
+  REQUIRE(item_count(p) == 4);
+  r.max_items = 2;
+  CHECK(conform_to_config(p, taxonomy(), r));
+  CHECK(item_count(p) == 2);
+}
+
+TEST_CASE("times written while the visitor's clock ran ahead count from when it was put right") {
+  Profile p;
+  Consent c = everything();
+  ProfileRules r;
+  r.retention_interests = 10;
+  r.retention_purchases = 20;
+  const int64_t ahead = T0 + 365 * DAY;  // the clock was a year ahead
+  for (int i = 0; i < 3; ++i) view(p, c, {"outdoor"}, ahead);
+  record_visit(p, c, ahead);
+  ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, ahead);
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"}})"), c, taxonomy(), r, ahead).ok());
+
+  CHECK(purge_expired(p, r, T0));  // put right: nothing is "later" than now any more
+  CHECK(p.interests[0].last_ms == T0);
+  CHECK(p.visits.first_day == day_of(T0));
+  CHECK(p.purchases[0].last_day == day_of(T0));
+  CHECK(p.location_provenance.at_ms == T0);
+  CHECK_FALSE(purge_expired(p, r, T0 + DAY));
+  purge_expired(p, r, T0 + 10 * DAY);  // the interests' 10 days, not 375
+  CHECK(p.interests.empty());
+  CHECK(p.visits.count == 0);
+  purge_expired(p, r, T0 + 20 * DAY);
+  CHECK(p.purchases.empty());
+}
+
 TEST_CASE("an expired interest no longer counts, even before a purge") {
   Profile p;
   Consent c = personalized();

@@ -606,6 +606,31 @@ bool remove_not_now(DecideState& state, const std::string& item_id) {
   return state.not_now_at.erase(item_id.substr(kNotNowId.size())) > 0;
 }
 
+namespace {
+
+// Counts older than the caps' seven days go; counts dated after today (the
+// clock ran ahead and was put right) become today's, so they neither outlive
+// the week nor leave today uncounted. True when anything changed.
+bool settle_days(std::vector<DayCount>& days, int64_t today) {
+  bool changed = false;
+  std::vector<DayCount> kept;
+  int ahead = 0;
+  for (const auto& d : days) {
+    if (d.day <= today - kWeekDays) changed = true;
+    else if (d.day > today) ahead += d.count, changed = true;
+    else kept.push_back(d);
+  }
+  if (ahead) {
+    auto it = std::find_if(kept.begin(), kept.end(), [&](const DayCount& d) { return d.day == today; });
+    if (it != kept.end()) it->count += ahead;
+    else kept.push_back({today, ahead});
+  }
+  if (changed) days = std::move(kept);
+  return changed;
+}
+
+}  // namespace
+
 bool prune_decide_state(DecideState& state, const DecideRules& rules,
                         const std::function<bool(const std::string& path)>& erased, int64_t now_ms) {
   bool dropped = false;
@@ -623,15 +648,15 @@ bool prune_decide_state(DecideState& state, const DecideRules& rules,
         for (const auto& path : variant->condition.attribute_paths()) gone = gone || erased(path);
       }
       auto& days = entry->second;
-      size_t before = days.size();
-      days.erase(std::remove_if(days.begin(), days.end(), [&](const DayCount& d) { return d.day <= today - kWeekDays; }),
-                 days.end());
-      dropped = dropped || days.size() != before || gone;
+      dropped = settle_days(days, today) || gone || dropped;
       entry = gone || days.empty() ? slot->second.erase(entry) : std::next(entry);
     }
     slot = slot->second.empty() ? state.impressions.erase(slot) : std::next(slot);
   }
   for (auto it = state.not_now_at.begin(); it != state.not_now_at.end();) {
+    // Said "later" than now: the clock was ahead and has been put right. It
+    // counts from now, so it never lasts longer than notNowDays.
+    if (it->second > now_ms) it->second = now_ms, dropped = true;
     bool past = now_ms - it->second >= int64_t(rules.not_now_days) * kDayMs;
     dropped = dropped || past;
     it = past ? state.not_now_at.erase(it) : std::next(it);
@@ -643,19 +668,21 @@ bool prune_decide_state(DecideState& state, const DecideRules& rules,
 
 namespace {
 
+// A count dated after today was made while the clock ran ahead (the visitor
+// has since put it right): the showings happened, so they count as today's,
+// not as a fresh allowance.
 bool caps_allow(const Caps& caps, const std::vector<DayCount>* days, int64_t today) {
   if (days == nullptr || (caps.per_day == 0 && caps.per_week == 0)) return true;
   int day = 0, week = 0;
   for (const auto& d : *days) {
-    if (d.day == today) day += d.count;
-    if (d.day > today - kWeekDays && d.day <= today) week += d.count;
+    if (d.day >= today) day += d.count;
+    if (d.day > today - kWeekDays) week += d.count;
   }
   return (caps.per_day == 0 || day < caps.per_day) && (caps.per_week == 0 || week < caps.per_week);
 }
 
 void record_impression(std::vector<DayCount>& days, int64_t today) {
-  days.erase(std::remove_if(days.begin(), days.end(), [&](const DayCount& d) { return d.day <= today - kWeekDays; }),
-             days.end());
+  settle_days(days, today);
   for (auto& d : days) {
     if (d.day == today) {
       ++d.count;

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -122,6 +123,9 @@ PageContext page_context(const json& input) {
   page.path = string_field(input, "path", "/");
   page.interests = string_list(input.value("interests", json::array()));
   page.viewport = string_field(input, "viewport", "large");
+  // Time zones lie within UTC-12 and UTC+14; anything else is not one (UTC then).
+  const json* tz = input.find_ptr("tzOffsetMinutes");
+  if (tz && tz->is_number_integer() && std::abs(tz->get<int64_t>()) <= 14 * 60) page.tz_offset_minutes = int(tz->get<int64_t>());
   return page;
 }
 
@@ -216,8 +220,11 @@ class Operations {
     // A record holding what consent no longer allows (a copy sealed before a
     // withdrawal) is written again without it.
     if (enforce_consent_on_profile()) s_.profile_dirty = true;
-    purge_expired(s_.profile, s_.config->profile, now_);
-    if (prune_decide()) s_.profile_dirty = true;
+    // The config may have changed since the record was written (an interest
+    // now sensitive, item-level purchases turned off): what it no longer
+    // allows goes from the record, not only from what conditions see.
+    if (conform_to_config(s_.profile, s_.config->taxonomy, s_.config->profile)) s_.profile_dirty = true;
+    purge();  // what is past its time goes from the record too (purge marks it to be written)
     JsonWriter w;
     w.begin_object();
     if (!consent_reset.empty()) w.key("consentReset").string(consent_reset);
@@ -497,10 +504,10 @@ class Operations {
   // Items past their retention go, also while a page stays open.
   std::string purge() {
     size_t before = item_count(s_.profile);
-    purge_expired(s_.profile, s_.config->profile, now_);
+    bool changed = purge_expired(s_.profile, s_.config->profile, now_);
     size_t after = item_count(s_.profile);
     bool pruned = prune_decide();
-    if (after != before || pruned) s_.profile_dirty = true;
+    if (changed || pruned) s_.profile_dirty = true;
     return one_member("purged", before - after);
   }
 

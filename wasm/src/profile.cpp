@@ -378,7 +378,31 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
   return ok_status();
 }
 
-void purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
+namespace {
+
+// A time after now was written while the visitor's clock ran ahead, and the
+// clock has since been put right: it counts as now, so no item outlives its
+// retention by the clock's error and no "days since" comes out negative.
+bool settle_future_times(Profile& p, int64_t now_ms) {
+  int64_t today = day_of(now_ms);
+  bool settled = false;
+  auto ms = [&](int64_t& t) { settled = settled || t > now_ms, t = std::min(t, now_ms); };
+  auto day = [&](int64_t& d) { settled = settled || d > today, d = std::min(d, today); };
+  for (auto& s : p.interests) ms(s.last_ms), ms(s.provenance.at_ms);
+  for (auto& d : p.declared) ms(d.provenance.at_ms);
+  day(p.visits.first_day), day(p.visits.last_day), ms(p.visits.provenance.at_ms);
+  for (auto& s : p.purchases) day(s.last_day), ms(s.provenance.at_ms);
+  for (auto& i : p.purchase_items) ms(i.provenance.at_ms);
+  ms(p.birthday_provenance.at_ms);
+  ms(p.location_provenance.at_ms);
+  return settled;
+}
+
+}  // namespace
+
+bool purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
+  bool settled = settle_future_times(p, now_ms);
+  size_t before = item_count(p);
   int64_t ri = days_ms(r.retention_interests), rp = days_ms(r.retention_purchases);
   auto gone = [&](int64_t at, int64_t keep) { return now_ms >= at + keep; };
   p.interests.erase(std::remove_if(p.interests.begin(), p.interests.end(),
@@ -403,6 +427,30 @@ void purge_expired(Profile& p, const ProfileRules& r, int64_t now_ms) {
     p.region.clear();
     p.location_provenance = Provenance{};
   }
+  return settled || item_count(p) != before;
+}
+
+bool conform_to_config(Profile& p, const Taxonomy& tax, const ProfileRules& r) {
+  size_t before = item_count(p);
+  auto unusable = [&](const std::string& id) { return !tax.usable(id); };
+  p.interests.erase(std::remove_if(p.interests.begin(), p.interests.end(),
+                                   [&](const InterestSignal& s) { return unusable(s.id); }),
+                    p.interests.end());
+  p.declared.erase(std::remove_if(p.declared.begin(), p.declared.end(), [&](const Declared& d) { return unusable(d.id); }),
+                   p.declared.end());
+  // A category named like a sensitive interest says as much as viewing it (as at ingest).
+  auto sensitive = [&](const std::string& category) {
+    const Interest* i = tax.find(category);
+    return i && !i->sensitive.empty();
+  };
+  p.purchases.erase(std::remove_if(p.purchases.begin(), p.purchases.end(),
+                                   [&](const PurchaseSummary& s) { return sensitive(s.category); }),
+                    p.purchases.end());
+  p.purchase_items.erase(std::remove_if(p.purchase_items.begin(), p.purchase_items.end(),
+                                        [&](const PurchaseItem& i) { return !r.item_level_purchases || sensitive(i.category); }),
+                         p.purchase_items.end());
+  enforce_bounds(p, r);
+  return item_count(p) != before;
 }
 
 size_t item_count(const Profile& p) {

@@ -115,7 +115,16 @@ void record_visit(Profile&, const Consent&, int64_t now_ms);
 Status declare(Profile&, const json& declaration, const Consent&, const Taxonomy&, const ProfileRules&,
                int64_t now_ms, const std::string& source = "declared");
 
-void purge_expired(Profile&, const ProfileRules&, int64_t now_ms);
+// Deletes what is past its retention. A time after now_ms (the visitor's
+// clock ran ahead and was put right) counts as now_ms. True when anything changed.
+bool purge_expired(Profile&, const ProfileRules&, int64_t now_ms);
+// A stored profile read under the site's current config, which may have
+// changed since it was written: what that config no longer lets the profile
+// hold goes (interests the taxonomy dropped or now marks sensitive, with
+// their likes and dislikes; purchases in a category that is now a sensitive
+// interest; item-level purchases once the config stops asking for them), and
+// bounds that shrank hold. True when anything went.
+bool conform_to_config(Profile&, const Taxonomy&, const ProfileRules&);
 // Within max_items and max_bytes (serialized state) by dropping the least
 // valuable first: item-level purchases, then the weakest inferred interests,
 // then the oldest purchase summaries, then the oldest declarations.
