@@ -2,6 +2,8 @@
 // name and its JSON input are written into the module's memory, the export is
 // called with (op, op length, input, input length, ...extra), and the reply is
 // 4 bytes little-endian length then UTF-8 JSON, valid until the next call.
+import { stringify } from './json.js';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -28,7 +30,7 @@ export function callJson(mod, fn, op, input, ...extra) {
 // so with the operation's name rather than as a bare TypeError.
 function toJson(op, input) {
   try {
-    return JSON.stringify(input);
+    return stringify(input);
   } catch (e) {
     throw new Error(`tactful: ${op}: the input cannot be written as JSON (${e.message.split('\n')[0]})`);
   }

@@ -48,6 +48,20 @@ export function loadWithin(what, load) {
   return Promise.race([loading, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * What to check when a fetch of `url` failed and it is not on the page's own
+ * origin: the browser refuses it unless its server allows the page's origin
+ * (CORS), and a sandboxed page's origin is "null", which no server allows.
+ */
+export function corsHint(url) {
+  // self.origin is the document's origin ("null" when sandboxed); location's is its URL's.
+  const page = globalThis.location && globalThis.origin;
+  if (!page || new URL(url, globalThis.location.href).origin === page) return '';
+  return page === 'null'
+    ? '; the page is sandboxed (opaque origin): every request is cross-origin, and there is no storage'
+    : '; another origin: its server must send Access-Control-Allow-Origin';
+}
+
 function instantiateFromUrl(url, imports) {
   return loadWithin(`wasm ${url}`, (signal) => fetchAndInstantiate(url, imports, signal));
 }
@@ -57,10 +71,12 @@ async function fetchAndInstantiate(url, imports, signal) {
   try {
     response = await fetch(url, { credentials: 'same-origin', signal });
   } catch (e) {
-    throw new Error(`wasm ${url} could not be fetched (${e.message})`);
+    throw new Error(`wasm ${url} could not be fetched (${e.message})${corsHint(url)}`);
   }
   if (!response.ok) throw new Error(`wasm ${url} answered HTTP ${response.status}`);
-  const streaming = WebAssembly.instantiateStreaming &&
+  // A page that wraps fetch may hand back its own response object, which
+  // only the non-streaming path accepts.
+  const streaming = WebAssembly.instantiateStreaming && response instanceof Response &&
     (response.headers.get('content-type') || '').startsWith('application/wasm');
   try {
     return streaming

@@ -10,7 +10,7 @@ const WHY = { en: 'Why this?', es: '¿Por qué esto?' };
 export const INVITATION_KEY = 'tactful:invitation';
 const DAY = 86400000;
 
-export function installLauncher(rt, { base, emit, redecide }) {
+export function installLauncher(rt, { base, nonce, emit, redecide }) {
   const doc = rt.doc;
   const panelConfig = (rt.config && rt.config.panel) || {};
   const text = (v, fallback) => (v && typeof v === 'object' ? v[rt.lang] || v.en : typeof v === 'string' ? v : '') || fallback;
@@ -31,6 +31,7 @@ export function installLauncher(rt, { base, emit, redecide }) {
     const ready = Promise.all(sheets.map((file) => new Promise((resolve) => {
       const link = doc.createElement('link');
       link.rel = 'stylesheet';
+      if (nonce) link.nonce = nonce;
       link.href = new URL(file, base).href;
       link.onload = link.onerror = resolve;
       root.append(link);
@@ -41,10 +42,16 @@ export function installLauncher(rt, { base, emit, redecide }) {
   function loadPanel() {
     loading ||= new Promise((resolve, reject) => {
       const s = doc.createElement('script');
-      s.src = new URL('tactful-panel.js', base).href;
+      const src = new URL('tactful-panel.js', base).href;
+      try {
+        s.src = trustedScriptUrl(rt.win, src);
+      } catch {
+        throw new Error(`tactful: Trusted Types: the page's trusted-types directive must allow the policy "tactful" (to load ${src})`);
+      }
+      if (nonce) s.nonce = nonce;
       s.async = true;
       // As for the config and the wasm: a request that never answers is given up.
-      const timer = setTimeout(() => reject(new Error(`tactful: the panel script ${s.src} did not arrive within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`tactful: the panel script ${src} did not arrive within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       s.onload = () => {
         clearTimeout(timer);
         const panel = rt.win.tactful && rt.win.tactful.__panel;
@@ -53,7 +60,7 @@ export function installLauncher(rt, { base, emit, redecide }) {
       };
       s.onerror = () => {
         clearTimeout(timer);
-        reject(new Error(`tactful: the panel script ${s.src} could not be loaded`));
+        reject(new Error(`tactful: the panel script ${src} could not be loaded`));
       };
       doc.head.append(s);
     });
@@ -154,4 +161,19 @@ export function shouldInvite(rt) {
     /* unreadable: ask */
   }
   return !(dismissed && fresh(dismissed.at, dismissed.policyVersion));
+}
+
+// A page enforcing Trusted Types (require-trusted-types-for 'script') refuses
+// a plain string as a script's URL. The panel's URL, which only this module
+// builds, passes through our own policy "tactful"; the page's trusted-types
+// directive, if it has one, must name it. Where the policy cannot be made,
+// the plain URL is used: fine unless Trusted Types are enforced.
+let scriptPolicy;
+function trustedScriptUrl(win, url) {
+  try {
+    scriptPolicy ||= win.trustedTypes && win.trustedTypes.createPolicy('tactful', { createScriptURL: (u) => u });
+  } catch {
+    /* not allowed by the page's trusted-types directive */
+  }
+  return scriptPolicy ? scriptPolicy.createScriptURL(url) : url;
 }

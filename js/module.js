@@ -1,7 +1,7 @@
 // The module on one page: window.tactful's API, the boot sequence, and
 // failing to default. Used by the script tag (tactful.js) and by bundler
 // users (index.js, init(options)).
-import { loadWithin, startCore } from './core.js';
+import { corsHint, loadWithin, startCore } from './core.js';
 import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
@@ -28,7 +28,7 @@ export function queuedCalls(early) {
   return Array.isArray(early) ? early : early && Array.isArray(early.q) ? early.q : [];
 }
 
-export function createTactful({ configUrl, base, earlyQueue = [], win = window }) {
+export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = window }) {
   // Marks for site owners' and our own measurements (User Timing, no cost to speak of).
   win.performance.mark('tactful:start');
   const mark = (name, value) => {
@@ -172,14 +172,18 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
 
   function fetchConfig() {
     if (!configUrl) {
-      return Promise.reject(Object.assign(new Error('the script tag has no data-config attribute'), { reason: 'config-missing' }));
+      // A type="module" tag is no document.currentScript: its data-config cannot be read.
+      return Promise.reject(Object.assign(new Error('the script tag has no data-config attribute (or is type="module": use a classic one)'), { reason: 'config-missing' }));
     }
     return loadWithin(`config ${configUrl}`, async (signal) => {
       let response;
+      let url;
       try {
-        response = await fetch(new URL(configUrl, win.location.href), { credentials: 'same-origin', signal });
+        // Relative to the document's base URL (a <base href>), as the page's own URLs are.
+        url = new URL(configUrl, doc.baseURI).href;
+        response = await fetch(url, { credentials: 'same-origin', signal });
       } catch (e) {
-        throw new Error(`config ${configUrl} could not be fetched (${e.message})`);
+        throw new Error(`config ${configUrl} could not be fetched (${e.message})${url ? corsHint(url) : ''}`);
       }
       if (!response.ok) throw new Error(`config ${configUrl} answered HTTP ${response.status}`);
       return response.text();
@@ -285,7 +289,7 @@ export function createTactful({ configUrl, base, earlyQueue = [], win = window }
     win.setInterval(() => {
       rt.transaction(() => rt.call('purge')).catch((e) => rt.problem('purge', e.message.replace(/^tactful: /, '')));
     }, PURGE_EVERY_MS);
-    installLauncher(rt, { base, emit, redecide: () => redecide(rt) });
+    installLauncher(rt, { base, nonce, emit, redecide: () => redecide(rt) });
     resolveReady({ ok: true });
 
     replaying = true;

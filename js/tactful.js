@@ -14,6 +14,9 @@ if (startedModule(window)) {
   window.tactful = createTactful({
     configUrl: script && script.getAttribute('data-config'),
     base: new URL('.', (script && script.src) || new URL('/tactful/', window.location.href)),
+    // A page whose CSP allows scripts by nonce allows ours by the same nonce:
+    // the panel script and our stylesheets carry it too.
+    nonce: script && script.nonce,
     earlyQueue: queuedCalls(window.tactful),
   });
 }

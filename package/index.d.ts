@@ -151,6 +151,8 @@ export interface InitOptions {
   config: string;
   /** URL of the folder serving dist/ (tactful.wasm, tactful.css, tactful-panel.*). Default '/tactful/'. */
   assets?: string;
+  /** The page's Content-Security-Policy nonce, given to the panel script and the stylesheets the module adds. */
+  nonce?: string;
 }
 
 /** Starts the module (once per page) and returns window.tactful. */

@@ -1,9 +1,10 @@
 // "Your data": download the export as a file; "Forget me" asks once, inline,
 // then erases everything and says so.
 import { h } from './common.js';
+import { stringify } from '../json.js';
 
 export function downloadExport(ctx, doc) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
+  const url = URL.createObjectURL(new Blob([stringify(doc, 2)], { type: 'application/json' }));
   const day = new Date().toISOString().slice(0, 10);
   const a = h('a', { href: url, download: `my-data-${ctx.rt.win.location.hostname || 'site'}-${day}.json`, hidden: true });
   ctx.panel.root.append(a);

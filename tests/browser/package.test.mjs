@@ -48,6 +48,10 @@ const APP = {
 const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
 tactful.ready.then((s) => { document.body.dataset.ready = String(s.ok); });
 `,
+  // The same app on a page whose CSP allows scripts and styles only by nonce.
+  'nonce.js': `import { init } from '/pkg/index.mjs';
+init({ config: '/tactful.config.json', assets: '/tactful/', nonce: document.querySelector('script[nonce]').nonce });
+`,
   'leak.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Leaky</title>
 <script src="/tactful/tactful.js" data-config="/tactful.config.json" async></script><script src="/app/leak.js"></script></head>
 <body><section data-tactful-slot="hero"><h1>Welcome</h1></section></body></html>`,
@@ -181,6 +185,25 @@ test('a page that starts the module with init() from the package decides its slo
   assert.deepEqual(await page.evaluate(() => window.tactful.ready), { ok: true });
   const hero = (await decisions(page)).find((d) => d.id === 'hero');
   assert.equal(hero.decided, 'default');
+  await context.close();
+});
+
+test("init() given the page's CSP nonce opens the panel under a nonce-only policy", async () => {
+  const context = await browser.newContext();
+  const csp = "script-src 'nonce-n0nce' 'wasm-unsafe-eval'; style-src 'nonce-n0nce'";
+  await context.route(SITE + '/app/nonce.html', (route) => route.fulfill({
+    contentType: 'text/html', headers: { 'Content-Security-Policy': csp },
+    body: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Nonce</title>' +
+      '<script nonce="n0nce" type="module" src="/app/nonce.js"></script></head><body></body></html>',
+  }));
+  const page = await context.newPage();
+  const blocked = [];
+  page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) blocked.push(m.text()); });
+  await page.goto(SITE + '/app/nonce.html');
+  assert.deepEqual(await ready(page), { ok: true });
+  await page.evaluate(() => window.tactful.panel.open());
+  await page.getByRole('dialog').waitFor();
+  assert.deepEqual(blocked, []);
   await context.close();
 });
 `,
@@ -424,7 +447,7 @@ test('a usage example type-checks with tsc --noEmit, and wrong usage does not', 
 
 test('a Playwright test written only against the installed package passes', async () => {
   const out = await runOwnerTest('visitor.test.mjs');
-  assert.match(out, /pass 6/);
+  assert.match(out, /pass 7/);
 });
 
 test('the network guard catches a deliberately leaking page', async () => {
