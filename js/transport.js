@@ -42,8 +42,11 @@ export function startReporting(rt, emit, say) {
       });
   }
 
+  // The options travel inside a Request: a page's fetch wrapper that passes
+  // on only its first argument (an analytics shim) cannot drop them and send
+  // the report with the site's cookies and the page's URL as referrer.
   function post(url, body) {
-    return fetch(url, {
+    return fetch(new Request(url, {
       method: 'POST',
       body,
       headers: { 'Content-Type': 'application/octet-stream' },
@@ -52,7 +55,7 @@ export function startReporting(rt, emit, say) {
       cache: 'no-store',
       mode: url.origin === rt.win.location.origin ? 'same-origin' : 'cors',
       keepalive: true,
-    });
+    }));
   }
 
   // The core keeps the report until this is said (see the top of this file).

@@ -52,7 +52,9 @@ function watchReports(context) {
     window.fetch = function (input, init) {
       const url = String(input && input.url ? input.url : input);
       if (new URL(url, location.href).pathname === '/collect') {
-        window.__collectFetches.push({ at: Date.now(), credentials: init && init.credentials, referrerPolicy: init && init.referrerPolicy });
+        // The options, given beside the URL or inside a Request.
+        const from = init || (input instanceof Request ? input : {});
+        window.__collectFetches.push({ at: Date.now(), credentials: from.credentials, referrerPolicy: from.referrerPolicy });
       }
       return original.apply(this, arguments);
     };
@@ -140,6 +142,34 @@ describe('while aggregate is off', () => {
 });
 
 describe('after opting in', () => {
+  test("a page's fetch wrapper that passes on only the URL still sends the report with no cookie and no referrer", async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.addCookies([{ name: 'shop_session', value: 'visitor-42', url: site.url }]);
+      await v.context.route(/\/index\.html(\?.*)?$/, async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'referrer-policy': 'unsafe-url' } });
+      });
+      // An analytics shim of the careless kind: the second argument is lost.
+      await v.context.addInitScript(() => {
+        const original = window.fetch;
+        window.fetch = (input) => original(input);
+      });
+      const requests = await recordRequests(v.context);
+      await open(v.page, `${site.url}/trail-running.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await open(v.page, `${site.url}/index.html?from=newsletter`);
+      assert.equal((await optInAndFlush(v.page)).report, true);
+      const [sent] = await until(() => { const c = requests.collect(); return c.length && c[0].status !== null ? c : null; }, 15000, 'the report');
+      assert.equal(sent.status, 204);
+      const headers = await sent.request.allHeaders();
+      assert.equal(headers.cookie, undefined);
+      assert.equal(headers.referer, undefined);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('flush() sends exactly one sealed report of the fixed size, with no cookie, referrer or credentials', async () => {
     const v = await newVisitor();
     try {
