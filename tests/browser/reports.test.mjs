@@ -141,15 +141,23 @@ describe('while aggregate is off', () => {
   }
 });
 
+/**
+ * A shop session cookie, and home pages that would leak their URL in a
+ * Referer (unsafe-url): only the report's own fetch must carry neither.
+ */
+async function leakyPages(context) {
+  await context.addCookies([{ name: 'shop_session', value: 'visitor-42', url: site.url }]);
+  await context.route(/\/index\.html(\?.*)?$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'referrer-policy': 'unsafe-url' } });
+  });
+}
+
 describe('after opting in', () => {
   test("a page's fetch wrapper that passes on only the URL still sends the report with no cookie and no referrer", async () => {
     const v = await newVisitor();
     try {
-      await v.context.addCookies([{ name: 'shop_session', value: 'visitor-42', url: site.url }]);
-      await v.context.route(/\/index\.html(\?.*)?$/, async (route) => {
-        const response = await route.fetch();
-        await route.fulfill({ response, headers: { ...response.headers(), 'referrer-policy': 'unsafe-url' } });
-      });
+      await leakyPages(v.context);
       // An analytics shim of the careless kind: the second argument is lost.
       await v.context.addInitScript(() => {
         const original = window.fetch;
@@ -173,12 +181,7 @@ describe('after opting in', () => {
   test('flush() sends exactly one sealed report of the fixed size, with no cookie, referrer or credentials', async () => {
     const v = await newVisitor();
     try {
-      await v.context.addCookies([{ name: 'shop_session', value: 'visitor-42', url: site.url }]);
-      // The page itself would leak its URL in a Referer (unsafe-url): only the report's own fetch must not.
-      await v.context.route(/\/index\.html(\?.*)?$/, async (route) => {
-        const response = await route.fetch();
-        await route.fulfill({ response, headers: { ...response.headers(), 'referrer-policy': 'unsafe-url' } });
-      });
+      await leakyPages(v.context);
       await watchReports(v.context);
       const requests = await recordRequests(v.context);
       await open(v.page, `${site.url}/trail-running.html`);
