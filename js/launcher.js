@@ -3,7 +3,7 @@
 // check whether to invite a first-time visitor. Everything they open lives in
 // the lazily loaded panel (dist/tactful-panel.js + tactful-panel.css). Their
 // look is tactful-launcher.css, fetched after the slots are decided.
-import { LOAD_TIMEOUT_MS } from './core.js';
+import { LOAD_TIMEOUT_MS } from './load.js';
 
 const LABEL = { en: 'Privacy settings', es: 'Ajustes de privacidad' };
 const WHY = { en: 'Why this?', es: '¿Por qué esto?' };

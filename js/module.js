@@ -1,7 +1,8 @@
 // The module on one page: window.tactful's API, the boot sequence, and
 // failing to default. Used by the script tag (tactful.js) and by bundler
 // users (index.js, init(options)).
-import { corsHint, loadWithin, startCore } from './core.js';
+import { startCore } from './core.js';
+import { corsHint, loadWithin } from './load.js';
 import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
