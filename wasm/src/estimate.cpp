@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <utility>
 
 #include "tactful/suppress.hpp"
@@ -146,6 +147,12 @@ Published publish_estimates(const ReportRules& rules, const std::vector<Sums>& l
       }
     }
   }
+  // Hiding is greedy, so which cells it picks depends on the order of the
+  // rows: they go in by window id, so that `tactful aggregate` (oldest
+  // first) and the collector (newest first) publish the same figures.
+  std::vector<size_t> by_id(listed.size());
+  std::iota(by_id.begin(), by_id.end(), size_t{0});
+  std::stable_sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return listed[a].window < listed[b].window; });
   const uint32_t k = rules.min_reports_per_cell;
   Published out;
   out.windows.resize(listed.size());
@@ -155,7 +162,7 @@ Published publish_estimates(const ReportRules& rules, const std::vector<Sums>& l
     for (size_t w = 0; w < listed.size(); ++w) {
       out.windows[w].push_back(estimate_metric(rule, listed[w].support[m], listed[w].reports, k));
     }
-    for (auto& w : out.windows) rows.push_back(&w.back());
+    for (size_t w : by_id) rows.push_back(&out.windows[w].back());
     out.total.push_back(estimate_metric(rule, total.support[m], total.reports, k));
     MetricEstimate unlisted;
     if (rest.reports > 0) unlisted = estimate_metric(rule, rest.support[m], rest.reports, k);
