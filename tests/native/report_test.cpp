@@ -132,6 +132,9 @@ TEST_CASE("bad reporting settings are errors with their path") {
   config["metrics"][3]["categories"] = {"health"};
   CHECK(first_error(config).rfind("metrics[3].categories[0]:", 0) == 0);
   config = site_config(keys.b64);
+  config["metrics"][3]["epsilon"] = 1e-17;  // in (0, 10], but p = q: no estimate could be made
+  CHECK(first_error(config) == "metrics[3].epsilon: is too small to estimate anything (e^ε rounds to 1)");
+  config = site_config(keys.b64);
   config["metrics"][4]["id"] = "converted";
   CHECK(first_error(config) == "metrics[4].id: duplicate metric id 'converted'");
   config = site_config(keys.b64);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <utility>
 
 #include "tactful/suppress.hpp"
 
@@ -39,8 +41,9 @@ MetricEstimate estimate_metric(const MetricRule& rule, const std::vector<uint64_
   // Rate r = a/(a+b) with a = outcome, b = no outcome; delta method, with the
   // two cells' covariance (randomized response makes them negatively
   // correlated; ignoring that made the intervals too narrow: 91 % coverage).
-  double base_rate = 0, base_var = 0;
-  bool base_ok = false;
+  auto clamp_n = [&](double c) { return std::min(std::max(c, 0.0), n); };
+  auto cov_of = [&](size_t i, size_t j) { return ldp_covariance(rule.ldp, clamp_n(raw[i].count), clamp_n(raw[j].count), n); };
+  std::vector<double> var_r(rule.variants.size(), 0);
   for (size_t v = 0; v < rule.variants.size(); ++v) {
     const LdpEstimate& b = raw[2 * v];
     const LdpEstimate& a = raw[2 * v + 1];
@@ -48,13 +51,11 @@ MetricEstimate estimate_metric(const MetricRule& rule, const std::vector<uint64_
     r.variant = rule.variants[v];
     double shown = a.count + b.count;
     r.suppressed = reports < min_reports_per_cell || shown < min_reports_per_cell;
-    double var = 0;
     if (shown > 0) {
       r.rate = std::min(std::max(a.count / shown, 0.0), 1.0);
-      auto clamp_n = [&](double c) { return std::min(std::max(c, 0.0), n); };
-      double cov = ldp_covariance(rule.ldp, clamp_n(a.count), clamp_n(b.count), n);
-      var = (b.count * b.count * a.variance + a.count * a.count * b.variance - 2 * a.count * b.count * cov) /
-            std::pow(shown, 4);
+      double cov = cov_of(2 * v, 2 * v + 1);
+      var_r[v] = (b.count * b.count * a.variance + a.count * a.count * b.variance - 2 * a.count * b.count * cov) /
+                 std::pow(shown, 4);
       // The interval is Fieller's for the ratio a/(a+b): the r for which
       // a - r·(a+b) is within 1.96 standard errors of 0. Unlike rate ± 1.96·sd
       // it is lopsided where it should be (a rate near 0 with a noisy count).
@@ -72,20 +73,40 @@ MetricEstimate estimate_metric(const MetricRule& rule, const std::vector<uint64_
     } else {
       r.suppressed = true;
     }
-    if (v == 0) {
-      base_ok = !r.suppressed && r.rate > 0;
-      base_rate = r.rate;
-      base_var = var;
-    } else if (base_ok && !r.suppressed) {
-      double ratio = r.rate / base_rate;
-      double rel_var = (r.rate > 0 ? var / (r.rate * r.rate) : 0) + base_var / (base_rate * base_rate);
-      double half = kZ95 * ratio * std::sqrt(rel_var);
-      r.has_lift = true;
-      r.lift = ratio - 1;
-      r.lift_low = r.lift - half;
-      r.lift_high = r.lift + half;
-    }
     out.rates.push_back(r);
+  }
+
+  // Lift L = r_v / r_default - 1, with Fieller's interval for the ratio: the
+  // R for which r_v - R·r_default is within 1.96 standard errors of 0, with
+  // the two rates' covariance (cells of different variants are correlated
+  // under randomized response). The symmetric delta-method interval it
+  // replaces covered the true lift 61-89 % of the time at 20,000 reports,
+  // because a noisy default rate makes the ratio heavy-tailed. When the
+  // default rate is itself indistinguishable from 0 (its interval reaches 0)
+  // no finite interval exists, and no lift is given.
+  const RateEstimate& base = out.rates[0];
+  if (base.suppressed || !(base.rate > 0) || !(base.ci_low > 0)) return out;
+  auto grad = [&](size_t v) {  // ∂r/∂a, ∂r/∂b for r = a/(a+b)
+    double a = raw[2 * v + 1].count, b = raw[2 * v].count, s = a + b;
+    return std::pair<double, double>{b / (s * s), -a / (s * s)};
+  };
+  const auto g0 = grad(0);
+  for (size_t v = 1; v < out.rates.size(); ++v) {
+    RateEstimate& r = out.rates[v];
+    if (r.suppressed) continue;
+    const auto gv = grad(v);
+    // Cov(r_v, r_0) = g_v' · Cov((a_v, b_v), (a_0, b_0)) · g_0.
+    double cov = gv.first * (g0.first * cov_of(2 * v + 1, 1) + g0.second * cov_of(2 * v + 1, 0)) +
+                 gv.second * (g0.first * cov_of(2 * v, 1) + g0.second * cov_of(2 * v, 0));
+    double z2 = kZ95 * kZ95;
+    double qa = base.rate * base.rate - z2 * var_r[0], qb = r.rate * base.rate - z2 * cov,
+           qc = r.rate * r.rate - z2 * var_r[v];
+    double disc = qb * qb - qa * qc;
+    if (!(qa > 0) || !(disc >= 0)) continue;
+    r.has_lift = true;
+    r.lift = r.rate / base.rate - 1;
+    r.lift_low = std::max((qb - std::sqrt(disc)) / qa, 0.0) - 1;  // a rate is never below 0: nor is the ratio
+    r.lift_high = (qb + std::sqrt(disc)) / qa - 1;
   }
   return out;
 }
@@ -126,6 +147,12 @@ Published publish_estimates(const ReportRules& rules, const std::vector<Sums>& l
       }
     }
   }
+  // Hiding is greedy, so which cells it picks depends on the order of the
+  // rows: they go in by window id, so that `tactful aggregate` (oldest
+  // first) and the collector (newest first) publish the same figures.
+  std::vector<size_t> by_id(listed.size());
+  std::iota(by_id.begin(), by_id.end(), size_t{0});
+  std::stable_sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return listed[a].window < listed[b].window; });
   const uint32_t k = rules.min_reports_per_cell;
   Published out;
   out.windows.resize(listed.size());
@@ -135,7 +162,7 @@ Published publish_estimates(const ReportRules& rules, const std::vector<Sums>& l
     for (size_t w = 0; w < listed.size(); ++w) {
       out.windows[w].push_back(estimate_metric(rule, listed[w].support[m], listed[w].reports, k));
     }
-    for (auto& w : out.windows) rows.push_back(&w.back());
+    for (size_t w : by_id) rows.push_back(&out.windows[w].back());
     out.total.push_back(estimate_metric(rule, total.support[m], total.reports, k));
     MetricEstimate unlisted;
     if (rest.reports > 0) unlisted = estimate_metric(rule, rest.support[m], rest.reports, k);

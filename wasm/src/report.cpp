@@ -119,6 +119,11 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
     return diag.error_at(path, "epsilon", "must be a number in (0, 10]");
   }
   rule.epsilon = eps->get<double>();
+  // Below about 1e-16 e^ε rounds to 1, so p = q: a report would say nothing
+  // and the estimator would divide by p - q = 0 (every estimate null).
+  if (!(std::exp(rule.epsilon) > 1.0)) {
+    return diag.error_at(path, "epsilon", "is too small to estimate anything (e^ε rounds to 1)");
+  }
 
   if (rule.kind == MetricKind::TopInterest) rule.categories = {"interests"};
   if (rule.kind == MetricKind::SlotShownConverted || rule.kind == MetricKind::SlotShownClicked) {

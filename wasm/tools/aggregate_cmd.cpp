@@ -86,7 +86,7 @@ int aggregate(const Args& args, std::istream& input, std::ostream& out, std::ost
     Sums all{0, {}};
     for (const auto& m : rules.metrics) all.support.emplace_back(m.ldp.domain, 0);
     for (const auto& [win, s] : support) {
-      listed.push_back({reports[win], s});
+      listed.push_back({reports[win], s, win});
       all.reports += reports[win];
       for (size_t m = 0; m < s.size(); ++m) {
         for (size_t c = 0; c < s[m].size(); ++c) all.support[m][c] += s[m][c];

@@ -509,7 +509,7 @@ json Collector::insights_json(int64_t now_ms) {
   std::vector<Sums> listed;
   while (windows.step() == SQLITE_ROW) {
     ids.push_back(windows.col(0));
-    listed.push_back({0, empty_support(rules_)});
+    listed.push_back({0, empty_support(rules_), static_cast<uint64_t>(ids.back())});
     add_row(windows, listed.back());
   }
 

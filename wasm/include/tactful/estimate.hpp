@@ -46,11 +46,12 @@ json to_json(const MetricEstimate& e);
 struct Sums {
   uint64_t reports = 0;
   std::vector<std::vector<uint64_t>> support;
+  uint64_t window = 0;  // its id: what is hidden does not depend on the order windows are listed in
 };
 // What the owner may see: every metric's estimates per listed window and
 // over all windows (`total`, which may hold windows not listed), with the
 // cells under the minimum and those that would give them away suppressed
-// (suppress.hpp). `published.windows[i]` is `listed[i]`'s.
+// (suppress.hpp). `published.windows[i]` is `listed[i]`'s, whatever their order.
 struct Published {
   std::vector<std::vector<MetricEstimate>> windows;
   std::vector<MetricEstimate> total;
