@@ -1077,6 +1077,31 @@ void decisive(const json& condition, bool want, const DecideRules& rules, const 
   }
 }
 
+// Generated sentences, English and Spanish, by what decided (rule_sentence).
+enum Why : int8_t {
+  kDisliked, kShopped, kBirthday, kCountry, kNoCountry, kNotLooked, kNotLiked, kShopCount, kNotBirthday,
+  kVisited, kFirstVisits, kPage, kScreen, kPrivacy, kTrying, kOn
+};
+const char* const kWhy[][2] = {
+    {"You're seeing this because of what you told us you don't like.", "Ves esto por lo que nos dijiste que no te gusta."},
+    {"You're seeing this because you've shopped with us before.", "Ves esto porque ya has comprado con nosotros."},
+    {"You're seeing this because it's your birthday month.", "Ves esto porque es el mes de tu cumpleaños."},
+    {"You're seeing this because of your country.", "Ves esto por tu país."},
+    {"You're seeing this because you haven't told us your country.", "Ves esto porque no nos has dicho tu país."},
+    {"You're seeing this because of what you haven't been looking at here.", "Ves esto por lo que aún no has mirado aquí."},
+    {"You're seeing this because of what you have or haven't told us you like.",
+     "Ves esto por lo que nos has dicho, o no, que te gusta."},
+    {"You're seeing this because of how often you've shopped with us.", "Ves esto por las veces que has comprado con nosotros."},
+    {"You're seeing this because it isn't your birthday month.", "Ves esto porque no es el mes de tu cumpleaños."},
+    {"You're seeing this because you've visited us before.", "Ves esto porque ya nos has visitado."},
+    {"You're seeing this because this is one of your first visits.", "Ves esto porque es una de tus primeras visitas."},
+    {"You're seeing this because of the page you're on.", "Ves esto por la página en la que estás."},
+    {"You're seeing this because of your screen size.", "Ves esto por el tamaño de tu pantalla."},
+    {"You're seeing this because of your privacy choices.", "Ves esto por tus opciones de privacidad."},
+    {"You're seeing one of several versions we're trying out.", "Ves una de varias versiones que estamos probando."},
+    {"You're seeing this because personalization is on.", "Ves esto porque tienes la personalización activada."},
+};
+
 // The visitor's likes (or dislikes) a test on `path` held by: those the rule
 // names, else all of them (a $size or $exists names none).
 std::vector<std::string> matched_declarations(const Variant& v, const DecideRules& rules, const json& attributes,
@@ -1100,12 +1125,6 @@ Sentence rule_sentence(const std::vector<Leaf>& leaves, const Variant& v, const 
   auto label = [&](const std::string& id, const char* lang) {
     return mid_sentence(json(label_text(rules.labels.at(id), lang)));
   };
-  auto find = [&](const char* prefix, bool negated) -> const Leaf* {
-    for (const auto& l : leaves) {
-      if (l.negated == negated && l.path.rfind(prefix, 0) == 0) return &l;
-    }
-    return nullptr;
-  };
   for (const auto& l : leaves) {  // an interest the visitor has, read as "has"
     if (l.negated || l.path.rfind("interests.", 0) != 0 || !lookup(attributes, l.path)) continue;
     std::string id = l.path.substr(10);
@@ -1113,63 +1132,38 @@ Sentence rule_sentence(const std::vector<Leaf>& leaves, const Variant& v, const 
     return {"You're seeing this because you've been looking at " + label(id, "en") + ".",
             "Ves esto porque has estado mirando " + label(id, "es") + "."};
   }
-  if (find("likes", false)) {
+  bool likes = false;
+  for (const auto& l : leaves) likes = likes || (!l.negated && l.path == "likes");
+  if (likes) {
     auto liked = matched_declarations(v, rules, attributes, "likes");
     if (!liked.empty()) {
       return {"You're seeing this because you told us you like " + label(liked[0], "en") + ".",
               "Ves esto porque incluiste " + label(liked[0], "es") + " entre tus gustos."};
     }
   }
-  if (find("dislikes", false)) {
-    return {"You're seeing this because of what you told us you don't like.", "Ves esto por lo que nos dijiste que no te gusta."};
-  }
-  if (find("purchases.", false)) {
-    return {"You're seeing this because you've shopped with us before.", "Ves esto porque ya has comprado con nosotros."};
-  }
-  if (find("occasions.", false)) {
-    return {"You're seeing this because it's your birthday month.", "Ves esto porque es el mes de tu cumpleaños."};
-  }
-  if (find("location.", false)) return {"You're seeing this because of your country.", "Ves esto por tu país."};
-  if (find("interests.", true)) {
-    return {"You're seeing this because of what you haven't been looking at here.",
-            "Ves esto por lo que aún no has mirado aquí."};
-  }
-  if (find("likes", true) || find("dislikes", true)) {
-    return {"You're seeing this because of what you have or haven't told us you like.",
-            "Ves esto por lo que nos has dicho, o no, que te gusta."};
-  }
-  if (find("purchases.", true)) {
-    return {"You're seeing this because of how often you've shopped with us.",
-            "Ves esto por las veces que has comprado con nosotros."};
-  }
-  if (find("occasions.", true)) {
-    return {"You're seeing this because it isn't your birthday month.", "Ves esto porque no es el mes de tu cumpleaños."};
-  }
-  if (find("location.", true)) {
-    if (lookup(attributes, "location.country")) return {"You're seeing this because of your country.", "Ves esto por tu país."};
-    return {"You're seeing this because you haven't told us your country.", "Ves esto porque no nos has dicho tu país."};
-  }
-  if (find("visits.", false) || find("visits.", true)) {  // by the count itself: a first visit is not "before"
+  // The rest by the first kind of test that decided, in this order. A
+  // country or a visit count is said as it is: "before" only from a second visit.
+  static const struct {
+    const char* prefix;
+    int8_t negated;  // 0: held by having, 1: by not having, 2: either
+    int8_t why;
+  } order[] = {{"dislikes", 0, kDisliked},   {"purchases.", 0, kShopped},   {"occasions.", 0, kBirthday},
+               {"location.", 2, kCountry},    {"interests.", 2, kNotLooked}, {"likes", 2, kNotLiked},
+               {"dislikes", 1, kNotLiked},    {"purchases.", 1, kShopCount}, {"occasions.", 1, kNotBirthday},
+               {"visits.", 2, kVisited},      {"page.", 2, kPage},           {"viewport", 2, kScreen},
+               {"consent.", 2, kPrivacy}};
+  int why = slot.has_experiment ? kTrying : kOn;  // read nothing: not "everyone", who sees the default without personalization
+  for (const auto& o : order) {
+    bool found = false;
+    for (const auto& l : leaves) found = found || ((o.negated == 2 || l.negated == o.negated) && l.path.rfind(o.prefix, 0) == 0);
+    if (!found) continue;
+    why = o.why;
     const json* count = lookup(attributes, "visits.count");
-    if (count && count->is_number() && count->get<double>() > 1) {
-      return {"You're seeing this because you've visited us before.", "Ves esto porque ya nos has visitado."};
-    }
-    return {"You're seeing this because this is one of your first visits.", "Ves esto porque es una de tus primeras visitas."};
+    if (why == kCountry && !lookup(attributes, "location.country")) why = kNoCountry;
+    if (why == kVisited && !(count && count->is_number() && count->get<double>() > 1)) why = kFirstVisits;
+    break;
   }
-  if (find("page.", false) || find("page.", true)) {
-    return {"You're seeing this because of the page you're on.", "Ves esto por la página en la que estás."};
-  }
-  if (find("viewport", false) || find("viewport", true)) {
-    return {"You're seeing this because of your screen size.", "Ves esto por el tamaño de tu pantalla."};
-  }
-  if (find("consent.", false) || find("consent.", true)) {
-    return {"You're seeing this because of your privacy choices.", "Ves esto por tus opciones de privacidad."};
-  }
-  if (slot.has_experiment) {
-    return {"You're seeing one of several versions we're trying out.", "Ves una de varias versiones que estamos probando."};
-  }
-  // Personalized content, though no rule read anything: without personalization the default shows, so not "everyone".
-  return {"You're seeing this because personalization is on.", "Ves esto porque tienes la personalización activada."};
+  return {kWhy[why][0], kWhy[why][1]};
 }
 
 }  // namespace
