@@ -545,3 +545,17 @@ TEST_CASE("a like in an explanation is the one the rule asked for, in plain Span
   CHECK(e["sentences"]["en"] == "You're seeing this because you told us you like yoga.");
   CHECK(e["sentences"]["es"] == "Ves esto porque incluiste yoga entre tus gustos.");
 }
+
+TEST_CASE("the owner's reason names the interest that decided, or gives way when none did") {
+  const char* config = R"({"taxonomy": [{"id": "trail", "label": "Trail running"}, {"id": "hiking", "label": "Hiking"}],
+    "slots": [{"id": "s", "variants": [{"id": "v",
+      "condition": {"$or": [{"interests.trail": {"$gte": 0.5}}, {"interests.hiking": {"$gte": 0.5}}, {"visits.count": {"$gte": 3}}]},
+      "content": {"text": "Hello"}, "reason": {"en": "You've been looking at {{interest}}.", "es": "Has mirado {{interest}}."}}]}]})";
+  // Trail running at 0.3 did not reach 0.5: hiking decided.
+  json e = explained(config, {{"interests", {{"trail", 0.3}, {"hiking", 0.7}}}, {"visits", {{"count", 1}}}});
+  CHECK(e["sentences"]["en"] == "You've been looking at Hiking.");
+  CHECK(e["sentences"]["es"] == "Has mirado Hiking.");
+  // Only the visits decided: the owner's sentence would name an interest that did not, so the generated one says why.
+  e = explained(config, {{"interests", {{"trail", 0.3}}}, {"visits", {{"count", 5}}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've visited us before.");
+}

@@ -876,17 +876,6 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
   return out;
 }
 
-namespace {
-// What {{interest}} and {{like}} say for this variant and visitor, in `lang`.
-json fill_json(const Variant& v, const DecideRules& rules, const json& attributes, const std::string& lang) {
-  json fill(json::value_t::object);
-  auto label = [&](int position) { return label_text(rules.labels.at(rules.interest_ids[position]), lang); };
-  int interest = fill_interest(v, rules, attributes), like = fill_like(v, rules, attributes);
-  if (interest >= 0) fill["interest"] = label(interest);
-  if (like >= 0) fill["like"] = label(like);
-  return fill;
-}
-}  // namespace
 
 // Written directly, keys in byte order, as json::dump() ordered them.
 void write_decisions(JsonWriter& w, const DecideRules& rules, const std::vector<SlotDecision>& decisions,
@@ -1120,26 +1109,37 @@ std::vector<std::string> matched_declarations(const Variant& v, const DecideRule
 // The plainest true reason, from the tests that decided, most specific first:
 // what the visitor has or did, then (when the rule held by their absence)
 // what they have not.
-Sentence rule_sentence(const std::vector<Leaf>& leaves, const Variant& v, const Slot& slot, const DecideRules& rules,
+// What {{interest}} and {{like}} name in an explanation: the first interest
+// the visitor has that a test held by, and a like a likes test held by.
+struct Named {
+  std::string interest, like;
+};
+
+Named decisive_names(const std::vector<Leaf>& leaves, const Variant& v, const DecideRules& rules, const json& attributes) {
+  Named named;
+  for (const auto& l : leaves) {
+    if (l.negated) continue;
+    if (named.interest.empty() && l.path.rfind("interests.", 0) == 0 && lookup(attributes, l.path)) named.interest = l.path.substr(10);
+    if (named.like.empty() && l.path == "likes") {
+      auto liked = matched_declarations(v, rules, attributes, "likes");
+      if (!liked.empty()) named.like = liked[0];
+    }
+  }
+  return named;
+}
+
+Sentence rule_sentence(const std::vector<Leaf>& leaves, const Named& named, const Slot& slot, const DecideRules& rules,
                        const json& attributes) {
   auto label = [&](const std::string& id, const char* lang) {
     return mid_sentence(json(label_text(rules.labels.at(id), lang)));
   };
-  for (const auto& l : leaves) {  // an interest the visitor has, read as "has"
-    if (l.negated || l.path.rfind("interests.", 0) != 0 || !lookup(attributes, l.path)) continue;
-    std::string id = l.path.substr(10);
-    if (!rules.labels.count(id)) continue;
-    return {"You're seeing this because you've been looking at " + label(id, "en") + ".",
-            "Ves esto porque has estado mirando " + label(id, "es") + "."};
+  if (!named.interest.empty()) {
+    return {"You're seeing this because you've been looking at " + label(named.interest, "en") + ".",
+            "Ves esto porque has estado mirando " + label(named.interest, "es") + "."};
   }
-  bool likes = false;
-  for (const auto& l : leaves) likes = likes || (!l.negated && l.path == "likes");
-  if (likes) {
-    auto liked = matched_declarations(v, rules, attributes, "likes");
-    if (!liked.empty()) {
-      return {"You're seeing this because you told us you like " + label(liked[0], "en") + ".",
-              "Ves esto porque incluiste " + label(liked[0], "es") + " entre tus gustos."};
-    }
+  if (!named.like.empty()) {
+    return {"You're seeing this because you told us you like " + label(named.like, "en") + ".",
+            "Ves esto porque incluiste " + label(named.like, "es") + " entre tus gustos."};
   }
   // The rest by the first kind of test that decided, in this order. A
   // country or a visit count is said as it is: "before" only from a second visit.
@@ -1206,13 +1206,22 @@ json explain_slot(const DecideRules& rules, const json& last_decisions, const js
         out["used"].push_back(entry);
       }
       if (!v.personalizes()) break;  // a control shows the default
-      sentence = rule_sentence(leaves, v, *slot, rules, last_attributes);
-      json fill_en = fill_json(v, rules, last_attributes, "en"), fill_es = fill_json(v, rules, last_attributes, "es");
-      if (v.reason.is_object()) {  // the owner's own words, when given
-        std::string en = v.reason.value("en", ""), es = v.reason.value("es", "");
-        if (!en.empty()) sentence.en = fill_text(en, fill_en);
-        if (!es.empty()) sentence.es = fill_text(es, fill_es);
-      }
+      Named named = decisive_names(leaves, v, rules, last_attributes);
+      sentence = rule_sentence(leaves, named, *slot, rules, last_attributes);
+      // The owner's own words, when given, and when their placeholders can
+      // name what decided: an interest from an $or branch that did not hold,
+      // or one the rule held on by its absence, is not a reason.
+      auto owner = [&](const char* lang, std::string& out) {
+        std::string text = v.reason.is_object() ? v.reason.value(lang, "") : "";
+        int uses = placeholders_used(text);
+        if (text.empty() || ((uses & kUsesInterest) && named.interest.empty()) || ((uses & kUsesLike) && named.like.empty())) return;
+        json fill = json::object();
+        if (!named.interest.empty()) fill["interest"] = label_text(rules.labels.at(named.interest), lang);
+        if (!named.like.empty()) fill["like"] = label_text(rules.labels.at(named.like), lang);
+        out = fill_text(text, fill);
+      };
+      owner("en", sentence.en);
+      owner("es", sentence.es);
       break;
     }
   }
