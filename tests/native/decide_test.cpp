@@ -559,3 +559,14 @@ TEST_CASE("the owner's reason names the interest that decided, or gives way when
   e = explained(config, {{"interests", {{"trail", 0.3}}}, {"visits", {{"count", 5}}}});
   CHECK(e["sentences"]["en"] == "You're seeing this because you've visited us before.");
 }
+
+TEST_CASE("an interest the visitor declared is explained as told, not as looked at") {
+  const char* config = R"({"taxonomy": [{"id": "hiking", "label": {"en": "Hiking", "es": "Senderismo"}}],
+    "slots": [{"id": "s", "variants": [{"id": "v", "condition": {"interests.hiking": {"$gte": 0.5}}, "content": {"text": "Hi"}}]}]})";
+  // A declared like reads as a full interest (1.0), though the visitor may never have looked at a hiking page.
+  json e = explained(config, {{"interests", {{"hiking", 1.0}}}, {"likes", {"hiking"}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you told us you like hiking.");
+  CHECK(e["sentences"]["es"] == "Ves esto porque incluiste senderismo entre tus gustos.");
+  e = explained(config, {{"interests", {{"hiking", 0.6}}}, {"likes", json::array()}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've been looking at hiking.");
+}

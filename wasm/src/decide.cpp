@@ -1133,13 +1133,18 @@ Sentence rule_sentence(const std::vector<Leaf>& leaves, const Named& named, cons
   auto label = [&](const std::string& id, const char* lang) {
     return mid_sentence(json(label_text(rules.labels.at(id), lang)));
   };
-  if (!named.interest.empty()) {
+  // A declared like counts as a full interest: it was told, not looked at.
+  bool told = false;
+  const json* likes = lookup(attributes, "likes");
+  for (const auto& l : likes && likes->is_array() ? *likes : json::array()) told = told || l == named.interest;
+  const std::string& liked = told ? named.interest : named.like;
+  if (!named.interest.empty() && !told) {
     return {"You're seeing this because you've been looking at " + label(named.interest, "en") + ".",
             "Ves esto porque has estado mirando " + label(named.interest, "es") + "."};
   }
-  if (!named.like.empty()) {
-    return {"You're seeing this because you told us you like " + label(named.like, "en") + ".",
-            "Ves esto porque incluiste " + label(named.like, "es") + " entre tus gustos."};
+  if (!liked.empty()) {
+    return {"You're seeing this because you told us you like " + label(liked, "en") + ".",
+            "Ves esto porque incluiste " + label(liked, "es") + " entre tus gustos."};
   }
   // The rest by the first kind of test that decided, in this order. A
   // country or a visit count is said as it is: "before" only from a second visit.
