@@ -76,7 +76,12 @@ export interface Explanation {
   reason: string;
   /** The rule that fired, when one did. */
   rule?: { condition: unknown; paths: string[]; variant: string; [extra: string]: unknown };
-  used: Array<{ path: string; value?: unknown; items: ProfileItem[]; [extra: string]: unknown }>;
+  /**
+   * The tests of the rule that decided (not an $or branch that did not hold). `value` is absent when the
+   * test held because the attribute was; `negated` marks a test that held by what the visitor does NOT
+   * have or is not; `matched` names the likes or dislikes a `likes`/`dislikes` test held by.
+   */
+  used: Array<{ path: string; value?: unknown; negated?: boolean; matched?: string[]; items: ProfileItem[]; [extra: string]: unknown }>;
   /** "Why am I seeing this?" in the page's language, and in each language by code. */
   sentence: string;
   sentences: Record<string, string>;

@@ -5,15 +5,24 @@
 import { change, h, interestLabel, newId, stringsFor } from './common.js';
 import { deleteFromStored } from '../visit.js';
 
-const CATEGORY_PATHS = ['purchases', 'location', 'occasions'];
+const CATEGORY_PATHS = ['purchases', 'occasions', 'location'];
 
-/** What "Don't use this" does for an explanation: {kind, id}. */
+/**
+ * What "Don't use this" does for an explanation: {kind, id}. It turns off the
+ * reason the sentence gives, so it looks in the sentence's order (an interest,
+ * then a like, then a category) and never at a test that held by the
+ * visitor NOT having something (`negated`): there is nothing of theirs to stop using.
+ */
 export function actionFor(used) {
-  for (const u of used || []) {
-    const [head, rest] = [u.path.split('.')[0], u.path.slice(u.path.indexOf('.') + 1)];
-    if (head === 'interests' && rest && rest !== u.path) return { kind: 'interest', id: rest };
-    if (head === 'likes' && Array.isArray(u.value) && u.value.length) return { kind: 'interest', id: u.value[0] };
-    if (CATEGORY_PATHS.includes(head)) return { kind: 'category', id: head };
+  const held = (used || []).filter((u) => !u.negated && 'value' in u);
+  const first = (test) => held.find((u) => test(u.path.split('.')[0], u.path));
+  const interest = first((head, path) => head === 'interests' && path.includes('.'));
+  if (interest) return { kind: 'interest', id: interest.path.slice(interest.path.indexOf('.') + 1) };
+  const like = first((head) => head === 'likes');
+  const liked = like && (like.matched || like.value || [])[0];
+  if (liked) return { kind: 'interest', id: liked };
+  for (const category of CATEGORY_PATHS) {
+    if (first((head) => head === category)) return { kind: 'category', id: category };
   }
   return { kind: 'other' };
 }

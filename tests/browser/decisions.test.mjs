@@ -342,6 +342,30 @@ describe('with configs that test the rules', () => {
     }
   });
 
+  test('explain() of an $or rule names the branch that decided, as the slot shows it, not an interest that fell short', async () => {
+    // The trail runner's interest is under 0.9: the visit count decided the banner.
+    const config = configVariant((c) => {
+      c.page.maxPersonalizedSlots = 3;
+      c.slots.find((s) => s.id === 'banner').variants.find((v) => v.id === 'returning').condition =
+        { $or: [{ 'interests.trail-running': { $gte: 0.9 } }, { 'visits.count': { $gte: 1 } }] };
+    });
+    const site = await startSite({ config });
+    const v = await trailRunner(site);
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const banner = (await decisions(v.page)).find((s) => s.id === 'banner');
+      assert.equal(banner.variant, 'returning');
+      assert.equal(await v.page.locator('[data-tactful-slot="banner"]').getAttribute('data-tactful-variant'), 'returning');
+      assert.equal(banner.explanation.variant, 'returning');
+      assert.deepEqual(banner.explanation.used.map((u) => u.path), ['visits.count']);
+      assert.doesNotMatch(banner.explanation.sentence, /trail/i);
+      assert.equal(banner.explanation.sentence, "You're seeing this because this is one of your first visits.");
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
   test('a config with a rule on a sensitive interest is rejected with its path', async () => {
     // `tactful serve` refuses to serve a config lint rejects, so the bad
     // config reaches the page the way a misconfigured server would send it:

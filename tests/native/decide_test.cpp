@@ -469,3 +469,104 @@ TEST_CASE("a config's regexes add up to at most 10,000 steps, so no decision run
   REQUIRE(over.errors.size() == 1);  // said once, at the slot that crossed it
   CHECK(over.errors[0].to_string().rfind("slots[5]: the config's regexes add up to more than 10000 steps", 0) == 0);
 }
+
+namespace {
+
+// Decides slot "s" of `config` for `attributes` and explains it.
+json explained(const std::string& config, const json& attributes) {
+  auto l = load(config.c_str());
+  DecideState state;
+  json d = decide_page(l.rules, state, attributes, {"s"}, {}, true, kNow);
+  return explain_slot(l.rules, d, attributes, "s");
+}
+
+const char* const kTwoWays = R"({"taxonomy": [{"id": "hiking", "label": "Hiking"}],
+  "slots": [{"id": "s", "variants": [{"id": "v",
+    "condition": {"$or": [{"interests.hiking": {"$gte": 0.5}}, {"visits.count": {"$gte": 3}}]},
+    "content": {"text": "Hello"}}]}]})";
+
+}  // namespace
+
+TEST_CASE("explain names only the $or branch that decided, not one that did not hold") {
+  // Hiking at 0.2 did not reach 0.5: the visits decided, so the sentence may not say hiking.
+  json e = explained(kTwoWays, {{"interests", {{"hiking", 0.2}}}, {"visits", {{"count", 5}}}});
+  CHECK(e["variant"] == "v");
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've visited us before.");
+  REQUIRE(e["used"].size() == 1);
+  CHECK(e["used"][0]["path"] == "visits.count");
+  CHECK(e["rule"]["paths"].size() == 2);  // the rule still says everything it reads
+  e = explained(kTwoWays, {{"interests", {{"hiking", 0.7}}}, {"visits", {{"count", 5}}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've been looking at hiking.");
+  CHECK(e["used"].size() == 1);
+}
+
+TEST_CASE("a rule that holds because the visitor does NOT have something never says they do") {
+  const char* config = R"({"taxonomy": [{"id": "hiking", "label": "Hiking"}, {"id": "yoga", "label": "Yoga"}],
+    "slots": [{"id": "s", "variants": [{"id": "v", "condition": COND, "content": {"text": "Hello"}}]}]})";
+  auto with = [&](const char* condition) {
+    std::string text = config;
+    return text.replace(text.find("COND"), 4, condition);
+  };
+  json a = {{"interests", {{"hiking", 0.2}}}, {"likes", {"hiking"}}, {"visits", {{"count", 1}}},
+            {"occasions", {{"birthdayMonth", false}}}};
+  json e = explained(with(R"({"interests.hiking": {"$lt": 0.5}})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because of what you haven't been looking at here.");
+  CHECK(e["sentences"]["es"] == "Ves esto por lo que aún no has mirado aquí.");
+  CHECK(e["used"][0]["negated"] == true);
+  e = explained(with(R"({"$not": {"interests.hiking": {"$gte": 0.5}}})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because of what you haven't been looking at here.");
+  e = explained(with(R"({"interests.yoga": {"$exists": false}})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because of what you haven't been looking at here.");
+  REQUIRE(e["used"].size() == 1);  // the absence it used is listed, with no value
+  CHECK(e["used"][0]["path"] == "interests.yoga");
+  CHECK_FALSE(e["used"][0].contains("value"));
+  e = explained(with(R"({"likes": {"$nin": ["yoga"]}})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because of what you have or haven't told us you like.");
+  e = explained(with(R"({"purchases.shoes.count": {"$exists": false}})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because of how often you've shopped with us.");
+  e = explained(with(R"({"occasions.birthdayMonth": false})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because it isn't your birthday month.");
+  e = explained(with(R"({"visits.count": {"$lte": 1}})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because this is one of your first visits.");
+  CHECK(e["sentences"]["es"] == "Ves esto porque es una de tus primeras visitas.");
+  e = explained(with(R"({"$nor": [{"location.country": "ES"}]})"), a);
+  CHECK(e["sentences"]["en"] == "You're seeing this because you haven't told us your country.");
+  e = explained(with(R"({"dislikes": {"$in": ["yoga"]}})"), {{"dislikes", {"yoga"}}, {"likes", {"hiking"}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because of what you told us you don't like.");
+  e = explained(with(R"({"purchases.shoes.daysSinceLast": {"$lt": 30}})"), {{"purchases", {{"shoes", {{"daysSinceLast", 3}}}}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've shopped with us before.");
+}
+
+TEST_CASE("a like in an explanation is the one the rule asked for, in plain Spanish") {
+  const char* config = R"({"taxonomy": [{"id": "hiking", "label": {"en": "Hiking", "es": "Senderismo"}},
+      {"id": "yoga", "label": "Yoga"}],
+    "slots": [{"id": "s", "variants": [{"id": "v", "condition": {"likes": {"$in": ["yoga"]}}, "content": {"text": "Hi"}}]}]})";
+  json e = explained(config, {{"likes", {"hiking", "yoga"}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you told us you like yoga.");
+  CHECK(e["sentences"]["es"] == "Ves esto porque incluiste yoga entre tus gustos.");
+}
+
+TEST_CASE("the owner's reason names the interest that decided, or gives way when none did") {
+  const char* config = R"({"taxonomy": [{"id": "trail", "label": "Trail running"}, {"id": "hiking", "label": "Hiking"}],
+    "slots": [{"id": "s", "variants": [{"id": "v",
+      "condition": {"$or": [{"interests.trail": {"$gte": 0.5}}, {"interests.hiking": {"$gte": 0.5}}, {"visits.count": {"$gte": 3}}]},
+      "content": {"text": "Hello"}, "reason": {"en": "You've been looking at {{interest}}.", "es": "Has mirado {{interest}}."}}]}]})";
+  // Trail running at 0.3 did not reach 0.5: hiking decided.
+  json e = explained(config, {{"interests", {{"trail", 0.3}, {"hiking", 0.7}}}, {"visits", {{"count", 1}}}});
+  CHECK(e["sentences"]["en"] == "You've been looking at Hiking.");
+  CHECK(e["sentences"]["es"] == "Has mirado Hiking.");
+  // Only the visits decided: the owner's sentence would name an interest that did not, so the generated one says why.
+  e = explained(config, {{"interests", {{"trail", 0.3}}}, {"visits", {{"count", 5}}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've visited us before.");
+}
+
+TEST_CASE("an interest the visitor declared is explained as told, not as looked at") {
+  const char* config = R"({"taxonomy": [{"id": "hiking", "label": {"en": "Hiking", "es": "Senderismo"}}],
+    "slots": [{"id": "s", "variants": [{"id": "v", "condition": {"interests.hiking": {"$gte": 0.5}}, "content": {"text": "Hi"}}]}]})";
+  // A declared like reads as a full interest (1.0), though the visitor may never have looked at a hiking page.
+  json e = explained(config, {{"interests", {{"hiking", 1.0}}}, {"likes", {"hiking"}}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you told us you like hiking.");
+  CHECK(e["sentences"]["es"] == "Ves esto porque incluiste senderismo entre tus gustos.");
+  e = explained(config, {{"interests", {{"hiking", 0.6}}}, {"likes", json::array()}});
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've been looking at hiking.");
+}

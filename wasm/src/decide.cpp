@@ -876,17 +876,6 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
   return out;
 }
 
-namespace {
-// What {{interest}} and {{like}} say for this variant and visitor, in `lang`.
-json fill_json(const Variant& v, const DecideRules& rules, const json& attributes, const std::string& lang) {
-  json fill(json::value_t::object);
-  auto label = [&](int position) { return label_text(rules.labels.at(rules.interest_ids[position]), lang); };
-  int interest = fill_interest(v, rules, attributes), like = fill_like(v, rules, attributes);
-  if (interest >= 0) fill["interest"] = label(interest);
-  if (like >= 0) fill["like"] = label(like);
-  return fill;
-}
-}  // namespace
 
 // Written directly, keys in byte order, as json::dump() ordered them.
 void write_decisions(JsonWriter& w, const DecideRules& rules, const std::vector<SlotDecision>& decisions,
@@ -1015,46 +1004,171 @@ Sentence default_sentence(const std::string& reason) {
   return kEveryone;
 }
 
-// The plainest true reason, from what the rule read, most specific first.
-Sentence rule_sentence(const Variant& v, const Slot& slot, const json& fill_en, const json& fill_es) {
-  const auto& paths = v.condition.attribute_paths();
-  auto reads = [&](const char* prefix) {
-    for (const auto& p : paths) {
-      if (p.rfind(prefix, 0) == 0) return true;
+// One attribute test of a rule that held, and whether it held by the visitor
+// NOT having or being something: a $ne, $nin, $notInGroup or $exists: false;
+// a low score or count ($lt, $lte; a purchase's daysSinceLast excepted, where
+// "less" means "recently"); a 0, false or empty list; or a $not or $nor
+// around it. "Because you like yoga" must never stand for "you don't".
+struct Leaf {
+  std::string path;
+  bool negated;
+};
+
+bool reads_less(const std::string& path, const json& test) {
+  if (!test.is_object() || test.empty() || test.begin().key()[0] != '$') {
+    return test == false || test == 0 || (test.is_array() && test.empty());
+  }
+  bool recent = path.size() > 13 && path.compare(path.size() - 13, 13, "daysSinceLast") == 0;
+  for (const auto& m : test.items()) {
+    const std::string& op = m.key();
+    const json& arg = m.value();
+    if (op == "$ne" || op == "$nin" || op == "$nini" || op == "$notInGroup" || op == "$not" ||
+        ((op == "$lt" || op == "$lte") && !recent) || ((op == "$exists" || op == "$eq") && (arg == false || arg == 0)) ||
+        (op == "$size" && arg == 0)) {
+      return true;
     }
-    return false;
+  }
+  return false;
+}
+
+bool holds(const json& condition, const DecideRules& rules, const json& attributes) {
+  Diagnostics ignored;  // the whole condition compiled when the config loaded: its parts do too
+  return compile_condition(condition, rules.saved_groups, "", ignored).matches(attributes);
+}
+
+// The tests that made `condition` come out `want` for these attributes: every
+// part of an $and, the first $or branch that held (not the others, which
+// decided nothing), and through $not and $nor the tests that failed.
+void decisive(const json& condition, bool want, const DecideRules& rules, const json& attributes,
+              std::vector<Leaf>& out) {
+  if (!condition.is_object()) return;
+  for (const auto& m : condition.items()) {
+    const std::string& key = m.key();
+    const json& value = m.value();
+    json part = json::object();
+    part[key] = value;
+    if (!want && holds(part, rules, attributes)) continue;  // false: the first part that fails says why
+    if (key == "$not") {
+      decisive(value, !want, rules, attributes, out);
+    } else if (key == "$and" || key == "$or" || key == "$nor") {
+      // $and needs all (and fails by one), $or needs one (and fails by all), $nor is a negated $or.
+      bool branch_want = key == "$nor" ? !want : want;
+      bool every = key == "$or" ? !want : want;
+      for (const auto& branch : value) {
+        if (!every && holds(branch, rules, attributes) != branch_want) continue;
+        decisive(branch, branch_want, rules, attributes, out);
+        if (!every) break;
+      }
+    } else {
+      out.push_back(Leaf{key, reads_less(key, value) == want});
+    }
+    if (!want) return;
+  }
+}
+
+// Generated sentences, English and Spanish, by what decided (rule_sentence).
+enum Why : int8_t {
+  kDisliked, kShopped, kBirthday, kCountry, kNoCountry, kNotLooked, kNotLiked, kShopCount, kNotBirthday,
+  kVisited, kFirstVisits, kPage, kScreen, kPrivacy, kTrying, kOn
+};
+const char* const kWhy[][2] = {
+    {"You're seeing this because of what you told us you don't like.", "Ves esto por lo que nos dijiste que no te gusta."},
+    {"You're seeing this because you've shopped with us before.", "Ves esto porque ya has comprado con nosotros."},
+    {"You're seeing this because it's your birthday month.", "Ves esto porque es el mes de tu cumpleaños."},
+    {"You're seeing this because of your country.", "Ves esto por tu país."},
+    {"You're seeing this because you haven't told us your country.", "Ves esto porque no nos has dicho tu país."},
+    {"You're seeing this because of what you haven't been looking at here.", "Ves esto por lo que aún no has mirado aquí."},
+    {"You're seeing this because of what you have or haven't told us you like.",
+     "Ves esto por lo que nos has dicho, o no, que te gusta."},
+    {"You're seeing this because of how often you've shopped with us.", "Ves esto por las veces que has comprado con nosotros."},
+    {"You're seeing this because it isn't your birthday month.", "Ves esto porque no es el mes de tu cumpleaños."},
+    {"You're seeing this because you've visited us before.", "Ves esto porque ya nos has visitado."},
+    {"You're seeing this because this is one of your first visits.", "Ves esto porque es una de tus primeras visitas."},
+    {"You're seeing this because of the page you're on.", "Ves esto por la página en la que estás."},
+    {"You're seeing this because of your screen size.", "Ves esto por el tamaño de tu pantalla."},
+    {"You're seeing this because of your privacy choices.", "Ves esto por tus opciones de privacidad."},
+    {"You're seeing one of several versions we're trying out.", "Ves una de varias versiones que estamos probando."},
+    {"You're seeing this because personalization is on.", "Ves esto porque tienes la personalización activada."},
+};
+
+// The visitor's likes (or dislikes) a test on `path` held by: those the rule
+// names, else all of them (a $size or $exists names none).
+std::vector<std::string> matched_declarations(const Variant& v, const DecideRules& rules, const json& attributes,
+                                              const std::string& path) {
+  std::vector<std::string> named, all;
+  const json* declared = lookup(attributes, path);
+  for (const auto& d : declared && declared->is_array() ? *declared : json::array()) {
+    if (!d.is_string() || !rules.labels.count(d.get<std::string>())) continue;
+    const std::string& id = d.get_ref<const std::string&>();
+    all.push_back(id);
+    if (std::find(v.named_values.begin(), v.named_values.end(), id) != v.named_values.end()) named.push_back(id);
+  }
+  return named.empty() ? all : named;
+}
+
+// The plainest true reason, from the tests that decided, most specific first:
+// what the visitor has or did, then (when the rule held by their absence)
+// what they have not.
+// What {{interest}} and {{like}} name in an explanation: the first interest
+// the visitor has that a test held by, and a like a likes test held by.
+struct Named {
+  std::string interest, like;
+};
+
+Named decisive_names(const std::vector<Leaf>& leaves, const Variant& v, const DecideRules& rules, const json& attributes) {
+  Named named;
+  for (const auto& l : leaves) {
+    if (l.negated) continue;
+    if (named.interest.empty() && l.path.rfind("interests.", 0) == 0 && lookup(attributes, l.path)) named.interest = l.path.substr(10);
+    if (named.like.empty() && l.path == "likes") {
+      auto liked = matched_declarations(v, rules, attributes, "likes");
+      if (!liked.empty()) named.like = liked[0];
+    }
+  }
+  return named;
+}
+
+Sentence rule_sentence(const std::vector<Leaf>& leaves, const Named& named, const Slot& slot, const DecideRules& rules,
+                       const json& attributes) {
+  auto label = [&](const std::string& id, const char* lang) {
+    return mid_sentence(json(label_text(rules.labels.at(id), lang)));
   };
-  if (fill_en.contains("interest")) {
-    return {"You're seeing this because you've been looking at " + mid_sentence(fill_en["interest"]) + ".",
-            "Ves esto porque has estado mirando " + mid_sentence(fill_es["interest"]) + "."};
+  // A declared like counts as a full interest: it was told, not looked at.
+  bool told = false;
+  const json* likes = lookup(attributes, "likes");
+  for (const auto& l : likes && likes->is_array() ? *likes : json::array()) told = told || l == named.interest;
+  const std::string& liked = told ? named.interest : named.like;
+  if (!named.interest.empty() && !told) {
+    return {"You're seeing this because you've been looking at " + label(named.interest, "en") + ".",
+            "Ves esto porque has estado mirando " + label(named.interest, "es") + "."};
   }
-  if (fill_en.contains("like")) {
-    return {"You're seeing this because you told us you like " + mid_sentence(fill_en["like"]) + ".",
-            "Ves esto porque nos dijiste que te gusta " + mid_sentence(fill_es["like"]) + "."};
+  if (!liked.empty()) {
+    return {"You're seeing this because you told us you like " + label(liked, "en") + ".",
+            "Ves esto porque incluiste " + label(liked, "es") + " entre tus gustos."};
   }
-  if (reads("interests.")) {
-    return {"You're seeing this because of what you've been looking at here.",
-            "Ves esto por lo que has estado mirando aquí."};
+  // The rest by the first kind of test that decided, in this order. A
+  // country or a visit count is said as it is: "before" only from a second visit.
+  static const struct {
+    const char* prefix;
+    int8_t negated;  // 0: held by having, 1: by not having, 2: either
+    int8_t why;
+  } order[] = {{"dislikes", 0, kDisliked},   {"purchases.", 0, kShopped},   {"occasions.", 0, kBirthday},
+               {"location.", 2, kCountry},    {"interests.", 2, kNotLooked}, {"likes", 2, kNotLiked},
+               {"dislikes", 1, kNotLiked},    {"purchases.", 1, kShopCount}, {"occasions.", 1, kNotBirthday},
+               {"visits.", 2, kVisited},      {"page.", 2, kPage},           {"viewport", 2, kScreen},
+               {"consent.", 2, kPrivacy}};
+  int why = slot.has_experiment ? kTrying : kOn;  // read nothing: not "everyone", who sees the default without personalization
+  for (const auto& o : order) {
+    bool found = false;
+    for (const auto& l : leaves) found = found || ((o.negated == 2 || l.negated == o.negated) && l.path.rfind(o.prefix, 0) == 0);
+    if (!found) continue;
+    why = o.why;
+    const json* count = lookup(attributes, "visits.count");
+    if (why == kCountry && !lookup(attributes, "location.country")) why = kNoCountry;
+    if (why == kVisited && !(count && count->is_number() && count->get<double>() > 1)) why = kFirstVisits;
+    break;
   }
-  if (reads("likes") || reads("dislikes")) {
-    return {"You're seeing this because of what you told us you like.", "Ves esto por lo que nos dijiste que te gusta."};
-  }
-  if (reads("purchases.")) {
-    return {"You're seeing this because you've shopped with us before.", "Ves esto porque ya has comprado con nosotros."};
-  }
-  if (reads("occasions.")) {
-    return {"You're seeing this because it's your birthday month.", "Ves esto porque es el mes de tu cumpleaños."};
-  }
-  if (reads("location.")) return {"You're seeing this because of your country.", "Ves esto por tu país."};
-  if (reads("visits.")) return {"You're seeing this because you've visited us before.", "Ves esto porque ya nos has visitado."};
-  if (reads("page.")) return {"You're seeing this because of the page you're on.", "Ves esto por la página en la que estás."};
-  if (reads("viewport")) return {"You're seeing this because of your screen size.", "Ves esto por el tamaño de tu pantalla."};
-  if (reads("consent.")) return {"You're seeing this because of your privacy choices.", "Ves esto por tus opciones de privacidad."};
-  if (slot.has_experiment) {
-    return {"You're seeing one of several versions we're trying out.", "Ves una de varias versiones que estamos probando."};
-  }
-  // Personalized content, though no rule read anything: without personalization the default shows, so not "everyone".
-  return {"You're seeing this because personalization is on.", "Ves esto porque tienes la personalización activada."};
+  return {kWhy[why][0], kWhy[why][1]};
 }
 
 }  // namespace
@@ -1082,17 +1196,37 @@ json explain_slot(const DecideRules& rules, const json& last_decisions, const js
       out["rule"] = {{"variant", v.id},
                      {"condition", v.condition_source.is_null() ? json::object() : v.condition_source},
                      {"paths", v.condition.attribute_paths()}};
-      for (const auto& path : v.condition.attribute_paths()) {
-        if (const json* value = lookup(last_attributes, path)) out["used"].push_back({{"path", path}, {"value", *value}});
+      // Only the tests that decided: an $or branch that did not hold decided nothing.
+      std::vector<Leaf> leaves;
+      decisive(v.condition_source, true, rules, last_attributes, leaves);
+      std::vector<std::string> listed;
+      for (const auto& leaf : leaves) {
+        if (std::find(listed.begin(), listed.end(), leaf.path) != listed.end()) continue;
+        listed.push_back(leaf.path);
+        json entry = {{"path", leaf.path}};
+        if (const json* value = lookup(last_attributes, leaf.path)) entry["value"] = *value;
+        if (leaf.negated) entry["negated"] = true;
+        else if (leaf.path == "likes" || leaf.path == "dislikes") entry["matched"] = matched_declarations(v, rules, last_attributes, leaf.path);
+        else if (!entry.contains("value")) continue;  // held without reading anything stored
+        out["used"].push_back(entry);
       }
       if (!v.personalizes()) break;  // a control shows the default
-      json fill_en = fill_json(v, rules, last_attributes, "en"), fill_es = fill_json(v, rules, last_attributes, "es");
-      sentence = rule_sentence(v, *slot, fill_en, fill_es);
-      if (v.reason.is_object()) {  // the owner's own words, when given
-        std::string en = v.reason.value("en", ""), es = v.reason.value("es", "");
-        if (!en.empty()) sentence.en = fill_text(en, fill_en);
-        if (!es.empty()) sentence.es = fill_text(es, fill_es);
-      }
+      Named named = decisive_names(leaves, v, rules, last_attributes);
+      sentence = rule_sentence(leaves, named, *slot, rules, last_attributes);
+      // The owner's own words, when given, and when their placeholders can
+      // name what decided: an interest from an $or branch that did not hold,
+      // or one the rule held on by its absence, is not a reason.
+      auto owner = [&](const char* lang, std::string& out) {
+        std::string text = v.reason.is_object() ? v.reason.value(lang, "") : "";
+        int uses = placeholders_used(text);
+        if (text.empty() || ((uses & kUsesInterest) && named.interest.empty()) || ((uses & kUsesLike) && named.like.empty())) return;
+        json fill = json::object();
+        if (!named.interest.empty()) fill["interest"] = label_text(rules.labels.at(named.interest), lang);
+        if (!named.like.empty()) fill["like"] = label_text(rules.labels.at(named.like), lang);
+        out = fill_text(text, fill);
+      };
+      owner("en", sentence.en);
+      owner("es", sentence.es);
       break;
     }
   }

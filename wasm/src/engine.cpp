@@ -428,10 +428,16 @@ class Operations {
       json entry = u;
       entry["items"] = json::array();
       std::string path = string_field(u, "path");
+      const json* matched = u.find_ptr("matched");  // likes or dislikes: only those the rule's test held by
       for (const auto& group : items.items()) {
         if (!group.value().is_array()) continue;
         for (const auto& item : group.value()) {
-          if (item_behind(path, string_field(item, "id"))) entry["items"].push_back(item);
+          std::string id = string_field(item, "id");
+          if (!item_behind(path, id)) continue;
+          bool named = !matched;
+          for (const auto& m : matched ? *matched : json()) named = named || m == id.substr(id.find(':') + 1);
+          if (!named) continue;
+          entry["items"].push_back(item);
         }
       }
       used.push_back(entry);
