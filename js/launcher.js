@@ -3,7 +3,7 @@
 // check whether to invite a first-time visitor. Everything they open lives in
 // the lazily loaded panel (dist/tactful-panel.js + tactful-panel.css). Their
 // look is tactful-launcher.css, fetched after the slots are decided.
-import { LOAD_TIMEOUT_MS } from './load.js';
+import { loadWithin } from './load.js';
 
 const LABEL = { en: 'Privacy settings', es: 'Ajustes de privacidad' };
 const WHY = { en: 'Why this?', es: '¿Por qué esto?' };
@@ -40,9 +40,10 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   }
 
   function loadPanel() {
-    loading ||= new Promise((resolve, reject) => {
+    const src = new URL('tactful-panel.js', base).href;
+    // As for the config and the wasm: a script that never answers is given up.
+    loading ||= loadWithin(`tactful: the panel script ${src}`, () => new Promise((resolve, reject) => {
       const s = doc.createElement('script');
-      const src = new URL('tactful-panel.js', base).href;
       try {
         s.src = trustedScriptUrl(rt.win, src);
       } catch {
@@ -50,20 +51,14 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
       }
       if (nonce) s.nonce = nonce;
       s.async = true;
-      // As for the config and the wasm: a request that never answers is given up.
-      const timer = setTimeout(() => reject(new Error(`tactful: the panel script ${src} did not arrive within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       s.onload = () => {
-        clearTimeout(timer);
         const panel = rt.win.tactful && rt.win.tactful.__panel;
         if (panel) resolve(panel);
         else reject(new Error('tactful: the panel script did not register'));
       };
-      s.onerror = () => {
-        clearTimeout(timer);
-        reject(new Error(`tactful: the panel script ${src} could not be loaded`));
-      };
+      s.onerror = () => reject(new Error(`tactful: the panel script ${src} could not be loaded`));
       doc.head.append(s);
-    });
+    }));
     loading.catch(() => { loading = null; });
     return loading;
   }

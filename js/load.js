@@ -4,7 +4,7 @@
 // A request that never answers (a stalled proxy, a captive portal) would
 // leave `ready` pending for good; the CSS deadline shows the defaults long
 // before this, so it only bounds how long the page's code waits to hear why.
-export const LOAD_TIMEOUT_MS = 20000;
+const LOAD_TIMEOUT_MS = 20000;
 
 /**
  * Runs load(signal) (a fetch and the reading of its body), rejecting with
