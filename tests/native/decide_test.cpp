@@ -570,3 +570,29 @@ TEST_CASE("an interest the visitor declared is explained as told, not as looked 
   e = explained(config, {{"interests", {{"hiking", 0.6}}}, {"likes", json::array()}});
   CHECK(e["sentences"]["en"] == "You're seeing this because you've been looking at hiking.");
 }
+
+TEST_CASE("the slot's own {{interest}} names the interest that decided, as its explanation does") {
+  auto l = load(R"({"taxonomy": [{"id": "trail", "label": "Trail running"}, {"id": "hiking", "label": "Hiking"}],
+    "slots": [{"id": "s", "variants": [
+      {"id": "new-to-trail", "condition": {"interests.trail": {"$lt": 0.2}, "interests.hiking": {"$gte": 0.5}},
+       "content": {"text": "Try {{interest}}"}},
+      {"id": "either", "condition": {"$or": [{"interests.trail": {"$gte": 0.5}}, {"interests.hiking": {"$gte": 0.5}}]},
+       "content": {"text": "More {{interest}}"}}]}]})");
+  DecideState state;
+  auto page = [](json interests) {
+    return json{{"interests", interests}, {"visits", {{"count", 1}}}, {"page", {{"path", "/"}, {"interests", json::array()}}}};
+  };
+  // Trail running at 0.3 is stored but did not hold: hiking decided, and the slot says so.
+  json d = decide_page(l.rules, state, page({{"trail", 0.3}, {"hiking", 0.7}}), {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["variant"] == "either");
+  CHECK(slot_of(d, "s")["fill"]["interest"] == "Hiking");
+  json e = explain_slot(l.rules, d, page({{"trail", 0.3}, {"hiking", 0.7}}), "s", "en");
+  CHECK(e["sentences"]["en"] == "You're seeing this because you've been looking at hiking.");
+  // When the first branch holds, it is the one named.
+  d = decide_page(l.rules, state, page({{"trail", 0.9}, {"hiking", 0.7}}), {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["fill"]["interest"] == "Trail running");
+  // A rule that holds on trail running being low never names it.
+  d = decide_page(l.rules, state, page({{"trail", 0.1}, {"hiking", 0.6}}), {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["variant"] == "new-to-trail");
+  CHECK(slot_of(d, "s")["fill"]["interest"] == "Hiking");
+}

@@ -23,6 +23,9 @@ constexpr size_t kMaxRegexSteps = 10000;  // its error message says the number
 // A "not now" as a stored item (export and profile.remove).
 constexpr std::string_view kNotNowId = "not-now:";
 
+bool needs_decisive_fill(const json& condition);
+int decisive_fill(const Variant& v, const DecideRules& rules, const json& attributes, bool like);
+
 // ---- placeholders -----------------------------------------------------------
 
 enum Placeholder : unsigned { kInterest = 1, kLike = 2 };
@@ -290,6 +293,7 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
       read_int(*caps, "perWeek", caps_path, 1, 7000, v.caps.per_week, diag);
     }
   }
+  unsigned reason_uses = 0;
   if (const json* r = node.find_ptr("reason")) {
     std::string reason_path = join_path(path, "reason");
     if (!r->is_object() || r->empty()) {
@@ -309,14 +313,16 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
       }
       check_languages(*r, reason_path, diag);
       v.reason = *r;
-      v.needs_interest = v.needs_interest || (used & kInterest);
-      v.needs_like = v.needs_like || (used & kLike);
+      // Checked below as the content's are; but only the content's decide
+      // whether the variant can show (explain gives way when its reason names nothing).
+      reason_uses = used;
     }
   }
-  if (v.needs_interest && v.interests.empty()) {
+  if ((v.needs_interest || v.needs_like) && needs_decisive_fill(v.condition_source)) v.fill_from_decisive = true;
+  if ((v.needs_interest || (reason_uses & kInterest)) && v.interests.empty()) {
     diag.error(path, "uses {{interest}} but its condition reads no interest (interests.<id>) to name");
   }
-  if (v.needs_like && !v.reads_likes) {
+  if ((v.needs_like || (reason_uses & kLike)) && !v.reads_likes) {
     diag.error(path, "uses {{like}} but its condition does not read likes");
   }
 }
@@ -693,9 +699,13 @@ void record_impression(std::vector<DayCount>& days, int64_t today) {
 }
 
 // The taxonomy position of the interest {{interest}} names for this variant
-// and visitor: the first interest the rule reads that the visitor has.
+// and visitor: the first interest the rule reads that the visitor has. For a
+// rule with alternatives or negations, the first one among the tests that
+// decided: a branch of an $or that did not hold, or an interest the rule held
+// on by the visitor's lack of it, is not what the slot is about.
 int fill_interest(const Variant& v, const DecideRules& rules, const json& attributes) {
   if (v.interests.empty()) return -1;
+  if (v.fill_from_decisive) return decisive_fill(v, rules, attributes, false);
   const json* interests = attributes.find_ptr("interests");
   if (!interests || !interests->is_object()) return -1;
   for (const auto& id : v.interests) {
@@ -709,6 +719,7 @@ int fill_interest(const Variant& v, const DecideRules& rules, const json& attrib
 // first, else any of the visitor's likes.
 int fill_like(const Variant& v, const DecideRules& rules, const json& attributes) {
   if (!v.reads_likes) return -1;
+  if (v.fill_from_decisive) return decisive_fill(v, rules, attributes, true);
   const json* likes = attributes.find_ptr("likes");
   if (!likes || !likes->is_array()) return -1;
   int chosen = -1;
@@ -1126,6 +1137,33 @@ Named decisive_names(const std::vector<Leaf>& leaves, const Variant& v, const De
     }
   }
   return named;
+}
+
+// Whether what a placeholder names needs the tests that decided: the rule
+// has alternatives or negations, or an interest test that holds on a low score.
+bool needs_decisive_fill(const json& condition) {
+  if (!condition.is_object()) return false;
+  for (const auto& m : condition.items()) {
+    const std::string& key = m.key();
+    if (key == "$or" || key == "$nor" || key == "$not") return true;
+    if (key == "$and") {
+      for (const auto& branch : m.value()) {
+        if (needs_decisive_fill(branch)) return true;
+      }
+    } else if ((key.rfind("interests.", 0) == 0 || key == "likes") && reads_less(key, m.value())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int decisive_fill(const Variant& v, const DecideRules& rules, const json& attributes, bool like) {
+  std::vector<Leaf> leaves;
+  decisive(v.condition_source, true, rules, attributes, leaves);
+  Named named = decisive_names(leaves, v, rules, attributes);
+  const std::string& id = like ? named.like : named.interest;
+  auto pos = rules.interest_position.find(id);
+  return id.empty() || pos == rules.interest_position.end() ? -1 : pos->second;
 }
 
 Sentence rule_sentence(const std::vector<Leaf>& leaves, const Named& named, const Slot& slot, const DecideRules& rules,

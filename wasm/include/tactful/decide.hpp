@@ -39,6 +39,9 @@ struct Variant {
   bool reads_likes = false;
   std::vector<std::string> named_values;  // string literals in the condition
   bool needs_interest = false, needs_like = false;  // content uses {{interest}} / {{like}}
+  // The condition has $or, $nor or $not, or holds on a low interest: what the
+  // placeholders name is worked out from the tests that decided, as explain does.
+  bool fill_from_decisive = false;
 
   // Neither content nor template: the slot keeps its default (an experiment's control).
   bool personalizes() const { return !content.is_null() || !template_id.empty(); }
