@@ -8,7 +8,6 @@ import { loadWithin } from './load.js';
 const LABEL = { en: 'Privacy settings', es: 'Ajustes de privacidad' };
 const WHY = { en: 'Why this?', es: '¿Por qué esto?' };
 export const INVITATION_KEY = 'tactful:invitation';
-const DAY = 86400000;
 
 export function installLauncher(rt, { base, nonce, emit, redecide }) {
   const doc = rt.doc;
@@ -136,26 +135,20 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
 }
 
 /**
- * Whether to offer personalization: it is off, and the visitor never chose,
- * chose under an older policy or long ago, and has not said "No thanks"
- * under this policy within consent.reaskAfterDays.
+ * Whether to offer personalization, as the core rules it (should_invite):
+ * the page only keeps the visitor's "No thanks", which is not a consent
+ * record (declining stores nothing in the visitor's profile).
  */
 export function shouldInvite(rt) {
-  const cfg = rt.config || {};
-  if ((cfg.invitation && cfg.invitation.enabled === false) || (cfg.site && cfg.site.directedAtChildren)) return false;
-  const consent = rt.call('consent.get');
-  if (consent.purposes.personalization) return false;
-  const days = (cfg.consent && cfg.consent.reaskAfterDays) || 180;
-  const fresh = (at, pv) => pv === consent.policyVersion && Date.now() - Date.parse(at) < days * DAY;
-  const chose = rt.call('consent.receipts').filter((r) => r.source === 'visitor' || r.source === 'site').pop();
-  if (chose && fresh(chose.at, chose.policyVersion)) return false;
   let dismissed = null;
   try {
     dismissed = JSON.parse(rt.win.localStorage.getItem(INVITATION_KEY));
   } catch {
-    /* unreadable: ask */
+    /* unreadable: as if never dismissed */
   }
-  return !(dismissed && fresh(dismissed.at, dismissed.policyVersion));
+  const at = dismissed && Date.parse(dismissed.at);
+  const input = Number.isFinite(at) ? { dismissedAt: at, dismissedPolicyVersion: String(dismissed.policyVersion) } : {};
+  return rt.call('invitation', input).due === true;
 }
 
 // A page enforcing Trusted Types (require-trusted-types-for 'script') refuses

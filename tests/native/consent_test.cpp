@@ -328,3 +328,34 @@ TEST_CASE("forgetting keeps one receipt and nothing that could restart profiling
   CHECK_FALSE(allowed(c, Purpose::personalization));
   CHECK_FALSE(should_ask(c, r, T0 + DAY));
 }
+
+TEST_CASE("the invitation: offered while personalization is off, not after a recent choice or 'No thanks'") {
+  Profile p;
+  ConsentRules rules = rules_v("1");
+  Consent c = initial_consent(rules, {}, T0);
+  CHECK(should_invite(c, rules, -1, "", T0));
+  // "No thanks" under this policy holds for reaskAfterDays, also with the clock put back.
+  CHECK_FALSE(should_invite(c, rules, T0, "1", T0 + 180 * DAY));
+  CHECK_FALSE(should_invite(c, rules, T0 + DAY, "1", T0));
+  CHECK(should_invite(c, rules, T0, "1", T0 + 181 * DAY));
+  CHECK(should_invite(c, rules, T0, "0", T0 + DAY));  // declined under an older policy
+  // A site that does not invite, or is directed at children, never does.
+  ConsentRules off = rules;
+  off.invite = false;
+  CHECK_FALSE(should_invite(c, off, -1, "", T0));
+  ConsentRules kids = rules;
+  kids.directed_at_children = true;
+  CHECK_FALSE(should_invite(c, kids, -1, "", T0));
+  // The visitor chose (here: turned aggregate on, personalization stays off): not asked again soon.
+  REQUIRE(set(c, p, R"({"purposes":{"aggregate":true}})").ok());
+  CHECK_FALSE(should_invite(c, rules, -1, "", T0 + DAY));
+  CHECK(should_invite(c, rules, -1, "", T0 + 181 * DAY));
+  REQUIRE(set(c, p, R"({"purposes":{"personalization":true}})").ok());
+  CHECK_FALSE(should_invite(c, rules, -1, "", T0 + 400 * DAY));  // already on
+}
+
+TEST_CASE("invitation.enabled: false is read into the consent rules") {
+  Diagnostics diag;
+  CHECK(parse_consent_rules(json::parse(R"({"policyVersion": "1"})"), diag).invite);
+  CHECK_FALSE(parse_consent_rules(json::parse(R"({"policyVersion": "1", "invitation": {"enabled": false}})"), diag).invite);
+}

@@ -96,6 +96,11 @@ ConsentRules parse_consent_rules(const json& root, Diagnostics& diag) {
   const json* site = root.find_ptr("site");
   if (site && site->is_object())
     read_bool(*site, "directedAtChildren", "site", rules.directed_at_children, diag);
+  const json* invitation = root.find_ptr("invitation");  // its keys are checked with the panel's
+  if (invitation && invitation->is_object()) {
+    const json* enabled = invitation->find_ptr("enabled");
+    if (enabled && enabled->is_boolean()) rules.invite = enabled->get<bool>();
+  }
   return rules;
 }
 
@@ -275,6 +280,15 @@ bool allowed(const Consent& c, Category cat) {
 bool should_ask(const Consent& c, const ConsentRules& rules, int64_t now_ms) {
   if (c.visitor_chose_ms < 0 || c.policy_version != rules.policy_version) return true;
   return now_ms - c.visitor_chose_ms > int64_t(rules.reask_after_days) * kDayMs;
+}
+
+bool should_invite(const Consent& c, const ConsentRules& rules, int64_t dismissed_ms, const std::string& dismissed_policy,
+                   int64_t now_ms) {
+  if (!rules.invite || rules.directed_at_children || c.personalization || !should_ask(c, rules, now_ms)) return false;
+  // A "No thanks" dated after now (the clock was put back) is still recent.
+  bool declined = dismissed_ms >= 0 && dismissed_policy == rules.policy_version &&
+                  now_ms - dismissed_ms <= int64_t(rules.reask_after_days) * kDayMs;
+  return !declined;
 }
 
 std::string consent_receipts(const Consent& c) {

@@ -834,6 +834,14 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "consent.get") return consent_to_json(state_->consent);
   if (op == "consent.set") return ops.consent_set(in);
   if (op == "consent.receipts") return consent_receipts(state_->consent);
+  if (op == "invitation") {
+    // {dismissedAt: ms, dismissedPolicyVersion}: the page's record of a "No thanks".
+    const json* at = in.find_ptr("dismissedAt");
+    const json* pv = in.find_ptr("dismissedPolicyVersion");
+    bool due = should_invite(state_->consent, state_->config->consent, at && at->is_number_integer() ? at->get<int64_t>() : -1,
+                             pv && pv->is_string() ? pv->get_ref<const std::string&>() : std::string(), now_ms);
+    return one_member("due", due);
+  }
   if (op == "profile.view") return profile_view(state_->profile, state_->config->profile, now_ms);
   if (op == "profile.declare") return ops.declare_prefs(in);
   if (op == "profile.remove") return ops.remove(in);

@@ -33,6 +33,7 @@ struct ConsentRules {
   bool directed_at_children = false;
   int reask_after_days = 180;
   size_t max_receipts = 50;
+  bool invite = true;  // invitation.enabled: the panel may offer personalization
 };
 ConsentRules parse_consent_rules(const json& root, Diagnostics& diag);
 
@@ -96,6 +97,12 @@ bool allowed(const Consent&, Category);
 // Whether the site should ask again: never chosen, chosen under an older
 // policy, or the last choice is older than reask_after_days.
 bool should_ask(const Consent&, const ConsentRules&, int64_t now_ms);
+// Whether the panel offers personalization now: the site invites (and is
+// not directed at children), personalization is off, should_ask holds, and
+// the visitor's "No thanks" (kept by the page, -1 for none) was not under
+// this policy within reask_after_days.
+bool should_invite(const Consent&, const ConsentRules&, int64_t dismissed_ms, const std::string& dismissed_policy,
+                   int64_t now_ms);
 
 // The public shape of tactful.consent.get(), as JSON text.
 std::string consent_to_json(const Consent&);
