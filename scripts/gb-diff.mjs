@@ -89,7 +89,8 @@ const rejected = new Map();
 const rejectedRegexJsAccepts = [];
 const examples = new Map();
 // Constructs docs/conditions.md lists as refused although JavaScript has them.
-const DOCUMENTED_REGEX_REFUSALS = /backreference|lookahead|lookbehind|named group|property|\\u\{|octal|may only name ASCII/;
+const DOCUMENTED_REGEX_REFUSALS =
+  /backreference|lookahead|lookbehind|named group|property|\\u\{|octal|may only name ASCII|\\c must be followed|hex digits/;
 function* patternsOf(v) {
   if (Array.isArray(v)) for (const x of v) yield* patternsOf(x);
   else if (v && typeof v === 'object') {

@@ -29,7 +29,7 @@ const NUMBERS = [0, 1, -1, 2, 2.5, 3, 5, 10, 100, 0.1, -0.5, 1e21, 1e-7, 1e-6, 1
 // Plain-ASCII texts are what the case-insensitive operators may fold (they fold
 // ASCII only, documented); the others must compare exactly.
 const ASCII_TEXT = ['', 'a', 'A', 'abc', 'ABC', 'Abc', 'b', 'B', 'tea', 'TEA', 'cake', 'x y', 'a\nb', 'null',
-  'true', 'false', 'undefined', '[object Object]', '1,2', 'a,B'];
+  'true', 'false', 'undefined', '[object Object]', '1,2', 'a,B', 'x{,3}', ']', '\\', '\t-', 'aaab'];
 const NUMERIC_TEXT = ['0', '1', '-1', '2', '2.5', '3', '5', '10', '100', ' 2.5 ', '1e3', '0x10', '0b11', '+1', '.5',
   '5.', '1e21', '1e+21', 'Infinity', '-Infinity', 'NaN', '007', '1_000', '١', '1e', 'e5', '--1', '0x', '0X1F',
   '0o17', '0b2', '-0x10', '+Infinity', 'Infinityx', '1e400', '\u00a05\u2028', '\t3\n', '0.000001', '1e-7',
@@ -44,7 +44,8 @@ const TYPES = ['null', 'array', 'string', 'number', 'boolean', 'object', 'undefi
 // Regex pieces: literals and classes, then quantifiers and groups over them.
 const ATOMS = ['a', 'b', 'A', 'B', '1', '0', '.', ' ', ',', '\\.', '\\d', '\\D', '\\w', '\\W', '\\s', '\\S',
   '[a-c]', '[^b]', '[A-Z]', '[0-9]', '[]', '[^]', '\\n', '\\/', '/', 'é', '€', '😀', '\\u00e9', '\\x41', '{', '}',
-  'null', 'true', 'abc'];
+  'null', 'true', 'abc', '\\B', '\\0', '\\cA', '[\\b]', 'x{,3}', ']', '[]a]', '(|a)', 'a{0}', '\\t', '[\\d-z]',
+  '[^\\s]', '(a*)*', '\\\\'];
 const QUANTIFIERS = ['*', '+', '?', '{2}', '{1,2}', '{0,}', '*?', '+?', '??'];
 
 export function makeGenerator(seed, { asciiFolding = true } = {}) {
