@@ -209,3 +209,14 @@ export function sortedKeys(v) {
   }
   return v;
 }
+
+// Every $regex / $regexi operand in a condition, as [operator, pattern].
+export function* patternsOf(v) {
+  if (Array.isArray(v)) for (const x of v) yield* patternsOf(x);
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '$regex' || k === '$regexi') yield [k, x];
+      else yield* patternsOf(x);
+    }
+  }
+}

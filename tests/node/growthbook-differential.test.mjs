@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { newCore, root, KEY } from './core.mjs';
-import { makeGenerator, sortedKeys } from './growthbook-cases.mjs';
+import { makeGenerator, patternsOf, sortedKeys } from './growthbook-cases.mjs';
 
 const SEED = 20261123;
 const CASES = 6000;
@@ -26,16 +26,6 @@ const core = await newCore();
 // the pattern too or it is one of the constructs the docs list as refused.
 const DOCUMENTED_REFUSAL = /combines conditions|mixed with plain keys|unsupported or invalid regex/;
 const DOCUMENTED_REGEX_REFUSAL = /octal|may only name ASCII/;
-
-function* patternsOf(v) {
-  if (Array.isArray(v)) for (const x of v) yield* patternsOf(x);
-  else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === '$regex' || k === '$regexi') yield [k, x];
-      else yield* patternsOf(x);
-    }
-  }
-}
 
 function refusedRegexJavaScriptAccepts(condition) {
   for (const [op, pattern] of patternsOf(condition)) {
