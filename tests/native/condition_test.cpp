@@ -218,6 +218,10 @@ TEST_CASE("a mistake in a condition is an error at the condition's path, saying 
         "slots[2].variants[0].condition: $or combines conditions, so it cannot test a value: put it around them, "
         "as in {\"$or\": [{\"likes\": ...}, ...]}, in likes.$elemMatch.$or");
   CHECK(first_error(R"({"n": {"$and": [{"$gt": 1}]}})").find("$and combines conditions") != std::string::npos);
+  // GrowthBook 1.x's saved-group references: refused, not read as an attribute named "$savedGroup".
+  CHECK(first_error(R"({"$or": [{"$savedGroup": {"id": "vip"}}]})") ==
+        "slots[2].variants[0].condition: $savedGroup references are not supported: use "
+        "{\"attribute\": {\"$inGroup\": \"group id\"}}, in $or[0].$savedGroup");
 }
 
 TEST_CASE("absurdly deep nesting is refused instead of exhausting the stack") {

@@ -631,6 +631,12 @@ class Compiler {
       } else if (key == "$not") {
         clause.kind = Clause::kNot;
         clause.children.push_back(condition(v, here, prefix));
+      } else if (key == "$savedGroup") {
+        // GrowthBook 1.x reads this key as a reference to a saved group of its
+        // newer kinds (lists with their own attribute, whole conditions); taken
+        // as an attribute name it would quietly never match.
+        error(here, "$savedGroup references are not supported: use {\"attribute\": {\"$inGroup\": \"group id\"}}");
+        continue;
       } else {
         if (key[0] == '$' && nearest_operator(key)) {
           // GrowthBook would read "$in" here as an attribute named "$in"; it is
