@@ -149,6 +149,29 @@ TEST_CASE("$regex tests String(value) and $regexi ignores ASCII case") {
   CHECK(eval(R"({"ua": {"$regexi": "MOBILE"}})", R"({"ua": "Android mobile"})"));
 }
 
+TEST_CASE("converting text to a number trims every blank JavaScript trims, not only ASCII ones") {
+  // Found by scripts/gb-diff.mjs: Number("\u00a0") is 0 in JavaScript, so a
+  // missing attribute (0) is <= it, as GrowthBook answers.
+  CHECK(eval(R"({"n": {"$lte": "\u00a0"}})", R"({})"));
+  CHECK(eval(R"({"n": {"$gte": "\u2028"}})", R"({})"));
+  CHECK(eval(R"({"n": 5})", R"({"n": "\u3000 5\ufeff\u00a0"})"));
+  CHECK(eval(R"({"n": {"$gt": 4}})", R"({"n": "\u2003\u20095\u202f"})"));
+  CHECK_FALSE(eval(R"({"n": 5})", R"({"n": "\u200b5"})"));  // a zero-width space is not a blank
+  CHECK_FALSE(eval(R"({"n": 5})", R"({"n": "5\u00e9"})"));
+}
+
+TEST_CASE("text orders by UTF-16 code units, as in JavaScript") {
+  // A character beyond U+FFFF is a surrogate pair (D83D DE00 for the emoji),
+  // which sorts before U+E000..U+FFFF although its code point is larger.
+  CHECK_FALSE(eval(R"({"s": {"$gt": "\uff21"}})", R"({"s": "\ud83d\ude00"})"));
+  CHECK(eval(R"({"s": {"$lt": "\uff21"}})", R"({"s": "\ud83d\ude00"})"));
+  CHECK(eval(R"({"s": {"$lt": "\ue000"}})", R"({"s": ["\ud83d\ude00"]})"));
+  CHECK(eval(R"({"s": {"$gt": "\ud7ff"}})", R"({"s": "\ud83d\ude00"})"));  // below the surrogates: code point order
+  CHECK(eval(R"({"s": {"$gt": "a\ud83d\ude00"}})", R"({"s": "a\ud83d\ude01"})"));
+  CHECK(eval(R"({"s": {"$gt": "\u00e9"}})", R"({"s": "\u00ea"})"));
+  CHECK(eval(R"({"v": {"$vlt": "1.0.0-\uff21"}})", R"({"v": "1.0.0-\ud83d\ude00"})"));
+}
+
 TEST_CASE("version operators compare semantic versions") {
   CHECK(eval(R"({"v": {"$vgt": "1.9.0", "$vlt": "1.10.0"}})", R"({"v": "1.9.5"})"));
   CHECK(eval(R"({"v": {"$vlt": "1.0.0"}})", R"({"v": "1.0.0-rc.1"})"));
@@ -190,6 +213,15 @@ TEST_CASE("a mistake in a condition is an error at the condition's path, saying 
         "slots[2].variants[0].condition: unknown operator $nope (did you mean $ne?), in a.$elemMatch.b.$nope");
   CHECK(first_error(R"({"a": {"$inGroup": "g"}})", R"({"g": "x"})").find("must be an array") != std::string::npos);
   CHECK(first_error("[1]") == "slots[2].variants[0].condition: a condition must be an object, not array");
+  // $or is a known operator, but not one that tests a value: say so rather than "unknown".
+  CHECK(first_error(R"({"likes": {"$elemMatch": {"$or": [{"$eq": "tea"}]}}})") ==
+        "slots[2].variants[0].condition: $or combines conditions, so it cannot test a value: put it around them, "
+        "as in {\"$or\": [{\"likes\": ...}, ...]}, in likes.$elemMatch.$or");
+  CHECK(first_error(R"({"n": {"$and": [{"$gt": 1}]}})").find("$and combines conditions") != std::string::npos);
+  // GrowthBook 1.x's saved-group references: refused, not read as an attribute named "$savedGroup".
+  CHECK(first_error(R"({"$or": [{"$savedGroup": {"id": "vip"}}]})") ==
+        "slots[2].variants[0].condition: $savedGroup references are not supported: use "
+        "{\"attribute\": {\"$inGroup\": \"group id\"}}, in $or[0].$savedGroup");
 }
 
 TEST_CASE("absurdly deep nesting is refused instead of exhausting the stack") {

@@ -279,6 +279,23 @@ TEST_CASE("a hash on the border between two shares lands where GrowthBook puts i
   }
 }
 
+TEST_CASE("a hash past every share leaves the visitor out of the experiment, on the first variant, as GrowthBook does") {
+  // Weights adding up to 0.995 are taken as they are (within 0.99..1.01), so a
+  // hash of 0.995 or more falls in no share: GrowthBook's chooseVariation
+  // answers -1 and the visitor sees variation 0 (checked with
+  // @growthbook/growthbook 1.8: id280 hashes to 0.9989, id503 to 0.9976).
+  auto l = load(R"({"page": {"maxPersonalizedSlots": 10}, "slots": [{"id": "s",
+    "experiment": {"key": "split-under", "hashVersion": 2}, "variants": [
+      {"id": "a", "weight": 0.5, "content": {"text": "A"}}, {"id": "b", "weight": 0.495, "content": {"text": "B"}}]}]})");
+  for (auto [id, hash] : {std::tuple{"id280", 0.9989}, std::tuple{"id503", 0.9976}}) {
+    CAPTURE(id);
+    CHECK(growthbook_hash("split-under", id, 2) == hash);
+    DecideState state;
+    state.bucket_id = id;
+    CHECK(slot_of(decide_page(l.rules, state, json::object(), {"s"}, {}, true, kNow), "s")["variant"] == "a");
+  }
+}
+
 TEST_CASE("a cap record lasts the week the caps count, and goes with the data its rule read") {
   auto l = load(kStore);  // banner/yoga reads interests.yoga
   DecideState state;

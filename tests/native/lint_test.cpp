@@ -62,6 +62,25 @@ TEST_CASE("lint prints path: message for each error and exits non-zero") {
   }
 }
 
+TEST_CASE("lint names the slot, variant and place inside the condition of every rule GrowthBook would quietly answer false") {
+  Run r = lint_text(R"cfg({"policyVersion": "1", "slots": [{"id": "hero", "variants": [
+      {"id": "a", "condition": {"page.path": {"$regex": "^/(?=shoes)"}}},
+      {"id": "b", "condition": {"$or": [{"page.path": {"$regexi": "(a)\\1"}}, {"likes": {"$elemMatch": {"$or": [{"$eq": "tea"}]}}}]}},
+      {"id": "c", "condition": {"visits.count": {"$gtt": 3}, "page.path": {"$regex": "[z-a]"}}}]}]})cfg");
+  CHECK(r.code == 1);
+  CAPTURE(r.out);
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[0].condition: unsupported or invalid regex: lookahead (?=...) / (?!...) "
+                              "is not supported at character 3, in page.path.$regex\n"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[1].condition: unsupported or invalid regex: backreference"));
+  CHECK(contains(r.out, ", in $or[0].page.path.$regexi\n"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[1].condition: $or combines conditions, so it cannot test a value"));
+  CHECK(contains(r.out, ", in $or[1].likes.$elemMatch.$or\n"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[2].condition: unknown operator $gtt (did you mean $gt?), in visits.count.$gtt\n"));
+  CHECK(contains("\n" + r.out, "\nslots[0].variants[2].condition: unsupported or invalid regex: "));
+  CHECK(contains(r.out, ", in page.path.$regex\n"));
+  CHECK(contains(r.err, "5 errors"));
+}
+
 TEST_CASE("lint labels warnings, and warnings alone do not fail") {
   Run r = lint_text(R"({"policyVersion": "1", "taxonomy": [{"id": "maternity", "label": "Maternity wear"}]})");
   CHECK(r.code == 0);

@@ -40,13 +40,53 @@ size_t js_number_to_string(double d, char* out) {
   return format_number(d, out);
 }
 
-bool is_js_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); }
+// JavaScript's WhiteSpace and LineTerminator, which Number() trims: ASCII
+// blanks, and (as UTF-8) U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+// U+205F, U+3000 and U+FEFF. Returns the byte length of the one at the front
+// (or, with `back`, at the end) of `s`, 0 when there is none.
+size_t js_space_length(std::string_view s, bool back) {
+  if (s.empty()) return 0;
+  unsigned char c = back ? s.back() : s.front();
+  if (c < 0x80) return c == ' ' || (c >= 9 && c <= 13);
+  for (size_t n = 2; n <= 3 && n <= s.size(); ++n) {
+    std::string_view u = back ? s.substr(s.size() - n) : s.substr(0, n);
+    unsigned char first = u[0];
+    if ((first & 0xC0) == 0x80) continue;  // a continuation byte: the character is longer
+    if (n == 2 && (first & 0xE0) != 0xC0) continue;
+    if (n == 3 && (first & 0xF0) != 0xE0) return 0;
+    uint32_t cp = n == 2 ? (first & 0x1F) << 6 | (u[1] & 0x3F)
+                         : (first & 0x0F) << 12 | (u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+    bool space = cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+                 cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    return space ? n : 0;
+  }
+  return 0;
+}
+
+// Strings order by UTF-16 code units in JavaScript. UTF-8 byte order is the
+// code point order, which differs only where a character beyond U+FFFF (a
+// surrogate pair, D800-DFFF) meets one from U+E000 to U+FFFF.
+int js_string_compare(std::string_view a, std::string_view b) {
+  size_t d = 0;
+  while (d < a.size() && d < b.size() && a[d] == b[d]) ++d;
+  if (d == a.size() || d == b.size()) return a.size() == b.size() ? 0 : d == a.size() ? -1 : 1;
+  size_t i = d;  // the lead byte of the characters that differ (the same in both)
+  while (i > 0 && (static_cast<unsigned char>(a[i]) & 0xC0) == 0x80) --i;
+  auto block = [](unsigned char lead) {
+    if (lead >= 0xF0) return 1;                  // a surrogate pair: units D800-DBFF
+    if (lead == 0xEE || lead == 0xEF) return 2;  // U+E000-U+FFFF
+    return 0;
+  };
+  int x = block(a[i]), y = block(b[i]);
+  if (x && y && x != y) return x < y ? -1 : 1;
+  return static_cast<unsigned char>(a[d]) < static_cast<unsigned char>(b[d]) ? -1 : 1;
+}
 
 // StringToNumber: "" and blanks are 0, "0x1f" hex, "Infinity", decimals;
 // anything else is NaN (returned as false).
 bool js_string_to_number(std::string_view s, double& out) {
-  while (!s.empty() && is_js_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_js_space(s.back())) s.remove_suffix(1);
+  while (size_t n = js_space_length(s, false)) s.remove_prefix(n);
+  while (size_t n = js_space_length(s, true)) s.remove_suffix(n);
   if (s.empty()) return out = 0, true;
   if (s.size() > 2 && s[0] == '0' && std::strchr("xXoObB", s[1])) {
     int base = (s[1] | 0x20) == 'x' ? 16 : (s[1] | 0x20) == 'o' ? 8 : 2;
@@ -341,8 +381,7 @@ int js_compare(const json* a, const json& b) {
   bool a_stringish = a && (a->is_string() || a->is_array() || a->is_object());
   if (a_stringish && b.is_string()) {
     JsString s;
-    int c = s.of(a).compare(b.get_ref<const std::string&>());
-    return c < 0 ? -1 : c > 0;
+    return js_string_compare(s.of(a), b.get_ref<const std::string&>());
   }
   double x, y;
   if (!js_to_number(a, x) || !js_to_number(&b, y)) return 2;
@@ -406,7 +445,7 @@ bool Op::test(const json* v) const {
     case OpKind::kType: return type_of(v) == type;
     default: {
       std::string actual = version_of(v);
-      int c = actual.compare(version);
+      int c = js_string_compare(actual, version);
       switch (kind) {
         case OpKind::kVeq: return c == 0;
         case OpKind::kVne: return c != 0;
@@ -592,6 +631,12 @@ class Compiler {
       } else if (key == "$not") {
         clause.kind = Clause::kNot;
         clause.children.push_back(condition(v, here, prefix));
+      } else if (key == "$savedGroup") {
+        // GrowthBook 1.x reads this key as a reference to a saved group of its
+        // newer kinds (lists with their own attribute, whole conditions); taken
+        // as an attribute name it would quietly never match.
+        error(here, "$savedGroup references are not supported: use {\"attribute\": {\"$inGroup\": \"group id\"}}");
+        continue;
       } else {
         if (key[0] == '$' && nearest_operator(key)) {
           // GrowthBook would read "$in" here as an attribute named "$in"; it is
@@ -716,8 +761,14 @@ class Compiler {
     const OpSpec* spec = nullptr;
     for (const auto& candidate : kOperators)
       if (name == candidate.name) spec = &candidate;
-    if (!spec || spec->operand == kLogical) {
+    if (!spec) {
       error(path, unknown_operator(name));
+      return false;
+    }
+    if (spec->operand == kLogical) {
+      // GrowthBook answers false here; say what was probably meant.
+      error(path, cat({name, " combines conditions, so it cannot test a value: put it around them, as in {\"", name,
+                       "\": [{\"", attribute, "\": ...}, ...]}"}));
       return false;
     }
     op.kind = spec->kind;

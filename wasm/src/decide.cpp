@@ -871,7 +871,10 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
           cumulative += slot.variants[qualifying[k].variant].weight / total;
           if (*n < cumulative) pick = k;
         }
-        if (pick == qualifying.size()) pick = qualifying.size() - 1;
+        // Past every share (weights adding up to a little under 1, or a last
+        // weight of 0): GrowthBook leaves the visitor out of the experiment,
+        // which shows its first variation.
+        if (pick == qualifying.size()) pick = 0;
       }
     }
     const Variant& chosen = slot.variants[qualifying[pick].variant];
