@@ -107,6 +107,8 @@ TEST_CASE("a new page view starts the budget afresh") {
   // A template the page gives later is checked as the first ones are.
   json bad = v("slots", {{"slots", {"banner"}}, {"templates", {{"banner-returning", "<a href=\"{{interest}}\">x</a>"}}}});
   CHECK(bad["templateErrors"].size() == 1);
+  // Deciding that page again in whole (a first batch of no slots, then two): each slot once.
+  CHECK(v.decide() == std::vector<int>{0, -1});
 }
 
 TEST_CASE("a showing of a slot added later counts against its variant's caps once") {

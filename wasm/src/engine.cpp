@@ -349,11 +349,10 @@ class Operations {
     };
     const auto& all = s_.page.positions;
     // The first decision of a page is its whole slot list: no copy on the hot path.
-    if (from == 0 && to == all.size()) {
-      return decide_slots(cfg.decide, s_.decide, attrs, all, has_template, personalize, now_, budget);
-    }
-    std::vector<int> part(all.begin() + from, all.begin() + to);
-    return decide_slots(cfg.decide, s_.decide, attrs, part, has_template, personalize, now_, budget);
+    const bool whole = from == 0 && to == all.size();
+    std::vector<int> part;
+    if (!whole) part.assign(all.begin() + from, all.begin() + to);
+    return decide_slots(cfg.decide, s_.decide, attrs, whole ? all : part, has_template, personalize, now_, budget);
   }
 
   json current_attributes() const {
@@ -374,10 +373,11 @@ class Operations {
       for (size_t b = 0; b < batches.size(); ++b) {
         auto decided = decide_batch(attrs, batches[b], b + 1 < batches.size() ? batches[b + 1] : count, left);
         left = std::max(0, left - personalized_count(s_.config->decide, decided));
-        s_.last.insert(s_.last.end(), decided.begin(), decided.end());
+        for (const auto& d : decided) s_.last.push_back(d);
       }
     }
-    s_.last_attributes.assign(batches.size() - 1, attrs);
+    s_.last_attributes.clear();
+    for (size_t b = 1; b < batches.size(); ++b) s_.last_attributes.push_back(attrs);
     s_.last_attributes.push_back(std::move(attrs));
     return s_.last;
   }
@@ -401,24 +401,27 @@ class Operations {
     auto& page = s_.page;
     const size_t from = page.slot_ids.size();
     if (s_.last.size() != from) decide_current();  // the page's first decision comes first
+    JsonWriter w;
+    w.begin_object().key("decisions").begin_array();
     if (!ids.empty()) {
-      page.slot_ids.insert(page.slot_ids.end(), ids.begin(), ids.end());
-      page.positions.insert(page.positions.end(), positions.begin(), positions.end());
+      for (size_t i = 0; i < ids.size(); ++i) {
+        page.slot_ids.push_back(ids[i]);
+        page.positions.push_back(positions[i]);
+      }
       page.batches.push_back(from);
       json attrs = current_attributes();
       int left = std::max(0, s_.config->decide.max_personalized_slots - personalized_count(s_.config->decide, s_.last));
-      auto decided = decide_batch(attrs, from, page.slot_ids.size(), left);
-      s_.last.insert(s_.last.end(), decided.begin(), decided.end());
+      std::vector<int16_t> packed;
+      for (const auto& d : decide_batch(attrs, from, page.slot_ids.size(), left)) s_.last.push_back(d);
       s_.last_attributes.push_back(std::move(attrs));
+      pack_decisions(s_.last.data() + from, ids.size(), packed);
+      for (int16_t v : packed) w.integer(v);
     }
-    std::vector<int16_t> packed;
-    pack_decisions(s_.last.data() + from, s_.last.size() - from, packed);
-    JsonWriter w;
-    w.begin_object().key("decisions").begin_array();
-    for (int16_t v : packed) w.integer(v);
     w.end_array().key("positions").begin_array();
     for (int p : positions) w.integer(p);
-    w.end_array().key("slots").value(json(ids));
+    w.end_array().key("slots").begin_array();
+    for (const auto& id : ids) w.string(id);
+    w.end_array();
     if (!template_errors.empty()) w.key("templateErrors").value(json(template_errors));
     return w.end_object().take();
   }
