@@ -242,8 +242,9 @@ export class Runtime {
         slots.push(this.describe(id, out.positions[i], out.decisions, i * 4));
       });
     }
-    if (slots.length) this.show(taken, slots);
-    // Caps counted above are stored as any change is: in a transaction.
+    if (!slots.length) return;
+    this.show(taken, slots);
+    // A showing counted against caps is stored as any change is: in a transaction.
     this.transaction(() => {}).catch(() => {});
   }
 

@@ -65,7 +65,10 @@ describe('slots added after the first decision, with the demo config', () => {
       try {
         await spa(v, site, { remove: ['picks'] });
         await pageScript(v);
-        await v.page.clock.install();
+        // The page's timers wait for the test's clock: the slot comes when it runs 300 ms.
+        const start = Date.now();
+        await v.page.clock.install({ time: start });
+        await v.page.clock.pauseAt(start + 1000);
         await v.page.addInitScript(() => {
           window.addEventListener('load', () => setTimeout(() => window.__render('picks'), 300));
         });
