@@ -6,6 +6,8 @@ import { corsHint, loadWithin } from './load.js';
 import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
+import { watchNavigation } from './navigation.js';
+import { watchSlots } from './observe.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
@@ -166,6 +168,8 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         return state;
       })),
     },
+    // A component's shadow root: the slots in it, now and later, are decided as the document's.
+    observe: api((rt, _g, root) => rt.observeRoot(root)),
     panel: {
       open: api((rt) => (rt.openPanel ? rt.openPanel() : Promise.reject(new Error('tactful: the panel is not available')))),
     },
@@ -265,6 +269,8 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     // page's visit is applied again to what it wrote (commitSince).
     const before = storage.stored;
     firstDecision();
+    // From now on, slots the page adds are decided as they come.
+    rt.observeRoot = watchSlots(rt);
     // The previous page was left before it stored a change (a choice made
     // just before following a link): decided again with it, stored with this page's.
     if (storage.adoptUnsaved()) firstDecision();
@@ -285,6 +291,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
       });
     });
     watchTracking(doc, track, say);
+    watchNavigation(win, () => rt.checkView());
     rt.reporting = startReporting(rt, emit, say);
     // Retention holds while the page stays open, not only at the next load.
     win.setInterval(() => {

@@ -64,8 +64,9 @@ export function parseTrackAttribute(value) {
 /** Tracks clicks on `[data-tactful-track]` elements, and clicks inside decided slots. */
 export function watchTracking(doc, track, reportProblem) {
   doc.addEventListener('click', (e) => {
-    const target = e.target instanceof Element ? e.target : null;
-    if (!target) return;
+    // The element clicked, also inside a shadow root (e.target is its host here).
+    const target = e.composedPath()[0];
+    if (!(target instanceof Element)) return;
     const tracked = target.closest('[data-tactful-track]');
     if (tracked) {
       const event = parseTrackAttribute(tracked.getAttribute('data-tactful-track'));

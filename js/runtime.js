@@ -3,7 +3,7 @@
 // transaction: take the cross-tab lock, pick up what other tabs wrote, apply,
 // write back what changed.
 import { RECORDS } from './storage.js';
-import { applyDecisions, collectTemplates, findSlots } from './slots.js';
+import { applyDecisions, claimSlots, collectTemplates, findSlots, revealDefaults } from './slots.js';
 import { readPageSignals } from './page.js';
 
 export class Runtime {
@@ -19,6 +19,8 @@ export class Runtime {
     this.pending = [];
     this.flushing = null;
     this.slots = new Map();
+    this.roots = [doc]; // and the shadow roots handed to observe()
+    this.decided = new Map(); // slot id -> its decision in this page view, applied again when the slot is rendered again
     this.lastShown = [];
     this.displayed = new Map(); // slot id -> what this page view shows: the decided variant's id, or '' (its own content)
     this.lang = pickLanguage(config, win.navigator);
@@ -172,13 +174,19 @@ export class Runtime {
     return this.flushing;
   }
 
-  /** Tells the core about this page (once per page load): its context, slots and templates. */
-  setPage() {
+  /**
+   * Tells the core about this page view (the page load, or a client-side
+   * navigation: `route`): its context, slots and templates.
+   */
+  setPage(route = false) {
     const problems = [];
-    this.slots = findSlots(this.doc, problems);
-    // The site's developer fixes markup once: one line for all of it.
-    if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
+    this.slots = findSlots(this.roots.filter((r) => r.isConnected), problems);
+    this.sayMarkup(problems);
+    this.decided.clear();
     const page = readPageSignals(this.doc, this.win);
+    // After a navigation the page's interests meta and track lists may still
+    // be the previous route's: a route says its own with track().
+    if (route) page.interests = [];
     this.page = page; // what the page says of the visit, read once (the first decision tracks it)
     let out;
     try {
@@ -198,30 +206,93 @@ export class Runtime {
     }
     for (const message of out.templateErrors || []) this.problem('template-rejected', message);
     this.pageSlots = [...this.slots.keys()].map((id, i) => ({ id, position: out.slots[i] }));
+    this.refused = false;
+  }
+
+  // The site's developer fixes markup once: one line for all of it.
+  sayMarkup(problems) {
+    if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
   }
 
   /** Decides every slot of the page in one call into the core and applies the result. */
   decide({ allowSwap = false } = {}) {
     if (!this.pageSlots) this.setPage();
     const raw = this.core.decide();
-    const slots = this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4));
-    this.lastShown = applyDecisions(this.doc, this.slots, { slots }, { allowSwap });
-    // The core learns what the page shows (a decision that came too late to
-    // show is the slot's own content); reports and caps count only what is
-    // new on the page (`fresh`), not the same content decided again.
-    const shown = this.lastShown.map((entry, i) => {
-      const variant = entry.late ? '' : slots[i].variant || '';
+    this.lastShown = [];
+    return this.show(this.slots, this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4)), allowSwap);
+  }
+
+  /**
+   * Slots the page added after its first decision (a burst of DOM changes):
+   * one call into the core decides the new ones with what the earlier slots
+   * left of the budget; a slot rendered again shows its decision again.
+   */
+  addSlots(elements) {
+    const problems = [];
+    const taken = claimSlots(elements, this.slots, problems);
+    this.sayMarkup(problems);
+    if (this.refused) return revealDefaults(taken); // this page view keeps its defaults
+    const fresh = [...taken.keys()].filter((id) => !this.decided.has(id));
+    const slots = [...taken.keys()].filter((id) => this.decided.has(id)).map((id) => this.decided.get(id));
+    if (fresh.length) {
+      const out = this.call('slots', { slots: fresh, templates: collectTemplates(this.doc) });
+      for (const message of out.templateErrors || []) this.problem('template-rejected', message);
+      out.slots.forEach((id, i) => {
+        this.pageSlots.push({ id, position: out.positions[i] });
+        slots.push(this.describe(id, out.positions[i], out.decisions, i * 4));
+      });
+    }
+    if (!slots.length) return;
+    this.show(taken, slots);
+    // A showing counted against caps is stored as any change is: in a transaction.
+    this.transaction(() => {}).catch(() => {});
+  }
+
+  // Applies decisions to the slots (id -> element) and tells the core what
+  // the page shows (a decision that came too late to show is the slot's own
+  // content); reports and caps count only what is new on the page (`fresh`),
+  // not the same content decided or rendered again.
+  show(elements, slots, allowSwap = false) {
+    const shown = applyDecisions(this.doc, elements, { slots }, { allowSwap });
+    const ids = new Set(shown.map((entry) => entry.id));
+    const report = shown.map((entry, i) => {
+      const variant = entry.variant || '';
       const fresh = this.displayed.get(entry.id) !== variant;
       this.displayed.set(entry.id, variant);
+      this.decided.set(entry.id, slots[i]);
       return { id: entry.id, variant, fresh };
     });
-    if (shown.length) this.call('shown', { slots: shown });
+    if (report.length) this.call('shown', { slots: report });
+    this.lastShown = this.lastShown.filter((entry) => !ids.has(entry.id)).concat(shown);
     if (!this.slotsFinal) {
       this.slotsFinal = true;
       this.win.performance.mark('tactful:slots-final');
     }
-    this.emit('decision', { slots: this.lastShown });
+    this.emit('decision', { slots: shown });
     return this.lastShown;
+  }
+
+  /**
+   * After a client-side navigation (js/navigation.js, js/observe.js): when
+   * the path is not this page view's, starts a new one, its slots decided
+   * afresh. Returns whether it did.
+   */
+  checkView() {
+    if (this.win.location.pathname === this.page.path) return false;
+    this.displayed.clear();
+    try {
+      this.setPage(true);
+    } catch (e) {
+      // A path too long for conditions: the route's slots keep their defaults.
+      this.pageSlots = [];
+      this.refused = true;
+      revealDefaults(this.slots);
+      this.problem('page-unsupported', e.message.replace(/^tactful: /, ''));
+      return true;
+    }
+    this.decide();
+    this.track({ type: 'visit' }); // the page view, counted as a load counts it
+    return true;
   }
 
   // One slot's decision from the core's binary reply, with the variant's

@@ -2,26 +2,40 @@
 // checks, and apply decisions. Profile values only ever become text nodes.
 const defaults = new WeakMap();
 
+const SLOT = '[data-tactful-slot]';
+
 /**
- * The page's slots by id. Markup that cannot be a slot of its own (no id, an
- * id used before, or inside another slot, whose decision would replace it)
+ * The slots under `roots` (the document, and shadow roots handed to
+ * observe()) by id. Markup that cannot be a slot of its own (no id, an id
+ * used before, or inside another slot, whose decision would replace it)
  * shows its default content at once, and `problems` gets one line for each.
  */
-export function findSlots(doc, problems = []) {
-  const slots = new Map();
-  for (const el of doc.querySelectorAll('[data-tactful-slot]')) {
+export function findSlots(roots, problems = []) {
+  return claimSlots([].concat(roots).flatMap((root) => [...root.querySelectorAll(SLOT)]), new Map(), problems);
+}
+
+/**
+ * The slot elements `elements`, sorted as findSlots sorts them and
+ * added to `slots` (id -> element); an id whose element left the page is
+ * taken by the new one (a component rendered again). Returns the ones taken.
+ */
+export function claimSlots(elements, slots, problems) {
+  const taken = new Map();
+  for (const el of elements) {
     const id = el.getAttribute('data-tactful-slot');
-    const outer = el.parentElement && el.parentElement.closest('[data-tactful-slot]');
+    const outer = el.parentElement && el.parentElement.closest(SLOT);
+    const held = slots.get(id);
     if (!id) problems.push('an element has data-tactful-slot without an id');
     else if (outer) problems.push(`slot "${id}" is inside slot "${outer.getAttribute('data-tactful-slot')}", which a decision would replace`);
-    else if (slots.has(id)) problems.push(`slot "${id}" appears more than once; only the first is personalized`);
+    else if (taken.has(id) || (held && held !== el && held.isConnected)) problems.push(`slot "${id}" appears more than once; only the first is personalized`);
     else {
+      taken.set(id, el);
       slots.set(id, el);
       continue;
     }
     el.setAttribute('data-tactful-decided', 'default');
   }
-  return slots;
+  return taken;
 }
 
 /**

@@ -133,6 +133,8 @@ export interface Tactful {
   /** Closes the reporting window now; its report is sent, after a short random delay, only if consent allows. */
   flush(): Promise<FlushResult>;
   notNow(slotId: string): Promise<void>;
+  /** A component's shadow root: the slots in it, now and later, are decided as the document's. */
+  observe(root: ShadowRoot): Promise<void>;
   profile: {
     declare(declaration: Declaration): Promise<ProfileView>;
     view(): Promise<ProfileView>;

@@ -125,6 +125,21 @@ TEST_CASE("the page budget limits personalized slots, by slot priority") {
   CHECK(slot_of(d, "footer")["reason"] == "budget");
 }
 
+TEST_CASE("slots decided with part of the budget left get only that part, in config order") {
+  auto l = load(kStore);  // budget 2
+  DecideState state;
+  auto none = [](const std::string&) { return 0; };
+  // hero and banner (positions 0, 1) both match; one personalized slot is left.
+  auto d = decide_slots(l.rules, state, attrs(0.8, 0.8, 0), {1, 0}, none, true, kNow, 1);
+  CHECK(d[1].variant == 0);  // hero: first in the config
+  CHECK(d[0].variant == -1);
+  CHECK(d[0].reason == DecisionReason::budget);
+  CHECK(personalized_count(l.rules, d) == 1);
+  auto spent = decide_slots(l.rules, state, attrs(0.8, 0.8, 0), {0}, none, true, kNow, 0);
+  CHECK(spent[0].reason == DecisionReason::budget);
+  CHECK(personalized_count(l.rules, spent) == 0);
+}
+
 TEST_CASE("the budget defaults to three personalized slots per page") {
   auto l = load(R"({"slots": [
     {"id": "a", "variants": [{"id": "v", "content": {"text": "a"}}]},

@@ -744,8 +744,9 @@ const char* reason_name(DecisionReason reason) {
 
 __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
-                                       bool personalize, int64_t now_ms) {
+                                       bool personalize, int64_t now_ms, int budget) {
   const int64_t today = day_of(now_ms);
+  if (budget < 0) budget = rules.max_personalized_slots;
   bool holdout = false;
   if (personalize && rules.holdout > 0 && !state.bucket_id.empty()) {
     auto n = growthbook_hash("tactful-holdout", state.bucket_id, 2);
@@ -809,7 +810,7 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
         continue;
       }
     }
-    if (personalized >= rules.max_personalized_slots) {
+    if (personalized >= budget) {
       decision.reason = DecisionReason::budget;
       continue;
     }
@@ -890,6 +891,13 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
   return out;
 }
 
+int personalized_count(const DecideRules& rules, const std::vector<SlotDecision>& decisions) {
+  int count = 0;
+  for (const SlotDecision& d : decisions) {
+    count += d.slot >= 0 && d.variant >= 0 && rules.slots[d.slot].variants[d.variant].personalizes();
+  }
+  return count;
+}
 
 // Written directly, keys in byte order, as json::dump() ordered them.
 void write_decisions(JsonWriter& w, const DecideRules& rules, const std::vector<SlotDecision>& decisions,

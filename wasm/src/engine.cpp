@@ -29,6 +29,11 @@ struct PageState {
   std::vector<int> positions;         // in the config's slots; -1 for unknown
   std::vector<std::pair<std::string, int>> templates;  // page <template>s that passed check_template,
                                                         // with the placeholders they use
+  // Where each batch of slots starts in slot_ids: the first decision's, then
+  // each set of slots the page added later (a framework rendering them). A
+  // batch is decided in config order with what the earlier batches left of
+  // the budget, so slots already on screen never lose their place to later ones.
+  std::vector<size_t> batches{0};
 };
 
 struct EngineState {
@@ -48,7 +53,7 @@ struct EngineState {
   PageState page;
   std::vector<SlotDecision> last;  // the current page's last decisions
   std::vector<int16_t> binary;     // decide_binary's reply
-  json last_attributes = json::object();
+  std::vector<json> last_attributes;  // what each batch's last decision saw, for explain
   // A sealed report (base64) kept until a page says it was delivered, refused
   // for good or past its deadline (report.done): a page that unloads while
   // its report waits out the send delay leaves it for the next page.
@@ -286,19 +291,29 @@ class Operations {
     page.lang = string_field(in, "lang", "en");
     page.slot_ids = string_list(in.value("slots", json::array()));
     page.positions = page_slot_positions(rules, page.slot_ids);
+    s_.page = std::move(page);
+    s_.last.clear();  // a new page view: nothing of the budget is used yet
+    s_.last_attributes.clear();
+    return add_templates(in);
+  }
+
+  // Checks the page's <template>s the page has not given before; returns the problems found.
+  std::vector<std::string> add_templates(const json& in) {
     std::vector<std::string> template_errors;
-    if (const json* t = in.find_ptr("templates"); t && t->is_object()) {
-      for (const auto& item : t->items()) {
-        if (!item.value().is_string()) continue;
-        auto checked = check_template(item.value().get<std::string>(), "template#" + item.key(), &s_.config->taxonomy);
-        if (checked.ok()) {
-          page.templates.push_back({item.key(), placeholders_used(item.value().get<std::string>())});
-        } else {
-          template_errors.push_back(checked.error().to_string());
-        }
+    const json* t = in.find_ptr("templates");
+    if (!t || !t->is_object()) return template_errors;
+    for (const auto& item : t->items()) {
+      if (!item.value().is_string()) continue;
+      bool known = false;
+      for (const auto& [id, uses] : s_.page.templates) known = known || id == item.key();
+      if (known) continue;
+      auto checked = check_template(item.value().get<std::string>(), "template#" + item.key(), &s_.config->taxonomy);
+      if (checked.ok()) {
+        s_.page.templates.push_back({item.key(), placeholders_used(item.value().get<std::string>())});
+      } else {
+        template_errors.push_back(checked.error().to_string());
       }
     }
-    s_.page = std::move(page);
     return template_errors;
   }
 
@@ -320,10 +335,10 @@ class Operations {
     return w.end_object().take();
   }
 
-  // Decides every slot of the current page in one pass.
-  const std::vector<SlotDecision>& decide_current() {
+  // Decides page slots [from, to) from the visitor's state now, with
+  // `budget` personalized slots left (-1: the page's whole budget).
+  std::vector<SlotDecision> decide_batch(const json& attrs, size_t from, size_t to, int budget) {
     const auto& cfg = *s_.config;
-    json attrs = attribute_view(s_.profile, s_.consent, cfg.taxonomy, cfg.profile, s_.page.context, now_);
     bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
     const auto& templates = s_.page.templates;
     auto has_template = [&templates](const std::string& id) {
@@ -332,9 +347,83 @@ class Operations {
       }
       return -1;
     };
-    s_.last = decide_slots(cfg.decide, s_.decide, attrs, s_.page.positions, has_template, personalize, now_);
-    s_.last_attributes = std::move(attrs);
+    const auto& all = s_.page.positions;
+    // The first decision of a page is its whole slot list: no copy on the hot path.
+    const bool whole = from == 0 && to == all.size();
+    std::vector<int> part;
+    if (!whole) part.assign(all.begin() + from, all.begin() + to);
+    return decide_slots(cfg.decide, s_.decide, attrs, whole ? all : part, has_template, personalize, now_, budget);
+  }
+
+  json current_attributes() const {
+    const auto& cfg = *s_.config;
+    return attribute_view(s_.profile, s_.consent, cfg.taxonomy, cfg.profile, s_.page.context, now_);
+  }
+
+  // Decides every slot of the current page, batch after batch (PageState::batches).
+  const std::vector<SlotDecision>& decide_current() {
+    json attrs = current_attributes();
+    const auto& batches = s_.page.batches;
+    const size_t count = s_.page.positions.size();
+    if (batches.size() == 1) {
+      s_.last = decide_batch(attrs, 0, count, -1);
+    } else {
+      s_.last.clear();
+      int left = s_.config->decide.max_personalized_slots;
+      for (size_t b = 0; b < batches.size(); ++b) {
+        auto decided = decide_batch(attrs, batches[b], b + 1 < batches.size() ? batches[b + 1] : count, left);
+        left = std::max(0, left - personalized_count(s_.config->decide, decided));
+        for (const auto& d : decided) s_.last.push_back(d);
+      }
+    }
+    s_.last_attributes.clear();
+    for (size_t b = 1; b < batches.size(); ++b) s_.last_attributes.push_back(attrs);
+    s_.last_attributes.push_back(std::move(attrs));
     return s_.last;
+  }
+
+  // slots {slots: [ids], templates?}: slots the page added after its first
+  // decision (a framework or a client-side router rendering them), decided
+  // now as one batch with what the page's earlier slots left of the budget.
+  // The earlier slots keep their decisions; an id already on the page is not
+  // decided again (a slot removed and added back shows what it showed).
+  // Replies {slots: [ids added], positions: [...], decisions: [4 per slot, as
+  // decide_binary], templateErrors?}.
+  std::string add_slots(const json& in) {
+    const json* list = in.find_ptr("slots");
+    if (!list || !list->is_array()) return error_json("slots expects {slots: [ids]}", "slots");
+    std::vector<std::string> ids;
+    for (auto& id : string_list(*list)) {
+      if (std::find(s_.page.slot_ids.begin(), s_.page.slot_ids.end(), id) == s_.page.slot_ids.end()) ids.push_back(id);
+    }
+    std::vector<int> positions = page_slot_positions(s_.config->decide, ids);
+    std::vector<std::string> template_errors = add_templates(in);
+    auto& page = s_.page;
+    const size_t from = page.slot_ids.size();
+    if (s_.last.size() != from) decide_current();  // the page's first decision comes first
+    JsonWriter w;
+    w.begin_object().key("decisions").begin_array();
+    if (!ids.empty()) {
+      for (size_t i = 0; i < ids.size(); ++i) {
+        page.slot_ids.push_back(ids[i]);
+        page.positions.push_back(positions[i]);
+      }
+      page.batches.push_back(from);
+      json attrs = current_attributes();
+      int left = std::max(0, s_.config->decide.max_personalized_slots - personalized_count(s_.config->decide, s_.last));
+      std::vector<int16_t> packed;
+      for (const auto& d : decide_batch(attrs, from, page.slot_ids.size(), left)) s_.last.push_back(d);
+      s_.last_attributes.push_back(std::move(attrs));
+      pack_decisions(s_.last.data() + from, ids.size(), packed);
+      for (int16_t v : packed) w.integer(v);
+    }
+    w.end_array().key("positions").begin_array();
+    for (int p : positions) w.integer(p);
+    w.end_array().key("slots").begin_array();
+    for (const auto& id : ids) w.string(id);
+    w.end_array();
+    if (!template_errors.empty()) w.key("templateErrors").value(json(template_errors));
+    return w.end_object().take();
   }
 
   // The id of the variant the last decision chose for page slot i, or "".
@@ -400,10 +489,14 @@ class Operations {
   // position or -1, reason, {{interest}} and {{like}} taxonomy positions or -1).
   void decide_binary(std::vector<int16_t>& out) {
     const auto& decisions = decide_current();
+    pack_decisions(decisions.data(), decisions.size(), out);
+  }
+
+  static void pack_decisions(const SlotDecision* d, size_t count, std::vector<int16_t>& out) {
     // Plain stores through a pointer: at -Oz a push_back per value is a call chain.
-    out.resize(decisions.size() * 4);
+    out.resize(count * 4);
     int16_t* o = out.data();
-    for (const SlotDecision* d = decisions.data(), *end = d + decisions.size(); d != end; ++d, o += 4) {
+    for (const SlotDecision* end = d + count; d != end; ++d, o += 4) {
       o[0] = static_cast<int16_t>(d->variant);
       o[1] = static_cast<int16_t>(d->reason);
       o[2] = static_cast<int16_t>(d->fill_interest);
@@ -419,7 +512,12 @@ class Operations {
     json last = in.value("late", false)
                     ? json{{"slots", json::array({{{"id", slot}, {"reason", "late"}, {"variant", nullptr}}})}}
                     : json::parse(decisions_to_json(s_.config->decide, s_.last, s_.page.slot_ids, s_.page.lang));
-    json out = explain_slot(s_.config->decide, last, s_.last_attributes, slot, string_field(in, "lang", "en"));
+    // The attributes its batch was decided with (a slot the page added later saw the state of then).
+    size_t at = std::find(s_.page.slot_ids.begin(), s_.page.slot_ids.end(), slot) - s_.page.slot_ids.begin();
+    size_t batch = std::upper_bound(s_.page.batches.begin(), s_.page.batches.end(), at) - s_.page.batches.begin() - 1;
+    static const json none = json::object();
+    const json& attributes = batch < s_.last_attributes.size() ? s_.last_attributes[batch] : none;
+    json out = explain_slot(s_.config->decide, last, attributes, slot, string_field(in, "lang", "en"));
     if (out.contains("error")) return out.dump();
     // Join each attribute the rule used with the stored items behind it.
     json items = json::parse(profile_view(s_.profile, s_.config->profile, now_));  // explain is rare: read it back
@@ -830,6 +928,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "track") return ops.track(in);
   if (op == "decide") return in.is_object() ? ops.decide(in) : error_json("decide expects an object");
   if (op == "page") return in.is_object() ? ops.page(in) : error_json("page expects an object");
+  if (op == "slots") return in.is_object() ? ops.add_slots(in) : error_json("slots expects an object");
   if (op == "explain") return ops.explain(in);
   if (op == "consent.get") return consent_to_json(state_->consent);
   if (op == "consent.set") return ops.consent_set(in);

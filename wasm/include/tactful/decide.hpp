@@ -148,9 +148,15 @@ std::vector<int> page_slot_positions(const DecideRules& rules, std::vector<std::
 // It counts nothing: an impression is counted when the page shows it
 // (record_shown), so a decision that came too late to show, or a re-decision
 // that leaves the same content on screen, uses no cap.
+// `budget`: how many of these slots may be personalized; -1 is the page's
+// whole budget (page.maxPersonalizedSlots). Slots a page adds after its first
+// decision are decided with what the earlier ones left (personalized_count).
 std::vector<SlotDecision> decide_slots(const DecideRules& rules, DecideState& state, const json& attributes,
                                        const std::vector<int>& slots_on_page, const TemplateFilter& has_template,
-                                       bool personalize, int64_t now_ms);
+                                       bool personalize, int64_t now_ms, int budget = -1);
+
+// How many of `decisions` show personalized content: what they took of the page's budget.
+int personalized_count(const DecideRules& rules, const std::vector<SlotDecision>& decisions);
 
 // Counts the impression of a decision the page showed (a capped variant);
 // false when there was nothing to count.

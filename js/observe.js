@@ -1,0 +1,38 @@
+// Slots that appear after the first decision: a framework rendering a
+// component later, a client-side router rendering a route, a component's
+// shadow root handed to tactful.observe(). One burst of DOM changes is one
+// MutationObserver callback, and so one call into the core.
+const SLOT = '[data-tactful-slot]';
+const OPTIONS = { childList: true, subtree: true, attributes: true, attributeFilter: ['data-tactful-slot'] };
+
+/** Watches the document for new slots; returns observe(root) for shadow roots. */
+export function watchSlots(rt) {
+  const observer = new MutationObserver((records) => {
+    // The path changed (a router): these slots belong to a new page view.
+    if (rt.checkView()) return;
+    const found = new Set();
+    for (const r of records) {
+      for (const node of r.type === 'attributes' ? [r.target] : r.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        if (node.matches(SLOT)) found.add(node);
+        for (const el of node.querySelectorAll(SLOT)) found.add(el);
+      }
+    }
+    added(found);
+  });
+  // Slots decided already (a component moved, not rendered again) keep what they show.
+  const added = (elements) => {
+    const fresh = [...elements].filter((el) => el.isConnected && !el.hasAttribute('data-tactful-decided'));
+    if (fresh.length) rt.addSlots(fresh);
+  };
+  observer.observe(rt.doc, OPTIONS);
+  return (root) => {
+    if (!(root instanceof rt.win.ShadowRoot)) {
+      throw new Error('tactful: observe: expects a shadow root (what attachShadow() returned, or element.shadowRoot)');
+    }
+    if (rt.roots.includes(root)) return;
+    rt.roots.push(root);
+    observer.observe(root, OPTIONS);
+    added(root.querySelectorAll(SLOT));
+  };
+}

@@ -1,0 +1,294 @@
+// Slots that appear after the first decision: rendered later by page script
+// or a framework, by a client-side router, or inside a component's shadow
+// root. They are decided with the page's current state, within what the
+// earlier slots left of the page's budget, and nothing already shown changes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configVariant, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+
+const slot = (page, id) => page.locator(`[data-tactful-slot="${id}"]`);
+
+// The demo home without the markup of `remove` (slot ids), served as a
+// single-page app: every path under /spa/ is that one document.
+async function spa(v, site, { remove = [], replace = {} } = {}) {
+  await v.context.route((url) => url.pathname.startsWith('/spa/'), async (route) => {
+    let html = await (await route.fetch({ url: `${site.url}/index.html` })).text();
+    for (const id of remove) html = html.replace(new RegExp(`<(section|aside) class="\\w+" data-tactful-slot="${id}"[\\s\\S]*?</\\1>`), '');
+    for (const [from, to] of Object.entries(replace)) html = html.replace(from, to);
+    await route.fulfill({ contentType: 'text/html', body: html });
+  });
+}
+
+// Page script (an init script: it runs in the page as the site's own would):
+// window.__render(id, html) puts a slot at the top of <main>, as a component
+// rendering later does, and every tactful:decision is kept in window.__decisions.
+function pageScript(v) {
+  return v.page.addInitScript(() => {
+    window.__decisions = [];
+    document.addEventListener('tactful:decision', (e) => window.__decisions.push(...e.detail.slots));
+    window.__render = (id, text = 'Our own content') => {
+      const el = document.createElement('section');
+      el.setAttribute('data-tactful-slot', id);
+      el.textContent = text;
+      document.querySelector('main').prepend(el);
+      return el;
+    };
+  });
+}
+
+/** A visitor who opted in and read two trail-running pages. */
+async function trailRunner(site) {
+  const v = await newVisitor();
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  await visit(v.page, `${site.url}/trail-running.html`);
+  await visit(v.page, `${site.url}/product-ridge-runner.html`);
+  return v;
+}
+
+const decided = (page, id) => page.waitForSelector(`[data-tactful-slot="${id}"][data-tactful-decided]`);
+
+// What the visitor's export says was shown of `id` (capped variants only), in all.
+async function showings(page, id) {
+  const out = await page.evaluate(() => window.tactful.profile.export());
+  return out.decisions.shown.filter((s) => s.slot === id).reduce((n, s) => n + s.count, 0);
+}
+
+describe('slots added after the first decision, with the demo config', () => {
+  let site;
+  before(async () => { site = await startSite(); });
+  after(() => site.stop());
+
+  test('a slot page script inserts 300 ms after load is personalized for a visitor it matches, default for one it does not', async () => {
+    for (const matching of [true, false]) {
+      const v = matching ? await trailRunner(site) : await newVisitor();
+      try {
+        await spa(v, site, { remove: ['picks'] });
+        await pageScript(v);
+        // The page's timers wait for the test's clock: the slot comes when it runs 300 ms.
+        const start = Date.now();
+        await v.page.clock.install({ time: start });
+        await v.page.clock.pauseAt(start + 1000);
+        await v.page.addInitScript(() => {
+          window.addEventListener('load', () => setTimeout(() => window.__render('picks'), 300));
+        });
+        await visit(v.page, `${site.url}/spa/`);
+        assert.equal(await slot(v.page, 'picks').count(), 0);
+        await v.page.clock.runFor(300);
+        await decided(v.page, 'picks');
+        const variant = await slot(v.page, 'picks').getAttribute('data-tactful-variant');
+        assert.equal(variant, matching ? 'trail-running' : null);
+        assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-decided'), matching ? 'personalized' : 'default');
+        if (!matching) assert.equal(await slot(v.page, 'picks').textContent(), 'Our own content');
+        // As the first slots are: the decision event, explain(), clicks.
+        const events = await v.page.evaluate(() => window.__decisions.filter((s) => s.id === 'picks'));
+        assert.deepEqual(events, [{ id: 'picks', variant, late: false }]);
+        const why = await v.page.evaluate(() => window.tactful.explain('picks'));
+        assert.equal(why.variant, variant);
+        if (matching) {
+          assert.equal(await showings(v.page, 'picks'), 1);
+          assert.equal(await v.page.locator('[data-tactful-slot="picks"] tactful-why').count(), 1);
+        }
+      } finally {
+        await v.close();
+      }
+    }
+  });
+
+  test('a slot removed and added again shows the same variant, and counts one showing', async () => {
+    const v = await trailRunner(site);
+    try {
+      await pageScript(v);
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      const before = await showings(v.page, 'picks');
+      // A router rendering the component again: a new element, in one task, then in two.
+      await v.page.evaluate(() => {
+        const old = document.querySelector('[data-tactful-slot="picks"]');
+        const copy = document.createElement('section');
+        copy.setAttribute('data-tactful-slot', 'picks');
+        copy.textContent = 'Our own content';
+        old.replaceWith(copy);
+      });
+      await decided(v.page, 'picks');
+      await v.page.evaluate(() => document.querySelector('[data-tactful-slot="picks"]').remove());
+      await v.page.evaluate(() => window.__render('picks'));
+      await decided(v.page, 'picks');
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal(await slot(v.page, 'picks').count(), 1);
+      const events = await v.page.evaluate(() => window.__decisions.filter((s) => s.id === 'picks').map((s) => s.variant));
+      assert.deepEqual(events, ['trail-running', 'trail-running', 'trail-running']);
+      assert.equal(await showings(v.page, 'picks'), before);
+      assert.equal(before >= 1, true);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a client-side navigation to a path too long for conditions keeps its slots on their defaults, and says so', async () => {
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['picks', 'hero'] });
+      await pageScript(v);
+      await v.page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail.reason));
+      });
+      await visit(v.page, `${site.url}/spa/`);
+      await v.page.evaluate(() => { history.pushState({}, '', `/spa/${'a'.repeat(2048)}`); window.__render('picks'); });
+      await decided(v.page, 'picks');
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-decided'), 'default');
+      await v.page.evaluate(() => window.__render('hero'));  // later in that page view
+      await decided(v.page, 'hero');
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-decided'), 'default');
+      assert.deepEqual(await v.page.evaluate(() => window.__errors), ['page-unsupported']);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a slot inside a shadow root handed to tactful.observe() is personalized', async () => {
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['picks'], replace: { '<main id="main">': '<main id="main"><trail-picks></trail-picks>' } });
+      await v.page.addInitScript(() => {
+        // A component with its own shadow root, handed to Tactful as it
+        // connects: before the module has loaded, so the call is queued.
+        customElements.define('trail-picks', class extends HTMLElement {
+          connectedCallback() {
+            const root = this.attachShadow({ mode: 'open' });
+            root.innerHTML = '<link rel="stylesheet" href="/tactful/tactful.css"><section data-tactful-slot="picks">Our own content</section>';
+            (window.tactful = window.tactful || []).push(['observe', root]);
+          }
+        });
+      });
+      await visit(v.page, `${site.url}/spa/`);
+      const inShadow = v.page.locator('trail-picks [data-tactful-slot="picks"]');
+      await inShadow.and(v.page.locator('[data-tactful-decided]')).waitFor();
+      assert.equal(await inShadow.getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('picks'))).variant, 'trail-running');
+      const observeAgain = await v.page.evaluate(() => window.tactful.observe(document.body).catch((e) => e.message));
+      assert.match(observeAgain, /^tactful: observe: expects a shadow root/);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('slots added after the first decision, with configs that test the rules', () => {
+  test('the budget is shared: a later slot gets only what the first decision left, and the earlier slots never change', async () => {
+    const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['hero'] });
+      await pageScript(v);
+      await visit(v.page, `${site.url}/spa/`);
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      await v.page.evaluate(() => {
+        // Every change to the slots already shown, from here on (the
+        // "Why this?" button's own placement aside).
+        window.__changed = [];
+        const ours = (n) => n.nodeType === 1 && n.localName === 'tactful-why';
+        new MutationObserver((records) => {
+          for (const r of records) {
+            const target = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+            if (target.closest('tactful-why')) continue;
+            if (r.type === 'childList' && [...r.addedNodes, ...r.removedNodes].every(ours)) continue;
+            // An attribute set again to the value it had changes nothing on screen.
+            if (r.type === 'attributes' && r.oldValue === target.getAttribute(r.attributeName)) continue;
+            window.__changed.push(`${r.type} ${r.attributeName || ''} on ${target.localName}`);
+          }
+        }).observe(document.querySelector('[data-tactful-slot="picks"]'), { subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true });
+      });
+      // hero comes first in the config, and matches; picks is on screen already.
+      await v.page.evaluate(() => window.__render('hero'));
+      await decided(v.page, 'hero');
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-decided'), 'default');
+      assert.equal(await slot(v.page, 'hero').textContent(), 'Our own content');
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('hero'))).reason, 'budget');
+      // The visitor changes something: the page is decided again, in the same order.
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-decided'), 'default');
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      assert.deepEqual(await v.page.evaluate(() => window.__changed), []);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test('a client-side navigation is a new page view: a rule on the new path applies, and back works', async () => {
+    const site = await startSite({
+      config: configVariant((c) => {
+        c.slots.find((s) => s.id === 'banner').variants.unshift({
+          id: 'sale', condition: { 'page.path': '/spa/sale' }, content: { text: 'Trail sale this week' },
+        });
+      }),
+    });
+    const v = await newVisitor();
+    try {
+      await spa(v, site, { remove: ['banner'] });
+      await pageScript(v);
+      await v.page.addInitScript(() => {
+        // The router: /spa/sale and /spa/other render the banner, / nothing.
+        window.__route = () => {
+          const old = document.querySelector('[data-tactful-slot="banner"]');
+          if (old) old.remove();
+          if (location.pathname !== '/spa/') window.__render('banner');
+        };
+        window.addEventListener('popstate', window.__route);
+      });
+      await visit(v.page, `${site.url}/spa/`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const go = (path) => v.page.evaluate((p) => { history.pushState({}, '', p); window.__route(); }, path);
+
+      await go('/spa/sale');
+      await decided(v.page, 'banner');
+      assert.equal(await slot(v.page, 'banner').getAttribute('data-tactful-variant'), 'sale');
+      assert.equal(await slot(v.page, 'banner').textContent(), 'Trail sale this week');
+      assert.deepEqual((await v.page.evaluate(() => window.tactful.explain('banner'))).used.map((u) => u.path), ['page.path']);
+
+      await go('/spa/other');
+      await decided(v.page, 'banner');
+      assert.equal(await slot(v.page, 'banner').getAttribute('data-tactful-decided'), 'default');
+
+      const seen = await v.page.evaluate(() => window.__decisions.length);
+      await v.page.goBack();  // popstate: the router renders /spa/sale again
+      await v.page.waitForURL('**/spa/sale');
+      await decided(v.page, 'banner');
+      assert.equal(await slot(v.page, 'banner').getAttribute('data-tactful-variant'), 'sale');
+      // Decided once, for the new path: never first for the path it left.
+      const banner = await v.page.evaluate((n) => window.__decisions.slice(n).filter((s) => s.id === 'banner'), seen);
+      assert.deepEqual(banner, [{ id: 'banner', variant: 'sale', late: false }]);
+      // replaceState of the same path with a new query is the same page view.
+      const before = await v.page.evaluate(() => window.__decisions.length);
+      await v.page.evaluate(() => history.replaceState({}, '', '/spa/sale?tab=2'));
+      await v.page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+      assert.equal(await v.page.evaluate(() => window.__decisions.length), before);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test('a profile value containing markup renders as text in a slot added later', async () => {
+    const config = configVariant((c) => {
+      c.taxonomy.find((t) => t.id === 'trail-running').label = { en: 'trail <img src=x id=injected> running' };
+    });
+    const site = await startSite({ config });
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['hero'] });
+      await pageScript(v);
+      await visit(v.page, `${site.url}/spa/`);
+      await v.page.evaluate(() => window.__render('hero'));
+      await decided(v.page, 'hero');
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-variant'), 'trail-running');
+      assert.match(await slot(v.page, 'hero').textContent(), /<img src=x id=injected>/);
+      assert.equal(await v.page.locator('#injected').count(), 0);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+});
