@@ -30,8 +30,8 @@ export function watchSlots(rt) {
     if (!(root instanceof rt.win.ShadowRoot)) {
       throw new Error('tactful: observe: expects a shadow root (what attachShadow() returned, or element.shadowRoot)');
     }
-    if (rt.roots.includes(root)) return;
-    rt.roots.push(root);
+    if (rt.liveRoots().includes(root)) return;
+    rt.shadowRoots.push(new rt.win.WeakRef(root));
     observer.observe(root, OPTIONS);
     added(root.querySelectorAll(SLOT));
   };

@@ -19,7 +19,10 @@ export class Runtime {
     this.pending = [];
     this.flushing = null;
     this.slots = new Map();
-    this.roots = [doc]; // and the shadow roots handed to observe()
+    this.roots = [doc];
+    // The shadow roots handed to observe(), held weakly: a component that
+    // left the page (a list rendered again) is not kept alive by us.
+    this.shadowRoots = [];
     this.decided = new Map(); // slot id -> its decision in this page view, applied again when the slot is rendered again
     this.lastShown = [];
     this.displayed = new Map(); // slot id -> what this page view shows: the decided variant's id, or '' (its own content)
@@ -180,7 +183,7 @@ export class Runtime {
    */
   setPage(route = false) {
     const problems = [];
-    this.slots = findSlots(this.roots.filter((r) => r.isConnected), problems);
+    this.slots = findSlots(this.liveRoots().filter((r) => r.isConnected), problems);
     this.sayMarkup(problems);
     this.decided.clear();
     const page = readPageSignals(this.doc, this.win);
@@ -207,6 +210,12 @@ export class Runtime {
     for (const message of out.templateErrors || []) this.problem('template-rejected', message);
     this.pageSlots = [...this.slots.keys()].map((id, i) => ({ id, position: out.slots[i] }));
     this.refused = false;
+  }
+
+  /** The document and the shadow roots handed to observe() that still exist. */
+  liveRoots() {
+    this.shadowRoots = this.shadowRoots.filter((ref) => ref.deref());
+    return this.roots.concat(this.shadowRoots.map((ref) => ref.deref()));
   }
 
   // The site's developer fixes markup once: one line for all of it.
@@ -244,8 +253,10 @@ export class Runtime {
     }
     if (!slots.length) return;
     this.show(taken, slots);
-    // A showing counted against caps is stored as any change is: in a transaction.
-    this.transaction(() => {}).catch(() => {});
+    // A showing counted against caps is stored as any change is: in a
+    // transaction. A slot only rendered again shows nothing new: a framework
+    // rendering many times a second takes no lock and no storage read each time.
+    if (this.showedNew) this.transaction(() => {}).catch(() => {});
   }
 
   // Applies decisions to the slots (id -> element) and tells the core what
@@ -259,9 +270,12 @@ export class Runtime {
       const variant = entry.variant || '';
       const fresh = this.displayed.get(entry.id) !== variant;
       this.displayed.set(entry.id, variant);
-      this.decided.set(entry.id, slots[i]);
+      // A default kept because its decision came late is what the slot shows
+      // again when rendered again: the visitor has seen it.
+      this.decided.set(entry.id, entry.late ? { ...slots[i], late: true } : slots[i]);
       return { id: entry.id, variant, fresh };
     });
+    this.showedNew = report.some((entry) => entry.fresh);
     if (report.length) this.call('shown', { slots: report });
     this.lastShown = this.lastShown.filter((entry) => !ids.has(entry.id)).concat(shown);
     if (!this.slotsFinal) {

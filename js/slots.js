@@ -63,7 +63,7 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
   // A slot that kept its default because its decision came late keeps it for
   // this page view, unless the visitor's own action re-decides (`allowSwap`).
   const lateness = decisions.map((d, i) => (d.variant ?? null) !== null && !allowSwap &&
-    (elements[i].getAttribute('data-tactful-decided') === 'late' ||
+    (d.late || elements[i].getAttribute('data-tactful-decided') === 'late' ||
       (!elements[i].hasAttribute('data-tactful-decided') && isRevealed(elements[i]))));
   decisions.forEach((d, i) => {
     const el = elements[i];
