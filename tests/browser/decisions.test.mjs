@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decisions, useConfig } from '../../package/testing.mjs';
-import { configVariant, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
 
 const hero = (page) => page.locator('[data-tactful-slot="hero"]');
 
@@ -166,10 +166,7 @@ describe('with the demo config', () => {
   test('a late decision keeps the default the visitor already sees', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {
-      await v.context.route('**/tactful.config.json', async (route) => {
-        await new Promise((r) => setTimeout(r, 700));
-        await route.continue();
-      });
+      await delayConfig(v.context, 700);
       await v.page.goto(`${site.url}/index.html`);
       await v.page.waitForTimeout(350);
       // The stylesheet alone revealed the default by the deadline.
@@ -307,10 +304,7 @@ describe("the config's deadlineMs", () => {
     const v = await trailRunner(site, { deadline: null });
     try {
       await watchHero(v.page);
-      await v.context.route('**/tactful.config.json', async (route) => {
-        await new Promise((r) => setTimeout(r, 700));
-        await route.continue();
-      });
+      await delayConfig(v.context, 700);
       await v.page.goto(`${site.url}/index.html`);
       assert.deepEqual(await ready(v.page), { ok: true });
       assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'late');

@@ -182,6 +182,14 @@ export function configVariant(change) {
   return path;
 }
 
+/** Holds every config request of `context` for `ms` before it goes on: a slow network, a decision that comes late. */
+export function delayConfig(context, ms) {
+  return context.route('**/tactful.config.json', async (route) => {
+    await new Promise((r) => setTimeout(r, ms));
+    await route.continue();
+  });
+}
+
 /** Resolves when the page has applied its slots (tactful.ready), then waits a tick for events. */
 export async function visit(page, url) {
   await page.goto(url);

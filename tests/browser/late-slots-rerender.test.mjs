@@ -3,7 +3,7 @@
 // and components' shadow roots handed to observe() as they come and go.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+import { delayConfig, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
 
 const hero = (page) => page.locator('[data-tactful-slot="hero"]');
 
@@ -45,10 +45,7 @@ describe('slots rendered again by a framework', () => {
     const v = await trailRunner(site, { deadline: null });
     try {
       await framework(v);
-      await v.context.route('**/tactful.config.json', async (route) => {
-        await new Promise((r) => setTimeout(r, 700));
-        await route.continue();
-      });
+      await delayConfig(v.context, 700);
       await v.page.goto(`${site.url}/index.html`);
       assert.deepEqual(await ready(v.page), { ok: true });
       assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'late');

@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, startSite, tactfulStorage, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, startSite, tactfulStorage, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -810,10 +810,7 @@ describe('consent queued before the module loads', () => {
         if (gpc) await v.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
         await queueBeforeLoad(v.page, ['consent.set', change]);
         // The module is still loading when the visitor clicks plain page text.
-        await v.context.route('**/tactful.config.json', async (r) => {
-          await new Promise((x) => setTimeout(x, 400));
-          await r.continue();
-        });
+        await delayConfig(v.context, 400);
         await v.page.goto(`${site.url}/index.html`, { waitUntil: 'domcontentloaded' });
         await v.page.mouse.click(640, 880);
         await v.page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful));
