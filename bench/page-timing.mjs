@@ -16,8 +16,14 @@ const LOADS = Number(process.argv[2] || 20);
  * when the page as a whole was hidden and shown again (GrowthBook's anti-flicker
  * class on <html>). performance.now() times, from navigation start.
  */
-export function watchScript() {
+function watchScript() {
   const w = (window.__bench = { heroShown: null, heroChanged: null, heroRevealed: null, pageHidden: null, pageShown: null });
+  // Tells the bench the content is final (a binding: see loadSettled), so
+  // that no script of the bench's runs in the page while it is measured.
+  const settled = () => typeof window.__benchSettled === 'function' && window.__benchSettled();
+  new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => e.name === 'tactful:slots-final')) settled();
+  }).observe({ type: 'mark' });
   // tactful.css reveals an undecided slot by itself at its deadline (an animation).
   document.addEventListener('animationend', (e) => {
     if (e.animationName === 'tactful-reveal' && e.target.matches('[data-tactful-slot="hero"]') && w.heroRevealed === null) w.heroRevealed = performance.now();
@@ -28,13 +34,49 @@ export function watchScript() {
       if (t === document.documentElement && m.attributeName === 'class') {
         const hidden = t.classList.contains('gb-anti-flicker');
         if (hidden && w.pageHidden === null) w.pageHidden = performance.now();
-        if (!hidden && w.pageHidden !== null && w.pageShown === null) w.pageShown = performance.now();
+        if (!hidden && w.pageHidden !== null && w.pageShown === null) {
+          w.pageShown = performance.now();
+          settled();
+        }
       } else if (t.nodeType === 1 && t.matches('[data-tactful-slot="hero"]')) {
         if (m.type === 'attributes' && m.attributeName === 'data-tactful-decided' && w.heroShown === null) w.heroShown = performance.now();
         if (m.type === 'childList') w.heroChanged = performance.now(); // the last change (the parser's come first)
       }
     }
   }).observe(document, { attributes: true, attributeFilter: ['class', 'data-tactful-decided'], childList: true, subtree: true });
+}
+
+const waiting = new WeakMap(); // page -> resolves its loadSettled()
+
+/** Makes a visitor's pages measurable: watchScript, and the binding it calls when the content is final. */
+export async function watchPages(context) {
+  await context.exposeBinding('__benchSettled', ({ page }) => {
+    const resolve = waiting.get(page);
+    waiting.delete(page);
+    if (resolve) resolve();
+  });
+  await context.addInitScript(watchScript);
+}
+
+/**
+ * Loads `url` and resolves when its content is final. Nothing of the bench's
+ * runs in the page before then: reading the marks with page.evaluate() as
+ * soon as goto() returned put Playwright's script (~2-3 ms of main thread)
+ * in the middle of the load it was measuring.
+ */
+export async function loadSettled(page, url, timeoutMs = 10000) {
+  let timer;
+  const settled = new Promise((resolve, reject) => {
+    waiting.set(page, resolve);
+    timer = setTimeout(() => reject(new Error(`${url}: its content was not final within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await page.goto(url);
+    await settled;
+  } finally {
+    clearTimeout(timer);
+    waiting.delete(page);
+  }
 }
 
 // The shared median/p95 (bench/stats.mjs), rounded to 0.1 ms for the tables.
@@ -71,7 +113,7 @@ async function measure(page) {
 // A visitor who opted in and read two trail-running pages, so the hero personalizes.
 async function trailRunner(site) {
   const v = await newVisitor({ deadline: null });
-  await v.context.addInitScript(watchScript);
+  await watchPages(v.context);
   await visit(v.page, `${site.url}/index.html`);
   await grantConsent(v.page, { purposes: { personalization: true } });
   await visit(v.page, `${site.url}/trail-running.html`);
@@ -87,15 +129,15 @@ export async function pageTiming(loads = LOADS) {
     const v = await trailRunner(site);
     await visit(v.page, `${site.url}/index.html`);
     for (let i = 0; i < loads; i++) {
-      await v.page.goto(`${site.url}/index.html`);
+      await loadSettled(v.page, `${site.url}/index.html`);
       warm.push(await measure(v.page));
     }
     await v.close();
     const cold = [];
     for (let i = 0; i < loads; i++) {
       const c = await newVisitor({ deadline: null });
-      await c.context.addInitScript(watchScript);
-      await c.page.goto(`${site.url}/index.html`);
+      await watchPages(c.context);
+      await loadSettled(c.page, `${site.url}/index.html`);
       cold.push(await measure(c.page));
       await c.close();
     }

@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { newVisitor } from '../tests/browser/harness.mjs';
-import { pageTiming, stats, watchScript } from './page-timing.mjs';
+import { loadSettled, pageTiming, stats, watchPages } from './page-timing.mjs';
 
 export const title = 'Time to personalized slots (headless Chromium, loopback)';
 export const target = { warmScriptToSlotsMedianMaxMs: 30 };
@@ -116,21 +116,21 @@ async function growthbookTiming(root, loads) {
   try {
     const warm = [];
     const v = await newVisitor({ deadline: null });
-    await v.context.addInitScript(watchScript);
+    await watchPages(v.context);
     await v.page.goto(`${site.url}/gb.html`);
     await v.page.evaluate(() => localStorage.setItem('site:interests', JSON.stringify({ 'trail-running': 1 })));
     await v.page.goto(`${site.url}/gb.html`);
     await measureGrowthbook(v.page);
     for (let i = 0; i < loads; i++) {
-      await v.page.goto(`${site.url}/gb.html`);
+      await loadSettled(v.page, `${site.url}/gb.html`);
       warm.push(await measureGrowthbook(v.page));
     }
     await v.close();
     const cold = [];
     for (let i = 0; i < loads; i++) {
       const c = await newVisitor({ deadline: null });
-      await c.context.addInitScript(watchScript);
-      await c.page.goto(`${site.url}/gb.html`);
+      await watchPages(c.context);
+      await loadSettled(c.page, `${site.url}/gb.html`);
       cold.push(await measureGrowthbook(c.page));
       await c.close();
     }
