@@ -6,8 +6,9 @@
  * Calls `check` in the task after each same-document URL change. The new
  * route's slots usually come first: the router renders them in the same
  * task (or in its popstate listener, after ours), and the slot observer
- * starts the page view then (observe.js); this call counts the page view of
- * a route that changed nothing in the DOM.
+ * starts the page view then (observe.js); this call starts the page view of
+ * a route that renders later, or changes nothing in the DOM (the slots
+ * already on screen then wait for it: Runtime.checkView).
  */
 export function watchNavigation(win, check) {
   const later = () => win.setTimeout(check, 0);

@@ -6,6 +6,10 @@ import { RECORDS } from './storage.js';
 import { applyDecisions, claimSlots, collectTemplates, findSlots, revealDefaults } from './slots.js';
 import { readPageSignals } from './page.js';
 
+// How long the slots on screen at a client-side navigation wait for the
+// router to render the new route (checkView).
+const ROUTE_SETTLE_MS = 500;
+
 export class Runtime {
   constructor({ core, storage, config, doc, win, emit, say }) {
     this.core = core;
@@ -25,6 +29,7 @@ export class Runtime {
     this.shadowRoots = [];
     this.decided = new Map(); // slot id -> its decision in this page view, applied again when the slot is rendered again
     this.lastShown = [];
+    this.carried = []; // slots on screen at a navigation, waiting for the route (checkView)
     this.displayed = new Map(); // slot id -> what this page view shows: the decided variant's id, or '' (its own content)
     this.lang = pickLanguage(config, win.navigator);
     storage.compact = () => {
@@ -179,11 +184,12 @@ export class Runtime {
 
   /**
    * Tells the core about this page view (the page load, or a client-side
-   * navigation: `route`): its context, slots and templates.
+   * navigation: `route`): its context, slots and templates. Slot elements
+   * in `later` are left for addSlots().
    */
-  setPage(route = false) {
+  setPage(route = false, later = new Set()) {
     const problems = [];
-    this.slots = findSlots(this.liveRoots().filter((r) => r.isConnected), problems);
+    this.slots = findSlots(this.liveRoots().filter((r) => r.isConnected), problems, later);
     this.sayMarkup(problems);
     this.decided.clear();
     const page = readPageSignals(this.doc, this.win);
@@ -294,18 +300,41 @@ export class Runtime {
   checkView() {
     if (this.win.location.pathname === this.page.path) return false;
     this.displayed.clear();
+    // The slots already on screen when the path changed: the layout's, which
+    // stay, or the route's just left, which a router rendering in a later
+    // task is about to remove. Decided now, those would take the new page
+    // view's budget and count showings for content on its way out; they
+    // keep what they show until the route has had time to render, and are
+    // decided then if still on the page.
+    const carried = [...new Set([...this.slots.values(), ...this.carried])].filter((el) => el.isConnected);
+    this.carried = carried;
     try {
-      this.setPage(true);
+      this.setPage(true, new Set(carried));
     } catch (e) {
-      // A path too long for conditions: the route's slots keep their defaults.
+      // A path too long for conditions: the page view's slots show their
+      // defaults, also those that showed a variant for the path before.
       this.pageSlots = [];
       this.refused = true;
-      revealDefaults(this.slots);
+      this.carried = [];
+      const all = new Map([...carried.map((el) => [el.getAttribute('data-tactful-slot'), el]), ...this.slots]);
+      const shown = applyDecisions(this.doc, all, { slots: [...all.keys()].map((id) => ({ id, variant: null })) }, { allowSwap: true });
+      this.lastShown = shown;
+      this.emit('decision', { slots: shown });
       this.problem('page-unsupported', e.message.replace(/^tactful: /, ''));
       return true;
     }
     this.decide();
     this.track({ type: 'visit' }); // the page view, counted as a load counts it
+    if (carried.length) {
+      const view = this.page;
+      this.win.setTimeout(() => {
+        if (this.page !== view) return; // another page view since: its own wait
+        this.carried = [];
+        const held = new Set(this.slots.values());
+        const stayed = carried.filter((el) => el.isConnected && !held.has(el));
+        if (stayed.length) this.addSlots(stayed);
+      }, ROUTE_SETTLE_MS);
+    }
     return true;
   }
 

@@ -9,9 +9,11 @@ const SLOT = '[data-tactful-slot]';
  * observe()) by id. Markup that cannot be a slot of its own (no id, an id
  * used before, or inside another slot, whose decision would replace it)
  * shows its default content at once, and `problems` gets one line for each.
+ * Elements in `skip` are left out, as if not there.
  */
-export function findSlots(roots, problems = []) {
-  return claimSlots([].concat(roots).flatMap((root) => [...root.querySelectorAll(SLOT)]), new Map(), problems);
+export function findSlots(roots, problems = [], skip = new Set()) {
+  const elements = [].concat(roots).flatMap((root) => [...root.querySelectorAll(SLOT)]);
+  return claimSlots(elements.filter((el) => !skip.has(el)), new Map(), problems);
 }
 
 /**

@@ -147,6 +147,24 @@ describe('slots added after the first decision, with the demo config', () => {
     }
   });
 
+  test('a navigation to a path too long for conditions takes a variant the page showed back to its default', async () => {
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site);
+      await visit(v.page, `${site.url}/spa/`);
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal(await v.page.locator('[data-tactful-slot="picks"] tactful-why').count(), 1);
+      await v.page.evaluate(() => history.pushState({}, '', `/spa/${'a'.repeat(2048)}`));
+      await v.page.waitForSelector('[data-tactful-slot="picks"][data-tactful-decided="default"]');
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), null);
+      assert.equal(await v.page.locator('[data-tactful-slot="picks"] tactful-why').count(), 0);
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-variant'), null);
+      assert.equal(await slot(v.page, 'hero').textContent().then((t) => /Ready for your next trail run/.test(t)), false);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a slot inside a shadow root handed to tactful.observe() is personalized', async () => {
     const v = await trailRunner(site);
     try {
@@ -176,6 +194,39 @@ describe('slots added after the first decision, with the demo config', () => {
 });
 
 describe('slots added after the first decision, with configs that test the rules', () => {
+  test('a router that renders the new route a task later: the old route\'s slots take none of its budget and count no showing', async () => {
+    const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['hero'] });
+      await pageScript(v);
+      await visit(v.page, `${site.url}/spa/`);
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      const before = await showings(v.page, 'picks');
+      const seen = await v.page.evaluate(() => window.__decisions.length);
+      // The URL first; the route (hero in place of picks) after its data came.
+      await v.page.evaluate(() => {
+        history.pushState({}, '', '/spa/shop');
+        setTimeout(() => {
+          document.querySelector('[data-tactful-slot="picks"]').remove();
+          window.__render('hero');
+        }, 100);
+      });
+      await decided(v.page, 'hero');
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal(await showings(v.page, 'picks'), before);
+      // The banner stayed through the navigation: decided for the new page
+      // view once the route had rendered, with what the hero left (nothing).
+      await v.page.waitForFunction((n) => window.__decisions.slice(n).some((s) => s.id === 'banner'), seen);
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('banner'))).reason, 'budget');
+      const decisions = await v.page.evaluate((n) => window.__decisions.slice(n).map((s) => s.id), seen);
+      assert.deepEqual(decisions, ['hero', 'banner']);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
   test('the budget is shared: a later slot gets only what the first decision left, and the earlier slots never change', async () => {
     const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
     const v = await trailRunner(site);
