@@ -193,15 +193,28 @@ describe('slots added after the first decision, with the demo config', () => {
   });
 });
 
+// A site whose pages personalize one slot, and a trail runner on its SPA
+// home without the hero: picks shows its variant.
+async function budgetOfOne() {
+  const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
+  const v = await trailRunner(site);
+  try {
+    await spa(v, site, { remove: ['hero'] });
+    await pageScript(v);
+    await visit(v.page, `${site.url}/spa/`);
+    assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+    return { site, v };
+  } catch (e) {
+    await v.close();
+    site.stop();
+    throw e;
+  }
+}
+
 describe('slots added after the first decision, with configs that test the rules', () => {
   test('a router that renders the new route a task later: the old route\'s slots take none of its budget and count no showing', async () => {
-    const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
-    const v = await trailRunner(site);
+    const { site, v } = await budgetOfOne();
     try {
-      await spa(v, site, { remove: ['hero'] });
-      await pageScript(v);
-      await visit(v.page, `${site.url}/spa/`);
-      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
       const before = await showings(v.page, 'picks');
       const seen = await v.page.evaluate(() => window.__decisions.length);
       // The URL first; the route (hero in place of picks) after its data came.
@@ -228,13 +241,8 @@ describe('slots added after the first decision, with configs that test the rules
   });
 
   test('the budget is shared: a later slot gets only what the first decision left, and the earlier slots never change', async () => {
-    const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
-    const v = await trailRunner(site);
+    const { site, v } = await budgetOfOne();
     try {
-      await spa(v, site, { remove: ['hero'] });
-      await pageScript(v);
-      await visit(v.page, `${site.url}/spa/`);
-      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
       await v.page.evaluate(() => {
         // Every change to the slots already shown, from here on (the
         // "Why this?" button's own placement aside).
