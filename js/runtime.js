@@ -234,7 +234,7 @@ export class Runtime {
     if (!this.pageSlots) this.setPage();
     const raw = this.core.decide();
     this.lastShown = [];
-    return this.show(this.slots, this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4)), allowSwap);
+    this.show(this.slots, this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4)), allowSwap);
   }
 
   /**
@@ -258,17 +258,17 @@ export class Runtime {
       });
     }
     if (!slots.length) return;
-    this.show(taken, slots);
     // A showing counted against caps is stored as any change is: in a
     // transaction. A slot only rendered again shows nothing new: a framework
     // rendering many times a second takes no lock and no storage read each time.
-    if (this.showedNew) this.transaction(() => {}).catch(() => {});
+    if (this.show(taken, slots)) this.transaction(() => {}).catch(() => {});
   }
 
   // Applies decisions to the slots (id -> element) and tells the core what
   // the page shows (a decision that came too late to show is the slot's own
   // content); reports and caps count only what is new on the page (`fresh`),
-  // not the same content decided or rendered again.
+  // not the same content decided or rendered again. Returns whether any of
+  // it is new.
   show(elements, slots, allowSwap = false) {
     const shown = applyDecisions(this.doc, elements, { slots }, { allowSwap });
     const ids = new Set(shown.map((entry) => entry.id));
@@ -281,7 +281,6 @@ export class Runtime {
       this.decided.set(entry.id, entry.late ? { ...slots[i], late: true } : slots[i]);
       return { id: entry.id, variant, fresh };
     });
-    this.showedNew = report.some((entry) => entry.fresh);
     if (report.length) this.call('shown', { slots: report });
     this.lastShown = this.lastShown.filter((entry) => !ids.has(entry.id)).concat(shown);
     if (!this.slotsFinal) {
@@ -289,7 +288,7 @@ export class Runtime {
       this.win.performance.mark('tactful:slots-final');
     }
     this.emit('decision', { slots: shown });
-    return this.lastShown;
+    return report.some((entry) => entry.fresh);
   }
 
   /**
