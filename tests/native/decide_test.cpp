@@ -628,3 +628,22 @@ TEST_CASE("the slot's own {{interest}} names the interest that decided, as its e
   CHECK(slot_of(d, "s")["variant"] == "new-to-trail");
   CHECK(slot_of(d, "s")["fill"]["interest"] == "Hiking");
 }
+
+TEST_CASE("a slot using both placeholders names, for each, the test that decided") {
+  auto l = load(R"({"taxonomy": [{"id": "trail", "label": "Trail running"}, {"id": "hiking", "label": "Hiking"},
+      {"id": "yoga", "label": "Yoga"}],
+    "slots": [{"id": "s", "variants": [
+      {"id": "both", "condition": {"$or": [{"interests.trail": {"$gte": 0.5}}, {"interests.hiking": {"$gte": 0.5}}],
+                                   "likes": {"$in": ["hiking"]}},
+       "content": {"text": "More {{interest}} for {{like}} fans"}}]}]})");
+  DecideState state;
+  json page{{"interests", {{"trail", 0.3}, {"hiking", 0.7}}}, {"likes", {"yoga", "hiking"}}, {"visits", {{"count", 1}}},
+            {"page", {{"path", "/"}, {"interests", json::array()}}}};
+  json d = decide_page(l.rules, state, page, {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["variant"] == "both");
+  CHECK(slot_of(d, "s")["fill"]["interest"] == "Hiking");
+  CHECK(slot_of(d, "s")["fill"]["like"] == "Hiking");
+  page["likes"] = {"yoga"};  // the like the rule asks for is gone: the rule no longer holds
+  d = decide_page(l.rules, state, page, {"s"}, {}, true, kNow);
+  CHECK(slot_of(d, "s")["variant"].is_null());
+}

@@ -24,7 +24,10 @@ constexpr size_t kMaxRegexSteps = 10000;  // its error message says the number
 constexpr std::string_view kNotNowId = "not-now:";
 
 bool needs_decisive_fill(const json& condition);
-int decisive_fill(const Variant& v, const DecideRules& rules, const json& attributes, bool like);
+struct Fill {
+  int interest = -1, like = -1;  // taxonomy positions, or -1
+};
+Fill decisive_fill(const Variant& v, const DecideRules& rules, const json& attributes);
 
 // ---- placeholders -----------------------------------------------------------
 
@@ -705,7 +708,6 @@ void record_impression(std::vector<DayCount>& days, int64_t today) {
 // on by the visitor's lack of it, is not what the slot is about.
 int fill_interest(const Variant& v, const DecideRules& rules, const json& attributes) {
   if (v.interests.empty()) return -1;
-  if (v.fill_from_decisive) return decisive_fill(v, rules, attributes, false);
   const json* interests = attributes.find_ptr("interests");
   if (!interests || !interests->is_object()) return -1;
   for (const auto& id : v.interests) {
@@ -719,7 +721,6 @@ int fill_interest(const Variant& v, const DecideRules& rules, const json& attrib
 // first, else any of the visitor's likes.
 int fill_like(const Variant& v, const DecideRules& rules, const json& attributes) {
   if (!v.reads_likes) return -1;
-  if (v.fill_from_decisive) return decisive_fill(v, rules, attributes, true);
   const json* likes = attributes.find_ptr("likes");
   if (!likes || !likes->is_array()) return -1;
   int chosen = -1;
@@ -732,6 +733,23 @@ int fill_like(const Variant& v, const DecideRules& rules, const json& attributes
     if (chosen < 0) chosen = pos->second;
   }
   return chosen;
+}
+
+// What the placeholders the content uses (`uses`) name for this variant and
+// visitor. The tests that decided are worked out once for both.
+Fill fill(const Variant& v, const DecideRules& rules, const json& attributes, int uses) {
+  const bool interest = (uses & kUsesInterest) && !v.interests.empty();
+  const bool like = (uses & kUsesLike) && v.reads_likes;
+  Fill f;
+  if (v.fill_from_decisive && (interest || like)) {
+    Fill decisive = decisive_fill(v, rules, attributes);
+    if (interest) f.interest = decisive.interest;
+    if (like) f.like = decisive.like;
+    return f;
+  }
+  if (interest) f.interest = fill_interest(v, rules, attributes);
+  if (like) f.like = fill_like(v, rules, attributes);
+  return f;
 }
 
 }  // namespace
@@ -844,8 +862,8 @@ __attribute__((flatten)) std::vector<SlotDecision> decide_slots(const DecideRule
       }
       // Placeholders are filled only where the content uses them, and a
       // variant whose placeholder has nothing to say does not qualify.
-      Candidate c{static_cast<int>(k), (uses & kUsesInterest) ? fill_interest(v, rules, attributes) : -1,
-                  (uses & kUsesLike) ? fill_like(v, rules, attributes) : -1};
+      const Fill f = fill(v, rules, attributes, uses);
+      Candidate c{static_cast<int>(k), f.interest, f.like};
       if (((uses & kUsesInterest) && c.interest < 0) || ((uses & kUsesLike) && c.like < 0)) continue;
       qualifying.push_back(c);
       if (!slot.has_experiment) break;  // by order: the first that qualifies
@@ -1168,13 +1186,15 @@ bool needs_decisive_fill(const json& condition) {
   return false;
 }
 
-int decisive_fill(const Variant& v, const DecideRules& rules, const json& attributes, bool like) {
+Fill decisive_fill(const Variant& v, const DecideRules& rules, const json& attributes) {
   std::vector<Leaf> leaves;
   decisive(v.condition_source, true, rules, attributes, leaves);
   Named named = decisive_names(leaves, v, rules, attributes);
-  const std::string& id = like ? named.like : named.interest;
-  auto pos = rules.interest_position.find(id);
-  return id.empty() || pos == rules.interest_position.end() ? -1 : pos->second;
+  auto position = [&](const std::string& id) {
+    auto pos = rules.interest_position.find(id);
+    return id.empty() || pos == rules.interest_position.end() ? -1 : pos->second;
+  };
+  return {position(named.interest), position(named.like)};
 }
 
 Sentence rule_sentence(const std::vector<Leaf>& leaves, const Named& named, const Slot& slot, const DecideRules& rules,
