@@ -6,8 +6,8 @@
 //
 //   node scripts/gb-diff.mjs [--seed N] [--cases N] [--native] [--unicode] [--show N]
 //
-// --unicode lets the case-insensitive operators meet letters outside ASCII
-// (Tactful folds ASCII only, documented). Conditions Tactful refuses to
+// --unicode lets $regexi patterns name characters outside ASCII (Tactful
+// refuses them, documented). Conditions Tactful refuses to
 // compile are not divergences (docs/conditions.md: it tells the owner where
 // GrowthBook quietly answers) but are counted by reason, and a refused regex
 // that JavaScript accepts is reported. Every divergence is shrunk to a small
@@ -82,7 +82,7 @@ function shrink(c) {
   return best;
 }
 
-const generate = makeGenerator(seed, { asciiFolding: !unicode });
+const generate = makeGenerator(seed, { asciiRegexi: !unicode });
 const all = [];
 const divergent = [];
 const rejected = new Map();

@@ -109,6 +109,24 @@ TEST_CASE("$in, $nin and their case-insensitive forms intersect with array attri
   CHECK(eval(R"({"n": {"$in": [null]}})", R"({})"));
 }
 
+TEST_CASE("the case-insensitive forms fold case as JavaScript's toLowerCase does, beyond ASCII") {
+  CHECK(eval(R"({"country": {"$ini": ["españa"]}})", R"({"country": "ESPAÑA"})"));
+  CHECK(eval(R"({"city": {"$ini": ["MÜNCHEN"]}})", R"({"city": "münchen"})"));
+  CHECK_FALSE(eval(R"({"likes": {"$nini": ["ΟΔΟΣ"]}})", R"({"likes": ["οδος"]})"));  // the final sigma: ς
+  CHECK(eval(R"({"likes": {"$alli": ["Кофе", "ÉTÉ"]}})", R"({"likes": ["été", "кофе"]})"));
+  // A capital sigma inside a word lowers to σ, at its end to ς: the two words differ.
+  CHECK_FALSE(eval(R"({"w": {"$ini": ["οδοσ"]}})", R"({"w": "ΟΔΟΣ"})"));
+  CHECK(eval(R"({"w": {"$ini": ["σοφια"]}})", R"({"w": "ΣΟΦΙΑ"})"));
+  // Letters JavaScript lowers to ASCII: the Kelvin sign is k, İ is i and a combining dot.
+  CHECK(eval(R"({"unit": {"$ini": ["k"]}})", R"({"unit": "K"})"));
+  CHECK_FALSE(eval(R"({"name": {"$ini": ["i"]}})", R"({"name": "İ"})"));
+  CHECK(eval(R"({"name": {"$ini": ["i̇"]}})", R"({"name": "İ"})"));
+  // ß has no one-letter uppercase: it stays as it is, and "SS" is not it.
+  CHECK_FALSE(eval(R"({"street": {"$ini": ["strasse"]}})", R"({"street": "Straße"})"));
+  // Uncased text compares as it is.
+  CHECK(eval(R"({"s": {"$ini": ["中文😀"]}})", R"({"s": "中文😀"})"));
+}
+
 TEST_CASE("$all, $alli, $elemMatch, $size, $exists, $type and $not") {
   CHECK(eval(R"({"t": {"$all": ["a", {"$gt": 5}]}})", R"({"t": ["a", 9]})"));
   CHECK_FALSE(eval(R"({"t": {"$all": ["a", {"$gt": 5}]}})", R"({"t": ["a", 1]})"));

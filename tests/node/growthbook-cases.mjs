@@ -48,7 +48,7 @@ const ATOMS = ['a', 'b', 'A', 'B', '1', '0', '.', ' ', ',', '\\.', '\\d', '\\D',
   '[^\\s]', '(a*)*', '\\\\'];
 const QUANTIFIERS = ['*', '+', '?', '{2}', '{1,2}', '{0,}', '*?', '+?', '??'];
 
-export function makeGenerator(seed, { asciiFolding = true } = {}) {
+export function makeGenerator(seed, { asciiRegexi = true } = {}) {
   const r = rng(seed);
 
   // What the condition names (values and paths), so attributes can be made
@@ -58,9 +58,9 @@ export function makeGenerator(seed, { asciiFolding = true } = {}) {
   let recording = false;
   const remember = (v) => (recording && used.push(v), v);
   const text = () => remember(r.pick(r.pick([ASCII_TEXT, ASCII_TEXT, NUMERIC_TEXT, VERSIONS, UNCASED_TEXT, CASED_TEXT])));
-  // Text for the case-insensitive operators: with asciiFolding, no letter
-  // outside ASCII whose case could fold.
-  const foldText = () => remember(r.pick(r.pick(asciiFolding ? [ASCII_TEXT, ASCII_TEXT, UNCASED_TEXT, NUMERIC_TEXT] : [ASCII_TEXT, CASED_TEXT])));
+  // Text for the case-insensitive operators: letters whose case folds, in
+  // and beyond ASCII ("ESPAÑA", the Greek final sigma), and text without case.
+  const foldText = () => remember(r.pick(r.pick([ASCII_TEXT, ASCII_TEXT, CASED_TEXT, UNCASED_TEXT, NUMERIC_TEXT])));
   const scalar = () => {
     switch (r.int(6)) {
       case 0: return remember(r.pick(NUMBERS));
@@ -134,7 +134,7 @@ export function makeGenerator(seed, { asciiFolding = true } = {}) {
   };
   const foldPattern = () => {
     const p = pattern();
-    return asciiFolding ? p.replace(/[^\x00-\x7f]|\\u00e9/g, 'x') : p;
+    return asciiRegexi ? p.replace(/[^\x00-\x7f]|\\u00e9/g, 'x') : p;
   };
 
   const operators = (depth) => {

@@ -106,3 +106,22 @@ test(`GrowthBook's hash and bucketing pick the same variant as the core's experi
     }
   }
 });
+
+test("$ini folds every letter as JavaScript's toLowerCase does, and the Greek final sigma by its place in the word", () => {
+  const holds = (value, listed) => core.call('eval', { condition: { s: { $ini: [listed] } }, attributes: { s: value } }).result;
+  const letters = [];
+  for (let c = 0x80; c <= 0x1ffff; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const s = String.fromCodePoint(c);
+    if (s.toLowerCase() !== s) letters.push(s);
+  }
+  assert.ok(letters.length > 1400, `${letters.length} letters change case`);
+  for (const s of letters) assert.equal(holds(s, s.toLowerCase()), true, `U+${s.codePointAt(0).toString(16)} ${s}`);
+  // The sigma: σ inside a word, ς at its end; marks and apostrophes do not end a word.
+  const words = ['Σ', 'ΑΣ', 'ΣΑ', 'ΑΣΑ', 'ΑΣ Β', 'Α Σ', 'ΑΣ.', 'Α.Σ', "ΑΣ'Β", 'ΑΣ\u0301', 'Α\u0301Σ', '1Σ', 'aΣ', 'ΑΣ1', 'ΟΔΟΣ', 'ΣΟΦΙΑ'];
+  for (const w of words) {
+    assert.equal(holds(w, w.toLowerCase()), true, `${w} as ${w.toLowerCase()}`);
+    const other = w.toLowerCase().replace(/[σς]/g, (c) => (c === 'σ' ? 'ς' : 'σ'));
+    if (other !== w.toLowerCase()) assert.equal(holds(w, other), false, `${w} is not ${other}`);
+  }
+});

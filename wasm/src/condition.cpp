@@ -14,10 +14,10 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "tactful/ascii.hpp"
 #include "tactful/number.hpp"
 #include "tactful/regex.hpp"
 #include "tactful/small_sort.hpp"
+#include "tactful/unicode_case.hpp"
 #include "tactful/version.hpp"
 
 namespace tactful {
@@ -180,14 +180,6 @@ bool js_truthy(const json* v) {
   return true;
 }
 
-// Non-ASCII text compares exactly (documented).
-bool equals_ascii_lower(std::string_view text, std::string_view lowered) {
-  if (text.size() != lowered.size()) return false;
-  for (size_t i = 0; i < text.size(); ++i)
-    if (ascii_lower(text[i]) != lowered[i]) return false;
-  return true;
-}
-
 // JSON.stringify(a) === JSON.stringify(b), with object keys compared as sets
 // (the JSON type keeps keys sorted, so insertion order is not available).
 bool deep_equal(const json* a, const json& b) {
@@ -293,7 +285,7 @@ struct InList {
       return false;
     }
     for (const auto& candidate : strings)
-      if (equals_ascii_lower(s, candidate)) return true;
+      if (equals_js_lower(s, candidate)) return true;
     return false;
   }
   // isIn: an array attribute matches when any element is in the list.
@@ -465,7 +457,7 @@ bool ValueTest::test(const json* v) const {
       {
         JsString s;
         std::string_view actual = s.of(v);
-        return insensitive ? equals_ascii_lower(actual, text) : actual == text;
+        return insensitive ? equals_js_lower(actual, text) : actual == text;
       }
     case kNumber: {
       double x;
@@ -696,7 +688,7 @@ class Compiler {
       t.kind = ValueTest::kString;
       t.insensitive = insensitive;
       const std::string& s = c.get_ref<const std::string&>();
-      t.text = insensitive ? ascii_lower(s) : s;
+      t.text = insensitive ? js_lower(s) : s;
       // A number equals this string exactly when String(number) spells it.
       double d;
       char buf[kNumberTextSize];
@@ -738,7 +730,7 @@ class Compiler {
     list->insensitive = insensitive;
     for (const auto& item : items) {
       if (item.is_string()) {
-        list->strings.push_back(insensitive ? ascii_lower(item.get_ref<const std::string&>())
+        list->strings.push_back(insensitive ? js_lower(item.get_ref<const std::string&>())
                                             : item.get<std::string>());
       } else if (item.is_number()) {
         list->numbers.push_back(num(item));

@@ -1,8 +1,8 @@
 #pragma once
 // ASCII-only case folding, for what people type in either case: operator
 // names, URL schemes, country codes, words matched against fixed lists.
-// Letters outside ASCII are left as they are (docs/conditions.md says so for
-// $ini and the other case-insensitive operators).
+// Letters outside ASCII are left as they are (the condition operators fold
+// as JavaScript does: unicode_case.hpp).
 #include <string>
 #include <string_view>
 
