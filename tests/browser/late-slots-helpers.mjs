@@ -2,7 +2,7 @@
 // built from the demo home, page script that renders slots later, and the
 // visitors and checks those tests use.
 import assert from 'node:assert/strict';
-import { configVariant, startSite, trailRunner, visit } from './harness.mjs';
+import { configVariant, newVisitor, startSite, trailRunner, visit } from './harness.mjs';
 
 export const slot = (page, id) => page.locator(`[data-tactful-slot="${id}"]`);
 
@@ -52,6 +52,41 @@ export async function budgetOfOne() {
     await pageScript(v);
     await visit(v.page, `${site.url}/spa/`);
     assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+    return { site, v };
+  } catch (e) {
+    await v.close();
+    site.stop();
+    throw e;
+  }
+}
+
+/**
+ * A site whose banner has the variant "sale" on `path` only, and a new
+ * visitor on its SPA with page script and a router: window.__route()
+ * renders the current path's banner (none on /spa/), at load and on back
+ * and forward too.
+ */
+export async function saleRoutes(path) {
+  const site = await startSite({
+    config: configVariant((c) => {
+      c.slots.find((s) => s.id === 'banner').variants.unshift({
+        id: 'sale', condition: { 'page.path': path }, content: { text: 'Trail sale this week' },
+      });
+    }),
+  });
+  const v = await newVisitor();
+  try {
+    await spa(v, site, { remove: ['banner'] });
+    await pageScript(v);
+    await v.page.addInitScript(() => {
+      window.__route = () => {
+        const old = document.querySelector('[data-tactful-slot="banner"]');
+        if (old) old.remove();
+        if (location.pathname !== '/spa/') window.__render('banner');
+      };
+      window.addEventListener('popstate', window.__route);
+      window.addEventListener('DOMContentLoaded', window.__route);
+    });
     return { site, v };
   } catch (e) {
     await v.close();

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configVariant, grantConsent, newVisitor, startSite, trailRunner, visit } from './harness.mjs';
-import { budgetOfOne, decided, pageScript, showings, slot, spa } from './late-slots-helpers.mjs';
+import { budgetOfOne, decided, pageScript, saleRoutes, showings, slot, spa } from './late-slots-helpers.mjs';
 
 describe('slots added after the first decision, with the demo config', () => {
   let site;
@@ -212,26 +212,8 @@ describe('slots added after the first decision, with configs that test the rules
   });
 
   test('a client-side navigation is a new page view: a rule on the new path applies, and back works', async () => {
-    const site = await startSite({
-      config: configVariant((c) => {
-        c.slots.find((s) => s.id === 'banner').variants.unshift({
-          id: 'sale', condition: { 'page.path': '/spa/sale' }, content: { text: 'Trail sale this week' },
-        });
-      }),
-    });
-    const v = await newVisitor();
+    const { site, v } = await saleRoutes('/spa/sale');
     try {
-      await spa(v, site, { remove: ['banner'] });
-      await pageScript(v);
-      await v.page.addInitScript(() => {
-        // The router: /spa/sale and /spa/other render the banner, / nothing.
-        window.__route = () => {
-          const old = document.querySelector('[data-tactful-slot="banner"]');
-          if (old) old.remove();
-          if (location.pathname !== '/spa/') window.__render('banner');
-        };
-        window.addEventListener('popstate', window.__route);
-      });
       await visit(v.page, `${site.url}/spa/`);
       await grantConsent(v.page, { purposes: { personalization: true } });
       const go = (path) => v.page.evaluate((p) => { history.pushState({}, '', p); window.__route(); }, path);
