@@ -81,6 +81,29 @@ describe('slots on screen at a client-side navigation', () => {
     }
   });
 
+  test('the old route\'s copy of a slot the new route renders again shows its own content once the wait ends, the new one its variant', async () => {
+    const { v, errors, settle } = await heldNavigation(site);
+    try {
+      // The new route renders its picks in the task of the URL change; the
+      // old picks stays on the page (an exit transition longer than the wait).
+      await v.page.evaluate(() => {
+        document.querySelector('[data-tactful-slot="picks"]').id = 'leaving';
+        history.pushState({}, '', '/spa/shop');
+        window.__render('picks');
+      });
+      await v.page.waitForSelector('main > [data-tactful-slot="picks"]:not(#leaving)[data-tactful-decided]');
+      await settle();
+      const fresh = v.page.locator('[data-tactful-slot="picks"]:not(#leaving)');
+      assert.equal(await fresh.getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal(await v.page.locator('#leaving').getAttribute('data-tactful-variant'), null);
+      assert.equal(await v.page.locator('#leaving .tactful-content').count(), 0);
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('picks'))).variant, 'trail-running');
+      assert.deepEqual(errors, []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('during the wait, explain(), "Why this?" and "Not now" on a carried slot answer for the new page view', async () => {
     const { v, errors, go } = await heldNavigation(site);
     try {
