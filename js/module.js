@@ -117,12 +117,14 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     },
     explain: api((rt, _g, slotId) => {
       const id = String(slotId);
+      rt.settle(id);
       // What the page shows: a decision that came too late left the slot's own content.
       const late = rt.lastShown.some((s) => s.id === id && s.late);
       return rt.call('explain', { slot: id, lang: rt.lang || 'en', ...(late ? { late } : {}) });
     }),
     flush: api((rt) => rt.reporting.flush()),
     notNow: api((rt, _g, slotId) => rt.transaction(() => {
+      rt.settle(String(slotId));
       rt.call('notNow', { slot: String(slotId) });
       redecide(rt);
     })),

@@ -232,6 +232,10 @@ export class Runtime {
   /** Decides every slot of the page in one call into the core and applies the result. */
   decide({ allowSwap = false } = {}) {
     if (!this.pageSlots) this.setPage();
+    // Decided again while slots carried through a navigation wait (a
+    // withdrawal, another tab's change): they join this page view now, not
+    // left showing what the visitor's state before allowed.
+    if (this.carried.length) this.addSlots(this.takeCarried(), { show: false });
     const raw = this.core.decide();
     this.lastShown = [];
     this.show(this.slots, this.pageSlots.map(({ id, position }, i) => this.describe(id, position, raw, i * 4)), allowSwap);
@@ -241,8 +245,10 @@ export class Runtime {
    * Slots the page added after its first decision (a burst of DOM changes):
    * one call into the core decides the new ones with what the earlier slots
    * left of the budget; a slot rendered again shows its decision again.
+   * `show: false` only adds them to the page view: a decision of the whole
+   * page follows, which shows them.
    */
-  addSlots(elements) {
+  addSlots(elements, { show = true } = {}) {
     const problems = [];
     const taken = claimSlots(elements, this.slots, problems);
     this.sayMarkup(problems);
@@ -257,7 +263,7 @@ export class Runtime {
         slots.push(this.describe(id, out.positions[i], out.decisions, i * 4));
       });
     }
-    if (!slots.length) return;
+    if (!show || !slots.length) return;
     // A showing counted against caps is stored as any change is: in a
     // transaction. A slot only rendered again shows nothing new: a framework
     // rendering many times a second takes no lock and no storage read each time.
@@ -306,7 +312,7 @@ export class Runtime {
     // keep what they show until the route has had time to render, and are
     // decided then if still on the page.
     const carried = [...new Set([...this.slots.values(), ...this.carried])].filter((el) => el.isConnected);
-    this.carried = carried;
+    this.carried = []; // set once the page view's first decision is made
     try {
       this.setPage(true, new Set(carried));
     } catch (e) {
@@ -324,17 +330,34 @@ export class Runtime {
     }
     this.decide();
     this.track({ type: 'visit' }); // the page view, counted as a load counts it
+    this.carried = carried;
     if (carried.length) {
       const view = this.page;
       this.win.setTimeout(() => {
         if (this.page !== view) return; // another page view since: its own wait
-        this.carried = [];
-        const held = new Set(this.slots.values());
-        const stayed = carried.filter((el) => el.isConnected && !held.has(el));
-        if (stayed.length) this.addSlots(stayed);
+        this.addSlots(this.takeCarried());
       }, ROUTE_SETTLE_MS);
     }
     return true;
+  }
+
+  /**
+   * Ends the wait of the carried slot `id` (checkView), if one waits: the
+   * visitor asks about it ("Why this?", "Not now"), so it is no content on
+   * its way out, and its answer is this page view's.
+   */
+  settle(id) {
+    const mine = this.takeCarried((el) => el.getAttribute('data-tactful-slot') === id);
+    if (mine.length) this.addSlots(mine);
+  }
+
+  // The carried slots `which` picks, out of the wait: those still on the
+  // page and not taken since by this page view (a router that moved one).
+  takeCarried(which = () => true) {
+    const held = new Set(this.slots.values());
+    const picked = this.carried.filter(which);
+    this.carried = this.carried.filter((el) => !picked.includes(el));
+    return picked.filter((el) => el.isConnected && !held.has(el));
   }
 
   // One slot's decision from the core's binary reply, with the variant's

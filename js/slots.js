@@ -35,6 +35,9 @@ export function claimSlots(elements, slots, problems) {
       slots.set(id, el);
       continue;
     }
+    // One that showed a variant (the old route's copy of a slot carried
+    // through a navigation, still on the page) shows its own content again.
+    if (el.hasAttribute('data-tactful-variant')) restoreDefault(el);
     el.setAttribute('data-tactful-decided', 'default');
   }
   return taken;
@@ -74,18 +77,29 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
     const content = variant ? render(doc, d) : null;
     if (variant && !content) variant = null;
     const current = el.getAttribute('data-tactful-variant');
-    if ((current || null) !== variant) {
-      // The page's own default nodes are kept aside as they are (a copy would
-      // load its images again); they come back as copies.
-      if (!defaults.has(el)) defaults.set(el, Array.from(el.childNodes));
-      el.replaceChildren(...(content ? [content] : defaults.get(el).map((n) => n.cloneNode(true))));
+    if (!content) {
+      if (current) restoreDefault(el);
+    } else if (current !== variant) {
+      keepDefault(el);
+      el.replaceChildren(content);
     }
     if (variant) el.setAttribute('data-tactful-variant', variant);
-    else el.removeAttribute('data-tactful-variant');
     el.setAttribute('data-tactful-decided', late ? 'late' : variant ? 'personalized' : 'default');
     shown.push({ id: d.id, variant, late });
   });
   return shown;
+}
+
+// The page's own default nodes are kept aside as they are (a copy would
+// load its images again); they come back as copies.
+function keepDefault(el) {
+  if (!defaults.has(el)) defaults.set(el, Array.from(el.childNodes));
+}
+
+function restoreDefault(el) {
+  keepDefault(el);
+  el.replaceChildren(...defaults.get(el).map((n) => n.cloneNode(true)));
+  el.removeAttribute('data-tactful-variant');
 }
 
 /** Shows every slot's default content now (the module could not decide). */

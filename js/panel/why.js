@@ -30,6 +30,7 @@ export function actionFor(used) {
 export function why(ctx, slotId, entry) {
   const rt = ctx.rt;
   const s = stringsFor(rt);
+  rt.settle(slotId);
   const explained = rt.call('explain', { slot: slotId, lang: rt.lang });
   const action = explained.variant ? actionFor(explained.used) : null;
   const titleId = newId('why');

@@ -3,19 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decisions, useConfig } from '../../package/testing.mjs';
-import { configVariant, delayConfig, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, newVisitor, ready, startSite, trailRunner, visit } from './harness.mjs';
 
 const hero = (page) => page.locator('[data-tactful-slot="hero"]');
-
-/** A visitor who opted in and read two trail-running pages. */
-async function trailRunner(site, options = {}) {
-  const v = await newVisitor(options);
-  await visit(v.page, `${site.url}/index.html`);
-  await grantConsent(v.page, { purposes: { personalization: true } });
-  await visit(v.page, `${site.url}/trail-running.html`);
-  await visit(v.page, `${site.url}/product-ridge-runner.html`);
-  return v;
-}
 
 /**
  * Serves the home page with `html` inserted before its first template, and

@@ -195,3 +195,13 @@ export async function visit(page, url) {
   await page.goto(url);
   return ready(page);
 }
+
+/** A visitor who opted in and read two trail-running pages. */
+export async function trailRunner(site, options) {
+  const v = await newVisitor(options);
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  await visit(v.page, `${site.url}/trail-running.html`);
+  await visit(v.page, `${site.url}/product-ridge-runner.html`);
+  return v;
+}

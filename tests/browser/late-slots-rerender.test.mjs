@@ -3,7 +3,7 @@
 // and components' shadow roots handed to observe() as they come and go.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delayConfig, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+import { delayConfig, newVisitor, ready, startSite, trailRunner, visit } from './harness.mjs';
 
 const hero = (page) => page.locator('[data-tactful-slot="hero"]');
 
@@ -25,15 +25,6 @@ function framework(v) {
       document.querySelector('[data-tactful-slot="hero"]').outerHTML = window.__heroHtml;
     };
   });
-}
-
-async function trailRunner(site, options) {
-  const v = await newVisitor(options);
-  await visit(v.page, `${site.url}/index.html`);
-  await grantConsent(v.page, { purposes: { personalization: true } });
-  await visit(v.page, `${site.url}/trail-running.html`);
-  await visit(v.page, `${site.url}/product-ridge-runner.html`);
-  return v;
 }
 
 describe('slots rendered again by a framework', () => {

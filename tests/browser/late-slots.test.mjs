@@ -4,55 +4,8 @@
 // earlier slots left of the page's budget, and nothing already shown changes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
-
-const slot = (page, id) => page.locator(`[data-tactful-slot="${id}"]`);
-
-// The demo home without the markup of `remove` (slot ids), served as a
-// single-page app: every path under /spa/ is that one document.
-async function spa(v, site, { remove = [], replace = {} } = {}) {
-  await v.context.route((url) => url.pathname.startsWith('/spa/'), async (route) => {
-    let html = await (await route.fetch({ url: `${site.url}/index.html` })).text();
-    for (const id of remove) html = html.replace(new RegExp(`<(section|aside) class="\\w+" data-tactful-slot="${id}"[\\s\\S]*?</\\1>`), '');
-    for (const [from, to] of Object.entries(replace)) html = html.replace(from, to);
-    await route.fulfill({ contentType: 'text/html', body: html });
-  });
-}
-
-// Page script (an init script: it runs in the page as the site's own would):
-// window.__render(id, html) puts a slot at the top of <main>, as a component
-// rendering later does, and every tactful:decision is kept in window.__decisions.
-function pageScript(v) {
-  return v.page.addInitScript(() => {
-    window.__decisions = [];
-    document.addEventListener('tactful:decision', (e) => window.__decisions.push(...e.detail.slots));
-    window.__render = (id, text = 'Our own content') => {
-      const el = document.createElement('section');
-      el.setAttribute('data-tactful-slot', id);
-      el.textContent = text;
-      document.querySelector('main').prepend(el);
-      return el;
-    };
-  });
-}
-
-/** A visitor who opted in and read two trail-running pages. */
-async function trailRunner(site) {
-  const v = await newVisitor();
-  await visit(v.page, `${site.url}/index.html`);
-  await grantConsent(v.page, { purposes: { personalization: true } });
-  await visit(v.page, `${site.url}/trail-running.html`);
-  await visit(v.page, `${site.url}/product-ridge-runner.html`);
-  return v;
-}
-
-const decided = (page, id) => page.waitForSelector(`[data-tactful-slot="${id}"][data-tactful-decided]`);
-
-// What the visitor's export says was shown of `id` (capped variants only), in all.
-async function showings(page, id) {
-  const out = await page.evaluate(() => window.tactful.profile.export());
-  return out.decisions.shown.filter((s) => s.slot === id).reduce((n, s) => n + s.count, 0);
-}
+import { configVariant, grantConsent, newVisitor, startSite, trailRunner, visit } from './harness.mjs';
+import { budgetOfOne, decided, pageScript, saleRoutes, showings, slot, spa } from './late-slots-helpers.mjs';
 
 describe('slots added after the first decision, with the demo config', () => {
   let site;
@@ -193,24 +146,6 @@ describe('slots added after the first decision, with the demo config', () => {
   });
 });
 
-// A site whose pages personalize one slot, and a trail runner on its SPA
-// home without the hero: picks shows its variant.
-async function budgetOfOne() {
-  const site = await startSite({ config: configVariant((c) => { c.page.maxPersonalizedSlots = 1; }) });
-  const v = await trailRunner(site);
-  try {
-    await spa(v, site, { remove: ['hero'] });
-    await pageScript(v);
-    await visit(v.page, `${site.url}/spa/`);
-    assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
-    return { site, v };
-  } catch (e) {
-    await v.close();
-    site.stop();
-    throw e;
-  }
-}
-
 describe('slots added after the first decision, with configs that test the rules', () => {
   test('a router that renders the new route a task later: the old route\'s slots take none of its budget and count no showing', async () => {
     const { site, v } = await budgetOfOne();
@@ -277,26 +212,8 @@ describe('slots added after the first decision, with configs that test the rules
   });
 
   test('a client-side navigation is a new page view: a rule on the new path applies, and back works', async () => {
-    const site = await startSite({
-      config: configVariant((c) => {
-        c.slots.find((s) => s.id === 'banner').variants.unshift({
-          id: 'sale', condition: { 'page.path': '/spa/sale' }, content: { text: 'Trail sale this week' },
-        });
-      }),
-    });
-    const v = await newVisitor();
+    const { site, v } = await saleRoutes('/spa/sale');
     try {
-      await spa(v, site, { remove: ['banner'] });
-      await pageScript(v);
-      await v.page.addInitScript(() => {
-        // The router: /spa/sale and /spa/other render the banner, / nothing.
-        window.__route = () => {
-          const old = document.querySelector('[data-tactful-slot="banner"]');
-          if (old) old.remove();
-          if (location.pathname !== '/spa/') window.__render('banner');
-        };
-        window.addEventListener('popstate', window.__route);
-      });
       await visit(v.page, `${site.url}/spa/`);
       await grantConsent(v.page, { purposes: { personalization: true } });
       const go = (path) => v.page.evaluate((p) => { history.pushState({}, '', p); window.__route(); }, path);
