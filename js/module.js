@@ -95,7 +95,10 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
 
   function track(event) {
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
-      say('track() needs an event object such as {type: "view", interests: ["hiking"]}');
+      // Said as the core's refusals are: a page listening for bad-event hears of every dropped event.
+      const message = 'track() needs an event object such as {type: "view", interests: ["hiking"]}';
+      say(message);
+      emit('error', { reason: 'bad-event', message, event });
       return;
     }
     if (runtime) runtime.track(event);

@@ -158,11 +158,15 @@ describe('what a page signals', () => {
         window.tactful.track({ type: 'view', interests: ['hiking'] });
         window.tactful.track({ type: 'view', interests: ['outdoor', 10n] });
         window.tactful.track({ type: 'teleport' });
+        // Not an event object at all: dropped the same way, not only said on the console.
+        window.tactful.track('view');
+        window.tactful.track(null);
+        window.tactful.track({ interests: ['hiking'] });
         window.tactful.track({ type: 'view', interests: ['trail-running'] });
         await window.tactful.profile.view();
         return seen;
       });
-      assert.deepEqual(errors, ['bad-event', 'bad-event']);
+      assert.deepEqual(errors, ['bad-event', 'bad-event', 'bad-event', 'bad-event', 'bad-event']);
       const view = await v.page.evaluate(() => window.tactful.profile.view());
       const interests = inferredInterests(view);
       assert.deepEqual(interests.sort(), ['hiking', 'trail-running']);
