@@ -63,7 +63,7 @@ export interface ProfileExport {
   /** What deciding keeps on the device: the bucketing id, each "not now", what was shown per day (for caps). */
   decisions: {
     bucketId: string;
-    notNow: { slot: string; at: string; expires: string }[];
+    notNow: { id: string; slot: string; at: string; expires: string }[];
     shown: { slot: string; variant: string; day: string; count: number }[];
   };
 }
