@@ -144,6 +144,27 @@ TEST_CASE("config content is text: no markup, no profile values in links or imag
             "slots[0].variants[0].content.subtitle", "unknown content field"));
 }
 
+TEST_CASE("a content address is refused unless the page would use it as given (http, https or relative)") {
+  // The page shows a link or image only at an address it accepts (js/slots.js, safeUrl); any
+  // other would quietly become '#' or no image, so lint says so instead.
+  for (const char* bad : {R"({"href": "mailto:shop@example.com"})", R"({"href": "tel:+34900000000"})",
+                          R"({"image": "data:image/png;base64,AAAA"})", R"({"href": "sale page.html"})",
+                          R"({"href": " /c/trail"})", R"({"href": ""})", R"({"image": "java\tscript:x"})"}) {
+    std::string shown = bad;
+    CAPTURE(shown);
+    auto diag = load_variant(std::string(R"({"id": "v", "content": )") + bad + "}");
+    REQUIRE(diag.errors.size() == 1);
+    CHECK(diag.errors[0].message.find("http, https or a relative path") != std::string::npos);
+  }
+  for (const char* good : {R"({"href": "/c/trail"})", R"({"href": "HTTPS://shop.example/x?a=1#b"})",
+                           R"({"href": "../sale"})", R"({"href": "sale.html?c=trail&x=%20"})", R"({"href": "#top"})",
+                           R"({"image": "img/trail.jpg"})", R"({"image": "/img/ä.jpg"})"}) {
+    std::string shown = good;
+    CAPTURE(shown);
+    CHECK(load_variant(std::string(R"({"id": "v", "content": )") + good + "}").errors.empty());
+  }
+}
+
 TEST_CASE("page <template> content meets the same check, and placeholders fill text only") {
   CHECK(check_template("<p class=\"hi\">Because you like <b>{{interest}}</b></p>", "template#t").ok());
   auto recite = check_template("<p>Your order of {{amount}}</p>", "template#t");
