@@ -4,7 +4,7 @@
 // (a fresh browser profile per load) and warm (repeat loads, HTTP cache), with
 // the layout shift the page had, and how long the hero was hidden (from first
 // paint until it was shown). Usage: node bench/page-timing.mjs [loads=20]
-import { grantConsent, newVisitor, startSite, visit } from '../tests/browser/harness.mjs';
+import { newVisitor, startSite, trailRunner, visit } from '../tests/browser/harness.mjs';
 import { summarize } from './stats.mjs';
 
 const LOADS = Number(process.argv[2] || 20);
@@ -110,23 +110,14 @@ async function measure(page) {
   });
 }
 
-// A visitor who opted in and read two trail-running pages, so the hero personalizes.
-async function trailRunner(site) {
-  const v = await newVisitor({ deadline: null });
-  await watchPages(v.context);
-  await visit(v.page, `${site.url}/index.html`);
-  await grantConsent(v.page, { purposes: { personalization: true } });
-  await visit(v.page, `${site.url}/trail-running.html`);
-  await visit(v.page, `${site.url}/product-ridge-runner.html`);
-  return v;
-}
-
 export async function pageTiming(loads = LOADS) {
   const site = await startSite();
   const out = {};
   try {
     const warm = [];
-    const v = await trailRunner(site);
+    // A visitor who opted in and read two trail-running pages, so the hero personalizes.
+    const v = await trailRunner(site, { deadline: null });
+    await watchPages(v.context);
     await visit(v.page, `${site.url}/index.html`);
     for (let i = 0; i < loads; i++) {
       await loadSettled(v.page, `${site.url}/index.html`);
