@@ -46,6 +46,30 @@ describe('the visitor\'s choices on slots added later', () => {
     }
   });
 
+  test('a withdrawal in another tab during the wait shows every default at once in this one, carried slots too', async () => {
+    const v = await trailRunner(site);
+    try {
+      await v.page.clock.install();
+      await latePicks(v, site);
+      await v.page.clock.pauseAt(Date.now() + 60_000);
+      await v.page.evaluate(() => history.pushState({}, '', '/spa/shop'));
+      await v.page.clock.runFor(1); // the new page view starts; its slots are all carried
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      await other.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }));
+      // This tab hears of it with its timers still held: polled from here, not by a page timer.
+      let shown;
+      for (let i = 0; i < 100; i++) {
+        shown = await variants(v.page);
+        if (Object.values(shown).every((x) => x === null)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(shown, { picks: null, banner: null, hero: null });
+    } finally {
+      await v.close();
+    }
+  });
+
   test('"Not now" on a slot added later shows its default at once, is kept, and holds when the component renders the slot again', async () => {
     const v = await trailRunner(site);
     try {
