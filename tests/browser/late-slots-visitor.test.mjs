@@ -19,6 +19,14 @@ async function latePicks(v, site) {
   await decided(v.page, 'picks');
 }
 
+// The page's timers stop, and the URL changes as a router changes it: the
+// new page view starts, and the slots on screen all wait for the route.
+async function navigateHeld(page) {
+  await page.clock.pauseAt(Date.now() + 60_000);
+  await page.evaluate(() => history.pushState({}, '', '/spa/shop'));
+  await page.clock.runFor(1);
+}
+
 describe('the visitor\'s choices on slots added later', () => {
   let site;
   before(async () => { site = await startSite(); });
@@ -30,10 +38,7 @@ describe('the visitor\'s choices on slots added later', () => {
       await v.page.clock.install();
       await latePicks(v, site);
       assert.deepEqual(await variants(v.page), { picks: 'trail-running', banner: null, hero: 'trail-running' });
-      // The page's timers stop: the slots on screen at the navigation wait for the route.
-      await v.page.clock.pauseAt(Date.now() + 60_000);
-      await v.page.evaluate(() => history.pushState({}, '', '/spa/shop'));
-      await v.page.clock.runFor(1); // the new page view starts; its slots are all carried
+      await navigateHeld(v.page);
       await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }));
       assert.deepEqual(await variants(v.page), { picks: null, banner: null, hero: null });
       assert.equal(await v.page.locator('.tactful-content').count(), 0);
@@ -51,9 +56,7 @@ describe('the visitor\'s choices on slots added later', () => {
     try {
       await v.page.clock.install();
       await latePicks(v, site);
-      await v.page.clock.pauseAt(Date.now() + 60_000);
-      await v.page.evaluate(() => history.pushState({}, '', '/spa/shop'));
-      await v.page.clock.runFor(1); // the new page view starts; its slots are all carried
+      await navigateHeld(v.page);
       const other = await v.context.newPage();
       await visit(other, `${site.url}/index.html`);
       await other.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }));
