@@ -320,7 +320,6 @@ export class Runtime {
       // defaults, also those that showed a variant for the path before.
       this.pageSlots = [];
       this.refused = true;
-      this.carried = [];
       const all = new Map([...carried.map((el) => [el.getAttribute('data-tactful-slot'), el]), ...this.slots]);
       const shown = applyDecisions(this.doc, all, { slots: [...all.keys()].map((id) => ({ id, variant: null })) }, { allowSwap: true });
       this.lastShown = shown;
