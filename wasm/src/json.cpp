@@ -5,6 +5,7 @@
 #include "tactful/json_writer.hpp"
 #include "tactful/number.hpp"
 #include "tactful/small_sort.hpp"
+#include "tactful/utf8.hpp"
 
 namespace tactful {
 
@@ -56,16 +57,6 @@ size_t utf8_length(const char* p, size_t available) {
   }
   if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-    return;
-  }
-  int extra = cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
-  out += static_cast<char>((0xFF80 >> extra) | (cp >> (6 * extra)));  // 110xxxxx, 1110xxxx, 11110xxx
-  for (int i = extra - 1; i >= 0; --i) out += static_cast<char>(0x80 | ((cp >> (6 * i)) & 0x3F));
 }
 
 

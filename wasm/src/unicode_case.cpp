@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "tactful/ascii.hpp"
+#include "tactful/utf8.hpp"
 
 namespace tactful {
 
@@ -62,39 +63,6 @@ bool case_ignorable(char32_t c) {
          (c >= 0xFE20 && c <= 0xFE2F);
 }
 
-// Decodes the code point at `at` (the strings are valid UTF-8: json.cpp checks).
-char32_t decode(std::string_view s, size_t at, size_t& length) {
-  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[at + i]); };
-  const unsigned char lead = b(0);
-  length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-  if (at + length > s.size()) {
-    length = 1;
-    return lead;
-  }
-  if (length == 1) return lead;
-  if (length == 2) return ((lead & 0x1F) << 6) | (b(1) & 0x3F);
-  if (length == 3) return ((lead & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-  return ((lead & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-}
-
-void encode(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 // Unicode's Final_Sigma: a cased letter before (past any ignorable
 // characters), and none after.
 bool ends_word(std::string_view s, size_t at, size_t length) {
@@ -102,7 +70,7 @@ bool ends_word(std::string_view s, size_t at, size_t length) {
   for (size_t i = at; i > 0;) {
     size_t start = i - 1, n = 0;
     while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
-    const char32_t c = decode(s, start, n);
+    const char32_t c = decode_utf8(s, start, n);
     i = start;
     if (case_ignorable(c)) continue;
     before = cased(c);
@@ -111,7 +79,7 @@ bool ends_word(std::string_view s, size_t at, size_t length) {
   if (!before) return false;
   for (size_t i = at + length; i < s.size();) {
     size_t n = 0;
-    const char32_t c = decode(s, i, n);
+    const char32_t c = decode_utf8(s, i, n);
     i += n;
     if (case_ignorable(c)) continue;
     return !cased(c);
@@ -133,13 +101,13 @@ std::string js_lower(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     size_t n = 0;
-    const char32_t c = decode(s, i, n);
+    const char32_t c = decode_utf8(s, i, n);
     if (c == 0x130) {
       out += "i\xCC\x87";  // i + U+0307 COMBINING DOT ABOVE
     } else if (c == 0x3A3) {
-      encode(ends_word(s, i, n) ? 0x3C2 : 0x3C3, out);
+      append_utf8(out, ends_word(s, i, n) ? 0x3C2 : 0x3C3);
     } else {
-      encode(lower_of(c), out);
+      append_utf8(out, lower_of(c));
     }
     i += n;
   }
