@@ -18,6 +18,7 @@
 #include "tactful/regex.hpp"
 #include "tactful/small_sort.hpp"
 #include "tactful/unicode_case.hpp"
+#include "tactful/utf8.hpp"
 #include "tactful/version.hpp"
 
 namespace tactful {
@@ -46,21 +47,15 @@ size_t js_number_to_string(double d, char* out) {
 // (or, with `back`, at the end) of `s`, 0 when there is none.
 size_t js_space_length(std::string_view s, bool back) {
   if (s.empty()) return 0;
-  unsigned char c = back ? s.back() : s.front();
-  if (c < 0x80) return c == ' ' || (c >= 9 && c <= 13);
-  for (size_t n = 2; n <= 3 && n <= s.size(); ++n) {
-    std::string_view u = back ? s.substr(s.size() - n) : s.substr(0, n);
-    unsigned char first = u[0];
-    if ((first & 0xC0) == 0x80) continue;  // a continuation byte: the character is longer
-    if (n == 2 && (first & 0xE0) != 0xC0) continue;
-    if (n == 3 && (first & 0xF0) != 0xE0) return 0;
-    uint32_t cp = n == 2 ? (first & 0x1F) << 6 | (u[1] & 0x3F)
-                         : (first & 0x0F) << 12 | (u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-    bool space = cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-                 cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
-    return space ? n : 0;
+  size_t at = 0, n = 0;
+  if (back) {
+    at = s.size() - 1;
+    while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;  // to the last character's lead byte
   }
-  return 0;
+  const uint32_t cp = decode_utf8(s, at, n);
+  const bool space = cp == ' ' || (cp >= 9 && cp <= 13) || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+                     cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+  return space && (!back || at + n == s.size()) ? n : 0;
 }
 
 // Strings order by UTF-16 code units in JavaScript. UTF-8 byte order is the
