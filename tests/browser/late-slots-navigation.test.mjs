@@ -1,11 +1,11 @@
 // Client-side navigation (js/navigation.js, Runtime.checkView): each page
-// view is decided for its own path, and the slots on screen at the URL
-// change keep what they show while the route renders, then are decided for
-// the new page view, once. The page's timers are held by Playwright's clock
+// view is decided for its own path and counted as a load counts one, and
+// the slots on screen at the URL change keep what they show while the
+// route renders, then are decided for the new page view, once. The page's timers are held by Playwright's clock
 // where a test acts during that wait.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, startSite, trailRunner, visit } from './harness.mjs';
+import { grantConsent, newVisitor, openStoredRecords, startSite, trailRunner, visit } from './harness.mjs';
 import { pageScript, saleRoutes, showings, slot, spa } from './late-slots-helpers.mjs';
 
 // The decisions the page was told of since `n` of them, as "id:variant".
@@ -145,6 +145,49 @@ describe('back and forward across routes', () => {
       assert.deepEqual(await step(() => v.page.goBack(), '/spa/a'), ['banner:null']);
       assert.deepEqual(await step(() => v.page.goForward(), '/spa/b'), ['banner:sale']);
       assert.equal(await slot(v.page, 'banner').textContent(), 'Trail sale this week');
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+});
+
+describe('a client-side navigation is a page view', () => {
+  test('each new path counts one page view in the stored reporting window, as a load does; a change of the query or hash alone counts none', async () => {
+    const site = await startSite();
+    const v = await newVisitor();
+    try {
+      await spa(v, site);
+      await visit(v.page, `${site.url}/spa/`);
+      await grantConsent(v.page, { purposes: { personalization: true, aggregate: true } });
+      // The page views the visitor's stored window holds (its sealed profile
+      // record, opened with the native CLI), once they reach `expected`.
+      const stored = async () => (await openStoredRecords(v.page)).profile?.window?.pageViews ?? 0;
+      const reaches = async (expected) => {
+        let n;
+        for (let i = 0; i < 100 && (n = await stored()) < expected; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(n, expected);
+      };
+      const push = (url) => v.page.evaluate((u) => history.pushState({}, '', u), url);
+      await visit(v.page, `${site.url}/spa/`); // a load, counted now that aggregate is on
+      const base = await stored();
+      assert.ok(base >= 1, `a load with aggregate on counts a page view (stored ${base})`);
+      await push('/spa/shop');
+      await reaches(base + 1);
+      // The same page view: only the query, then only the hash, changes.
+      await push('/spa/shop?color=red');
+      await v.page.evaluate(() => { location.hash = '#reviews'; });
+      await push('/spa/trail');
+      await reaches(base + 2); // not base + 4
+      await v.page.goBack(); // popstate to /spa/shop#reviews: a new path again
+      await v.page.waitForFunction(() => location.pathname === '/spa/shop');
+      await reaches(base + 3);
+      // Without aggregate no page is counted, a load or a navigation.
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
+      await push('/spa/hiking');
+      await visit(v.page, `${site.url}/spa/city`);
+      await v.page.evaluate(() => window.tactful.profile.view()); // after the load's own first transaction
+      assert.equal(await stored(), 0, 'withdrawing aggregate drops the window, and nothing is counted after');
     } finally {
       await v.close();
       site.stop();
