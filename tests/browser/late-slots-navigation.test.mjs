@@ -1,8 +1,8 @@
 // Client-side navigation (js/navigation.js, Runtime.checkView): each page
 // view is decided for its own path and counted as a load counts one, and
 // the slots on screen at the URL change keep what they show while the
-// route renders, then are decided for the new page view, once. The page's timers are held by Playwright's clock
-// where a test acts during that wait.
+// route renders, then are decided for the new page view, once. The page's
+// timers are held by Playwright's clock where a test acts during that wait.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { grantConsent, newVisitor, openStoredRecords, startSite, trailRunner, visit } from './harness.mjs';
