@@ -893,23 +893,10 @@ Condition compile_condition(const json& condition, const json& saved_groups, con
 // FNV-1a (32-bit) over UTF-16 code units, as GrowthBook's JS computes it.
 static uint32_t fnv1a32(std::string_view s) {
   uint32_t h = 0x811c9dc5u;
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
-  const unsigned char* end = p + s.size();
-  while (p < end) {
-    uint32_t cp = *p++;
-    int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
-    if (extra) cp &= 0x3F >> extra;
-    for (int i = 0; i < extra && p < end; ++i) cp = (cp << 6) | (*p++ & 0x3F);
-    auto unit = [&h](uint32_t u) {
-      h ^= u;
-      h *= 16777619u;
-    };
-    if (cp >= 0x10000) {
-      unit(0xD800 + ((cp - 0x10000) >> 10));
-      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
-    } else {
-      unit(cp);
-    }
+  Utf16Reader units(s);
+  for (int u = units.next(); u >= 0; u = units.next()) {
+    h ^= static_cast<uint32_t>(u);
+    h *= 16777619u;
   }
   return h;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "tactful/utf8.hpp"
+
 namespace tactful {
 
 namespace {
@@ -16,43 +18,10 @@ constexpr int kMaxDepth = 100;
 
 enum Op : uint8_t { kUnit, kClass, kAny, kSplit, kJmp, kBol, kEol, kWordB, kNotWordB, kMatch };
 
+// Patterns and text are read as the UTF-16 code units a JS string holds
+// (Utf16Reader): without the `u` flag, `.` and classes see code units.
 using Range = std::pair<uint16_t, uint16_t>;
 using Ranges = std::vector<Range>;
-
-// JS strings are UTF-16: without the `u` flag `.` and classes see code units,
-// so the text (UTF-8 here) is read as the code units JS would see.
-class Utf16Reader {
- public:
-  explicit Utf16Reader(std::string_view s)
-      : p_(reinterpret_cast<const unsigned char*>(s.data())), end_(p_ + s.size()) {}
-  int next() {
-    if (pending_) {
-      int low = pending_;
-      pending_ = 0;
-      return low;
-    }
-    if (p_ == end_) return -1;
-    unsigned c = *p_++;
-    if (c < 0x80) return static_cast<int>(c);
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
-    if (extra < 0 || end_ - p_ < extra) return 0xFFFD;
-    uint32_t cp = c & (0x3F >> extra);
-    for (int i = 0; i < extra; ++i) {
-      if ((p_[i] & 0xC0) != 0x80) return 0xFFFD;
-      cp = (cp << 6) | (p_[i] & 0x3F);
-    }
-    p_ += extra;
-    if (cp < 0x10000) return static_cast<int>(cp);
-    cp -= 0x10000;
-    pending_ = static_cast<int>(0xDC00 + (cp & 0x3FF));
-    return static_cast<int>(0xD800 + (cp >> 10));
-  }
-
- private:
-  const unsigned char* p_;
-  const unsigned char* end_;
-  int pending_ = 0;
-};
 
 bool is_word(int c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';

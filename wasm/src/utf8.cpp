@@ -1,5 +1,7 @@
 #include "tactful/utf8.hpp"
 
+#include <utility>
+
 namespace tactful {
 
 void append_utf8(std::string& out, uint32_t cp) {
@@ -22,6 +24,17 @@ uint32_t decode_utf8(std::string_view s, size_t at, size_t& length) {
   uint32_t cp = lead & (0x7F >> length);
   for (size_t i = 1; i < length; ++i) cp = cp << 6 | (static_cast<unsigned char>(s[at + i]) & 0x3F);
   return cp;
+}
+
+int Utf16Reader::next() {
+  if (low_) return std::exchange(low_, 0);
+  if (at_ >= s_.size()) return -1;
+  size_t length;
+  uint32_t cp = decode_utf8(s_, at_, length);
+  at_ += length;
+  if (cp < 0x10000) return static_cast<int>(cp);
+  low_ = static_cast<int>(0xDC00 + ((cp - 0x10000) & 0x3FF));
+  return static_cast<int>(0xD800 + ((cp - 0x10000) >> 10));
 }
 
 }  // namespace tactful

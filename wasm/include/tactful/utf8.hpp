@@ -15,4 +15,19 @@ void append_utf8(std::string& out, uint32_t cp);
 // A sequence cut short by the end of `s` reads as its lead byte alone.
 uint32_t decode_utf8(std::string_view s, size_t at, size_t& length);
 
+// Well-formed UTF-8 read as the UTF-16 code units a JavaScript string of the
+// same text holds (a code point above U+FFFF is two surrogates): what
+// GrowthBook's hash and JS regular expressions without the `u` flag see.
+class Utf16Reader {
+ public:
+  explicit Utf16Reader(std::string_view s) : s_(s) {}
+  // The next code unit, or -1 at the end.
+  int next();
+
+ private:
+  std::string_view s_;
+  size_t at_ = 0;
+  int low_ = 0;  // the second surrogate of a pair, still to come
+};
+
 }  // namespace tactful
