@@ -42,6 +42,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
 
   let runtime = null;
   let failure = null;
+  let bootStorage = null; // the storage boot() opened, also when the start failed after
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
 
@@ -105,6 +106,29 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     else if (!failure) ready.then(() => runtime && runtime.track(event));
   }
 
+  function forget(rt) {
+    return rt.storage.exclusive(async () => {
+      rt.call('profile.forget');
+      await rt.storage.eraseAll();
+      rt.seen = { consent: null, profile: null };
+      redecide(rt);
+      rt.call('save'); // the fresh state stays in memory: nothing is written back
+      emit('consent', rt.call('consent.get'));
+      return { forgotten: true };
+    });
+  }
+
+  // "Forget me" holds whatever stopped the start (a broken config, a blocked
+  // wasm): erasing needs no core, only the storage the start opened. Storage
+  // that could not be opened cannot be erased, and says so.
+  async function forgetUnstarted() {
+    if (!bootStorage || failure.reason === 'storage-unavailable') {
+      throw new Error(`tactful: unavailable (${failure.reason}): ${failure.message}`);
+    }
+    await bootStorage.exclusive(() => bootStorage.eraseAll());
+    return { forgotten: true };
+  }
+
   // After a change the visitor made, slots show what the core now decides.
   function redecide(rt) {
     rt.decide({ allowSwap: true });
@@ -144,15 +168,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         redecide(rt);
         return out;
       })),
-      forget: api((rt) => rt.storage.exclusive(async () => {
-        rt.call('profile.forget');
-        await rt.storage.eraseAll();
-        rt.seen = { consent: null, profile: null };
-        redecide(rt);
-        rt.call('save');  // the fresh state stays in memory: nothing is written back
-        emit('consent', rt.call('consent.get'));
-        return { forgotten: true };
-      })),
+      forget: () => ready.then(() => (runtime ? forget(runtime) : forgetUnstarted())),
     },
     consent: {
       get: api((rt) => rt.transaction(() => rt.call('consent.get'))),
@@ -210,6 +226,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     const started = performance.now();
     // Storage first: opening IndexedDB is the slowest step at start.
     const storage = openStorage(win);
+    bootStorage = storage;
     const read = storage.opened.then(() => mark('storage'), (e) => {
       throw Object.assign(e, { reason: 'storage-unavailable' });
     });

@@ -2,7 +2,7 @@
 // browser by the wasm core, and every failure leaves the default content.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, ready, screenshot, startSite } from './harness.mjs';
+import { grantConsent, newVisitor, ready, screenshot, startSite, tactfulStorage, trailRunner } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -121,6 +121,31 @@ describe('failing to default', () => {
       }
     });
   }
+});
+
+describe('forgetting when the module could not start', () => {
+  test('forget() erases everything stored although the config is broken, and the next good start begins afresh', async () => {
+    const v = await trailRunner(site);
+    try {
+      assert.ok(Object.keys(await tactfulStorage(v.page)).length > 0);
+      await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
+      await v.page.goto(`${site.url}/index.html`);
+      assert.equal((await ready(v.page)).reason, 'config-invalid');
+      // The other methods need the core, which never started.
+      assert.match(await v.page.evaluate(() => window.tactful.profile.view().then(() => 'resolved', (e) => e.message)), /^tactful: unavailable \(config-invalid\)/);
+      assert.deepEqual(await v.page.evaluate(() => window.tactful.profile.forget()), { forgotten: true });
+      assert.deepEqual(await tactfulStorage(v.page), {});
+      await v.context.unroute('**/tactful.config.json');
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await heroState(v.page), 'default');
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(consent.purposes.personalization, false);
+      assert.deepEqual(await tactfulStorage(v.page), {});
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 describe('a request that never answers', () => {
