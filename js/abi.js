@@ -7,10 +7,11 @@ import { stringify } from './json.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// `input`: a value, JSON text, or JSON's UTF-8 bytes as they arrived (a Uint8Array).
 export function callJson(mod, fn, op, input, ...extra) {
   const opBytes = encoder.encode(op);
-  const text = input === undefined ? '' : typeof input === 'string' ? input : toJson(op, input);
-  const inBytes = encoder.encode(text);
+  const inBytes = input instanceof Uint8Array ? input
+    : encoder.encode(input === undefined ? '' : typeof input === 'string' ? input : toJson(op, input));
   const opPtr = mod._malloc(opBytes.length + 1);
   const inPtr = mod._malloc(inBytes.length + 1);
   try {

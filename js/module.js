@@ -212,7 +212,10 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         throw new Error(`config ${configUrl} could not be fetched (${e.message})${url ? corsHint(url) : ''}`);
       }
       if (!response.ok) throw new Error(`config ${configUrl} answered HTTP ${response.status}`);
-      return response.text();
+      // The bytes as sent, not text(): that would replace bytes that are not
+      // UTF-8 (a file saved as Latin-1) with U+FFFD, which the core cannot
+      // tell from the owner's text; it refuses them, as tactful lint does.
+      return new Uint8Array(await response.arrayBuffer());
     }).catch((e) => {
       throw Object.assign(e, { reason: e.reason || 'config-unavailable' });
     });
@@ -232,24 +235,24 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     });
     read.catch(() => {}); // awaited below, after the config and the core
     let parsed;
-    const [configText, core] = await Promise.all([
-      fetchConfig().then((text) => {
+    const [configBytes, core] = await Promise.all([
+      fetchConfig().then((bytes) => {
         mark('config');
         // Read at once, not after the core: a longer deadline only helps if
         // it is set before the stylesheet's own has revealed any slot.
-        parsed = parseJson(text);
+        parsed = parseJson(new TextDecoder().decode(bytes));
         if (parsed && Number.isInteger(parsed.deadlineMs)) extendDeadline(doc, parsed.deadlineMs);
-        return text;
+        return bytes;
       }),
       startCore(new URL('tactful.wasm', base).href).then((c) => mark('core', c), (e) => {
         throw Object.assign(e, { reason: 'wasm-unavailable' });
       }),
     ]);
-    const init = core.call('init', configText);
+    const init = core.call('init', configBytes);
     mark('init');
     if (init.error) throw Object.assign(new Error(init.error), { reason: 'config-invalid' });
     for (const w of init.warnings || []) console.warn(`tactful: config warning: ${w}`);
-    const config = parsed || JSON.parse(configText);
+    const config = parsed;
     await domReady;
     mark('dom');
 

@@ -4,6 +4,12 @@ const defaults = new WeakMap();
 
 const SLOT = '[data-tactful-slot]';
 
+// Elements a variant must not replace the children of: the document's own
+// structure (all of it would go), form fields (their text is a value the
+// form submits, and nothing is filled from the profile), and elements whose
+// text is code or inert. The slot shows its default instead.
+const UNFIT = 'html, head, head *, body, script, style, template, textarea, select, select *, datalist, datalist *, input, title';
+
 /**
  * The slots under `roots` (the document, and shadow roots handed to
  * observe()) by id. Markup that cannot be a slot of its own (no id, an id
@@ -25,10 +31,13 @@ export function claimSlots(elements, slots, problems) {
   const taken = new Map();
   for (const el of elements) {
     const id = el.getAttribute('data-tactful-slot');
-    const outer = el.parentElement && el.parentElement.closest(SLOT);
+    let outer = el.parentElement && el.parentElement.closest(SLOT);
+    // A slot on <body> is refused, not one that holds the page's other slots.
+    while (outer && outer.matches(UNFIT)) outer = outer.parentElement && outer.parentElement.closest(SLOT);
     const held = slots.get(id);
     if (!id) problems.push('an element has data-tactful-slot without an id');
     else if (outer) problems.push(`slot "${id}" is inside slot "${outer.getAttribute('data-tactful-slot')}", which a decision would replace`);
+    else if (el.matches(UNFIT)) problems.push(`slot "${id}" is on <${el.localName}>, which cannot show a variant (not html, head, body, a form field, script, style or template)`);
     else if (taken.has(id) || (held && held !== el && held.isConnected)) problems.push(`slot "${id}" appears more than once; only the first is personalized`);
     else {
       taken.set(id, el);

@@ -37,6 +37,10 @@ class Storage {
     this.cache = new Map();
     this.stored = new Map(); // the records as the last read found them in IndexedDB
     this.dirty = new Set();
+    // Records whose write the browser refused (full quota, disk error), with
+    // what storage held when it did: kept in memory, and written again with
+    // the next change, until another tab stores one of its own.
+    this.refused = new Map();
     this.waiting = new Set(); // exclusive() calls whose fn has not run yet
     this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
     // A page left for good (not kept in the back-forward cache) stops in the
@@ -175,6 +179,11 @@ class Storage {
     const db = await this.connect();
     const entries = db ? await this.readAll(db) : [];
     this.stored = new Map(entries);
+    for (const [name, base] of this.refused) {
+      if (sameRecord(base, this.storedOrNull(name))) continue;
+      this.refused.delete(name);
+      this.dirty.delete(name);
+    }
     this.cache = new Map(entries.filter(([k]) => !this.dirty.has(k)).concat(
       [...this.dirty].filter((k) => this.cache.has(k)).map((k) => [k, this.cache.get(k)])));
   }
@@ -205,6 +214,7 @@ class Storage {
       const names = new Set([...before.keys(), ...this.stored.keys()]);
       if ([...names].every((k) => sameRecord(before.get(k), this.stored.get(k)))) return;
       this.dirty.clear();
+      this.refused.clear();
       this.cache = new Map(this.stored);
       redo();
     });
@@ -236,7 +246,10 @@ class Storage {
       throw e;
     });
     if (!ok) return false;
-    for (const name of names) this.dirty.delete(name);
+    for (const name of names) {
+      this.dirty.delete(name);
+      this.refused.delete(name);
+    }
     if (this.channel) this.channel.postMessage({ changed: names });
     return true;
   }
@@ -245,6 +258,7 @@ class Storage {
   async eraseAll() {
     this.cache.clear();
     this.dirty.clear();
+    this.refused.clear();
     this.newKey = null;
     if (this.db) {
       this.db.close();
@@ -288,7 +302,7 @@ class Storage {
       } catch (e) {
         // Refused for another reason (a disk error, an aborted transaction):
         // as with a full quota, the page goes on with the change in memory.
-        this.dirty.clear();
+        this.keepRefused();
         if (this.onWriteFailed) this.onWriteFailed(e);
         return result;
       }
@@ -306,8 +320,15 @@ class Storage {
     if (this.compact) this.compact();
     const ok = await this.commit();
     // Whatever still does not fit stays in memory for this page only.
-    if (!ok) this.dirty.clear();
+    if (!ok) this.keepRefused();
     return ok;
+  }
+
+  // A refused change stays what this page uses: dropped, the next
+  // transaction's read would bring back the stored records, and with them a
+  // consent the visitor had just withdrawn.
+  keepRefused() {
+    for (const name of this.dirty) if (!this.refused.has(name)) this.refused.set(name, this.storedOrNull(name));
   }
 
   /**

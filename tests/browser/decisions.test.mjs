@@ -137,6 +137,50 @@ describe('with the demo config', () => {
     }
   });
 
+  // A textarea once took the variant as its value (a profile word in a
+  // field the form submits); a slot on <body> replaced the whole page.
+  test('a slot on a form field or on the page itself keeps its default, said in one line', async () => {
+    const v = await trailRunner(site);
+    try {
+      const serve = (change) => v.context.route('**/index.html', async (route) => {
+        const html = await (await route.fetch()).text();
+        await route.fulfill({ contentType: 'text/html', body: change(html) });
+      });
+      // The hero slot on a textarea, its variant a bare line of text.
+      await serve((html) => html.replace('data-tactful-slot="hero"', '').replace('<template id="hero-trail-running">',
+        '<textarea id="field" data-tactful-slot="hero">Your note</textarea>' +
+        '<template id="hero-trail-running">Because you like {{interest}}</template><template id="unused">'));
+      let before = v.tactfulMessages().length;
+      await visit(v.page, `${site.url}/index.html`);
+      const field = v.page.locator('#field');
+      assert.equal(await field.inputValue(), 'Your note');
+      assert.equal(await field.getAttribute('data-tactful-decided'), 'default');
+      let said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: slot "hero" is on <textarea>, which cannot show a variant/);
+
+      // The hero id on <body> too: the body is refused, the slots in it are not.
+      await v.context.unrouteAll();
+      await serve((html) => html.replace('<body', '<body data-tactful-slot="hero"'));
+      before = v.tactfulMessages().length;
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await v.page.locator('body').getAttribute('data-tactful-decided'), 'default');
+      assert.equal(await v.page.locator('section.hero').getAttribute('data-tactful-variant'), 'trail-running');
+      assert.ok(await v.page.getByRole('button', { name: 'Privacy settings' }).isVisible());
+      said = v.tactfulMessages().slice(before);
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.match(said[0].text, /^tactful: slot "hero" is on <body>, which cannot show a variant/);
+
+      // Nor does the stylesheet hide the page while no script has decided.
+      await v.context.route('**/tactful/tactful.js', (route) => route.abort());
+      await v.page.goto(`${site.url}/index.html`);
+      assert.equal(await v.page.evaluate(() => getComputedStyle(document.body).visibility), 'visible');
+      assert.equal(await v.page.locator('section.hero').evaluate((e) => getComputedStyle(e).visibility), 'hidden');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('of two templates with one id, the one shown is the one checked', async () => {
     const v = await trailRunner(site);
     try {

@@ -963,6 +963,34 @@ describe('a write the browser refuses', () => {
   }
 });
 
+// Once, the next transaction's read of storage brought back the stored
+// records: a withdrawal the browser could not store was undone by the very
+// next call (consent.get() said personalization was on again).
+describe('a change the browser cannot store', () => {
+  for (const [what, name] of [['a full quota', 'QuotaExceededError'], ['a disk error', 'UnknownError']]) {
+    test(`${what}: a withdrawal holds for the rest of the page, through later calls and events`, async () => {
+      const v = await newVisitor();
+      try {
+        await visit(v.page, `${site.url}/index.html`);
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        await v.context.addInitScript((name) => {
+          IDBObjectStore.prototype.put = function () { throw new DOMException('refused', name); };
+        }, name);
+        const stored = await tactfulStorage(v.page);
+        await visit(v.page, `${site.url}/hiking.html`);
+        const withdrawn = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }));
+        assert.equal(withdrawn.purposes.personalization, false);
+        await v.page.evaluate(() => window.tactful.track({ type: 'view', interests: ['trail-running'] }));
+        assert.deepEqual(inferredInterests(await v.page.evaluate(() => window.tactful.profile.view())).sort(), ['hiking', 'outdoor']);
+        assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+        assert.deepEqual(await tactfulStorage(v.page), stored);
+      } finally {
+        await v.close();
+      }
+    });
+  }
+});
+
 describe('site-level consent settings', () => {
   test('a site directed at children profiles nobody, even after an opt-in', async () => {
     const kidsSite = await startSite({ config: configVariant((c) => { c.site.directedAtChildren = true; }) });

@@ -77,6 +77,13 @@ describe('failing to default', () => {
     ['a missing config', 'config-unavailable', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }))],
     ['a malformed config', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }))],
     ['a config that breaks the rules', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"version": 1, "slotz": []}' }))],
+    // As tactful lint refuses it: the browser's text() would have shown the
+    // visitor U+FFFD where the owner's editor wrote an é.
+    ['a config saved as Latin-1, not UTF-8', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', async (r) => {
+      const config = (await (await r.fetch()).text()).replace('Trailhead Outfitters', 'Trailhead Outfitters Caf\u00e9');
+      assert.match(config, /Caf/);
+      await r.fulfill({ status: 200, contentType: 'application/json', body: Buffer.from(config, 'latin1') });
+    })],
     // Valid JSON, but far larger than any config: refused before it is parsed.
     ['a config over 2 MiB', 'config-invalid', (ctx) => ctx.route('**/tactful.config.json', (r) => r.fulfill({
       status: 200, contentType: 'application/json', body: JSON.stringify({ version: 1, site: { name: 'x'.repeat(3 * 1024 * 1024) } }),
