@@ -12,6 +12,7 @@ import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
 import { beginVisit, deleteFromStored, dropStaleVisit } from './visit.js';
+import { applyKeptWithdrawals, keepWithdrawals } from './kept.js';
 
 /**
  * Creates the API and starts the module. `configUrl`: the site config's URL;
@@ -80,17 +81,15 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     return !replaying && !!(ua && ua.isActive);
   }
 
-  // Resolves with the runtime once ready; rejects with the reason it never will be.
-  async function whenReady() {
-    await ready;
-    if (!runtime) throw new Error(`tactful: unavailable (${failure.reason}): ${failure.message}`);
-    return runtime;
-  }
+  const unavailable = () => new Error(`tactful: unavailable (${failure.reason}): ${failure.message}`);
 
-  function api(fn) {
+  // A method: fn(runtime, gesture, ...args) once the module runs; when it
+  // could not start, `unstarted(gesture, ...args)` answers (by default, the
+  // reason it never will run).
+  function api(fn, unstarted = () => { throw unavailable(); }) {
     return (...args) => {
       const gesture = hasGesture();
-      return whenReady().then((rt) => fn(rt, gesture, ...args));
+      return ready.then(() => (runtime ? fn(runtime, gesture, ...args) : unstarted(gesture, ...args)));
     };
   }
 
@@ -118,15 +117,30 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     });
   }
 
+  // The storage the start opened, if it did: what "Forget me" and a
+  // withdrawal need when the module could not start (no core).
+  function storageUnstarted() {
+    if (!bootStorage || failure.reason === 'storage-unavailable') throw unavailable();
+    return bootStorage;
+  }
+
   // "Forget me" holds whatever stopped the start (a broken config, a blocked
-  // wasm): erasing needs no core, only the storage the start opened. Storage
-  // that could not be opened cannot be erased, and says so.
+  // wasm): erasing needs no core. Storage that could not be opened cannot be
+  // erased, and says so.
   async function forgetUnstarted() {
-    if (!bootStorage || failure.reason === 'storage-unavailable') {
-      throw new Error(`tactful: unavailable (${failure.reason}): ${failure.message}`);
-    }
-    await bootStorage.exclusive(() => bootStorage.eraseAll());
+    const storage = storageUnstarted();
+    await storage.exclusive(() => storage.eraseAll());
     return { forgotten: true };
+  }
+
+  // Withdrawals always apply: without a core to seal the consent record, they
+  // are kept for the next start (js/kept.js). The change as a whole was not
+  // applied now, so it rejects, saying what was kept.
+  async function setConsentUnstarted(gesture, change) {
+    const kept = await keepWithdrawals(storageUnstarted(), change, gesture);
+    if (!kept) throw unavailable();
+    const names = Object.values(kept).flatMap((group) => Object.keys(group)).join(', ');
+    throw Object.assign(new Error(`${unavailable().message}; the withdrawal (${names}) is kept and applies when the module next starts`), { kept });
   }
 
   // After a change the visitor made, slots show what the core now decides.
@@ -168,7 +182,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         redecide(rt);
         return out;
       })),
-      forget: () => ready.then(() => (runtime ? forget(runtime) : forgetUnstarted())),
+      forget: api(forget, forgetUnstarted),
     },
     consent: {
       get: api((rt) => rt.transaction(() => rt.call('consent.get'))),
@@ -187,7 +201,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         redecide(rt);
         emit('consent', state);
         return state;
-      })),
+      }), setConsentUnstarted),
     },
     // A component's shadow root: the slots in it, now and later, are decided as the document's.
     observe: api((rt, _g, root) => rt.observeRoot(root)),
@@ -269,6 +283,8 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     const firstDecision = () => {
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
+      // Turned off while the module could not start: before anything is decided or collected.
+      if (applyKeptWithdrawals(rt)) emit('consent', rt.call('consent.get'));
       const { page } = rt;
       const events = [{ type: 'visit' }];
       if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });

@@ -7,7 +7,12 @@
 // slots from it at once, and its writes are committed under the lock only if
 // no other tab committed since (commitSince), else decided again first.
 const PREFIX = 'tactful:v1:';
-export const RECORDS = { key: PREFIX + 'key', consent: PREFIX + 'consent', profile: PREFIX + 'profile' };
+export const RECORDS = {
+  key: PREFIX + 'key', consent: PREFIX + 'consent', profile: PREFIX + 'profile',
+  // Not sealed: the names of purposes and categories a visitor turned off
+  // while the module could not start (js/kept.js), until the next start.
+  withdrawals: PREFIX + 'withdrawals',
+};
 const DB_NAME = 'tactful';
 const STORE = 'records';
 const LOCK = 'tactful:v1';

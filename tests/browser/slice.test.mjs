@@ -2,7 +2,7 @@
 // browser by the wasm core, and every failure leaves the default content.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, ready, screenshot, startSite, tactfulStorage, trailRunner } from './harness.mjs';
+import { grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, screenshot, startSite, tactfulStorage, trailRunner } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -149,6 +149,56 @@ describe('forgetting when the module could not start', () => {
       const consent = await v.page.evaluate(() => window.tactful.consent.get());
       assert.equal(consent.purposes.personalization, false);
       assert.deepEqual(await tactfulStorage(v.page), {});
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('withdrawing when the module could not start', () => {
+  test('a withdrawal is kept while the config is broken and applies at the next good start, before anything is decided', async () => {
+    const v = await trailRunner(site);
+    try {
+      await v.page.goto(`${site.url}/index.html`);
+      await ready(v.page);
+      assert.equal(await heroState(v.page), 'personalized');
+      await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
+      await v.page.goto(`${site.url}/index.html`);
+      assert.equal((await ready(v.page)).reason, 'config-invalid');
+      // Nothing can be applied now: the call rejects, saying what it kept.
+      const answer = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false }, categories: { interests: false, location: true } })
+        .then(() => 'resolved', (e) => ({ message: e.message, kept: e.kept })));
+      assert.match(answer.message, /^tactful: unavailable \(config-invalid\): .*; the withdrawal \(personalization, interests\) is kept and applies when the module next starts$/);
+      assert.deepEqual(answer.kept, { purposes: { personalization: false }, categories: { interests: false } });
+      // A change that withdraws nothing is refused as before.
+      assert.match(await v.page.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: true } }).then(() => 'resolved', (e) => e.message)), /^tactful: unavailable \(config-invalid\): [^;]*$/);
+      await v.context.unroute('**/tactful.config.json');
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await heroState(v.page), 'default');
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.equal(consent.purposes.personalization, false);
+      assert.equal(consent.categories.interests, false);
+      // Turning interests off deleted them, and the kept record is gone once applied.
+      assert.doesNotMatch(JSON.stringify((await openStoredRecords(v.page)).profile), /trail-running/);
+      assert.equal((await tactfulStorage(v.page))['tactful:v1:withdrawals'], undefined);
+    } finally {
+      await v.close();
+    }
+  });
+  test('a kept record that another script wrote can only turn things off', async () => {
+    const v = await trailRunner(site);
+    try {
+      await overwriteRecord(v.page, 'tactful:v1:withdrawals', () => JSON.stringify({
+        gesture: true, purposes: { aggregate: true, personalization: 'no' }, categories: { location: true, interests: false },
+      }));
+      await v.page.goto(`${site.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      assert.deepEqual(consent.purposes, { personalization: true, aggregate: false });
+      assert.equal(consent.categories.location, false);
+      assert.equal(consent.categories.interests, false);
+      assert.equal((await tactfulStorage(v.page))['tactful:v1:withdrawals'], undefined);
     } finally {
       await v.close();
     }
