@@ -130,41 +130,46 @@ describe('failing to default', () => {
   }
 });
 
-describe('forgetting when the module could not start', () => {
+// Loads the home page with its config broken (brokenConfig), then as served
+// (fixedConfig, which resolves to the visitor's consent then).
+async function brokenConfig(v) {
+  await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
+  await v.page.goto(`${site.url}/index.html`);
+  assert.equal((await ready(v.page)).reason, 'config-invalid');
+}
+async function fixedConfig(v) {
+  await v.context.unroute('**/tactful.config.json');
+  await v.page.goto(`${site.url}/index.html`);
+  assert.deepEqual(await ready(v.page), { ok: true });
+  assert.equal(await heroState(v.page), 'default');
+  return v.page.evaluate(() => window.tactful.consent.get());
+}
+
+describe('forgetting and withdrawing when the module could not start', () => {
   test('forget() erases everything stored although the config is broken, and the next good start begins afresh', async () => {
     const v = await trailRunner(site);
     try {
       assert.ok(Object.keys(await tactfulStorage(v.page)).length > 0);
-      await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
-      await v.page.goto(`${site.url}/index.html`);
-      assert.equal((await ready(v.page)).reason, 'config-invalid');
+      await brokenConfig(v);
       // The other methods need the core, which never started.
       assert.match(await v.page.evaluate(() => window.tactful.profile.view().then(() => 'resolved', (e) => e.message)), /^tactful: unavailable \(config-invalid\)/);
       assert.deepEqual(await v.page.evaluate(() => window.tactful.profile.forget()), { forgotten: true });
       assert.deepEqual(await tactfulStorage(v.page), {});
-      await v.context.unroute('**/tactful.config.json');
-      await v.page.goto(`${site.url}/index.html`);
-      assert.deepEqual(await ready(v.page), { ok: true });
-      assert.equal(await heroState(v.page), 'default');
-      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      const consent = await fixedConfig(v);
       assert.equal(consent.purposes.personalization, false);
       assert.deepEqual(await tactfulStorage(v.page), {});
     } finally {
       await v.close();
     }
   });
-});
 
-describe('withdrawing when the module could not start', () => {
   test('a withdrawal is kept while the config is broken and applies at the next good start, before anything is decided', async () => {
     const v = await trailRunner(site);
     try {
       await v.page.goto(`${site.url}/index.html`);
       await ready(v.page);
       assert.equal(await heroState(v.page), 'personalized');
-      await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
-      await v.page.goto(`${site.url}/index.html`);
-      assert.equal((await ready(v.page)).reason, 'config-invalid');
+      await brokenConfig(v);
       // Nothing can be applied now: the call rejects, saying what it kept.
       const answer = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false }, categories: { interests: false, location: true } })
         .then(() => 'resolved', (e) => ({ message: e.message, kept: e.kept })));
@@ -172,11 +177,7 @@ describe('withdrawing when the module could not start', () => {
       assert.deepEqual(answer.kept, { purposes: { personalization: false }, categories: { interests: false } });
       // A change that withdraws nothing is refused as before.
       assert.match(await v.page.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: true } }).then(() => 'resolved', (e) => e.message)), /^tactful: unavailable \(config-invalid\): [^;]*$/);
-      await v.context.unroute('**/tactful.config.json');
-      await v.page.goto(`${site.url}/index.html`);
-      assert.deepEqual(await ready(v.page), { ok: true });
-      assert.equal(await heroState(v.page), 'default');
-      const consent = await v.page.evaluate(() => window.tactful.consent.get());
+      const consent = await fixedConfig(v);
       assert.equal(consent.purposes.personalization, false);
       assert.equal(consent.categories.interests, false);
       // Turning interests off deleted them, and the kept record is gone once applied.
@@ -186,6 +187,7 @@ describe('withdrawing when the module could not start', () => {
       await v.close();
     }
   });
+
   test('a kept record that another script wrote can only turn things off', async () => {
     const v = await trailRunner(site);
     try {
