@@ -323,6 +323,8 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     storage.onExternalChange(() => {
       const before = JSON.stringify(rt.call('consent.get'));
       rt.transaction(() => {
+        // A tab whose module could not start kept a withdrawal: applied here too.
+        applyKeptWithdrawals(rt);
         // Not this visitor's action on this page: a default that stayed
         // because its decision came late is not swapped now.
         rt.decide();

@@ -188,6 +188,25 @@ describe('forgetting and withdrawing when the module could not start', () => {
     }
   });
 
+  test('a withdrawal kept in a tab whose module could not start applies at once in a tab where it runs', async () => {
+    const v = await trailRunner(site);
+    try {
+      await v.page.goto(`${site.url}/index.html`);
+      await ready(v.page);
+      assert.equal(await heroState(v.page), 'personalized');
+      const broken = await v.context.newPage();
+      await broken.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
+      await broken.goto(`${site.url}/index.html`);
+      assert.equal((await ready(broken)).reason, 'config-invalid');
+      await broken.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }).catch(() => {}));
+      await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-decided') === 'default');
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+      assert.equal((await tactfulStorage(v.page))['tactful:v1:withdrawals'], undefined);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a kept record that another script wrote can only turn things off', async () => {
     const v = await trailRunner(site);
     try {
