@@ -1,9 +1,10 @@
 // Withdrawals always apply, also when the module could not start (a broken
 // config, a blocked wasm): the core that seals the consent record is not
 // running then, so a withdrawal is kept beside the records as the names it
-// turns off: the origin's tabs where the module runs apply it at once, and
-// the next page that starts the module before it decides or collects anything. Only withdrawals are kept: a grant needs the
-// core, and a kept record that someone else wrote can turn things off, never on.
+// turns off. The origin's tabs where the module runs apply it at once; the
+// next page that starts the module applies it before it decides or collects
+// anything. Only withdrawals are kept: a grant needs the core, and a kept
+// record that someone else wrote can turn things off, never on.
 import { RECORDS } from './storage.js';
 import { deleteFromStored } from './visit.js';
 

@@ -130,19 +130,25 @@ describe('failing to default', () => {
   }
 });
 
-// Loads the home page with its config broken (brokenConfig), then as served
-// (fixedConfig, which resolves to the visitor's consent then).
-async function brokenConfig(v) {
-  await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
-  await v.page.goto(`${site.url}/index.html`);
-  assert.equal((await ready(v.page)).reason, 'config-invalid');
+// The home page loaded with its config broken (brokenConfig), then as
+// served (fixedConfig, which resolves to the visitor's consent then), and
+// personalized for a trail runner (trailHome).
+async function brokenConfig(page) {
+  await page.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
+  await page.goto(`${site.url}/index.html`);
+  assert.equal((await ready(page)).reason, 'config-invalid');
 }
-async function fixedConfig(v) {
-  await v.context.unroute('**/tactful.config.json');
-  await v.page.goto(`${site.url}/index.html`);
-  assert.deepEqual(await ready(v.page), { ok: true });
-  assert.equal(await heroState(v.page), 'default');
-  return v.page.evaluate(() => window.tactful.consent.get());
+async function fixedConfig(page) {
+  await page.unroute('**/tactful.config.json');
+  await page.goto(`${site.url}/index.html`);
+  assert.deepEqual(await ready(page), { ok: true });
+  assert.equal(await heroState(page), 'default');
+  return page.evaluate(() => window.tactful.consent.get());
+}
+async function trailHome(page) {
+  await page.goto(`${site.url}/index.html`);
+  await ready(page);
+  assert.equal(await heroState(page), 'personalized');
 }
 
 describe('forgetting and withdrawing when the module could not start', () => {
@@ -150,12 +156,12 @@ describe('forgetting and withdrawing when the module could not start', () => {
     const v = await trailRunner(site);
     try {
       assert.ok(Object.keys(await tactfulStorage(v.page)).length > 0);
-      await brokenConfig(v);
+      await brokenConfig(v.page);
       // The other methods need the core, which never started.
       assert.match(await v.page.evaluate(() => window.tactful.profile.view().then(() => 'resolved', (e) => e.message)), /^tactful: unavailable \(config-invalid\)/);
       assert.deepEqual(await v.page.evaluate(() => window.tactful.profile.forget()), { forgotten: true });
       assert.deepEqual(await tactfulStorage(v.page), {});
-      const consent = await fixedConfig(v);
+      const consent = await fixedConfig(v.page);
       assert.equal(consent.purposes.personalization, false);
       assert.deepEqual(await tactfulStorage(v.page), {});
     } finally {
@@ -166,10 +172,8 @@ describe('forgetting and withdrawing when the module could not start', () => {
   test('a withdrawal is kept while the config is broken and applies at the next good start, before anything is decided', async () => {
     const v = await trailRunner(site);
     try {
-      await v.page.goto(`${site.url}/index.html`);
-      await ready(v.page);
-      assert.equal(await heroState(v.page), 'personalized');
-      await brokenConfig(v);
+      await trailHome(v.page);
+      await brokenConfig(v.page);
       // Nothing can be applied now: the call rejects, saying what it kept.
       const answer = await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false }, categories: { interests: false, location: true } })
         .then(() => 'resolved', (e) => ({ message: e.message, kept: e.kept })));
@@ -177,7 +181,7 @@ describe('forgetting and withdrawing when the module could not start', () => {
       assert.deepEqual(answer.kept, { purposes: { personalization: false }, categories: { interests: false } });
       // A change that withdraws nothing is refused as before.
       assert.match(await v.page.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: true } }).then(() => 'resolved', (e) => e.message)), /^tactful: unavailable \(config-invalid\): [^;]*$/);
-      const consent = await fixedConfig(v);
+      const consent = await fixedConfig(v.page);
       assert.equal(consent.purposes.personalization, false);
       assert.equal(consent.categories.interests, false);
       // Turning interests off deleted them, and the kept record is gone once applied.
@@ -191,13 +195,9 @@ describe('forgetting and withdrawing when the module could not start', () => {
   test('a withdrawal kept in a tab whose module could not start applies at once in a tab where it runs', async () => {
     const v = await trailRunner(site);
     try {
-      await v.page.goto(`${site.url}/index.html`);
-      await ready(v.page);
-      assert.equal(await heroState(v.page), 'personalized');
+      await trailHome(v.page);
       const broken = await v.context.newPage();
-      await broken.route('**/tactful.config.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: '{"slots": [' }));
-      await broken.goto(`${site.url}/index.html`);
-      assert.equal((await ready(broken)).reason, 'config-invalid');
+      await brokenConfig(broken);
       await broken.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }).catch(() => {}));
       await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-decided') === 'default');
       assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
