@@ -66,3 +66,19 @@ TEST_CASE("keygen names why it cannot write its key file, and exits 2") {
   CHECK(contains(no_dir.err, "cannot write '" + dir.path + "/missing/collector.key': No such file or directory"));
   CHECK(cli({"keygen", "--out", key, "--force"}).code == 0);
 }
+
+TEST_CASE("keygen refuses to write its key through a symbolic link, and says that is why") {
+  clitest::TempDir dir;
+  const std::string target = dir.path + "/elsewhere.key", link = dir.path + "/collector.key";
+  REQUIRE(symlink(target.c_str(), link.c_str()) == 0);  // dangling: keygen must not create the target either
+  for (const tactful::cli::Args& args : {tactful::cli::Args{"keygen", "--out", link},
+                                         tactful::cli::Args{"keygen", "--out", link, "--force"}}) {
+    Run r = cli(args);
+    CAPTURE(args.size());
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "tactful keygen: --out: cannot write '" + link +
+                              "': it is a symbolic link, and the secret key is never written through one"));
+  }
+  CHECK(access(target.c_str(), F_OK) != 0);
+}

@@ -239,6 +239,35 @@ TEST_CASE("a damaged profile record resets the profile and keeps consent") {
   CHECK(call(next, "profile.view")["interests"].empty());
 }
 
+TEST_CASE("a record copied over the other is reset saying so, in words a site developer understands") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
+  v("track", kTrailView);
+  json saved = v("save");
+  REQUIRE(saved["profile"].is_string());
+  REQUIRE(saved["consent"].is_string());
+
+  Engine next;
+  next.call("init", demo_config(), kNow, false);
+  json swapped = call(next, "load", {{"key", kKey}, {"consent", saved["profile"]}, {"profile", saved["consent"]}});
+  CHECK(swapped["ok"] == true);
+  CHECK(swapped["consentReset"] == "consent record: holds a profile record, not a consent record");
+  CHECK(swapped["profileReset"] == "profile record: holds a consent record, not a profile record");
+  CHECK(call(next, "consent.get")["purposes"]["personalization"] == false);
+
+  // A consent record that is neither still names its first bad field.
+  auto key = tactful::base64_decode(kKey);
+  auto bytes = tactful::base64_decode(saved["consent"].get<std::string>());
+  REQUIRE(bytes);
+  const auto* k = reinterpret_cast<const uint8_t*>(key->data());
+  auto opened = tactful::open_snapshot(*bytes, k);
+  REQUIRE(opened.ok());
+  opened->erase("policyVersion");
+  std::string resealed = tactful::seal_snapshot(opened->dump(), k);
+  json damaged = call(next, "load", {{"key", kKey}, {"consent", tactful::base64_encode(resealed)}});
+  CHECK(damaged["consentReset"] == "consent record: policyVersion: must be a string");
+}
+
 // The profile record as saved, opened with the visitor's key: everything the browser keeps of it.
 std::string stored_profile(Visitor& v) {
   json saved = v("save");

@@ -308,6 +308,55 @@ TEST_CASE("front: a body over the payload limit gets 413 and never reaches the h
   CHECK(f.slow_bodies.empty());
 }
 
+// A read timeout far longer than the answers' wait: a server that waits for
+// the body (or reads it) before it refuses gives no answer in time.
+TEST_CASE("front: a Content-Length over the limit gets 413 at once, its body never awaited or handled") {
+  Front f([](FrontServer& s) { s.set_read_timeout(30, 0); });
+  for (const char* extra : {"", "Connection: close\r\n", "Content-Length: 100000\r\n"}) {
+    CAPTURE(extra);
+    int fd = connect_to(f.port);
+    send_all(fd, "POST /collect HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n" +
+                     std::string(extra) + "Content-Length: 100000\r\n\r\nthe first bytes of a large body");
+    bool closed = false;
+    auto answers = read_answers(fd, 1, &closed, 5000);
+    close(fd);
+    REQUIRE(answers.size() == 1);
+    CHECK(status_of(answers[0]) == 413);
+    CHECK(has_line(answers[0], "Connection: close"));
+    CHECK(answers[0].find("larger than this server takes (4096 bytes)") != std::string::npos);
+    CHECK(closed);
+  }
+  CHECK(f.handled() == 0);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.slow_bodies.empty());
+}
+
+TEST_CASE("front: a Content-Length that is not a number of bytes gets 400, on either side") {
+  Front f([](FrontServer& s) { s.set_read_timeout(30, 0); });
+  for (const char* length : {"-1", "abc", "12abc", " ", "4, 4", "99999999999999999999999"}) {
+    for (const char* extra : {"", "Connection: close\r\n"}) {
+      CAPTURE(length);
+      CAPTURE(extra);
+      int fd = connect_to(f.port);
+      send_all(fd, "POST /collect HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n" +
+                       std::string(extra) + "Content-Length: " + length + "\r\n\r\nbad");
+      auto answers = read_answers(fd, 1, nullptr, 5000);
+      close(fd);
+      REQUIRE(answers.size() == 1);
+      CHECK(status_of(answers[0]) == (std::string(length).size() > 20 ? 413 : 400));
+    }
+  }
+  int fd = connect_to(f.port);  // two that differ
+  send_all(fd, "POST /collect HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nbad!");
+  auto answers = read_answers(fd, 1, nullptr, 5000);
+  close(fd);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 400);
+  CHECK(f.handled() == 0);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.slow_bodies.empty());
+}
+
 TEST_CASE("front: a head over 8 KB is not read further by the workers: httplib refuses it") {
   Front f;
   int fd = connect_to(f.port);

@@ -105,3 +105,16 @@ TEST_CASE("aggregate with the wrong key, or reports that do not open, fails and 
   CHECK(open_wrong.code == 1);
   CHECK(contains(open_wrong.err, "is it the collector's key for this config?"));
 }
+
+TEST_CASE("aggregate given no reports says so and fails, rather than print empty estimates") {
+  ReportingSite site;
+  Run piped = cli({"aggregate", "--config", site.config, "--key", site.key, "-"}, "");
+  CHECK(piped.code == 1);
+  CHECK(piped.out.empty());
+  CHECK(contains(piped.err, "tactful aggregate: stdin holds no reports (no non-empty lines): nothing to estimate"));
+  const std::string blank = site.dir.file("blank.txt", "\n\r\n\n");
+  Run file = cli({"aggregate", "--config", site.config, "--key", site.key, blank});
+  CHECK(file.code == 1);
+  CHECK(file.out.empty());
+  CHECK(contains(file.err, "'" + blank + "' holds no reports"));
+}

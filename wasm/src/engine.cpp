@@ -143,6 +143,17 @@ std::string profile_snapshot_state(const EngineState& s) {
   return w.key("window").raw(s.window.to_json()).end_object().take();
 }
 
+// Both records are sealed with the same key, so one copied over the other
+// (a same-origin script's mischief) opens: these name it by the keys only
+// that record has, rather than by the first field it lacks.
+bool holds_profile_record(const json& state) {
+  return state.is_object() && state.contains("profile") && state.contains("decide") && !state.contains("v");
+}
+bool holds_consent_record(const json& state) {
+  return state.is_object() && state.contains("receipts") && state.contains("policyVersion") &&
+         !state.contains("profile");
+}
+
 class Operations {
  public:
   Operations(EngineState& s, int64_t now, bool gesture) : s_(s), now_(now), gesture_(gesture) {}
@@ -194,6 +205,8 @@ class Operations {
       } else if (auto c = consent_state_from_json(*opened); c.ok()) {
         s_.consent = std::move(c.value());
         s_.consent_dirty = migrated;
+      } else if (holds_profile_record(*opened)) {
+        consent_reset = "consent record: holds a profile record, not a consent record";
       } else {
         consent_reset = "consent record: " + c.error().to_string();
       }
@@ -211,7 +224,8 @@ class Operations {
         profile_reset = "profile record: " + opened.error().message;
         s_.profile_dirty = true;
       } else if (!restore_profile(*opened)) {
-        profile_reset = "profile record: unreadable contents";
+        profile_reset = holds_consent_record(*opened) ? "profile record: holds a consent record, not a profile record"
+                                                      : "profile record: unreadable contents";
         s_.profile_dirty = true;
       }
     }

@@ -74,6 +74,13 @@ int aggregate(const Args& args, std::istream& input, std::ostream& out, std::ost
     sodium_memzero(sk.data(), sk.size());
     // Estimates from nothing would look like a quiet site: when every report
     // fails, the key or the config is wrong, and that must be said.
+    // Nor is an empty file a quiet site: the wrong file, or a pipe whose
+    // first command failed, would otherwise print zeros and exit 0.
+    if (rejected == 0 && support.empty()) {
+      err << "tactful aggregate: " << (file == "-" ? std::string("stdin") : "'" + file + "'")
+          << " holds no reports (no non-empty lines): nothing to estimate\n";
+      return 1;
+    }
     if (rejected > 0 && support.empty()) {
       err << "tactful aggregate: none of the " << rejected << " reports opened with this key and config (key id "
           << key_id_hex(rules.key_id) << ", schema " << rules.schema_id << "); the first: " << first_rejection

@@ -144,6 +144,51 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
   return in.size() >= h.size + h.body ? Parse::kBatchPost : Parse::kNeedMore;
 }
 
+// What a request's Content-Length makes of it before any of its body is
+// read: 400 for one that is not a number of bytes (or two that differ), 413
+// for one over the payload limit, else 0 (httplib's to answer). httplib
+// would read and drop a body over the limit first (waiting its read timeout
+// for bytes a client that waits for the answer never sends) and reads "-1"
+// or "abc" with strtoull, as a huge length or none.
+int refused_length(std::string_view head, size_t max_body) {
+  std::string_view length;
+  bool seen = false;
+  for (size_t at = head.find("\r\n"); at != std::string_view::npos && at + 2 < head.size();) {
+    size_t eol = head.find("\r\n", at + 2);
+    if (eol == std::string_view::npos) break;
+    std::string_view line = head.substr(at + 2, eol - at - 2);
+    at = eol;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // httplib judges the rest of the head
+    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (iequals(name, "transfer-encoding")) return 0;  // chunked: httplib's rules, its limit
+    if (!iequals(name, "content-length")) continue;
+    if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        (seen && value != length)) {
+      return 400;
+    }
+    seen = true;
+    length = value;
+  }
+  if (!seen) return 0;
+  while (length.size() > 1 && length.front() == '0') length.remove_prefix(1);
+  return length.size() > 18 || std::stoull(std::string(length)) > max_body ? 413 : 0;
+}
+
+// An answer as httplib writes it: status line, headers (the server's
+// response headers too), body.
+std::string answer_bytes(httplib::Response& res, const httplib::Server::Handler& response_headers,
+                         const httplib::Request& req) {
+  if (!res.body.empty() && !res.has_header("Content-Type")) res.set_header("Content-Type", "text/plain");
+  if (!res.has_header("Content-Length")) res.set_header("Content-Length", std::to_string(res.body.size()));
+  if (response_headers) response_headers(req, res);
+  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + reason(res.status) + "\r\n";
+  for (const auto& [name, value] : res.headers) out += name + ": " + value + "\r\n";
+  return out + "\r\n" + res.body;
+}
+
 // A connection httplib serves after a worker let go of it: the bytes the
 // worker had read come first, then the socket's, each wait bounded.
 class HandedStream : public httplib::Stream {
@@ -155,6 +200,37 @@ class HandedStream : public httplib::Stream {
   bool is_writable() const override { return wait(POLLOUT, write_ms_); }
   // Whether a request starts within `ms` (httplib's keep-alive wait).
   bool request_within(int ms) const { return off_ < buf_.size() || wait(POLLIN, ms); }
+
+  // The next request's head, read ahead and left for httplib to read; empty
+  // if it does not come whole within the read timeout or kMaxHead.
+  std::string_view head() {
+    for (;;) {
+      std::string_view rest(buf_.data() + off_, buf_.size() - off_);
+      size_t end = rest.find("\r\n\r\n");
+      if (end != std::string_view::npos) return rest.substr(0, end + 4);
+      if (rest.size() > kMaxHead || !wait(POLLIN, read_ms_)) return {};
+      char chunk[4096];
+      ssize_t r = recv(fd_, chunk, sizeof chunk, 0);
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (r <= 0) return {};
+      buf_.erase(0, off_);
+      off_ = 0;
+      buf_.append(chunk, static_cast<size_t>(r));
+    }
+  }
+
+  // After a last answer to a request whose body is not read: the client has
+  // the answer before the connection goes. Closing with its body unread would
+  // reset the connection, and a reset may discard the answer unread on its side.
+  void linger() {
+    ::shutdown(fd_, SHUT_WR);
+    char sink[16384];
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(read_ms_);
+    while (std::chrono::steady_clock::now() < deadline && wait(POLLIN, read_ms_)) {
+      ssize_t r = recv(fd_, sink, sizeof sink, 0);
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) break;
+    }
+  }
 
   ssize_t read(char* ptr, size_t size) override {
     if (off_ == buf_.size()) {
@@ -385,14 +461,7 @@ class FrontServer::Worker {
       } else {
         res.set_header("Keep-Alive", keep_alive_);
       }
-      if (!res.body.empty() && !res.has_header("Content-Type")) res.set_header("Content-Type", "text/plain");
-      if (!res.has_header("Content-Length")) res.set_header("Content-Length", std::to_string(res.body.size()));
-      if (s_.response_headers_) s_.response_headers_(request_, res);
-      std::string& out = owners_[i]->out;
-      out += "HTTP/1.1 " + std::to_string(res.status) + " " + reason(res.status) + "\r\n";
-      for (const auto& [name, value] : res.headers) out += name + ": " + value + "\r\n";
-      out += "\r\n";
-      out += res.body;
+      owners_[i]->out += answer_bytes(res, s_.response_headers_, request_);
     }
     batch_.clear();
     owners_.clear();
@@ -610,6 +679,18 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
     // httplib's keep-alive loop, counting the requests the workers took.
     size_t left = keep_alive_max_count_ > served ? keep_alive_max_count_ - served : 1;
     while (left > 0 && !stopping_ && stream.request_within(static_cast<int>(keep_alive_timeout_sec_ * 1000))) {
+      if (int status = refused_length(stream.head(), payload_max_length_)) {
+        httplib::Response res;
+        res.status = status;
+        res.set_content(status == 413 ? "the body is larger than this server takes (" +
+                                            std::to_string(payload_max_length_) + " bytes)"
+                                      : std::string("Content-Length must be a number of bytes"),
+                        "text/plain");
+        res.set_header("Connection", "close");  // its body is never read: nothing after it can be
+        std::string answer = answer_bytes(res, response_headers_, httplib::Request());
+        if (stream.write(answer.data(), answer.size()) == static_cast<ssize_t>(answer.size())) stream.linger();
+        break;
+      }
       bool closed = false;
       if (!process_request(stream, left == 1, closed, nullptr) || closed) break;
       --left;

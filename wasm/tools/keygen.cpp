@@ -54,9 +54,16 @@ int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err
   if (fd >= 0) close(fd);
   sodium_memzero(&line[0], line.size());
   if (!ok) {
-    // Like a file that cannot be read: a usage error, with the reason.
+    // Like a file that cannot be read: a usage error, with the reason. A
+    // link is refused (O_NOFOLLOW, and O_EXCL without --force) and said to
+    // be one, not "already exists" or the kernel's ELOOP wording.
+    struct stat st{};
+    const bool link = (error == EEXIST || error == ELOOP) && lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
     err << "tactful keygen: --out: cannot write '" << path << "': "
-        << (error == EEXIST ? "it already exists (--force replaces it)" : std::strerror(error)) << "\n";
+        << (link ? "it is a symbolic link, and the secret key is never written through one (give the real path)"
+            : error == EEXIST ? "it already exists (--force replaces it)"
+                              : std::strerror(error))
+        << "\n";
     return 2;
   }
   print_public(sk, out);
