@@ -276,7 +276,9 @@ export class Runtime {
   // not the same content decided or rendered again. Returns whether any of
   // it is new.
   show(elements, slots, allowSwap = false) {
-    const shown = applyDecisions(this.doc, elements, { slots }, { allowSwap });
+    const problems = [];
+    const shown = applyDecisions(this.doc, elements, { slots }, { allowSwap, problems });
+    this.sayMarkup(problems);
     const ids = new Set(shown.map((entry) => entry.id));
     const report = shown.map((entry, i) => {
       const variant = entry.variant || '';

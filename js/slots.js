@@ -66,9 +66,11 @@ export function collectTemplates(doc) {
 /**
  * Applies a decision to each slot. A slot whose default the visitor has
  * already seen (the CSS deadline revealed it) keeps it unless `allowSwap`
- * (a re-decision the visitor caused). Returns [{id, variant}] as shown.
+ * (a re-decision the visitor caused). Slot markup a variant brought (a
+ * template holding a slot) shows its default, and `problems` says so.
+ * Returns [{id, variant}] as shown.
  */
-export function applyDecisions(doc, slots, decision, { allowSwap = false } = {}) {
+export function applyDecisions(doc, slots, decision, { allowSwap = false, problems = [] } = {}) {
   const shown = [];
   const decisions = (decision.slots || []).filter((d) => slots.has(d.id));
   const elements = decisions.map((d) => slots.get(d.id));
@@ -90,7 +92,12 @@ export function applyDecisions(doc, slots, decision, { allowSwap = false } = {})
       if (current) restoreDefault(el);
     } else if (current !== variant) {
       keepDefault(el);
+      // Refused here, not left to the slot observer: it does not run yet at
+      // the first decision, and the slot would stay hidden until the deadline.
+      // Only the content just applied is searched, a template's few nodes.
+      const inner = content.querySelectorAll(SLOT);
       el.replaceChildren(content);
+      if (inner.length) claimSlots(inner, new Map(), problems);
     }
     if (variant) el.setAttribute('data-tactful-variant', variant);
     el.setAttribute('data-tactful-decided', late ? 'late' : variant ? 'personalized' : 'default');

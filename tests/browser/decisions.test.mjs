@@ -8,15 +8,17 @@ import { configVariant, delayConfig, grantConsent, newVisitor, ready, startSite,
 const hero = (page) => page.locator('[data-tactful-slot="hero"]');
 
 /**
- * Serves the home page with `html` inserted before its first template, and
- * records every tactful:error in window.__errors.
+ * Serves the home page with `html` inserted before its first template (or
+ * `at` its start, inside: `at: 'inside'`), and records every tactful:error
+ * in window.__errors.
  */
-async function homeWith(v, html) {
+async function homeWith(v, html, { at = 'before' } = {}) {
+  const template = '<template id="hero-trail-running">';
   await v.context.route('**/index.html', async (route) => {
     const page = await (await route.fetch()).text();
     await route.fulfill({
       contentType: 'text/html',
-      body: page.replace('<template id="hero-trail-running">', `${html}<template id="hero-trail-running">`),
+      body: page.replace(template, at === 'inside' ? `${template}${html}` : `${html}${template}`),
     });
   });
   await v.page.addInitScript(() => {
@@ -132,6 +134,33 @@ describe('with the demo config', () => {
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.match(said[0].text, /^tactful: slot "hero" appears more than once.*without an id.*slot "inner" is inside slot "outer"/);
       assert.deepEqual((await v.page.evaluate(() => window.__errors)).map((e) => e.reason), ['slot-markup']);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // The slot observer starts after the first decision: a slot that decision
+  // brought stayed hidden (10 s here) and unreported, where a later one is refused.
+  test('a slot inside a variant\'s template shows its own content at once, said in one line', async () => {
+    const v = await trailRunner(site);
+    try {
+      await homeWith(v, '<p id="inner" data-tactful-slot="inner">nested</p>', { at: 'inside' });
+      const before = v.tactfulMessages().length;
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      const inner = v.page.locator('#inner');
+      assert.equal(await inner.getAttribute('data-tactful-decided'), 'default');
+      assert.equal(await inner.evaluate((e) => getComputedStyle(e).visibility), 'visible');
+      assert.equal(await inner.textContent(), 'nested');
+      const said = v.tactfulMessages().slice(before).map((m) => m.text);
+      assert.deepEqual(said, ['tactful: slot "inner" is inside slot "hero", which a decision would replace: such elements show their default content']);
+      assert.deepEqual((await v.page.evaluate(() => window.__errors)).map((e) => e.reason), ['slot-markup']);
+      // Shown again (personalization off, then on), the copy is refused as
+      // the first was: once, not also by the slot observer, now running.
+      await grantConsent(v.page, { purposes: { personalization: false } });
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.equal(await inner.getAttribute('data-tactful-decided'), 'default');
+      assert.deepEqual((await v.page.evaluate(() => window.__errors)).map((e) => e.reason), ['slot-markup', 'slot-markup']);
     } finally {
       await v.close();
     }

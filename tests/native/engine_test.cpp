@@ -478,6 +478,17 @@ TEST_CASE("items past their retention are purged while the page stays open") {
   CHECK(v("profile.view", json::object(), false, later)["interests"].empty());
 }
 
+TEST_CASE("init warns of a key the config repeats, as lint does") {
+  // The browser prints each of init's warnings on the console.
+  std::string config = demo_config();
+  config.insert(1, R"("deadlineMs":5000,)");
+  Engine engine;
+  json out = parse_canonical(engine.call("init", config, kNow, false));
+  INFO(out.dump());
+  CHECK(out["ok"] == true);
+  CHECK(out["warnings"] == json::array({"the key \"deadlineMs\" appears more than once; the last one is used"}));
+}
+
 TEST_CASE("every operation replies in canonical JSON, errors and optional members included") {
   // `call` checks each reply against the dump of its own parse.
   Engine fresh;

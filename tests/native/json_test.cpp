@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "tactful/diagnostics.hpp"
 #include "tactful/json.hpp"
 
 using tactful::json;
@@ -35,6 +37,27 @@ TEST_CASE("dump writes compact JSON with keys in byte order, whatever order they
   CHECK(json::object().dump() == "{}");
   CHECK(json().dump() == "null");
   CHECK(round_trip(R"({"k": 1, "k": 2})") == R"({"k":2})");  // a repeated key keeps its last value
+}
+
+TEST_CASE("a repeated key is a warning once, at its object's path, when asked; the last value is kept") {
+  tactful::Diagnostics diag;
+  auto parsed = tactful::parse_json(
+      R"({"b": 1, "a": [{}, {"x": {"k": 1, "k": 2, "k": 3}}], "b": 2, "c": [[{"z": 0, "z": 1}]], "d": {"k": 0}})",
+      &diag);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->dump() == R"({"a":[{},{"x":{"k":3}}],"b":2,"c":[[{"z":1}]],"d":{"k":0}})");
+  // Objects in the order they end: the innermost first, the top level ("") last.
+  std::vector<std::string> said;
+  for (const auto& w : diag.warnings) said.push_back(w.to_string());
+  CHECK(said == std::vector<std::string>{
+                    R"(a[1].x: the key "k" appears more than once; the last one is used)",
+                    R"(c[0][0]: the key "z" appears more than once; the last one is used)",
+                    R"(the key "b" appears more than once; the last one is used)",
+                });
+  CHECK(diag.ok());
+  // A key is written as JSON writes it.
+  REQUIRE(tactful::parse_json(R"({"say \"hi\"": 1, "say \"hi\"": 2})", &diag).ok());
+  CHECK(diag.warnings.back().message == R"(the key "say \"hi\"" appears more than once; the last one is used)");
 }
 
 TEST_CASE("numbers keep nlohmann's kinds and are written as JavaScript writes them") {

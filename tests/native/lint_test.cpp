@@ -88,6 +88,18 @@ TEST_CASE("lint labels warnings, and warnings alone do not fail") {
   CHECK(contains(r.err, "ok (1 warning)"));
 }
 
+// JSON.parse keeps the last of a repeated key without a word: an owner who
+// edited the first copy saw nothing change, and nothing said why.
+TEST_CASE("lint warns of a key written twice, at its object's path: the last one is used") {
+  Run r = lint_text(R"({"policyVersion": "1", "slots": [{"id": "old"}],
+    "slots": [{"id": "hero", "variants": [{"id": "a", "content": {"text": "x"}, "content": {"text": "y"}}]}]})");
+  CHECK(r.code == 0);
+  CHECK(r.out ==
+        "slots[0].variants[0]: warning: the key \"content\" appears more than once; the last one is used\n"
+        "warning: the key \"slots\" appears more than once; the last one is used\n");
+  CHECK(contains(r.err, "ok (2 warnings)"));
+}
+
 TEST_CASE("lint applies the whole config's validation, not only the slots") {
   Run r = lint_text(R"({"policyVersion": "1", "slot": [], "profile": {"halfLifeDays": -3}})");
   CHECK(r.code == 1);

@@ -25,7 +25,9 @@ Result<Config> load_config(std::string_view text, Diagnostics& diag) {
                        std::to_string(kMaxConfigBytes) + " bytes (2 MiB) a config may have");
     return diag.errors.back();
   }
-  auto parsed = parse_json(text);
+  // Repeated keys are warnings: JSON.parse keeps the last without a word,
+  // and an owner who edited the first copy would never learn why nothing changed.
+  auto parsed = parse_json(text, &diag);
   if (!parsed.ok()) {
     diag.error("", "config is not valid JSON: " + parsed.error().message);
     return diag.errors.back();

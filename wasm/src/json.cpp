@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "tactful/diagnostics.hpp"
 #include "tactful/json_writer.hpp"
 #include "tactful/number.hpp"
 #include "tactful/small_sort.hpp"
@@ -63,7 +64,8 @@ size_t utf8_length(const char* p, size_t available) {
 // Recursive descent over the text; the first problem found is kept with its position.
 class Parser {
  public:
-  explicit Parser(std::string_view text) : begin_(text.data()), p_(begin_), end_(begin_ + text.size()) {
+  Parser(std::string_view text, Diagnostics* warnings)
+      : begin_(text.data()), p_(begin_), end_(begin_ + text.size()), warnings_(warnings) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") p_ += 3;  // a byte order mark, as nlohmann accepted
   }
 
@@ -129,6 +131,16 @@ class Parser {
     return true;
   }
 
+  using Members = std::vector<std::pair<std::string, json>>;
+
+  // A container being read, linked to the one it is in; on the call stack.
+  // What a repeated key's path is built from, only when one is found.
+  struct Open {
+    const Open* outer;
+    const Members* members;  // an object's members so far, the last one being read
+    const json* array;       // or an array's elements so far
+  };
+
   // Adds members in key order, so each is appended without a search. Of a
   // repeated key the last value stays: equal keys sort by where they were read.
   struct MemberAt {
@@ -136,12 +148,29 @@ class Parser {
     size_t at;
     bool operator<(const MemberAt& o) const { return key < o.key || (key == o.key && at < o.at); }
   };
-  static void add_sorted(json& out, std::vector<std::pair<std::string, json>>& members) {
+  void add_sorted(json& out, Members& members) {
     std::vector<MemberAt> order;
     order.reserve(members.size());
     for (size_t i = 0; i < members.size(); ++i) order.push_back({members[i].first, i});
     small_sort(order);
-    for (const MemberAt& m : order) out[m.key] = std::move(members[m.at].second);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const MemberAt& m = order[i];
+      // Sorted, a repeated key is next to its other uses: said at its second.
+      if (warnings_ && i && order[i - 1].key == m.key && (i < 2 || order[i - 2].key != m.key)) {
+        std::string message = "the key ";
+        append_json_string(message, m.key);
+        warnings_->warn(path_in(open_->outer), message + " appears more than once; the last one is used");
+      }
+      out[m.key] = std::move(members[m.at].second);
+    }
+  }
+
+  // The path of what `o` is reading (the member or element last begun), ""
+  // for the whole text.
+  static std::string path_in(const Open* o) {
+    if (!o) return std::string();
+    return o->members ? join_path(path_in(o->outer), o->members->back().first)
+                      : join_path(path_in(o->outer), o->array->size() - 1);
   }
 
   bool container(json& out, bool object) {
@@ -158,7 +187,9 @@ class Parser {
     // end: inserting each in order would move every later member, and an
     // object of many keys out of order (a hostile config or event) would
     // take minutes, with the page frozen.
-    std::vector<std::pair<std::string, json>> members;
+    Members members;
+    Open open{open_, object ? &members : nullptr, object ? nullptr : &out};
+    open_ = &open;
     for (;;) {
       json* slot;
       if (object) {
@@ -184,6 +215,7 @@ class Parser {
       if (at(close)) {
         ++p_, --depth_;
         if (object) add_sorted(out, members);
+        open_ = open.outer;
         return true;
       }
       return fail(object ? "expected ',' or '}' after an object member" : "expected ',' or ']' after an array element");
@@ -287,6 +319,8 @@ class Parser {
   const char* error_ = nullptr;
   const char* error_at_ = nullptr;
   int depth_ = 0;
+  Diagnostics* warnings_;
+  const Open* open_ = nullptr;
 };
 
 }  // namespace
@@ -628,7 +662,9 @@ bool operator==(const json& a, const json& b) {
   }
 }
 
-Result<json> parse_json(std::string_view text) { return Parser(text).document(); }
+Result<json> parse_json(std::string_view text, Diagnostics* warnings) {
+  return Parser(text, warnings).document();
+}
 
 namespace {
 std::string joined(const std::string& base, std::string_view key) {

@@ -25,6 +25,7 @@ namespace tactful {
 
 class json;
 struct json_member;
+struct Diagnostics;
 
 class json {
  public:
@@ -225,8 +226,10 @@ const std::string& json::iter<Const>::key() const {
 }
 
 // Parses text into JSON, or an error naming the byte (counted from 1) where
-// the text stops being JSON and what was expected there.
-Result<json> parse_json(std::string_view text);
+// the text stops being JSON and what was expected there. Of a key an object
+// repeats the last value is kept, as JSON.parse keeps it; with `warnings`,
+// each such key is also a warning there, at its object's path.
+Result<json> parse_json(std::string_view text, Diagnostics* warnings = nullptr);
 
 // Path helpers so every error names where it is: join_path("slots", 2) -> "slots[2]",
 // join_path("slots[2]", "variants") -> "slots[2].variants".
