@@ -14,12 +14,22 @@ export function invite(ctx) {
   const status = h('p', { class: 'status', role: 'status' });
   const consent = rt.call('consent.get');
   const changed = policyChanged(consent, rt.call('consent.receipts'));
-  const close = () => el.remove();
+  // Focus inside the invitation as it goes (a keyboard visitor's "No thanks",
+  // or the confirmation after "Yes") moves to the launcher, where the same
+  // choices stay, rather than falling back to the top of the page.
+  const close = () => {
+    const focused = root.activeElement;
+    el.remove();
+    if (focused) ctx.launcher.focus();
+  };
 
   const yes = h('button', { type: 'button', onclick: () => {
     change(ctx, (r) => r.call('consent.set', { purposes: { personalization: true } }, { gesture: gesture() }))
       .then(() => {
-        box.replaceChildren(h('p', {}, s.invite.done));
+        // The button that had focus is gone: the confirmation takes it, so it is read.
+        const done = h('p', { tabindex: '-1' }, s.invite.done);
+        box.replaceChildren(done);
+        done.focus();
         setTimeout(close, 4000);
       }, (e) => { status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, '')); });
   } }, s.invite.yes);

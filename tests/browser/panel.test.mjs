@@ -250,6 +250,23 @@ describe('the first-visit invitation', () => {
     }
   });
 
+  test('a keyboard visitor keeps their place: "Yes" focuses its confirmation, and focus ends on the launcher, not the top of the page', async () => {
+    for (const answer of ['No thanks', 'Yes, personalize']) {
+      const v = await newVisitor();
+      try {
+        await visit(v);
+        await press(v.page, v.page.getByRole('button', { name: answer }));
+        if (answer !== 'No thanks') {
+          assert.ok(await isFocused(v.page.getByText('Personalization is on.')), 'the confirmation has focus, so it is read');
+        }
+        await v.page.locator('tactful-invitation').waitFor({ state: 'detached' });
+        assert.ok(await isFocused(v.page.getByRole('button', { name: 'Privacy settings' })), `after "${answer}"`);
+      } finally {
+        await v.close();
+      }
+    }
+  });
+
   test('"No thanks" is remembered until the policy version changes', async () => {
     const v = await newVisitor();
     try {
