@@ -75,6 +75,12 @@ export function why(ctx, slotId, entry) {
       pop.remove();
     }
   });
+  // Tab past its last control goes on from its button (the popover's source,
+  // below), not to the end of the page; the popover then closes, so it does
+  // not cover what now has focus. A click on its own text (no new focus) keeps it.
+  pop.addEventListener('focusout', (e) => {
+    if (e.relatedTarget && !pop.contains(e.relatedTarget) && pop.matches(':popover-open')) pop.hidePopover();
+  });
   return ctx.whyPop.ready.then(() => place(rt, entry, pop, dontUse || close));
 }
 
@@ -86,7 +92,7 @@ function place(rt, entry, pop, first) {
   pop.style.width = `${width}px`;
   pop.style.top = `${Math.round(b.bottom + 6)}px`;
   pop.style.left = `${Math.round(Math.max(8, Math.min(b.right - width, vw - width - 8)))}px`;
-  pop.showPopover();
+  pop.showPopover({ source: entry.button });
   first.focus();
   return { open: true };
 }

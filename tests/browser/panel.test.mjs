@@ -67,6 +67,13 @@ async function trailRunnerHome(v) {
   assert.equal(await heroVariant(v.page), 'trail-running');
 }
 
+/** The trail runner's home page: the hero, its "Why this?" button and the popover it opens. */
+async function heroWhy(v) {
+  await trailRunnerHome(v);
+  const hero = v.page.locator('[data-tactful-slot="hero"]');
+  return { hero, why: hero.getByRole('button', { name: 'Why this?' }), pop: v.page.getByRole('dialog', { name: 'Why this?' }) };
+}
+
 async function press(page, locator, key = 'Enter') {
   await tabTo(page, locator);
   await page.keyboard.press(key);
@@ -637,12 +644,9 @@ describe('signals, languages and explanations', () => {
   test('"Why this?" explains a personalized slot and "Don\'t use this" changes it', async () => {
     const v = await newVisitor();
     try {
-      await trailRunnerHome(v);
-      const hero = v.page.locator('[data-tactful-slot="hero"]');
-      const why = hero.getByRole('button', { name: 'Why this?' });
+      const { hero, why, pop } = await heroWhy(v);
       const before = await hero.boundingBox();
       await press(v.page, why);
-      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
       await pop.getByText("You've been looking at trail running.").waitFor();
       await pop.getByText('Stops using your interest in trail running.').waitFor();
       assert.deepEqual(await hero.boundingBox(), before, 'the affordance does not shift the layout');
@@ -657,6 +661,29 @@ describe('signals, languages and explanations', () => {
       await pop.waitFor({ state: 'detached' });
       await visit(v);
       assert.notEqual(await heroVariant(v.page), 'trail-running', 'stays off on the next page');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('Tab out of "Why this?" goes on from its button and closes it; Shift+Tab goes back to the button', async () => {
+    const v = await newVisitor();
+    try {
+      const { hero, why, pop } = await heroWhy(v);
+      // The control that follows the button in the page's own order.
+      const next = hero.getByRole('link').first();
+      await press(v.page, why);
+      await pop.getByRole('button', { name: 'Close' }).waitFor();
+      await v.page.keyboard.press('Tab'); // "Don't use this" -> "Close"
+      await v.page.keyboard.press('Tab');
+      assert.ok(await isFocused(next), 'focus goes on in the slot, not to the end of the page');
+      await pop.waitFor({ state: 'detached' });
+      assert.equal(await why.getAttribute('aria-expanded'), 'false');
+      await press(v.page, why, 'Space');
+      await pop.waitFor();
+      await v.page.keyboard.press('Shift+Tab');
+      assert.ok(await isFocused(why));
+      await pop.waitFor({ state: 'detached' });
     } finally {
       await v.close();
     }
