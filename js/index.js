@@ -1,7 +1,7 @@
 // For bundler users: the same module as the script tag, started by init().
 //   import { init } from 'tactful';
 //   const tactful = init({ config: '/tactful.config.json', assets: '/tactful/' });
-// `assets` is where tactful.wasm, tactful.css and the panel files are served
+// `assets` is where tactful.wasm, tactful-launcher.css and the panel files are served
 // (copy them from the package's dist/ folder); `nonce`, the page's CSP nonce,
 // is given to the panel script and stylesheets the module adds. Sets window.tactful too, so that
 // page scripts and the Playwright helpers find it.

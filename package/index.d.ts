@@ -156,7 +156,7 @@ export type TactfulQueue = Array<[string, ...unknown[]] | TrackEvent>;
 export interface InitOptions {
   /** URL of the site config (JSON). */
   config: string;
-  /** URL of the folder serving dist/ (tactful.wasm, tactful.css, tactful-panel.*). Default '/tactful/'. */
+  /** URL of the folder serving dist/ (the module fetches tactful.wasm, tactful-launcher.css, tactful-panel.* from it). Default '/tactful/'. */
   assets?: string;
   /** The page's Content-Security-Policy nonce, given to the panel script and the stylesheets the module adds. */
   nonce?: string;
