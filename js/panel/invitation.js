@@ -19,11 +19,20 @@ export function invite(ctx) {
   // choices stay, rather than falling back to the top of the page.
   const close = () => {
     const focused = root.activeElement;
+    ctx.doc.removeEventListener('tactful:consent', answeredElsewhere);
     el.remove();
     if (focused) ctx.launcher.focus();
   };
+  // Personalization turned on elsewhere (the panel, another tab): the
+  // question is answered, so it goes. Our own "Yes" shows its confirmation first.
+  let saidYes = false;
+  function answeredElsewhere(e) {
+    if (!saidYes && e.detail && e.detail.purposes && e.detail.purposes.personalization) close();
+  }
+  ctx.doc.addEventListener('tactful:consent', answeredElsewhere);
 
   const yes = h('button', { type: 'button', onclick: () => {
+    saidYes = true;
     change(ctx, (r) => r.call('consent.set', { purposes: { personalization: true } }, { gesture: gesture() }))
       .then(() => {
         // The button that had focus is gone: the confirmation takes it, so it is read.
@@ -31,7 +40,10 @@ export function invite(ctx) {
         box.replaceChildren(done);
         done.focus();
         setTimeout(close, 4000);
-      }, (e) => { status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, '')); });
+      }, (e) => {
+        saidYes = false;
+        status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, ''));
+      });
   } }, s.invite.yes);
   const no = h('button', { type: 'button', onclick: () => {
     try {

@@ -274,6 +274,22 @@ describe('the first-visit invitation', () => {
     }
   });
 
+  test('personalization turned on in the panel answers the invitation: it goes', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      const dialog = await openPanel(v.page);
+      await press(v.page, dialog.getByRole('switch', { name: 'Personalization' }), 'Space');
+      await region.waitFor({ state: 'detached' });
+      await v.page.keyboard.press('Escape');
+      assert.ok(await isFocused(v.page.getByRole('button', { name: 'Privacy settings' })));
+    } finally {
+      await v.close();
+    }
+  });
+
   test('"No thanks" is remembered until the policy version changes', async () => {
     const v = await newVisitor();
     try {
