@@ -223,6 +223,11 @@ function renderContent(doc, c, fill) {
   return box;
 }
 
+// http(s), or a path on this origin. The URL parser drops tabs and newlines
+// and reads a backslash as '/': "/\host" and "/<tab>/host" would be //host, another
+// origin. wasm/src/decide.cpp (page_uses_address) refuses the same in lint.
 function safeUrl(url) {
-  return /^(\/(?!\/)|\.\.?\/|https?:\/\/)/i.test(url) || /^[\w\-./?=&#%]+$/.test(url) && !url.includes(':');
+  if (/^https?:\/\//i.test(url)) return true;
+  if (/[\t\n\r\\]/.test(url) || url.startsWith('//')) return false;
+  return /^(\/|\.\.?\/)/.test(url) || /^[\w\-./?=&#%]+$/.test(url) && !url.includes(':');
 }

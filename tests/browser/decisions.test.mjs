@@ -399,6 +399,27 @@ describe('with configs that test the rules', () => {
     }
   });
 
+  test('a content address the browser would read as another origin ("/\\host") is rejected with its path', async () => {
+    // "/\\host" is //host to the URL parser (so is "/<tab>/host": the native
+    // guardrails test has both): an image on another origin, which the page
+    // would load for every visitor shown the variant.
+    const site = await startSite();
+    const v = await newVisitor();
+    await useConfig(v.context, '**/tactful.config.json', (c) => {
+      c.slots[0].variants.unshift({ id: 'elsewhere', content: { title: 'Hi', image: '/\\evil.example/pixel.png' } });
+    });
+    try {
+      const status = await visit(v.page, `${site.url}/index.html`);
+      assert.equal(status.ok, false);
+      assert.equal(status.reason, 'config-invalid');
+      assert.match(status.message, /slots\[0\]\.variants\[0\]\.content\.image: must be a web address/);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'default');
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
   test('explain() of an $or rule names the branch that decided, as the slot shows it, not an interest that fell short', async () => {
     // The trail runner's interest is under 0.9: the visit count decided the banner.
     const config = configVariant((c) => {

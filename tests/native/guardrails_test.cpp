@@ -149,7 +149,10 @@ TEST_CASE("a content address is refused unless the page would use it as given (h
   // other would quietly become '#' or no image, so lint says so instead.
   for (const char* bad : {R"({"href": "mailto:shop@example.com"})", R"({"href": "tel:+34900000000"})",
                           R"({"image": "data:image/png;base64,AAAA"})", R"({"href": "sale page.html"})",
-                          R"({"href": " /c/trail"})", R"({"href": ""})", R"({"image": "java\tscript:x"})"}) {
+                          R"({"href": " /c/trail"})", R"({"href": ""})", R"({"image": "java\tscript:x"})",
+                          // Another origin, as the browser reads them: a backslash is '/', tabs and newlines go.
+                          R"({"image": "//evil.example/pixel.png"})", R"({"image": "/\\evil.example/pixel.png"})",
+                          R"({"href": "/\t/evil.example"})", R"({"href": "/\n/evil.example"})"}) {
     std::string shown = bad;
     CAPTURE(shown);
     auto diag = load_variant(std::string(R"({"id": "v", "content": )") + bad + "}");

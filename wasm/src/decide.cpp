@@ -201,9 +201,12 @@ bool read_int(const json& obj, const char* key, const std::string& path, int lo,
 bool page_uses_address(const std::string& url) {
   std::string lower = ascii_lower(url);
   if (lower.rfind("http://", 0) == 0 || lower.rfind("https://", 0) == 0) return true;
+  // The URL parser drops tabs and newlines anywhere and reads a backslash as '/', so
+  // "/\host" and "/<tab>/host" are a protocol-relative //host: another origin.
+  if (url.find_first_of("\t\n\r\\") != std::string::npos) return false;
   if (url.rfind("./", 0) == 0 || url.rfind("../", 0) == 0) return true;
-  if (url.empty()) return false;
-  if (url[0] == '/' && (url.size() == 1 || url[1] != '/')) return true;
+  if (url.empty() || url.rfind("//", 0) == 0) return false;
+  if (url[0] == '/') return true;
   for (char c : url) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  (c != '\0' && std::strchr("_-./?=&#%", c) != nullptr);
