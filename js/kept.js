@@ -44,10 +44,11 @@ export async function keepWithdrawals(storage, change, gesture) {
   const kept = withdrawalsOf(change);
   if (!kept) return null;
   await storage.exclusive(() => {
-    const before = readKept(storage) || {};
-    const merged = { gesture: gesture || before.gesture === true };
+    const before = readKept(storage);
+    const earlier = withdrawalsOf(before) || {};
+    const merged = { gesture: gesture || (before !== null && before.gesture === true) };
     for (const group of GROUPS) {
-      if (before[group] || kept[group]) merged[group] = { ...withdrawalsOf(before)?.[group], ...kept[group] };
+      if (earlier[group] || kept[group]) merged[group] = { ...earlier[group], ...kept[group] };
     }
     storage.write(RECORDS.withdrawals, JSON.stringify(merged));
   });
