@@ -70,6 +70,9 @@ export function startReporting(rt, emit, say) {
     let backoff = FIRST_BACKOFF_MS;
     let attempts = 0;
     // Leaving during the delay: sent now, with consent as this page last knew it.
+    // Storage's own pagehide step, added when the page started and so run
+    // before this one, has already applied a change still waiting for the
+    // lock: a withdrawal made just before leaving (tests/browser/reports.test.mjs).
     const leaving = () => {
       const c = rt.core.call('consent.get');
       if (c && c.purposes && c.purposes.aggregate === true) post(url, body).catch(() => {});

@@ -190,6 +190,21 @@ export function delayConfig(context, ms) {
   });
 }
 
+/**
+ * From when a page sets `window.__slowLocks`, its cross-tab lock requests
+ * wait 5 s before they are made: a change the visitor makes then surely has
+ * not run when the page is left at once (every change waits for the lock).
+ */
+export function slowLocks(context) {
+  return context.addInitScript(() => {
+    const request = LockManager.prototype.request;
+    LockManager.prototype.request = function (...args) {
+      if (!window.__slowLocks) return request.apply(this, args);
+      return new Promise((resolve) => setTimeout(resolve, 5000)).then(() => request.apply(this, args));
+    };
+  });
+}
+
 /** Resolves when the page has applied its slots (tactful.ready), then waits a tick for events. */
 export async function visit(page, url) {
   await page.goto(url);

@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, delayConfig, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, startSite, tactfulStorage, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -260,15 +260,8 @@ describe('nothing without a choice', () => {
 describe('a choice made just before leaving the page', () => {
   // Every change waits for the cross-tab lock, a read and a write, each an
   // answer from the browser; a visitor (or a test) who chooses and at once
-  // goes on can leave the page first. Here the lock answers late on purpose,
-  // so the page is surely left before the change ran.
-  const slowLocks = (context) => context.addInitScript(() => {
-    const request = LockManager.prototype.request;
-    LockManager.prototype.request = function (...args) {
-      if (!window.__slowLocks) return request.apply(this, args);
-      return new Promise((resolve) => setTimeout(resolve, 5000)).then(() => request.apply(this, args));
-    };
-  });
+  // goes on can leave the page first. Here the lock answers late on purpose
+  // (slowLocks), so the page is surely left before the change ran.
 
   test('is kept when the visitor follows a link at once, and the next pages use it', async () => {
     const v = await newVisitor();

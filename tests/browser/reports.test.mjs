@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guardNetwork } from '../../package/testing.mjs';
-import { OWNER_TOKEN, grantConsent, newVisitor, ready, startSite } from './harness.mjs';
+import { OWNER_TOKEN, grantConsent, newVisitor, ready, slowLocks, startSite } from './harness.mjs';
 import { expectedReportSize, openReports, recordRequests, reportingConfig, servedConfig } from './reporting-helpers.mjs';
 
 // The demo config, sent at once (no random delay) so tests need not wait.
@@ -420,6 +420,30 @@ describe('a page left while its report waits', () => {
       // Away long before the 20 s delay ends: the report leaves with the page.
       await open(v.page, `${site.url}/trail-running.html`);
       await until(async () => (await stored()) === before + 1, 10000, 'the report sent as the page went');
+    } finally {
+      await v.close();
+    }
+  });
+
+  // The withdrawal has not run when the page goes (its lock answers late):
+  // the page's own leaving step runs it before the report's is asked.
+  test('withdrawn just before leaving, the waiting report does not leave with the page', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await sendDelay(v.context, { min: 20000, max: 20000 });
+      await open(v.page, `${site.url}/index.html`);
+      const before = await stored();
+      assert.equal((await optInAndFlush(v.page)).report, true);
+      await v.page.evaluate(() => {
+        window.__slowLocks = true;
+        void window.tactful.consent.set({ purposes: { aggregate: false } });
+      });
+      await open(v.page, `${site.url}/trail-running.html`);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.aggregate, false);
+      // The same wait in which the test above sees its report stored.
+      await sleep(3000);
+      assert.equal(await stored(), before);
     } finally {
       await v.close();
     }
