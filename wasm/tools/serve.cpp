@@ -70,6 +70,11 @@ int read_serve_options(const Args& args, ServeOptions& o, std::ostream& err) {
     if (eq == std::string::npos) {
       return usage_error("serve", "--mount takes PREFIX=DIR, got '" + spec + "'", kUsage, err);
     }
+    // A URL path: without its "/" no request could reach it (and httplib refuses it).
+    if (spec[0] != '/') {
+      return usage_error("serve", "--mount: PREFIX is a URL path starting with '/', got '" + spec.substr(0, eq) + "'",
+                         kUsage, err);
+    }
     o.mounts.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
   o.site = opts.text("--site");
