@@ -88,6 +88,9 @@ TEST_CASE("every numeric flag is read strictly: a clear error and exit 2, never 
       {{"aggregate", "--config", "c", "--key", "k", "--window", "3", "r"},
        "tactful aggregate: unknown option '--window'"},
       {{"keygen", "--out"}, "tactful keygen: --out: missing its value"},
+      {{"serve", "--site", ".", "--mount", "tactful/=."},
+       "tactful serve: --mount: PREFIX is a URL path starting with '/', got 'tactful/'"},
+      {{"keygen", "--show", "k", "--force"}, "tactful keygen: --force replaces a key file with --out; --show only"},
       {{"lint", "a.json", "b.json"}, "tactful lint: unexpected argument 'b.json'"},
       {{"eval", "--strict"}, "tactful eval: unknown option '--strict'"},
   };

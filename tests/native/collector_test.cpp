@@ -605,6 +605,40 @@ TEST_CASE("over the front's workers: concurrent reports stored exactly once, ans
   CHECK(window_reports(collector, now) == static_cast<uint64_t>(threads * each + 2));
 }
 
+TEST_CASE("a refused report is told why, on both of serve's paths: 400 names the fault, 429 says to wait") {
+  Site site;
+  CollectorOptions o = site.options();
+  o.rate_per_second = 1e-9;  // no refill while the test runs
+  o.rate_burst = 6;
+  FrontCollector front(o);
+  const ReportRules rules = site.rules();
+  const int64_t now = wall_clock_ms();
+  // httplib_first: a GET first, so that httplib's route (not the workers) takes the post.
+  auto post = [&](bool httplib_first, const std::string& body) {
+    httplib::Client client("127.0.0.1", front.port);
+    client.set_keep_alive(true);
+    if (httplib_first) REQUIRE(client.Get("/insights/dashboard.css"));
+    auto res = client.Post("/collect", body, "application/octet-stream");
+    REQUIRE(res);
+    return std::make_pair(res->status, res->body);
+  };
+  for (bool httplib_first : {false, true}) {
+    CAPTURE(httplib_first);
+    CHECK(post(httplib_first, "junk") ==
+          std::make_pair(400, "not a report for this collector: report is 4 bytes, expected " +
+                                  std::to_string(rules.report_size)));
+    auto later = post(httplib_first, make_report(rules, secure_random(), now + 3 * 3600 * 1000));
+    CHECK(later.first == 400);
+    CHECK(later.second.find(" is not taken: this collector takes windows ") != std::string::npos);
+    CHECK(post(httplib_first, make_report(rules, secure_random(), now)).first == 204);  // the burst's last
+  }
+  for (bool httplib_first : {false, true}) {
+    CAPTURE(httplib_first);
+    CHECK(post(httplib_first, make_report(rules, secure_random(), now)) ==
+          std::make_pair(429, std::string("too many reports from this address: try again later")));
+  }
+}
+
 namespace {
 
 // Who may post (collect_access.hpp), on both of serve's paths: httplib's

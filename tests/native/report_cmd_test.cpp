@@ -106,15 +106,20 @@ TEST_CASE("aggregate with the wrong key, or reports that do not open, fails and 
   CHECK(contains(open_wrong.err, "is it the collector's key for this config?"));
 }
 
-TEST_CASE("aggregate given no reports says so and fails, rather than print empty estimates") {
+TEST_CASE("aggregate and open-report given no reports say so and fail, rather than print nothing useful") {
   ReportingSite site;
-  Run piped = cli({"aggregate", "--config", site.config, "--key", site.key, "-"}, "");
-  CHECK(piped.code == 1);
-  CHECK(piped.out.empty());
-  CHECK(contains(piped.err, "tactful aggregate: stdin holds no reports (no non-empty lines): nothing to estimate"));
   const std::string blank = site.dir.file("blank.txt", "\n\r\n\n");
-  Run file = cli({"aggregate", "--config", site.config, "--key", site.key, blank});
-  CHECK(file.code == 1);
-  CHECK(file.out.empty());
-  CHECK(contains(file.err, "'" + blank + "' holds no reports"));
+  for (const std::string command : {"aggregate", "open-report"}) {
+    CAPTURE(command);
+    const std::string nothing_to = command == "aggregate" ? "estimate" : "open";
+    Run piped = cli({command, "--config", site.config, "--key", site.key, "-"}, "");
+    CHECK(piped.code == 1);
+    CHECK(piped.out.empty());
+    CHECK(contains(piped.err, "tactful " + command + ": stdin holds no reports (no non-empty lines): nothing to " +
+                                  nothing_to));
+    Run file = cli({command, "--config", site.config, "--key", site.key, blank});
+    CHECK(file.code == 1);
+    CHECK(file.out.empty());
+    CHECK(contains(file.err, "'" + blank + "' holds no reports"));
+  }
 }

@@ -74,3 +74,18 @@ TEST_CASE("serve refuses to start with nothing to serve or a site directory it c
   CHECK(not_dir.code == 2);
   CHECK(contains(not_dir.err, "tactful serve: --mount /x/: cannot read '" + file + "': it is not a directory"));
 }
+
+TEST_CASE("serve refuses a collector's flags without its key, rather than serve on with no collector") {
+  ::unsetenv("TACTFUL_COLLECTOR_KEY");
+  TempDir dir;
+  const std::string file = dir.file("chart.umd.js", "");
+  for (const char* flag : {"--db", "--token", "--chart-js"}) {
+    // (A config that cannot be read stops serve later, were the flag let through.)
+    Run r = cli({"serve", "--site", dir.path, "--port", "0", "--config", dir.path + "/missing.json", flag, file});
+    CAPTURE(std::string(flag));
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind(std::string("tactful serve: ") + flag +
+                          " is for the collector, which needs --key FILE (or TACTFUL_COLLECTOR_KEY) too",
+                      0) == 0);
+  }
+}

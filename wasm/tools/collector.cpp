@@ -282,13 +282,28 @@ bool Collector::rate_allowed(const std::string& ip, int64_t now_ms) {
 
 int Collector::admit(std::string_view body, const std::string& client_ip, Opened& out, int64_t now_ms) {
   if (now_ms < 0) now_ms = clock_ms();
-  if (body.size() > options_.max_body) return 413;
-  if (!rate_allowed(client_ip, now_ms)) return 429;
+  // Refusals say why (the answer's body): a site owner testing with curl, or
+  // a report sealed for another config, learns what is wrong. Nothing here is
+  // secret: the size, version and key id are cleartext, and what follows the
+  // seal is reached only with a report sealed to the public key.
+  if (body.size() > options_.max_body) return 413;  // the servers say so before reading the body
+  if (!rate_allowed(client_ip, now_ms)) {
+    out.refusal = "too many reports from this address: try again later";
+    return 429;
+  }
   auto opened = open_report(rules_, reinterpret_cast<const uint8_t*>(body.data()), body.size(), sk_);
-  if (!opened.ok()) return 400;
+  if (!opened.ok()) {
+    out.refusal = "not a report for this collector: " + opened.error().to_string();
+    return 400;
+  }
   // Only windows that may still be open or retained: no planting data in the far past or future.
   uint64_t current = window_id_at(rules_, now_ms);
-  if (opened->window_id > current + 1 || opened->window_id < oldest_retained_window(now_ms)) return 400;
+  uint64_t oldest = oldest_retained_window(now_ms);
+  if (opened->window_id > current + 1 || opened->window_id < oldest) {
+    out.refusal = "window " + std::to_string(opened->window_id) + " is not taken: this collector takes windows " +
+                  std::to_string(oldest) + " to " + std::to_string(current + 1);
+    return 400;
+  }
 
   out.window = opened->window_id;
   crypto_generichash(out.digest.data(), out.digest.size(), reinterpret_cast<const uint8_t*>(body.data()), body.size(),
@@ -304,10 +319,13 @@ int Collector::commit(const std::vector<const Opened*>& reports, int64_t now_ms)
   return status;
 }
 
-int Collector::ingest(const std::string& body, const std::string& client_ip, int64_t now_ms) {
+int Collector::ingest(const std::string& body, const std::string& client_ip, int64_t now_ms, std::string* refusal) {
   if (now_ms < 0) now_ms = clock_ms();
   Pending pending;
-  if (int refused = admit(body, client_ip, pending.report, now_ms)) return refused;
+  if (int refused = admit(body, client_ip, pending.report, now_ms)) {
+    if (refusal) *refusal = std::move(pending.report.refusal);
+    return refused;
+  }
 
   // Group commit without a writer thread: one request at a time commits
   // everything queued (its own report included) in one transaction; the
@@ -639,7 +657,9 @@ void mount_collector(httplib::Server& server, Collector& collector) {
     no_store(res);
     if (refuse_post(collector, req, res)) return;
     allow_origin(collector, req.get_header_value("Origin"), res);
-    res.status = collector.ingest(req.body, req.remote_addr);
+    std::string refusal;
+    res.status = collector.ingest(req.body, req.remote_addr, -1, &refusal);
+    if (!refusal.empty()) res.set_content(refusal, "text/plain");
   });
   refuse_methods(server, path, {"GET", "PUT", "PATCH", "DELETE"}, "POST, OPTIONS");
   for (const char* read_only : {"/api/insights", "/insights"}) {
@@ -702,6 +722,7 @@ void mount_collector(FrontServer& server, Collector& collector) {
       no_store(post.res);
       post.res.status = collector.admit(post.body, std::string(post.client_ip), opened[i]);
       if (post.res.status == 0) admitted.push_back(&opened[i]);
+      else post.res.set_content(opened[i].refusal, "text/plain");
     }
     if (admitted.empty()) return;
     int status = collector.commit(admitted);

@@ -61,13 +61,16 @@ class Collector {
   // 204 accepted (a replay too: it is acknowledged but not counted again),
   // 400 malformed, 413 too large, 429 rate-limited, 500 store failure.
   // Returns only after the report is committed to disk. now_ms < 0: the clock.
-  int ingest(const std::string& body, const std::string& client_ip, int64_t now_ms = -1);
+  // `refusal`, if given, gets why a 400 or 429 was answered (for the answer's body).
+  int ingest(const std::string& body, const std::string& client_ip, int64_t now_ms = -1,
+             std::string* refusal = nullptr);
 
   // One checked, opened report, ready for a commit.
   struct Opened {
     uint64_t window = 0;
     std::array<uint8_t, 32> digest{};  // BLAKE2b-256 of the sealed body: the replay key
     std::vector<uint8_t> plaintext;
+    std::string refusal;  // why admit() refused it, in words a sender can act on
   };
   // ingest() in two steps, for a server that reads many requests before it
   // answers any (FrontServer). admit() returns a report's answer (413, 429,

@@ -31,6 +31,9 @@ int keygen(const Args& args, std::istream&, std::ostream& out, std::ostream& err
   Options o(args, {{"--out", "--show"}, {}, {"--force"}});
   if (!o.ok()) return usage_error("keygen", o.error(), kUsage, err);
   if (o.has("--out") == o.has("--show")) return usage_error("keygen", "give either --out or --show", kUsage, err);
+  if (o.has("--show") && o.has("--force")) {
+    return usage_error("keygen", "--force replaces a key file with --out; --show only reads one", kUsage, err);
+  }
   if (sodium_init() < 0) return 1;
   if (o.has("--show")) {
     int code = 0;

@@ -80,14 +80,23 @@ int open_reports(const Args& args, std::istream& in, std::ostream& out, std::ost
   std::istream& src = file == "-" ? in : file_in;
   std::string line;
   bool all_ok = true;
+  size_t reports = 0;
   while (std::getline(src, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
+    ++reports;
     json one = open_one(site->config.reporting, key, line);
     all_ok = all_ok && one["ok"].get<bool>();
     out << one.dump() << "\n";
   }
   sodium_memzero(key.data(), key.size());
+  // As for aggregate: silence and exit 0 would pass off the wrong file, or a
+  // pipe whose first command failed, as reports that all opened.
+  if (reports == 0) {
+    err << "tactful open-report: " << (file == "-" ? std::string("stdin") : "'" + file + "'")
+        << " holds no reports (no non-empty lines): nothing to open\n";
+    return 1;
+  }
   return all_ok ? 0 : 1;
 }
 

@@ -38,6 +38,7 @@ struct ServeOptions {
   std::string site;
   std::vector<std::pair<std::string, std::string>> mounts;  // url prefix -> directory
   std::string config_path, key_path, db_path, token, chart_js;
+  bool token_given = false;  // --token itself, not TACTFUL_OWNER_TOKEN
 };
 
 const char* const kUsage =
@@ -69,6 +70,11 @@ int read_serve_options(const Args& args, ServeOptions& o, std::ostream& err) {
     if (eq == std::string::npos) {
       return usage_error("serve", "--mount takes PREFIX=DIR, got '" + spec + "'", kUsage, err);
     }
+    // A URL path: without its "/" no request could reach it (and httplib refuses it).
+    if (spec[0] != '/') {
+      return usage_error("serve", "--mount: PREFIX is a URL path starting with '/', got '" + spec.substr(0, eq) + "'",
+                         kUsage, err);
+    }
     o.mounts.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
   o.site = opts.text("--site");
@@ -80,7 +86,23 @@ int read_serve_options(const Args& args, ServeOptions& o, std::ostream& err) {
   const char* token_env = std::getenv("TACTFUL_OWNER_TOKEN");
   o.key_path = opts.text("--key", key_env ? key_env : "");
   o.token = opts.text("--token", token_env ? token_env : "");
+  o.token_given = opts.has("--token");
   return 0;
+}
+
+// Without a key there is no collector: a collector's flag given anyway
+// means the key was forgotten, and serving on without it would look fine
+// while every report is lost (the config a template, /collect a 404).
+int check_collector_flags(const ServeOptions& o, std::ostream& err) {
+  if (!o.key_path.empty()) return 0;
+  const char* flag = !o.db_path.empty() ? "--db"
+                     : o.token_given      ? "--token"
+                     : !o.chart_js.empty() ? "--chart-js"
+                                           : nullptr;
+  if (!flag) return 0;
+  return usage_error(
+      "serve", std::string(flag) + " is for the collector, which needs --key FILE (or TACTFUL_COLLECTOR_KEY) too",
+      kUsage, err);
 }
 
 // A directory to serve, checked before anything listens: a missing one is a
@@ -162,6 +184,7 @@ int serve(const Args& args, std::istream&, std::ostream& out, std::ostream& err)
       return 2;
     }
   }
+  if (int code = check_collector_flags(o, err)) return code;
   if (int code = check_served_directories(o, err)) return code;
 
   // The site config: served to browsers at /tactful.config.json, read by the
