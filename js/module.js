@@ -71,6 +71,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
     emit('error', { reason, message });
     resolveReady(failure);
+    replayQueue();
   }
 
   // Calls queued before the module existed are replayed with no gesture: a
@@ -342,7 +343,12 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     }, PURGE_EVERY_MS);
     installLauncher(rt, { base, nonce, emit, redecide: () => redecide(rt) });
     resolveReady({ ok: true });
+    replayQueue();
+  }
 
+  // Also after a failed start: a queued withdrawal is kept and a queued
+  // forget erases (they need no core), and the rest is said on the console.
+  function replayQueue() {
     replaying = true;
     try {
       for (const entry of earlyQueue) replay(entry);

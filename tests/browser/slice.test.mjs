@@ -207,6 +207,37 @@ describe('forgetting and withdrawing when the module could not start', () => {
     }
   });
 
+  test('calls queued before the module loaded still run when it cannot start: a queued withdrawal is kept, each refusal said', async () => {
+    const v = await trailRunner(site);
+    try {
+      await trailHome(v.page);
+      // A site's snippet queued a withdrawal (and a typo) for the page whose config is broken, not for the next one.
+      await v.page.addInitScript(() => {
+        if (sessionStorage.getItem('queued')) return;
+        sessionStorage.setItem('queued', '1');
+        window.__pageErrors = [];
+        window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push(String((e.reason && e.reason.message) || e.reason)));
+        window.__said = [];
+        const warn = console.warn;
+        console.warn = (...args) => { window.__said.push(args.join(' ')); warn.apply(console, args); };
+        window.tactful = [['consent.set', { purposes: { personalization: false } }], ['consent.sett', {}]];
+      });
+      await brokenConfig(v.page);
+      // The refusal is said once the withdrawal is stored.
+      await v.page.waitForFunction(() => window.__said.some((line) => line.includes('queued call "consent.set"')));
+      const said = await v.page.evaluate(() => window.__said);
+      assert.equal(said.length, 2, JSON.stringify(said));
+      assert.match(said[0], /^tactful: queued call "consent\.sett" is not a tactful method/);
+      assert.match(said[1], /^tactful: queued call "consent\.set" was refused: unavailable \(config-invalid\): .*; the withdrawal \(personalization\) is kept and applies when the module next starts$/);
+      assert.deepEqual(await v.page.evaluate(() => window.__pageErrors), []);
+      assert.ok((await tactfulStorage(v.page))['tactful:v1:withdrawals']);
+      const consent = await fixedConfig(v.page);
+      assert.equal(consent.purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a kept record that another script wrote can only turn things off', async () => {
     const v = await trailRunner(site);
     try {
