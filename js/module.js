@@ -64,14 +64,19 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     if (failure) return;
     failure = { ok: false, reason, message };
     console.error(`tactful: ${message} - showing default content`);
-    const slots = findSlots(doc);
-    revealDefaults(slots);
-    win.performance.mark('tactful:slots-final');
-    // As after any decision: the page's code learns what every slot shows.
-    emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
-    emit('error', { reason, message });
-    resolveReady(failure);
-    replayQueue();
+    // A start can fail before the document is parsed (a config refused at
+    // once while a blocking script holds the parser): the slots after that
+    // point are shown and named too, as a decision would wait for them.
+    domReady.then(() => {
+      const slots = findSlots(doc);
+      revealDefaults(slots);
+      win.performance.mark('tactful:slots-final');
+      // As after any decision: the page's code learns what every slot shows.
+      emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
+      emit('error', { reason, message });
+      resolveReady(failure);
+      replayQueue();
+    });
   }
 
   // Calls queued before the module existed are replayed with no gesture: a

@@ -130,6 +130,44 @@ describe('failing to default', () => {
   }
 });
 
+describe('a start that fails before the page is parsed', () => {
+  test('the slots after a script that holds the parser are shown and named too', async () => {
+    const v = await newVisitor();
+    try {
+      // The home page with a blocking script of its own between the banner and the hero.
+      await v.context.route('**/held.html', async (r) => {
+        const response = await r.fetch({ url: `${site.url}/index.html` });
+        const body = (await response.text()).replace('<section class="hero"', '<script src="/held.js"></script>\n<section class="hero"');
+        await r.fulfill({ response, body });
+      });
+      let release;
+      const held = new Promise((r) => { release = r; });
+      await v.context.route('**/held.js', async (r) => {
+        await held;
+        await r.fulfill({ contentType: 'text/javascript', body: '' });
+      });
+      await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }));
+      await v.page.addInitScript(() => {
+        window.__decisions = [];
+        document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
+      });
+      // The start has failed while the parser still waits for held.js: then it goes on.
+      const failed = v.page.waitForEvent('console', (m) => m.type() === 'error' && m.text().startsWith('tactful:'));
+      const loading = v.page.goto(`${site.url}/held.html`);
+      await failed;
+      release();
+      await loading;
+      assert.equal((await ready(v.page)).reason, 'config-unavailable');
+      assert.equal(await heroState(v.page), 'default');
+      const decisions = await v.page.evaluate(() => window.__decisions);
+      assert.equal(decisions.length, 1, JSON.stringify(decisions));
+      assert.deepEqual(decisions[0].slots.map((d) => d.id).sort(), ['banner', 'hero', 'picks']);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 // The home page loaded with its config broken (brokenConfig), then as
 // served (fixedConfig, which resolves to the visitor's consent then), and
 // personalized for a trail runner (trailHome).
