@@ -7,7 +7,7 @@ import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
 import { watchNavigation } from './navigation.js';
-import { watchSlots } from './observe.js';
+import { noticeSlotChanges, watchSlots } from './observe.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
@@ -283,10 +283,17 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     const pinned = win.__tactfulTestBucketId;
     if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
     rt.setPage(); // needs no records: done while they may still be on their way
-    await read;
+    const slotsChanged = noticeSlotChanges(doc);
+    await read.catch((e) => {
+      slotsChanged(); // stops watching: nothing will be decided
+      throw e;
+    });
     if (storage.damage) say(storage.damage);
     let pageSignalsChecked = false;
     const firstDecision = () => {
+      // Slots a framework rendered, replaced or removed while the records
+      // were read: found again, or they would wait for nothing.
+      if (slotsChanged()) rt.setPage();
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
       // Turned off while the module could not start: before anything is decided or collected.

@@ -36,3 +36,25 @@ export function watchSlots(rt) {
     added(root.querySelectorAll(SLOT));
   };
 }
+
+/**
+ * Whether a slot was added, removed or renamed in the document from now
+ * until the returned function is first called (later calls: false). A
+ * framework may render while the module reads the visitor's records, after
+ * the page's slots were found and before the slot observer runs.
+ */
+export function noticeSlotChanges(doc) {
+  let changed = false;
+  let done = false;
+  const touchesSlot = (records) => records.some((r) => r.type === 'attributes' ||
+    [...r.addedNodes, ...r.removedNodes].some((n) => n.nodeType === 1 && (n.matches(SLOT) || !!n.querySelector(SLOT))));
+  const observer = new MutationObserver((records) => { changed ||= touchesSlot(records); });
+  observer.observe(doc, OPTIONS);
+  return () => {
+    if (done) return false;
+    done = true;
+    changed ||= touchesSlot(observer.takeRecords());
+    observer.disconnect();
+    return changed;
+  };
+}
