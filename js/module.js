@@ -393,6 +393,17 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     }
   }
 
+  // A page that kept the queue it made (const q = window.tactful = window.tactful || [])
+  // and pushes to it later reaches the module, as dataLayer's pushes reach a tag manager.
+  try {
+    earlyQueue.push = (...entries) => {
+      tactful.push(...entries);
+      return earlyQueue.length;
+    };
+  } catch {
+    /* a frozen queue: only window.tactful.push reaches the module */
+  }
+
   // The core's own errors already start with "tactful: "; the line says it once.
   // Whatever was thrown (even null, from a bare transaction abort), ready resolves.
   boot().catch((e) => fail((e && e.reason) || 'internal', String((e && e.message) || e).replace(/^tactful: /, '')));

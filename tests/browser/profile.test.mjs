@@ -866,6 +866,27 @@ describe('consent queued before the module loads', () => {
     }
   });
 
+  test('the queue the page made and kept still reaches the module after it runs, as dataLayer does', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      // A site bundle that holds its queue (const q = window.tactful = window.tactful || []) and pushes to it later.
+      await v.page.addInitScript(() => { window.__queue = window.tactful = window.tactful || []; });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      await v.page.evaluate(() => {
+        window.__queue.push(['track', { type: 'view', interests: ['hiking'] }]);
+        window.__queue.push(['profile.declar', {}]);
+      });
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(inferredInterests(view), ['hiking']);
+      assert.ok(v.tactfulMessages().some((m) => m.text.startsWith('tactful: queued call "profile.declar" is not a tactful method')),
+        JSON.stringify(v.tactfulMessages()));
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a queued withdrawal applies, and a refused queued declaration is reported, not thrown', async () => {
     const v = await newVisitor();
     try {
