@@ -75,7 +75,6 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
       emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
       emit('error', { reason, message });
       resolveReady(failure);
-      replayQueue();
     });
   }
 
@@ -355,18 +354,6 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     }, PURGE_EVERY_MS);
     installLauncher(rt, { base, nonce, emit, redecide: () => redecide(rt) });
     resolveReady({ ok: true });
-    replayQueue();
-  }
-
-  // Also after a failed start: a queued withdrawal is kept and a queued
-  // forget erases (they need no core), and the rest is said on the console.
-  function replayQueue() {
-    replaying = true;
-    try {
-      for (const entry of earlyQueue) replay(entry);
-    } finally {
-      replaying = false;
-    }
   }
 
   // A queued call has no caller left to take its promise: a refusal is said
@@ -402,6 +389,18 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     };
   } catch {
     /* a frozen queue: only window.tactful.push reaches the module */
+  }
+
+  // The calls queued before the module existed become calls now, before any
+  // made while it starts: each waits for ready as those do, and they run in
+  // the order they were made (a queued pause comes before a later
+  // declaration). Also when the start fails: a queued withdrawal is then
+  // kept and a queued forget erases (they need no core).
+  replaying = true;
+  try {
+    for (const entry of earlyQueue) replay(entry);
+  } finally {
+    replaying = false;
   }
 
   // The core's own errors already start with "tactful: "; the line says it once.

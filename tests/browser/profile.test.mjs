@@ -866,6 +866,34 @@ describe('consent queued before the module loads', () => {
     }
   });
 
+  test('queued calls run before the calls the page makes while the module starts: a queued pause stops a later declaration', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await queueBeforeLoad(v.page, ['consent.set', { purposes: { personalization: false } }]);
+      // The config is held until the page has made its own call, after the queued one.
+      let release;
+      const held = new Promise((r) => { release = r; });
+      await v.page.route('**/tactful.config.json', async (r) => {
+        await held;
+        await r.continue();
+      });
+      await v.page.goto(`${site.url}/index.html`, { waitUntil: 'domcontentloaded' });
+      await v.page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful));
+      await v.page.evaluate(() => {
+        window.__declared = window.tactful.profile.declare({ likes: ['hiking'] }).then(() => 'stored', (e) => e.message);
+      });
+      release();
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.match(await v.page.evaluate(() => window.__declared), /personalization is off/);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(view.interests.filter((i) => i.kind === 'like'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('the queue the page made and kept still reaches the module after it runs, as dataLayer does', async () => {
     const v = await newVisitor();
     try {
