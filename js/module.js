@@ -7,7 +7,7 @@ import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
 import { watchNavigation } from './navigation.js';
-import { noticeSlotChanges, watchSlots } from './observe.js';
+import { noticeSlotChanges, revealLaterSlots, watchSlots } from './observe.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
@@ -44,6 +44,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   let runtime = null;
   let failure = null;
   let bootStorage = null; // the storage boot() opened, also when the start failed after
+  let deadlineExtended = false; // the config lengthened the slot deadline (extendDeadline)
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
 
@@ -70,6 +71,9 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     domReady.then(() => {
       const slots = findSlots(doc);
       revealDefaults(slots);
+      revealLaterSlots(doc, revealDefaults);
+      // The config's longer deadline waits for decisions that will not come.
+      if (deadlineExtended) doc.documentElement.style.removeProperty('--tactful-deadline');
       win.performance.mark('tactful:slots-final');
       // As after any decision: the page's code learns what every slot shows.
       emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
@@ -260,7 +264,8 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         // Read at once, not after the core: a longer deadline only helps if
         // it is set before the stylesheet's own has revealed any slot.
         parsed = parseJson(new TextDecoder().decode(bytes));
-        if (parsed && Number.isInteger(parsed.deadlineMs)) extendDeadline(doc, parsed.deadlineMs);
+        // Not once the start has failed (the wasm refused first): no decision is coming.
+        if (!failure && parsed && Number.isInteger(parsed.deadlineMs)) deadlineExtended = extendDeadline(doc, parsed.deadlineMs);
         return bytes;
       }),
       startCore(new URL('tactful.wasm', base).href).then((c) => mark('core', c), (e) => {

@@ -10,15 +10,7 @@ export function watchSlots(rt) {
   const observer = new MutationObserver((records) => {
     // The path changed (a router): these slots belong to a new page view.
     if (rt.checkView()) return;
-    const found = new Set();
-    for (const r of records) {
-      for (const node of r.type === 'attributes' ? [r.target] : r.addedNodes) {
-        if (node.nodeType !== 1) continue;
-        if (node.matches(SLOT)) found.add(node);
-        for (const el of node.querySelectorAll(SLOT)) found.add(el);
-      }
-    }
-    added(found);
+    added(slotsAdded(records));
   });
   // Slots decided already (a component moved, not rendered again) keep what they show.
   const added = (elements) => {
@@ -35,6 +27,28 @@ export function watchSlots(rt) {
     observer.observe(root, OPTIONS);
     added(root.querySelectorAll(SLOT));
   };
+}
+
+// The slot elements a burst of DOM changes added, or made slots.
+function slotsAdded(records) {
+  const found = new Set();
+  for (const r of records) {
+    for (const node of r.type === 'attributes' ? [r.target] : r.addedNodes) {
+      if (node.nodeType !== 1) continue;
+      if (node.matches(SLOT)) found.add(node);
+      for (const el of node.querySelectorAll(SLOT)) found.add(el);
+    }
+  }
+  return found;
+}
+
+/**
+ * After a failed start: `reveal(elements)` for the slots a script adds
+ * later (a router, a component), so they show their default at once, as
+ * the page's first slots did, not after the stylesheet's deadline each time.
+ */
+export function revealLaterSlots(doc, reveal) {
+  new MutationObserver((records) => reveal(slotsAdded(records))).observe(doc, OPTIONS);
 }
 
 /**

@@ -130,6 +130,36 @@ describe('failing to default', () => {
   }
 });
 
+describe('slots a script adds after a failed start', () => {
+  test('show their default at once, not after the config\'s longer deadline', async () => {
+    const v = await newVisitor({ deadline: null });
+    try {
+      // A config that asks for a 3 s deadline, and a wasm that cannot load (a CSP without 'wasm-unsafe-eval', a blocked file).
+      await v.context.route('**/tactful.config.json', async (r) => {
+        const config = await (await r.fetch()).json();
+        await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...config, deadlineMs: 3000 }) });
+      });
+      await v.context.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }));
+      await v.page.goto(`${site.url}/index.html`);
+      assert.equal((await ready(v.page)).reason, 'wasm-unavailable');
+      // A router renders a route with a slot: the observer runs before the next task.
+      const later = await v.page.evaluate(async () => {
+        const el = document.createElement('section');
+        el.setAttribute('data-tactful-slot', 'later');
+        el.textContent = 'Our own content';
+        document.querySelector('main').prepend(el);
+        await new Promise((r) => setTimeout(r, 0));
+        return { decided: el.getAttribute('data-tactful-decided'), visibility: getComputedStyle(el).visibility };
+      });
+      assert.deepEqual(later, { decided: 'default', visibility: 'visible' });
+      // Nor does a slot in a component's shadow root (with tactful.css linked) wait 3 s.
+      assert.equal(await v.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--tactful-deadline')), '');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('a start that fails before the page is parsed', () => {
   test('the slots after a script that holds the parser are shown and named too', async () => {
     const v = await newVisitor();
