@@ -106,8 +106,14 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
       // Said as the core's refusals are: a page listening for bad-event hears of every dropped event.
       const message = 'track() needs an event object such as {type: "view", interests: ["hiking"]}';
-      say(message);
-      emit('error', { reason: 'bad-event', message, event });
+      const report = () => {
+        say(message);
+        emit('error', { reason: 'bad-event', message, event });
+      };
+      // Before the start (a queued event, a call while the module loads):
+      // once ready, as the core's refusals come, when the page listens.
+      if (runtime || failure) report();
+      else ready.then(report);
       return;
     }
     if (runtime) runtime.track(event);

@@ -803,6 +803,22 @@ function queueBeforeLoad(page, ...calls) {
   }, calls);
 }
 
+/**
+ * Opens the home page with its config held: the module exists (window.tactful
+ * is no longer the queue) but has not started. Returns what lets the config go.
+ */
+async function createdNotStarted(page) {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/tactful.config.json', async (r) => {
+    await held;
+    await r.continue();
+  });
+  await page.goto(`${site.url}/index.html`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful));
+  return release;
+}
+
 describe('consent queued before the module loads', () => {
   for (const [what, change, gpc] of [
     ['personalization and aggregate', { purposes: { personalization: true, aggregate: true } }, false],
@@ -873,14 +889,7 @@ describe('consent queued before the module loads', () => {
       await grantConsent(v.page, { purposes: { personalization: true } });
       await queueBeforeLoad(v.page, ['consent.set', { purposes: { personalization: false } }]);
       // The config is held until the page has made its own call, after the queued one.
-      let release;
-      const held = new Promise((r) => { release = r; });
-      await v.page.route('**/tactful.config.json', async (r) => {
-        await held;
-        await r.continue();
-      });
-      await v.page.goto(`${site.url}/index.html`, { waitUntil: 'domcontentloaded' });
-      await v.page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful));
+      const release = await createdNotStarted(v.page);
       await v.page.evaluate(() => {
         window.__declared = window.tactful.profile.declare({ likes: ['hiking'] }).then(() => 'stored', (e) => e.message);
       });
@@ -889,6 +898,25 @@ describe('consent queued before the module loads', () => {
       assert.match(await v.page.evaluate(() => window.__declared), /personalization is off/);
       const view = await v.page.evaluate(() => window.tactful.profile.view());
       assert.deepEqual(view.interests.filter((i) => i.kind === 'like'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a queued entry that is no event is reported once ready, to a listener the page added as it loaded', async () => {
+    const v = await newVisitor();
+    try {
+      await queueBeforeLoad(v.page, ['track', 'view'], ['track', { type: 'view', interests: ['hiking'] }]);
+      // The page's listener comes after the module was created, before it is ready.
+      const release = await createdNotStarted(v.page);
+      await v.page.evaluate(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail.reason));
+      });
+      release();
+      assert.deepEqual(await ready(v.page), { ok: true });
+      await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(await v.page.evaluate(() => window.__errors), ['bad-event']);
     } finally {
       await v.close();
     }
