@@ -409,7 +409,14 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   // kept and a queued forget erases (they need no core).
   replaying = true;
   try {
-    for (const entry of earlyQueue) replay(entry);
+    for (const entry of earlyQueue) {
+      try {
+        replay(entry);
+      } catch (e) {
+        // An entry that throws when read (a getter, a revoked proxy) stops neither the start nor the calls after it.
+        say(`a queued entry could not be read (${String((e && e.message) || e)}); it was ignored`);
+      }
+    }
   } finally {
     replaying = false;
   }

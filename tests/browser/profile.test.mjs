@@ -903,6 +903,23 @@ describe('consent queued before the module loads', () => {
     }
   });
 
+  test('a queued entry that throws when read is said and skipped: the module starts and the calls after it run', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await v.page.addInitScript(() => {
+        window.tactful = [{ get type() { throw new Error('boom'); } }, ['track', { type: 'view', interests: ['hiking'] }]];
+      });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      assert.deepEqual(inferredInterests(await v.page.evaluate(() => window.tactful.profile.view())), ['hiking']);
+      assert.ok(v.tactfulMessages().some((m) => m.text === 'tactful: a queued entry could not be read (boom); it was ignored'),
+        JSON.stringify(v.tactfulMessages()));
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a queued entry that is no event is reported once ready, to a listener the page added as it loaded', async () => {
     const v = await newVisitor();
     try {
