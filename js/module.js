@@ -21,10 +21,14 @@ import { applyKeptWithdrawals, keepWithdrawals } from './kept.js';
  */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
+// Marks the API this module made: a site's snippet object ({q: [...]}) may
+// have a `ready` or a `version` of its own, and is still a queue.
+const MODULE = Symbol.for('tactful.module');
+
 /** The module already running on this page (window.tactful once started), or null. */
 export function startedModule(win) {
   const t = win.tactful;
-  return t && !Array.isArray(t) && t.ready ? t : null;
+  return t && t[MODULE] ? t : null;
 }
 
 /** Calls queued before the module existed: `window.tactful = [...]`, or a snippet's `{ q: [...] }`. */
@@ -164,6 +168,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   }
 
   const tactful = {
+    [MODULE]: true,
     version: '0.1.0',
     ready,
     track,

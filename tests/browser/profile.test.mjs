@@ -903,6 +903,24 @@ describe('consent queued before the module loads', () => {
     }
   });
 
+  test('a snippet object with a ready of its own is still a queue: the module starts and replays it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await v.page.addInitScript(() => {
+        window.tactful = { q: [['track', { type: 'view', interests: ['hiking'] }]], ready: new Promise(() => {}) };
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await v.page.waitForFunction(() => window.tactful.version);
+      assert.deepEqual(await v.page.evaluate(() => window.tactful.ready), { ok: true });
+      assert.deepEqual(inferredInterests(await v.page.evaluate(() => window.tactful.profile.view())), ['hiking']);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a queued entry that throws when read is said and skipped: the module starts and the calls after it run', async () => {
     const v = await newVisitor();
     try {
