@@ -803,6 +803,19 @@ function queueBeforeLoad(page, ...calls) {
   }, calls);
 }
 
+/** A visitor who turned personalization on, on the home page. */
+async function optedIn() {
+  const v = await newVisitor();
+  try {
+    await visit(v.page, `${site.url}/index.html`);
+    await grantConsent(v.page, { purposes: { personalization: true } });
+    return v;
+  } catch (e) {
+    await v.close();
+    throw e;
+  }
+}
+
 /**
  * Opens the home page with its config held: the module exists (window.tactful
  * is no longer the queue) but has not started. Returns what lets the config go.
@@ -883,10 +896,8 @@ describe('consent queued before the module loads', () => {
   });
 
   test('queued calls run before the calls the page makes while the module starts: a queued pause stops a later declaration', async () => {
-    const v = await newVisitor();
+    const v = await optedIn();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
       await queueBeforeLoad(v.page, ['consent.set', { purposes: { personalization: false } }]);
       // The config is held until the page has made its own call, after the queued one.
       const release = await createdNotStarted(v.page);
@@ -904,10 +915,8 @@ describe('consent queued before the module loads', () => {
   });
 
   test('a snippet object with a ready of its own is still a queue: the module starts and replays it', async () => {
-    const v = await newVisitor();
+    const v = await optedIn();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
       await v.page.addInitScript(() => {
         window.tactful = { q: [['track', { type: 'view', interests: ['hiking'] }]], ready: new Promise(() => {}) };
       });
@@ -922,10 +931,8 @@ describe('consent queued before the module loads', () => {
   });
 
   test('a queued entry that throws when read is said and skipped: the module starts and the calls after it run', async () => {
-    const v = await newVisitor();
+    const v = await optedIn();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
       await v.page.addInitScript(() => {
         window.tactful = [{ get type() { throw new Error('boom'); } }, ['track', { type: 'view', interests: ['hiking'] }]];
       });
@@ -958,10 +965,8 @@ describe('consent queued before the module loads', () => {
   });
 
   test('the queue the page made and kept still reaches the module after it runs, as dataLayer does', async () => {
-    const v = await newVisitor();
+    const v = await optedIn();
     try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
       // A site bundle that holds its queue (const q = window.tactful = window.tactful || []) and pushes to it later.
       await v.page.addInitScript(() => { window.__queue = window.tactful = window.tactful || []; });
       assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
