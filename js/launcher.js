@@ -75,6 +75,7 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   button.textContent = text(panelConfig.label, LABEL[rt.lang] || LABEL.en);
   launcher.root.append(button);
   doc.body.append(launcher.el);
+  keepOnPage(doc, launcher.el);
   ctx.launcher = button;
   ctx.launcherHost = launcher.el;
 
@@ -132,6 +133,28 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   placeWhy();
 
   if (shouldInvite(rt)) withPanel((p) => p.invite(ctx)).catch(() => {});
+}
+
+/**
+ * Puts `el` back at the end of <body> when a script replaces <body> or all
+ * its children (Turbo Drive, pjax, a framework that renders into <body>):
+ * the visitor's way to the privacy settings stays on every page. Only
+ * <html>'s and <body>'s own children are watched, not the whole tree.
+ */
+function keepOnPage(doc, el) {
+  let watched = null;
+  const observer = new MutationObserver(() => {
+    if (!doc.body) return;
+    if (!el.isConnected) doc.body.append(el);
+    watch();
+  });
+  const watch = () => {
+    if (doc.body === watched) return;
+    watched = doc.body;
+    observer.observe(doc.body, { childList: true });
+  };
+  observer.observe(doc.documentElement, { childList: true });
+  watch();
 }
 
 /**

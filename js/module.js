@@ -7,7 +7,7 @@ import { openStorage } from './storage.js';
 import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
 import { watchNavigation } from './navigation.js';
-import { watchSlots } from './observe.js';
+import { noticeSlotChanges, revealLaterSlots, watchSlots } from './observe.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { installLauncher } from './launcher.js';
@@ -21,10 +21,14 @@ import { applyKeptWithdrawals, keepWithdrawals } from './kept.js';
  */
 const PURGE_EVERY_MS = 10 * 60 * 1000;
 
+// Marks the API this module made: a site's snippet object ({q: [...]}) may
+// have a `ready` or a `version` of its own, and is still a queue.
+const MODULE = Symbol.for('tactful.module');
+
 /** The module already running on this page (window.tactful once started), or null. */
 export function startedModule(win) {
   const t = win.tactful;
-  return t && !Array.isArray(t) && t.ready ? t : null;
+  return t && t[MODULE] ? t : null;
 }
 
 /** Calls queued before the module existed: `window.tactful = [...]`, or a snippet's `{ q: [...] }`. */
@@ -44,6 +48,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   let runtime = null;
   let failure = null;
   let bootStorage = null; // the storage boot() opened, also when the start failed after
+  let deadlineExtended = false; // the config lengthened the slot deadline (extendDeadline)
   let resolveReady;
   const ready = new Promise((r) => { resolveReady = r; });
 
@@ -64,13 +69,21 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     if (failure) return;
     failure = { ok: false, reason, message };
     console.error(`tactful: ${message} - showing default content`);
-    const slots = findSlots(doc);
-    revealDefaults(slots);
-    win.performance.mark('tactful:slots-final');
-    // As after any decision: the page's code learns what every slot shows.
-    emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
-    emit('error', { reason, message });
-    resolveReady(failure);
+    // A start can fail before the document is parsed (a config refused at
+    // once while a blocking script holds the parser): the slots after that
+    // point are shown and named too, as a decision would wait for them.
+    domReady.then(() => {
+      const slots = findSlots(doc);
+      revealDefaults(slots);
+      revealLaterSlots(doc, revealDefaults);
+      // The config's longer deadline waits for decisions that will not come.
+      if (deadlineExtended) doc.documentElement.style.removeProperty('--tactful-deadline');
+      win.performance.mark('tactful:slots-final');
+      // As after any decision: the page's code learns what every slot shows.
+      emit('decision', { slots: [...slots].map(([id, el]) => ({ id, variant: el.getAttribute('data-tactful-variant') || null, late: false })) });
+      emit('error', { reason, message });
+      resolveReady(failure);
+    });
   }
 
   // Calls queued before the module existed are replayed with no gesture: a
@@ -97,8 +110,14 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
       // Said as the core's refusals are: a page listening for bad-event hears of every dropped event.
       const message = 'track() needs an event object such as {type: "view", interests: ["hiking"]}';
-      say(message);
-      emit('error', { reason: 'bad-event', message, event });
+      const report = () => {
+        say(message);
+        emit('error', { reason: 'bad-event', message, event });
+      };
+      // Before the start (a queued event, a call while the module loads):
+      // once ready, as the core's refusals come, when the page listens.
+      if (runtime || failure) report();
+      else ready.then(report);
       return;
     }
     if (runtime) runtime.track(event);
@@ -149,6 +168,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   }
 
   const tactful = {
+    [MODULE]: true,
     version: '0.1.0',
     ready,
     track,
@@ -255,7 +275,8 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         // Read at once, not after the core: a longer deadline only helps if
         // it is set before the stylesheet's own has revealed any slot.
         parsed = parseJson(new TextDecoder().decode(bytes));
-        if (parsed && Number.isInteger(parsed.deadlineMs)) extendDeadline(doc, parsed.deadlineMs);
+        // Not once the start has failed (the wasm refused first): no decision is coming.
+        if (!failure && parsed && Number.isInteger(parsed.deadlineMs)) deadlineExtended = extendDeadline(doc, parsed.deadlineMs);
         return bytes;
       }),
       startCore(new URL('tactful.wasm', base).href).then((c) => mark('core', c), (e) => {
@@ -277,10 +298,17 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     const pinned = win.__tactfulTestBucketId;
     if (typeof pinned === 'string' && /^[\w-]{1,64}$/.test(pinned)) rt.fixedBucketId = pinned;
     rt.setPage(); // needs no records: done while they may still be on their way
-    await read;
+    const slotsChanged = noticeSlotChanges(doc);
+    await read.catch((e) => {
+      slotsChanged(); // stops watching: nothing will be decided
+      throw e;
+    });
     if (storage.damage) say(storage.damage);
     let pageSignalsChecked = false;
     const firstDecision = () => {
+      // Slots a framework rendered, replaced or removed while the records
+      // were read: found again, or they would wait for nothing.
+      if (slotsChanged()) rt.setPage();
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
       // Turned off while the module could not start: before anything is decided or collected.
@@ -342,13 +370,6 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     }, PURGE_EVERY_MS);
     installLauncher(rt, { base, nonce, emit, redecide: () => redecide(rt) });
     resolveReady({ ok: true });
-
-    replaying = true;
-    try {
-      for (const entry of earlyQueue) replay(entry);
-    } finally {
-      replaying = false;
-    }
   }
 
   // A queued call has no caller left to take its promise: a refusal is said
@@ -373,6 +394,36 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     } else {
       say('a queued entry is neither [method, ...args] nor an event object; it was ignored');
     }
+  }
+
+  // A page that kept the queue it made (const q = window.tactful = window.tactful || [])
+  // and pushes to it later reaches the module, as dataLayer's pushes reach a tag manager.
+  try {
+    earlyQueue.push = (...entries) => {
+      tactful.push(...entries);
+      return earlyQueue.length;
+    };
+  } catch {
+    /* a frozen queue: only window.tactful.push reaches the module */
+  }
+
+  // The calls queued before the module existed become calls now, before any
+  // made while it starts: each waits for ready as those do, and they run in
+  // the order they were made (a queued pause comes before a later
+  // declaration). Also when the start fails: a queued withdrawal is then
+  // kept and a queued forget erases (they need no core).
+  replaying = true;
+  try {
+    for (const entry of earlyQueue) {
+      try {
+        replay(entry);
+      } catch (e) {
+        // An entry that throws when read (a getter, a revoked proxy) stops neither the start nor the calls after it.
+        say(`a queued entry could not be read (${String((e && e.message) || e)}); it was ignored`);
+      }
+    }
+  } finally {
+    replaying = false;
   }
 
   // The core's own errors already start with "tactful: "; the line says it once.

@@ -69,6 +69,8 @@ export function createDialog(ctx, { title, closeLabel }) {
     show() {
       if (!dialog.open) {
         returnTo = deepActiveElement(ctx.doc);
+        // A script that replaced <body> (Turbo Drive, pjax) took the host with it.
+        if (!el.isConnected) ctx.doc.body.append(el);
         dialog.showModal();
       }
       close.focus();

@@ -59,10 +59,9 @@ export function why(ctx, slotId, entry) {
     status);
   // Its own host on <body>: a re-decision replaces the slot's children, and
   // the explanation must outlive that.
-  if (!ctx.whyPop) {
-    ctx.whyPop = ctx.host('tactful-popover');
-    ctx.doc.body.append(ctx.whyPop.el);
-  }
+  ctx.whyPop ||= ctx.host('tactful-popover');
+  // Also again when a script replaced <body> (Turbo Drive, pjax) and the host with it.
+  if (!ctx.whyPop.el.isConnected) ctx.doc.body.append(ctx.whyPop.el);
   ctx.whyPop.root.querySelectorAll('.pop').forEach((old) => old.remove());
   ctx.whyPop.root.append(pop);
 

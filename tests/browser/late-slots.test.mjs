@@ -48,6 +48,46 @@ describe('slots added after the first decision, with the demo config', () => {
     }
   });
 
+  test('slots a framework renders or replaces while the module reads the visitor\'s records are decided with the first ones', async () => {
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['picks'] });
+      await pageScript(v);
+      await v.page.addInitScript(() => {
+        // The records are read only once the framework has rendered: after the
+        // module found the page's slots (its "dom" mark), before it decides them.
+        let release;
+        const held = new Promise((r) => { release = r; });
+        const open = IDBFactory.prototype.open;
+        IDBFactory.prototype.open = function (...args) {
+          const request = open.apply(this, args);
+          for (const name of ['onsuccess', 'onerror']) {
+            const own = Object.getOwnPropertyDescriptor(IDBRequest.prototype, name);
+            Object.defineProperty(request, name, { get: () => own.get.call(request), set: (fn) => own.set.call(request, (e) => held.then(() => fn(e))) });
+          }
+          return request;
+        };
+        new PerformanceObserver((list) => {
+          if (!list.getEntries().some((e) => e.name === 'tactful:dom')) return;
+          const hero = document.querySelector('[data-tactful-slot="hero"]');
+          hero.replaceWith(hero.cloneNode(true));
+          window.__render('picks');
+          release();
+        }).observe({ type: 'mark' });
+      });
+      await visit(v.page, `${site.url}/spa/`);
+      for (const id of ['hero', 'picks']) {
+        assert.equal(await slot(v.page, id).getAttribute('data-tactful-decided'), 'personalized', id);
+        assert.equal(await slot(v.page, id).getAttribute('data-tactful-variant'), 'trail-running', id);
+      }
+      const events = await v.page.evaluate(() => window.__decisions.map((s) => s.id).sort());
+      assert.deepEqual(events, ['banner', 'hero', 'picks']);
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('picks'))).variant, 'trail-running');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a slot removed and added again shows the same variant, and counts one showing', async () => {
     const v = await trailRunner(site);
     try {

@@ -167,6 +167,42 @@ describe('the launcher and the dialog', () => {
     }
   });
 
+  test('a script that replaces <body> (Turbo Drive, pjax) keeps the launcher, the panel and "Why this?" working', async () => {
+    const v = await newVisitor();
+    try {
+      const { why, pop } = await heroWhy(v);
+      // Each opened once, so that their hosts exist before the page is replaced.
+      await v.page.keyboard.press('Escape');
+      await openPanel(v.page);
+      await v.page.keyboard.press('Escape');
+      await press(v.page, why);
+      await pop.waitFor();
+      await v.page.keyboard.press('Escape');
+      await pop.waitFor({ state: 'detached' });
+      // As Turbo Drive follows a link: the next page's <body> in place of this one, and its URL pushed.
+      await v.page.evaluate(async () => {
+        const next = new DOMParser().parseFromString(await (await fetch('/trail-running.html')).text(), 'text/html');
+        document.body.replaceWith(document.adoptNode(next.body));
+        history.pushState({}, '', '/trail-running.html');
+      });
+      const dialog = await openPanel(v.page);
+      assert.ok(await dialog.isVisible());
+      await v.page.keyboard.press('Escape');
+      // Back, the same way: the home page's body, with its hero and the hero's "Why this?".
+      await v.page.evaluate(async () => {
+        const next = new DOMParser().parseFromString(await (await fetch('/index.html')).text(), 'text/html');
+        document.body.replaceWith(document.adoptNode(next.body));
+        history.pushState({}, '', '/index.html');
+      });
+      await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant') === 'trail-running');
+      await press(v.page, why);
+      await pop.getByText("You've been looking at trail running.").waitFor();
+      assert.deepEqual(v.tactfulMessages().filter((m) => m.type === 'error'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('every purpose and category is a labelled switch with a description, and the policy is linked', async () => {
     const v = await newVisitor();
     try {

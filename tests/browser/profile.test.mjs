@@ -796,6 +796,35 @@ function queueBeforeLoad(page, ...calls) {
   }, calls);
 }
 
+/** A visitor who turned personalization on, on the home page. */
+async function optedIn() {
+  const v = await newVisitor();
+  try {
+    await visit(v.page, `${site.url}/index.html`);
+    await grantConsent(v.page, { purposes: { personalization: true } });
+    return v;
+  } catch (e) {
+    await v.close();
+    throw e;
+  }
+}
+
+/**
+ * Opens the home page with its config held: the module exists (window.tactful
+ * is no longer the queue) but has not started. Returns what lets the config go.
+ */
+async function createdNotStarted(page) {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/tactful.config.json', async (r) => {
+    await held;
+    await r.continue();
+  });
+  await page.goto(`${site.url}/index.html`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => window.tactful && !Array.isArray(window.tactful));
+  return release;
+}
+
 describe('consent queued before the module loads', () => {
   for (const [what, change, gpc] of [
     ['personalization and aggregate', { purposes: { personalization: true, aggregate: true } }, false],
@@ -854,6 +883,94 @@ describe('consent queued before the module loads', () => {
         'tactful: queued call "constructor.constructor" is not a tactful method (try "track", "consent.set", "profile.declare")',
         'tactful: queued call "ready.then" is not a tactful method (try "track", "consent.set", "profile.declare")',
       ]);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('queued calls run before the calls the page makes while the module starts: a queued pause stops a later declaration', async () => {
+    const v = await optedIn();
+    try {
+      await queueBeforeLoad(v.page, ['consent.set', { purposes: { personalization: false } }]);
+      // The config is held until the page has made its own call, after the queued one.
+      const release = await createdNotStarted(v.page);
+      await v.page.evaluate(() => {
+        window.__declared = window.tactful.profile.declare({ likes: ['hiking'] }).then(() => 'stored', (e) => e.message);
+      });
+      release();
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.match(await v.page.evaluate(() => window.__declared), /personalization is off/);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(view.interests.filter((i) => i.kind === 'like'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a snippet object with a ready of its own is still a queue: the module starts and replays it', async () => {
+    const v = await optedIn();
+    try {
+      await v.page.addInitScript(() => {
+        window.tactful = { q: [['track', { type: 'view', interests: ['hiking'] }]], ready: new Promise(() => {}) };
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await v.page.waitForFunction(() => window.tactful.version);
+      assert.deepEqual(await v.page.evaluate(() => window.tactful.ready), { ok: true });
+      assert.deepEqual(inferredInterests(await v.page.evaluate(() => window.tactful.profile.view())), ['hiking']);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a queued entry that throws when read is said and skipped: the module starts and the calls after it run', async () => {
+    const v = await optedIn();
+    try {
+      await v.page.addInitScript(() => {
+        window.tactful = [{ get type() { throw new Error('boom'); } }, ['track', { type: 'view', interests: ['hiking'] }]];
+      });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      assert.deepEqual(inferredInterests(await v.page.evaluate(() => window.tactful.profile.view())), ['hiking']);
+      assert.ok(v.tactfulMessages().some((m) => m.text === 'tactful: a queued entry could not be read (boom); it was ignored'),
+        JSON.stringify(v.tactfulMessages()));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a queued entry that is no event is reported once ready, to a listener the page added as it loaded', async () => {
+    const v = await newVisitor();
+    try {
+      await queueBeforeLoad(v.page, ['track', 'view'], ['track', { type: 'view', interests: ['hiking'] }]);
+      // The page's listener comes after the module was created, before it is ready.
+      const release = await createdNotStarted(v.page);
+      await v.page.evaluate(() => {
+        window.__errors = [];
+        document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail.reason));
+      });
+      release();
+      assert.deepEqual(await ready(v.page), { ok: true });
+      await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(await v.page.evaluate(() => window.__errors), ['bad-event']);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('the queue the page made and kept still reaches the module after it runs, as dataLayer does', async () => {
+    const v = await optedIn();
+    try {
+      // A site bundle that holds its queue (const q = window.tactful = window.tactful || []) and pushes to it later.
+      await v.page.addInitScript(() => { window.__queue = window.tactful = window.tactful || []; });
+      assert.deepEqual(await visit(v.page, `${site.url}/index.html`), { ok: true });
+      await v.page.evaluate(() => {
+        window.__queue.push(['track', { type: 'view', interests: ['hiking'] }]);
+        window.__queue.push(['profile.declar', {}]);
+      });
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(inferredInterests(view), ['hiking']);
+      assert.ok(v.tactfulMessages().some((m) => m.text.startsWith('tactful: queued call "profile.declar" is not a tactful method')),
+        JSON.stringify(v.tactfulMessages()));
     } finally {
       await v.close();
     }

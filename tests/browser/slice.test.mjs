@@ -130,6 +130,74 @@ describe('failing to default', () => {
   }
 });
 
+describe('slots a script adds after a failed start', () => {
+  test('show their default at once, not after the config\'s longer deadline', async () => {
+    const v = await newVisitor({ deadline: null });
+    try {
+      // A config that asks for a 3 s deadline, and a wasm that cannot load (a CSP without 'wasm-unsafe-eval', a blocked file).
+      await v.context.route('**/tactful.config.json', async (r) => {
+        const config = await (await r.fetch()).json();
+        await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...config, deadlineMs: 3000 }) });
+      });
+      await v.context.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }));
+      await v.page.goto(`${site.url}/index.html`);
+      assert.equal((await ready(v.page)).reason, 'wasm-unavailable');
+      // A router renders a route with a slot: the observer runs before the next task.
+      const later = await v.page.evaluate(async () => {
+        const el = document.createElement('section');
+        el.setAttribute('data-tactful-slot', 'later');
+        el.textContent = 'Our own content';
+        document.querySelector('main').prepend(el);
+        await new Promise((r) => setTimeout(r, 0));
+        return { decided: el.getAttribute('data-tactful-decided'), visibility: getComputedStyle(el).visibility };
+      });
+      assert.deepEqual(later, { decided: 'default', visibility: 'visible' });
+      // Nor does a slot in a component's shadow root (with tactful.css linked) wait 3 s.
+      assert.equal(await v.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--tactful-deadline')), '');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('a start that fails before the page is parsed', () => {
+  test('the slots after a script that holds the parser are shown and named too', async () => {
+    const v = await newVisitor();
+    try {
+      // The home page with a blocking script of its own between the banner and the hero.
+      await v.context.route('**/held.html', async (r) => {
+        const response = await r.fetch({ url: `${site.url}/index.html` });
+        const body = (await response.text()).replace('<section class="hero"', '<script src="/held.js"></script>\n<section class="hero"');
+        await r.fulfill({ response, body });
+      });
+      let release;
+      const held = new Promise((r) => { release = r; });
+      await v.context.route('**/held.js', async (r) => {
+        await held;
+        await r.fulfill({ contentType: 'text/javascript', body: '' });
+      });
+      await v.context.route('**/tactful.config.json', (r) => r.fulfill({ status: 404, body: 'not found' }));
+      await v.page.addInitScript(() => {
+        window.__decisions = [];
+        document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
+      });
+      // The start has failed while the parser still waits for held.js: then it goes on.
+      const failed = v.page.waitForEvent('console', (m) => m.type() === 'error' && m.text().startsWith('tactful:'));
+      const loading = v.page.goto(`${site.url}/held.html`);
+      await failed;
+      release();
+      await loading;
+      assert.equal((await ready(v.page)).reason, 'config-unavailable');
+      assert.equal(await heroState(v.page), 'default');
+      const decisions = await v.page.evaluate(() => window.__decisions);
+      assert.equal(decisions.length, 1, JSON.stringify(decisions));
+      assert.deepEqual(decisions[0].slots.map((d) => d.id).sort(), ['banner', 'hero', 'picks']);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 // The home page loaded with its config broken (brokenConfig), then as
 // served (fixedConfig, which resolves to the visitor's consent then), and
 // personalized for a trail runner (trailHome).
@@ -202,6 +270,37 @@ describe('forgetting and withdrawing when the module could not start', () => {
       await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-decided') === 'default');
       assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
       assert.equal((await tactfulStorage(v.page))['tactful:v1:withdrawals'], undefined);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('calls queued before the module loaded still run when it cannot start: a queued withdrawal is kept, each refusal said', async () => {
+    const v = await trailRunner(site);
+    try {
+      await trailHome(v.page);
+      // A site's snippet queued a withdrawal (and a typo) for the page whose config is broken, not for the next one.
+      await v.page.addInitScript(() => {
+        if (sessionStorage.getItem('queued')) return;
+        sessionStorage.setItem('queued', '1');
+        window.__pageErrors = [];
+        window.addEventListener('unhandledrejection', (e) => window.__pageErrors.push(String((e.reason && e.reason.message) || e.reason)));
+        window.__said = [];
+        const warn = console.warn;
+        console.warn = (...args) => { window.__said.push(args.join(' ')); warn.apply(console, args); };
+        window.tactful = [['consent.set', { purposes: { personalization: false } }], ['consent.sett', {}]];
+      });
+      await brokenConfig(v.page);
+      // The refusal is said once the withdrawal is stored.
+      await v.page.waitForFunction(() => window.__said.some((line) => line.includes('queued call "consent.set"')));
+      const said = await v.page.evaluate(() => window.__said);
+      assert.equal(said.length, 2, JSON.stringify(said));
+      assert.match(said[0], /^tactful: queued call "consent\.sett" is not a tactful method/);
+      assert.match(said[1], /^tactful: queued call "consent\.set" was refused: unavailable \(config-invalid\): .*; the withdrawal \(personalization\) is kept and applies when the module next starts$/);
+      assert.deepEqual(await v.page.evaluate(() => window.__pageErrors), []);
+      assert.ok((await tactfulStorage(v.page))['tactful:v1:withdrawals']);
+      const consent = await fixedConfig(v.page);
+      assert.equal(consent.purposes.personalization, false);
     } finally {
       await v.close();
     }
