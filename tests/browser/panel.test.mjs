@@ -196,7 +196,7 @@ describe('the launcher and the dialog', () => {
       });
       await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant') === 'trail-running');
       await press(v.page, why);
-      await pop.getByText("You've been looking at trail running.").waitFor();
+      await pop.getByText('Picked for your interest in trail running.').waitFor();
       assert.deepEqual(v.tactfulMessages().filter((m) => m.type === 'error'), []);
     } finally {
       await v.close();
@@ -699,7 +699,7 @@ describe('signals, languages and explanations', () => {
       const { hero, why, pop } = await heroWhy(v);
       const before = await hero.boundingBox();
       await press(v.page, why);
-      await pop.getByText("You've been looking at trail running.").waitFor();
+      await pop.getByText('Picked for your interest in trail running.').waitFor();
       await pop.getByText('Stops using your interest in trail running.').waitFor();
       assert.deepEqual(await hero.boundingBox(), before, 'the affordance does not shift the layout');
       await screenshot(v.page, 'why-this-desktop-en');
@@ -713,6 +713,28 @@ describe('signals, languages and explanations', () => {
       await pop.waitFor({ state: 'detached' });
       await visit(v);
       assert.notEqual(await heroVariant(v.page), 'trail-running', 'stays off on the next page');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Why this?" never tells a visitor who only declared a like that they have been looking at it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await v.page.evaluate(() => window.tactful.profile.declare({ likes: ['hiking'] }));
+      await visit(v);
+      assert.equal(await heroVariant(v.page), 'hiking');
+      const hero = v.page.locator('[data-tactful-slot="hero"]');
+      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
+      await press(v.page, hero.getByRole('button', { name: 'Why this?' }));
+      await pop.getByRole('button', { name: "Don't use this" }).waitFor();
+      const said = await pop.innerText();
+      // The site owner's sentence is shown whatever gave the interest: the
+      // demo's must be true of a like the visitor told us, too.
+      assert.match(said, /Picked for your interest in hiking\./);
+      assert.doesNotMatch(said, /looking|looked|viewed/i);
     } finally {
       await v.close();
     }
