@@ -33,7 +33,10 @@ function open(ctx) {
     panel.dialog.append(status);
     const ui = { confirmForget: false };
     const say = (text) => { status.textContent = text; };
-    const fail = (e) => say(s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, '')));
+    // A field the visitor typed is refused in their language; anything else
+    // says the core's reason.
+    const fail = (e) => say((e && Object.hasOwn(s.refused, e.path) && s.refused[e.path])
+      || s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, '')));
 
     async function refresh(focus) {
       const key = focus || panel.focusKeys();

@@ -693,6 +693,27 @@ describe('signals, languages and explanations', () => {
     }
   });
 
+  test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { location: true } }));
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const country = dialog.getByRole('textbox', { name: /País/ });
+      await tabTo(v.page, country);
+      await v.page.keyboard.type('UK'); // two letters, but the United Kingdom is GB
+      await press(v.page, dialog.getByRole('button', { name: 'Guardar preferencias' }));
+      const status = dialog.getByRole('status').filter({ hasText: /\S/ });
+      await status.waitFor();
+      assert.equal(await status.innerText(),
+        'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.');
+      assert.deepEqual((await view(v.page)).location, []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('"Why this?" explains a personalized slot and "Don\'t use this" changes it', async () => {
     const v = await newVisitor();
     try {

@@ -108,5 +108,7 @@ export default {
     done: 'Done: this is no longer used.',
     none: 'This is the usual content; nothing about you was used.',
   },
+  // What the visitor typed that the core refused, by the field's path.
+  refused: { 'location.country': 'That is not a country code: type its two letters, for example ES for Spain or GB for the United Kingdom.' },
   error: (message) => `That did not work: ${message}`,
 };

@@ -107,5 +107,7 @@ export default {
     done: 'Hecho: ya no se usa.',
     none: 'Es el contenido habitual; no se ha usado nada sobre ti.',
   },
+  // Lo que el visitante escribió y el núcleo rechazó, por la ruta del campo.
+  refused: { 'location.country': 'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.' },
   error: (message) => `No ha funcionado: ${message}`,
 };
