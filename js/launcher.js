@@ -163,6 +163,15 @@ function keepOnPage(doc, el) {
  * record (declining stores nothing in the visitor's profile).
  */
 export function shouldInvite(rt) {
+  return rt.call('invitation', dismissal(rt)).due === true;
+}
+
+/**
+ * The visitor's "No thanks" as the core takes it ({dismissedAt: ms,
+ * dismissedPolicyVersion}, or {} when there is none): for the invitation, and
+ * for the export, which shows it with everything else kept about them.
+ */
+export function dismissal(rt) {
   let dismissed = null;
   try {
     dismissed = JSON.parse(rt.win.localStorage.getItem(INVITATION_KEY));
@@ -170,8 +179,7 @@ export function shouldInvite(rt) {
     /* unreadable: as if never dismissed */
   }
   const at = dismissed && Date.parse(dismissed.at);
-  const input = Number.isFinite(at) ? { dismissedAt: at, dismissedPolicyVersion: String(dismissed.policyVersion) } : {};
-  return rt.call('invitation', input).due === true;
+  return Number.isFinite(at) ? { dismissedAt: at, dismissedPolicyVersion: String(dismissed.policyVersion) } : {};
 }
 
 // A page enforcing Trusted Types (require-trusted-types-for 'script') refuses

@@ -10,7 +10,7 @@ import { watchNavigation } from './navigation.js';
 import { noticeSlotChanges, revealLaterSlots, watchSlots } from './observe.js';
 import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
-import { installLauncher } from './launcher.js';
+import { dismissal, installLauncher } from './launcher.js';
 import { beginVisit, deleteFromStored, dropStaleVisit } from './visit.js';
 import { applyKeptWithdrawals, keepWithdrawals } from './kept.js';
 
@@ -196,7 +196,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
         return out;
       })),
       view: api((rt) => rt.transaction(() => rt.call('profile.view'))),
-      export: api((rt) => rt.transaction(() => rt.call('profile.export'))),
+      export: api((rt) => rt.transaction(() => rt.call('profile.export', dismissal(rt)))),
       remove: api((rt, _g, id) => rt.transaction(() => {
         const out = deleteFromStored(rt, () => rt.call('profile.remove', { id: String(id) }));
         redecide(rt);

@@ -66,6 +66,8 @@ export interface ProfileExport {
     notNow: { id: string; slot: string; at: string; expires: string }[];
     shown: { slot: string; variant: string; day: string; count: number }[];
   };
+  /** The visitor's "No thanks" to the first-visit invitation, as the page keeps it; null when there is none. */
+  invitation: { noThanks: { at: string; policyVersion: string } | null };
 }
 
 /** tactful.explain(slotId): why the slot shows what it shows, from the local profile. */

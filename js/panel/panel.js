@@ -10,6 +10,7 @@ import { renderLeaves } from './leaves.js';
 import { invite } from './invitation.js';
 import { why } from './why.js';
 import { deleteFromStored, isEphemeral, setEphemeral } from '../visit.js';
+import { dismissal } from '../launcher.js';
 
 function notices(ctx, s, state) {
   const rt = ctx.rt;
@@ -42,7 +43,7 @@ function open(ctx) {
       const key = focus || panel.focusKeys();
       // The export holds everything stored, so the panel shows what a download would.
       const state = await rt.transaction(() => {
-        const all = rt.call('profile.export');
+        const all = rt.call('profile.export', dismissal(rt));
         return { consent: all.consent, receipts: all.receipts, view: all.profile, decisions: all.decisions };
       });
       state.ephemeral = isEphemeral(rt);
@@ -79,7 +80,7 @@ function open(ctx) {
       }, s.saved),
       async download() {
         try {
-          downloadExport(ctx, await rt.transaction(() => rt.call('profile.export')));
+          downloadExport(ctx, await rt.transaction(() => rt.call('profile.export', dismissal(rt))));
           say(s.downloaded);
         } catch (e) {
           fail(e);

@@ -502,6 +502,28 @@ describe('what we know about you', () => {
     }
   });
 
+  test('"Download my data" and profile.export() hold the "No thanks" the page keeps, with its time and policy version', async () => {
+    const v = await newVisitor({ acceptDownloads: true });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await press(v.page, region.getByRole('button', { name: 'No thanks' }));
+      await region.waitFor({ state: 'detached' });
+      const kept = JSON.parse((await tactfulStorage(v.page))['tactful:invitation']);
+      const noThanks = { at: kept.at.replace(/\.\d+Z$/, 'Z'), policyVersion: kept.policyVersion };
+      await visit(v);
+      assert.deepEqual((await v.page.evaluate(() => window.tactful.profile.export())).invitation, { noThanks });
+      const dialog = await openPanel(v.page);
+      const [download] = await Promise.all([
+        v.page.waitForEvent('download'),
+        press(v.page, dialog.getByRole('button', { name: 'Download my data' })),
+      ]);
+      assert.deepEqual(JSON.parse(readFileSync(await download.path(), 'utf8')).invitation, { noThanks });
+    } finally {
+      await v.close();
+    }
+  });
+
   test('"Forget me" asks once, then erases everything and says so', async () => {
     const v = await newVisitor();
     try {

@@ -349,6 +349,13 @@ TEST_CASE("the export says when it was made as an ISO 8601 UTC time, like every 
   CHECK(v("profile.export")["exportedAt"] == "2026-11-18T11:06:40Z");
 }
 
+TEST_CASE("the export holds the visitor's \"No thanks\" the page keeps, with its time and policy version") {
+  Visitor v;
+  CHECK(v("profile.export")["invitation"] == json::parse(R"({"noThanks": null})"));
+  json exported = v("profile.export", {{"dismissedAt", 1763463000000}, {"dismissedPolicyVersion", "2026-11-01"}});
+  CHECK(exported["invitation"] == json::parse(R"({"noThanks": {"at": "2025-11-18T10:50:00Z", "policyVersion": "2026-11-01"}})"));
+}
+
 TEST_CASE("the export holds what decisions keep: what was shown, each not now and the bucketing id") {
   Visitor v;
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);

@@ -609,12 +609,24 @@ class Operations {
     return one_member("forgotten", true);
   }
 
-  std::string exported() {
+  // `in` is the page's record of a "No thanks" ({dismissedAt: ms,
+  // dismissedPolicyVersion}), as for "invitation": a choice it keeps about the
+  // visitor, so the download shows it too.
+  std::string exported(const json& in) {
     JsonWriter w;
     w.begin_object().key("consent").raw(consent_to_json(s_.consent));
     // What decisions keep is the visitor's data too (caps, "not now", the bucketing id).
     w.key("decisions").raw(s_.decide.to_export(s_.config->decide)).key("exportedAt").string(iso_time(now_));
-    w.key("format").string("tactful-export").key("profile").raw(profile_view(s_.profile, s_.config->profile, now_));
+    w.key("format").string("tactful-export").key("invitation").begin_object().key("noThanks");
+    const json* at = in.is_object() ? in.find_ptr("dismissedAt") : nullptr;
+    const json* pv = in.is_object() ? in.find_ptr("dismissedPolicyVersion") : nullptr;
+    if (at && at->is_number_integer() && pv && pv->is_string()) {
+      w.begin_object().key("at").string(iso_time(at->get<int64_t>()));
+      w.key("policyVersion").string(pv->get_ref<const std::string&>()).end_object();
+    } else {
+      w.null();
+    }
+    w.end_object().key("profile").raw(profile_view(s_.profile, s_.config->profile, now_));
     w.key("receipts").raw(consent_receipts(s_.consent)).key("version").integer(1);
     return w.end_object().take();
   }
@@ -959,7 +971,7 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "profile.declare") return ops.declare_prefs(in);
   if (op == "profile.remove") return ops.remove(in);
   if (op == "profile.forget") return ops.forget();
-  if (op == "profile.export") return ops.exported();
+  if (op == "profile.export") return ops.exported(in);
   if (op == "visit.ephemeral") {
     state_->ephemeral = in.value("on", true);
     return one_member("ephemeral", state_->ephemeral);
