@@ -49,6 +49,17 @@ TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appear
             kCond + ".page.interests.$in[0]", "sensitive interest"));
 }
 
+TEST_CASE("a compared value naming a sensitive interest is rejected in any case, inside a pattern, or by its label") {
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.interests": {"$ini": ["PREGNANCY-CARE"]}}})").errors,
+            kCond + ".page.interests.$ini[0]", "names 'pregnancy-care', a sensitive interest (health)"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.path": {"$regex": "^/c/pregnancy-care/"}}})").errors,
+            kCond + ".page.path.$regex", "names 'pregnancy-care'"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.path": {"$regexi": "pregnancy care"}}})").errors,
+            kCond + ".page.path.$regexi", "a sensitive interest (health)"));
+  // Not a whole word: another interest.
+  CHECK(load_variant(R"({"id": "v", "condition": {"page.path": {"$regex": "^/c/pregnancy-careers"}}})").ok());
+}
+
 TEST_CASE("an experiment whose weights do not add up to 1 draws a warning (GrowthBook would split equally)") {
   Diagnostics diag;
   json root = json::parse(R"({"slots": [{"id": "s", "experiment": {"key": "e"}, "variants": [
@@ -105,6 +116,27 @@ TEST_CASE("rules read only the documented attributes") {
             "not an attribute"));
   CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.knitting": {"$gt": 0}}})").errors, kCond,
             "not an interest in the taxonomy"));
+}
+
+TEST_CASE("a rule on an attribute that can never be present is an error, not a rule that never matches") {
+  // consent.* is the six documented choices, nothing under them.
+  for (const char* path : {"consent.foo", "consent.interests.x", "consent."}) {
+    CAPTURE(path);
+    CHECK(has(load_variant(std::string(R"({"id": "v", "condition": {")") + path + R"(": true}})").errors, kCond,
+              "not an attribute conditions can see"));
+  }
+  for (const char* name : {"aggregate", "interests", "purchases", "location", "occasions"}) {
+    CAPTURE(name);
+    CHECK(load_variant(std::string(R"({"id": "v", "condition": {"consent.)") + name + R"(": true}})").ok());
+  }
+  // A purchase is stored only under a category id (lower case, 1-64 of a-z, 0-9, -, _).
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.Shoes.count": {"$gte": 1}}})").errors, kCond,
+            "'Shoes' is not a purchase category"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.Health.count": {"$gte": 1}}})").errors, kCond,
+            "is not a purchase category"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.trail shoes.daysSinceLast": {"$lt": 9}}})").errors,
+            kCond, "is not a purchase category"));
+  CHECK(load_variant(R"({"id": "v", "condition": {"purchases.trail_shoes-2.count": {"$gte": 1}}})").ok());
 }
 
 TEST_CASE("a condition error is said at the condition's path, with where inside it") {

@@ -128,8 +128,12 @@ std::string check_attribute_path(const std::string& path, const Taxonomy& taxono
     }
     return "";
   }
-  if (parts[0] == "purchases" && parts.size() == 3 && !parts[1].empty() &&
-      (parts[2] == "count" || parts[2] == "daysSinceLast")) {
+  if (parts[0] == "purchases" && parts.size() == 3 && (parts[2] == "count" || parts[2] == "daysSinceLast")) {
+    // Only such categories are ever stored (profile.cpp): a rule on another never matches.
+    if (!is_slug(parts[1])) {
+      return "reads '" + path + "': '" + parts[1] +
+             "' is not a purchase category (1-64 of a-z, 0-9, '-', '_'), so nothing is ever stored under it";
+    }
     const Interest* interest = taxonomy.find(parts[1]);
     if (interest != nullptr && !interest->sensitive.empty()) {
       return "reads '" + path + "': '" + parts[1] + "' is a sensitive interest (" + interest->sensitive +
@@ -137,25 +141,25 @@ std::string check_attribute_path(const std::string& path, const Taxonomy& taxono
     }
     return "";
   }
-  if (parts[0] == "consent" && parts.size() >= 2) return "";
+  if (parts[0] == "consent" && parts.size() == 2 &&
+      is_one_of(parts[1], "personalization aggregate interests purchases location occasions")) {
+    return "";
+  }
   return "reads '" + path + "', which is not an attribute conditions can see (see docs/config.md, \"Attributes\")";
 }
 
-bool is_sensitive_id(const std::string& word, const Taxonomy& taxonomy) {
-  const Interest* interest = taxonomy.find(word);
-  return interest != nullptr && !interest->sensitive.empty();
-}
-
 // Walks the values a condition compares against: a sensitive class word or a
-// sensitive interest id there (`page.interests: {$in: ["pregnancy"]}`) is
-// targeting on sensitive data by another road.
+// sensitive interest's id or label there (`page.interests: {$in: ["pregnancy"]}`,
+// `$ini: ["PREGNANCY"]`, `page.path: {$regex: "^/c/pregnancy/"}`) is targeting
+// on sensitive data by another road. Named as in content: whole words, any case.
 void check_condition_values(const json& node, const std::string& path, const Taxonomy& taxonomy,
                             std::vector<std::string>& strings, Diagnostics& diag) {
   if (node.is_string()) {
     const std::string& s = node.get_ref<const std::string&>();
     strings.push_back(s);
-    if (is_sensitive_id(s, taxonomy)) {
-      diag.error(path, "'" + s + "' is a sensitive interest; sensitive data can never be used in a rule");
+    if (const Interest* named = taxonomy.sensitive_named_in(s)) {
+      diag.error(path, "'" + s + "' names '" + named->id + "', a sensitive interest (" + named->sensitive +
+                           "); sensitive data can never be used in a rule");
       return;
     }
     std::string word = ascii_lower(s);

@@ -195,10 +195,11 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
       continue;
     }
     interest.id = id->get_ref<const std::string&>();
-    if (is_sensitive_class(interest.id)) {
+    // In any case: "Health" is the class word as much as "health" is.
+    if (std::string word = ascii_lower(interest.id); is_sensitive_class(word)) {
       diag.error(join_path(path, "id"), "'" + interest.id + "' is a reserved word (a sensitive class: " +
                                             vocabulary() + "); declare a specific interest with sensitive: \"" +
-                                            interest.id + "\" instead");
+                                            word + "\" instead");
       continue;
     }
     if (taxonomy.find(interest.id) != nullptr) {
