@@ -353,7 +353,7 @@ class Operations {
   // `budget` personalized slots left (-1: the page's whole budget).
   std::vector<SlotDecision> decide_batch(const json& attrs, size_t from, size_t to, int budget) {
     const auto& cfg = *s_.config;
-    bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
+    bool personalize = allowed(s_.consent, Purpose::personalization);
     const auto& templates = s_.page.templates;
     auto has_template = [&templates](const std::string& id) {
       for (const auto& [tid, uses] : templates) {
