@@ -109,3 +109,13 @@ test('a site directed at children personalizes nothing without consent, and with
   const after = core.call('decide', page).slots[0];
   assert.deepEqual([after.variant, after.reason], ['everyone-here', 'matched']);
 });
+
+test('a page template whose placeholder its variant\'s rule cannot fill is reported, as such config content is refused', async () => {
+  const config = JSON.parse(demoConfig);
+  config.slots.push({ id: 'corner', variants: [{ id: 'regulars', condition: { 'visits.count': { $gte: 1 } }, template: 'corner-tpl' }] });
+  const core = await demoVisitor({ config: JSON.stringify(config) });
+  const out = core.call('decide', { ...homePage, slots: ['corner'], templates: { 'corner-tpl': '<p>More {{like}} for you</p>' } });
+  assert.deepEqual(out.templateErrors, [
+    `template#corner-tpl: uses {{like}}, but the condition of slots[${config.slots.length - 1}].variants[0] does not read likes`]);
+  assert.equal(out.slots[0].variant, null);
+});

@@ -468,6 +468,23 @@ Status check_template(const std::string& html, const std::string& path, const Ta
   return check_placeholders(html.substr(text_start), path, true, &used);
 }
 
+std::string template_fill_problem(const DecideRules& rules, const std::string& template_id, int uses) {
+  for (size_t s = 0; s < rules.slots.size(); ++s) {
+    for (size_t k = 0; k < rules.slots[s].variants.size(); ++k) {
+      const Variant& v = rules.slots[s].variants[k];
+      if (v.template_id != template_id) continue;
+      std::string variant = join_path(join_path(join_path("slots", s), "variants"), k);
+      if ((uses & kUsesInterest) && v.interests.empty()) {
+        return "uses {{interest}}, but the condition of " + variant + " reads no interest (interests.<id>) to name";
+      }
+      if ((uses & kUsesLike) && !v.reads_likes) {
+        return "uses {{like}}, but the condition of " + variant + " does not read likes";
+      }
+    }
+  }
+  return "";
+}
+
 const Slot* DecideRules::find(const std::string& id) const {
   auto it = index.find(id);
   return it == index.end() ? nullptr : &slots[it->second];

@@ -321,9 +321,14 @@ class Operations {
       bool known = false;
       for (const auto& [id, uses] : s_.page.templates) known = known || id == item.key();
       if (known) continue;
-      auto checked = check_template(item.value().get<std::string>(), "template#" + item.key(), &s_.config->taxonomy);
-      if (checked.ok()) {
-        s_.page.templates.push_back({item.key(), placeholders_used(item.value().get<std::string>())});
+      std::string where = "template#" + item.key();
+      auto checked = check_template(item.value().get<std::string>(), where, &s_.config->taxonomy);
+      int uses = placeholders_used(item.value().get<std::string>());
+      std::string unfillable = checked.ok() ? template_fill_problem(s_.config->decide, item.key(), uses) : "";
+      if (!unfillable.empty()) {
+        template_errors.push_back(Error{where, unfillable}.to_string());
+      } else if (checked.ok()) {
+        s_.page.templates.push_back({item.key(), uses});
       } else {
         template_errors.push_back(checked.error().to_string());
       }
