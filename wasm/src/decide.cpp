@@ -158,8 +158,8 @@ void check_condition_values(const json& node, const std::string& path, const Tax
     const std::string& s = node.get_ref<const std::string&>();
     strings.push_back(s);
     if (const Interest* named = taxonomy.sensitive_named_in(s)) {
-      diag.error(path, "'" + s + "' names '" + named->id + "', a sensitive interest (" + named->sensitive +
-                           "); sensitive data can never be used in a rule");
+      std::string what = s == named->id ? "'" + s + "' is" : "'" + s + "' names '" + named->id + "',";
+      diag.error(path, what + " a sensitive interest (" + named->sensitive + "); sensitive data can never be used in a rule");
       return;
     }
     std::string word = ascii_lower(s);
