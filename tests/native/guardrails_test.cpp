@@ -75,6 +75,21 @@ TEST_CASE("an experiment whose weights do not add up to 1 draws a warning (Growt
   CHECK(fine.warnings.empty());
 }
 
+TEST_CASE("a weight that cannot split anything is said: outside an experiment, or all of them 0") {
+  Diagnostics diag;
+  json root = json::parse(R"({"slots": [{"id": "s", "variants": [
+    {"id": "a", "weight": 0.2, "content": {"text": "a"}}, {"id": "b", "weight": 0.8, "content": {"text": "b"}}]},
+    {"id": "t", "experiment": {"key": "e"}, "variants": [
+    {"id": "a", "weight": 0, "content": {"text": "a"}}, {"id": "b", "weight": 0, "content": {"text": "b"}}]}]})");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  CHECK(has(diag.warnings, "slots[0].variants[0].weight", "used only in an experiment"));
+  CHECK(has(diag.warnings, "slots[0].variants[1].weight", "used only in an experiment"));
+  CHECK(has(diag.errors, "slots[1].variants", "weights add up to 0"));
+  CHECK(diag.errors.size() == 1);
+  CHECK(diag.warnings.size() == 2);
+}
+
 TEST_CASE("saved groups meet the same guardrails as the values they stand for") {
   Diagnostics diag;
   json root = json::parse(std::string(R"({"taxonomy": )") + kTaxonomy + R"(, "savedGroups": {

@@ -380,7 +380,17 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
       slot.variants.push_back(std::move(v));
     }
   }
-  if (const json* e = node.find_ptr("experiment")) {
+  const json* e = node.find_ptr("experiment");
+  if (!e && variants && variants->is_array()) {
+    // Without an experiment the first qualifying variant shows: a weight would split nothing.
+    for (size_t i = 0; i < variants->size(); ++i) {
+      if ((*variants)[i].is_object() && (*variants)[i].contains("weight")) {
+        diag.warn(join_path(join_path(variants_path, i), "weight"),
+                  "weights are used only in an experiment, and this slot has none: the first qualifying variant shows");
+      }
+    }
+  }
+  if (e) {
     std::string epath = join_path(path, "experiment");
     if (!e->is_object()) {
       diag.error(epath, "must be an object {key, hashVersion?}");
@@ -404,7 +414,9 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
     if (const json* vs = node.find_ptr("variants"); vs && vs->is_array()) {
       for (size_t i = 0; i < vs->size(); ++i) weighted = weighted || ((*vs)[i].is_object() && (*vs)[i].contains("weight"));
     }
-    if (slot.has_experiment && weighted && std::fabs(total - 1) > 0.001) {
+    if (slot.has_experiment && weighted && total == 0) {
+      diag.error(variants_path, "weights add up to 0: no variant has a share of the experiment (give one a weight above 0)");
+    } else if (slot.has_experiment && weighted && std::fabs(total - 1) > 0.001) {
       char sum[kNumberTextSize];
       std::string total_text(sum, format_number(total, sum));
       diag.warn(join_path(path, "variants"), "weights add up to " + total_text +
