@@ -75,6 +75,19 @@ TEST_CASE("an experiment whose weights do not add up to 1 draws a warning (Growt
   CHECK(fine.warnings.empty());
 }
 
+TEST_CASE("owner-written words naming a sensitive interest are refused in any letter case, accented ones too") {
+  Diagnostics diag;
+  json root = json::parse(R"({"taxonomy": [{"id": "ins", "label": {"en": "Insoles", "es": "Plantillas ortopédicas"},
+    "sensitive": "health"}], "slots": [{"id": "s", "variants": [{"id": "v", "content": {"title": "PLANTILLAS ORTOPÉDICAS"},
+    "reason": {"es": "Por tus Plantillas Ortopédicas."}}]}]})");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  CHECK(has(diag.errors, "slots[0].variants[0].content.title", "names 'ins', a sensitive interest (health)"));
+  CHECK(has(diag.errors, "slots[0].variants[0].reason.es", "names 'ins'"));
+  CHECK_FALSE(check_template("<p>PLANTILLAS ORTOPÉDICAS</p>", "template#t", &t).ok());
+  CHECK(check_template("<p>PLANTILLAS DEPORTIVAS</p>", "template#t", &t).ok());
+}
+
 TEST_CASE("a weight that cannot split anything is said: outside an experiment, or all of them 0") {
   Diagnostics diag;
   json root = json::parse(R"({"slots": [{"id": "s", "variants": [
