@@ -49,6 +49,17 @@ TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appear
             kCond + ".page.interests.$in[0]", "sensitive interest"));
 }
 
+TEST_CASE("a compared value naming a sensitive interest is rejected in any case, inside a pattern, or by its label") {
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.interests": {"$ini": ["PREGNANCY-CARE"]}}})").errors,
+            kCond + ".page.interests.$ini[0]", "names 'pregnancy-care', a sensitive interest (health)"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.path": {"$regex": "^/c/pregnancy-care/"}}})").errors,
+            kCond + ".page.path.$regex", "names 'pregnancy-care'"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"page.path": {"$regexi": "pregnancy care"}}})").errors,
+            kCond + ".page.path.$regexi", "a sensitive interest (health)"));
+  // Not a whole word: another interest.
+  CHECK(load_variant(R"({"id": "v", "condition": {"page.path": {"$regex": "^/c/pregnancy-careers"}}})").ok());
+}
+
 TEST_CASE("an experiment whose weights do not add up to 1 draws a warning (GrowthBook would split equally)") {
   Diagnostics diag;
   json root = json::parse(R"({"slots": [{"id": "s", "experiment": {"key": "e"}, "variants": [
@@ -62,6 +73,34 @@ TEST_CASE("an experiment whose weights do not add up to 1 draws a warning (Growt
     {"id": "a", "weight": 0.25, "content": {"text": "a"}}, {"id": "b", "weight": 0.75, "content": {"text": "b"}}]}]})");
   parse_decide_rules(even, t, fine);
   CHECK(fine.warnings.empty());
+}
+
+TEST_CASE("owner-written words naming a sensitive interest are refused in any letter case, accented ones too") {
+  Diagnostics diag;
+  json root = json::parse(R"({"taxonomy": [{"id": "ins", "label": {"en": "Insoles", "es": "Plantillas ortopédicas"},
+    "sensitive": "health"}], "slots": [{"id": "s", "variants": [{"id": "v", "content": {"title": "PLANTILLAS ORTOPÉDICAS"},
+    "reason": {"es": "Por tus Plantillas Ortopédicas."}}]}]})");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  CHECK(has(diag.errors, "slots[0].variants[0].content.title", "names 'ins', a sensitive interest (health)"));
+  CHECK(has(diag.errors, "slots[0].variants[0].reason.es", "names 'ins'"));
+  CHECK_FALSE(check_template("<p>PLANTILLAS ORTOPÉDICAS</p>", "template#t", &t).ok());
+  CHECK(check_template("<p>PLANTILLAS DEPORTIVAS</p>", "template#t", &t).ok());
+}
+
+TEST_CASE("a weight that cannot split anything is said: outside an experiment, or all of them 0") {
+  Diagnostics diag;
+  json root = json::parse(R"({"slots": [{"id": "s", "variants": [
+    {"id": "a", "weight": 0.2, "content": {"text": "a"}}, {"id": "b", "weight": 0.8, "content": {"text": "b"}}]},
+    {"id": "t", "experiment": {"key": "e"}, "variants": [
+    {"id": "a", "weight": 0, "content": {"text": "a"}}, {"id": "b", "weight": 0, "content": {"text": "b"}}]}]})");
+  Taxonomy t = parse_taxonomy(root, diag);
+  parse_decide_rules(root, t, diag);
+  CHECK(has(diag.warnings, "slots[0].variants[0].weight", "used only in an experiment"));
+  CHECK(has(diag.warnings, "slots[0].variants[1].weight", "used only in an experiment"));
+  CHECK(has(diag.errors, "slots[1].variants", "weights add up to 0"));
+  CHECK(diag.errors.size() == 1);
+  CHECK(diag.warnings.size() == 2);
 }
 
 TEST_CASE("saved groups meet the same guardrails as the values they stand for") {
@@ -105,6 +144,27 @@ TEST_CASE("rules read only the documented attributes") {
             "not an attribute"));
   CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.knitting": {"$gt": 0}}})").errors, kCond,
             "not an interest in the taxonomy"));
+}
+
+TEST_CASE("a rule on an attribute that can never be present is an error, not a rule that never matches") {
+  // consent.* is the six documented choices, nothing under them.
+  for (const char* path : {"consent.foo", "consent.interests.x", "consent."}) {
+    CAPTURE(path);
+    CHECK(has(load_variant(std::string(R"({"id": "v", "condition": {")") + path + R"(": true}})").errors, kCond,
+              "not an attribute conditions can see"));
+  }
+  for (const char* name : {"aggregate", "interests", "purchases", "location", "occasions"}) {
+    CAPTURE(name);
+    CHECK(load_variant(std::string(R"({"id": "v", "condition": {"consent.)") + name + R"(": true}})").ok());
+  }
+  // A purchase is stored only under a category id (lower case, 1-64 of a-z, 0-9, -, _).
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.Shoes.count": {"$gte": 1}}})").errors, kCond,
+            "'Shoes' is not a purchase category"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.Health.count": {"$gte": 1}}})").errors, kCond,
+            "is not a purchase category"));
+  CHECK(has(load_variant(R"({"id": "v", "condition": {"purchases.trail shoes.daysSinceLast": {"$lt": 9}}})").errors,
+            kCond, "is not a purchase category"));
+  CHECK(load_variant(R"({"id": "v", "condition": {"purchases.trail_shoes-2.count": {"$gte": 1}}})").ok());
 }
 
 TEST_CASE("a condition error is said at the condition's path, with where inside it") {

@@ -44,6 +44,16 @@ TEST_CASE("a sensitive class is a reserved word, not an interest id") {
   CHECK(t.find("health") == nullptr);
 }
 
+TEST_CASE("a sensitive class is reserved in any letter case") {
+  Diagnostics diag;
+  auto t = parse(R"({"taxonomy": [{"id": "Health"}, {"id": "RELIGION"}, {"id": "healthy-snacks"}]})", diag);
+  CHECK(has(diag.errors, "taxonomy[0].id", "declare a specific interest with sensitive: \"health\""));
+  CHECK(has(diag.errors, "taxonomy[1].id", "reserved word"));
+  CHECK(diag.errors.size() == 2);
+  CHECK(t.find("Health") == nullptr);
+  CHECK(t.find("healthy-snacks") != nullptr);
+}
+
 TEST_CASE("an unknown sensitive class, a duplicate id or a bad label is an error with its path") {
   Diagnostics diag;
   parse(R"({"taxonomy": [{"id": "a", "sensitive": "medical"}, {"id": "b"}, {"id": "b"},

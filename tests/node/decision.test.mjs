@@ -90,3 +90,32 @@ test('an input JSON cannot carry is refused with the operation named, and the co
   }
   assert.equal(core.call('consent.get').purposes.personalization, false);
 });
+
+test('a site directed at children personalizes nothing without consent, and with it decides on the page alone', async () => {
+  const kids = JSON.parse(demoConfig);
+  kids.site = { ...kids.site, directedAtChildren: true };
+  kids.slots.push({ id: 'corner', variants: [
+    { id: 'trail-fans', condition: { 'interests.trail-running': { $gt: 0.1 } }, content: { title: 'For trail fans' } },
+    { id: 'everyone-here', content: { title: 'Hello' } },
+  ] });
+  const core = await demoVisitor({ config: JSON.stringify(kids) });
+  const page = { ...homePage, slots: ['corner'] };
+  const before = core.call('decide', page).slots[0];
+  assert.deepEqual([before.variant, before.reason], [null, 'consent']);
+  assert.equal(core.call('explain', { slot: 'corner' }).sentence,
+    'No personalization: it is off or paused in your privacy settings.');
+  core.call('consent.set', { purposes: { personalization: true } }, { gesture: true });
+  core.call('track', [{ type: 'view', interests: ['trail-running'] }, { type: 'view', interests: ['trail-running'] }]);
+  const after = core.call('decide', page).slots[0];
+  assert.deepEqual([after.variant, after.reason], ['everyone-here', 'matched']);
+});
+
+test('a page template whose placeholder its variant\'s rule cannot fill is reported, as such config content is refused', async () => {
+  const config = JSON.parse(demoConfig);
+  config.slots.push({ id: 'corner', variants: [{ id: 'regulars', condition: { 'visits.count': { $gte: 1 } }, template: 'corner-tpl' }] });
+  const core = await demoVisitor({ config: JSON.stringify(config) });
+  const out = core.call('decide', { ...homePage, slots: ['corner'], templates: { 'corner-tpl': '<p>More {{like}} for you</p>' } });
+  assert.deepEqual(out.templateErrors, [
+    `template#corner-tpl: uses {{like}}, but the condition of slots[${config.slots.length - 1}].variants[0] does not read likes`]);
+  assert.equal(out.slots[0].variant, null);
+});

@@ -128,8 +128,12 @@ std::string check_attribute_path(const std::string& path, const Taxonomy& taxono
     }
     return "";
   }
-  if (parts[0] == "purchases" && parts.size() == 3 && !parts[1].empty() &&
-      (parts[2] == "count" || parts[2] == "daysSinceLast")) {
+  if (parts[0] == "purchases" && parts.size() == 3 && (parts[2] == "count" || parts[2] == "daysSinceLast")) {
+    // Only such categories are ever stored (profile.cpp): a rule on another never matches.
+    if (!is_slug(parts[1])) {
+      return "reads '" + path + "': '" + parts[1] +
+             "' is not a purchase category (1-64 of a-z, 0-9, '-', '_'), so nothing is ever stored under it";
+    }
     const Interest* interest = taxonomy.find(parts[1]);
     if (interest != nullptr && !interest->sensitive.empty()) {
       return "reads '" + path + "': '" + parts[1] + "' is a sensitive interest (" + interest->sensitive +
@@ -137,25 +141,25 @@ std::string check_attribute_path(const std::string& path, const Taxonomy& taxono
     }
     return "";
   }
-  if (parts[0] == "consent" && parts.size() >= 2) return "";
+  if (parts[0] == "consent" && parts.size() == 2 &&
+      is_one_of(parts[1], "personalization aggregate interests purchases location occasions")) {
+    return "";
+  }
   return "reads '" + path + "', which is not an attribute conditions can see (see docs/config.md, \"Attributes\")";
 }
 
-bool is_sensitive_id(const std::string& word, const Taxonomy& taxonomy) {
-  const Interest* interest = taxonomy.find(word);
-  return interest != nullptr && !interest->sensitive.empty();
-}
-
 // Walks the values a condition compares against: a sensitive class word or a
-// sensitive interest id there (`page.interests: {$in: ["pregnancy"]}`) is
-// targeting on sensitive data by another road.
+// sensitive interest's id or label there (`page.interests: {$in: ["pregnancy"]}`,
+// `$ini: ["PREGNANCY"]`, `page.path: {$regex: "^/c/pregnancy/"}`) is targeting
+// on sensitive data by another road. Named as in content: whole words, any case.
 void check_condition_values(const json& node, const std::string& path, const Taxonomy& taxonomy,
                             std::vector<std::string>& strings, Diagnostics& diag) {
   if (node.is_string()) {
     const std::string& s = node.get_ref<const std::string&>();
     strings.push_back(s);
-    if (is_sensitive_id(s, taxonomy)) {
-      diag.error(path, "'" + s + "' is a sensitive interest; sensitive data can never be used in a rule");
+    if (const Interest* named = taxonomy.sensitive_named_in(s)) {
+      std::string what = s == named->id ? "'" + s + "' is" : "'" + s + "' names '" + named->id + "',";
+      diag.error(path, what + " a sensitive interest (" + named->sensitive + "); sensitive data can never be used in a rule");
       return;
     }
     std::string word = ascii_lower(s);
@@ -376,7 +380,17 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
       slot.variants.push_back(std::move(v));
     }
   }
-  if (const json* e = node.find_ptr("experiment")) {
+  const json* e = node.find_ptr("experiment");
+  if (!e && variants && variants->is_array()) {
+    // Without an experiment the first qualifying variant shows: a weight would split nothing.
+    for (size_t i = 0; i < variants->size(); ++i) {
+      if ((*variants)[i].is_object() && (*variants)[i].contains("weight")) {
+        diag.warn(join_path(join_path(variants_path, i), "weight"),
+                  "weights are used only in an experiment, and this slot has none: the first qualifying variant shows");
+      }
+    }
+  }
+  if (e) {
     std::string epath = join_path(path, "experiment");
     if (!e->is_object()) {
       diag.error(epath, "must be an object {key, hashVersion?}");
@@ -400,7 +414,9 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
     if (const json* vs = node.find_ptr("variants"); vs && vs->is_array()) {
       for (size_t i = 0; i < vs->size(); ++i) weighted = weighted || ((*vs)[i].is_object() && (*vs)[i].contains("weight"));
     }
-    if (slot.has_experiment && weighted && std::fabs(total - 1) > 0.001) {
+    if (slot.has_experiment && weighted && total == 0) {
+      diag.error(variants_path, "weights add up to 0: no variant has a share of the experiment (give one a weight above 0)");
+    } else if (slot.has_experiment && weighted && std::fabs(total - 1) > 0.001) {
       char sum[kNumberTextSize];
       std::string total_text(sum, format_number(total, sum));
       diag.warn(join_path(path, "variants"), "weights add up to " + total_text +
@@ -462,6 +478,23 @@ Status check_template(const std::string& html, const std::string& path, const Ta
   }
   if (text_start > html.size()) text_start = html.size();
   return check_placeholders(html.substr(text_start), path, true, &used);
+}
+
+std::string template_fill_problem(const DecideRules& rules, const std::string& template_id, int uses) {
+  for (size_t s = 0; s < rules.slots.size(); ++s) {
+    for (size_t k = 0; k < rules.slots[s].variants.size(); ++k) {
+      const Variant& v = rules.slots[s].variants[k];
+      if (v.template_id != template_id) continue;
+      std::string variant = join_path(join_path(join_path("slots", s), "variants"), k);
+      if ((uses & kUsesInterest) && v.interests.empty()) {
+        return "uses {{interest}}, but the condition of " + variant + " reads no interest (interests.<id>) to name";
+      }
+      if ((uses & kUsesLike) && !v.reads_likes) {
+        return "uses {{like}}, but the condition of " + variant + " does not read likes";
+      }
+    }
+  }
+  return "";
 }
 
 const Slot* DecideRules::find(const std::string& id) const {

@@ -321,9 +321,14 @@ class Operations {
       bool known = false;
       for (const auto& [id, uses] : s_.page.templates) known = known || id == item.key();
       if (known) continue;
-      auto checked = check_template(item.value().get<std::string>(), "template#" + item.key(), &s_.config->taxonomy);
-      if (checked.ok()) {
-        s_.page.templates.push_back({item.key(), placeholders_used(item.value().get<std::string>())});
+      std::string where = "template#" + item.key();
+      auto checked = check_template(item.value().get<std::string>(), where, &s_.config->taxonomy);
+      int uses = placeholders_used(item.value().get<std::string>());
+      std::string unfillable = checked.ok() ? template_fill_problem(s_.config->decide, item.key(), uses) : "";
+      if (!unfillable.empty()) {
+        template_errors.push_back(Error{where, unfillable}.to_string());
+      } else if (checked.ok()) {
+        s_.page.templates.push_back({item.key(), uses});
       } else {
         template_errors.push_back(checked.error().to_string());
       }
@@ -353,7 +358,7 @@ class Operations {
   // `budget` personalized slots left (-1: the page's whole budget).
   std::vector<SlotDecision> decide_batch(const json& attrs, size_t from, size_t to, int budget) {
     const auto& cfg = *s_.config;
-    bool personalize = allowed(s_.consent, Purpose::personalization) || cfg.consent.directed_at_children;
+    bool personalize = allowed(s_.consent, Purpose::personalization);
     const auto& templates = s_.page.templates;
     auto has_template = [&templates](const std::string& id) {
       for (const auto& [tid, uses] : templates) {

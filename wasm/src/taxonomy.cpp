@@ -5,6 +5,7 @@
 
 #include "tactful/ascii.hpp"
 #include "tactful/config_read.hpp"
+#include "tactful/unicode_case.hpp"
 
 namespace tactful {
 
@@ -151,15 +152,21 @@ bool contains_phrase(std::string_view text, std::string_view phrase) {
 }  // namespace
 
 const Interest* Taxonomy::sensitive_named_in(std::string_view text) const {
+  // Letters beyond ASCII ("PLANTILLAS ORTOPÉDICAS") are compared lowered as
+  // JavaScript lowers them; only such text pays for it.
+  bool wide = false;
+  for (unsigned char c : text) wide = wide || c >= 0x80;
+  const std::string lowered = wide ? js_lower(text) : std::string();
+  auto names = [&](const std::string& phrase) {
+    return contains_phrase(text, phrase) || (wide && contains_phrase(lowered, js_lower(phrase)));
+  };
   for (const auto& interest : interests) {
     if (interest.sensitive.empty()) continue;
-    if (contains_phrase(text, interest.id)) return &interest;
-    if (interest.label.is_string() && contains_phrase(text, interest.label.get_ref<const std::string&>())) {
-      return &interest;
-    }
+    if (names(interest.id)) return &interest;
+    if (interest.label.is_string() && names(interest.label.get_ref<const std::string&>())) return &interest;
     if (interest.label.is_object()) {
       for (const auto& l : interest.label.items()) {
-        if (l.value().is_string() && contains_phrase(text, l.value().get_ref<const std::string&>())) return &interest;
+        if (l.value().is_string() && names(l.value().get_ref<const std::string&>())) return &interest;
       }
     }
   }
@@ -195,10 +202,11 @@ Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
       continue;
     }
     interest.id = id->get_ref<const std::string&>();
-    if (is_sensitive_class(interest.id)) {
+    // In any case: "Health" is the class word as much as "health" is.
+    if (std::string word = ascii_lower(interest.id); is_sensitive_class(word)) {
       diag.error(join_path(path, "id"), "'" + interest.id + "' is a reserved word (a sensitive class: " +
                                             vocabulary() + "); declare a specific interest with sensitive: \"" +
-                                            interest.id + "\" instead");
+                                            word + "\" instead");
       continue;
     }
     if (taxonomy.find(interest.id) != nullptr) {

@@ -94,6 +94,12 @@ const std::vector<std::string>& allowed_placeholders();
 // first problem is the error.
 Status check_template(const std::string& html, const std::string& path, const Taxonomy* taxonomy = nullptr);
 
+// A page template that passed check_template and uses `uses` (kUsesInterest |
+// kUsesLike), as config content with those placeholders is checked: each
+// variant showing it must read what they name (an interest, likes), else it
+// could never show. Returns the first problem, naming the variant, or "".
+std::string template_fill_problem(const DecideRules& rules, const std::string& template_id, int uses);
+
 struct DayCount {
   int64_t day;  // days since the epoch (UTC)
   int count;

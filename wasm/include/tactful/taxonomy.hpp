@@ -36,7 +36,7 @@ struct Taxonomy {
   // Known and not sensitive: the only interests the profile may store.
   bool usable(std::string_view id) const;
   // The sensitive interest whose id or label (any language) `text` names as
-  // a whole word or phrase, ignoring ASCII case, or null: owner-written words
+  // a whole word or phrase, in any letter case, or null: owner-written words
   // (content, reasons, page templates) must never name one.
   const Interest* sensitive_named_in(std::string_view text) const;
 };
