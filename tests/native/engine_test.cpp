@@ -458,11 +458,16 @@ TEST_CASE("bad input gets a specific error and changes nothing") {
         std::string::npos);
 }
 
-TEST_CASE("\"not now\" is refused for a slot that is not on the page, and nothing is stored for it") {
+TEST_CASE("\"not now\" is refused for a slot that is not on the page or has no variants, and nothing is stored for it") {
   Visitor v;
   REQUIRE(v("consent.set", {{"purposes", {{"personalization", true}}}}, true).contains("purposes"));
-  v("page", kHome);
+  json page = kHome;
+  page["slots"].push_back("footer-note");  // marked up on the page, absent from the config
+  v("page", page);
   v("save");
+  json unconfigured = v("notNow", {{"slot", "footer-note"}});
+  CHECK(unconfigured["error"] == "slot 'footer-note' has no variants in the config: it always shows its default");
+  CHECK(unconfigured["path"] == "slot");
   json refused = v("notNow", {{"slot", "sidebar"}});
   CHECK(refused["error"] == "slot 'sidebar' is not on this page");
   CHECK(refused["path"] == "slot");

@@ -664,6 +664,11 @@ class Operations {
     if (std::find(ids.begin(), ids.end(), slot) == ids.end()) {
       return error_json("slot '" + clipped(slot) + "' is not on this page", "slot");
     }
+    // A slot the config gives no variants always shows its default: a "not
+    // now" on it would change nothing, yet be stored and exported.
+    if (s_.config->decide.find(slot) == nullptr) {
+      return error_json("slot '" + clipped(slot) + "' has no variants in the config: it always shows its default", "slot");
+    }
     not_now(s_.decide, slot, now_);
     s_.choice_made = true;
     s_.profile_dirty = true;
