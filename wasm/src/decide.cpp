@@ -104,6 +104,18 @@ const json* lookup(const json& root, const std::string& path) {
   return at;
 }
 
+// consent.<name>: the purposes and categories the attribute view holds, by
+// consent's own names (attributes.cpp writes them the same way).
+bool is_consent_name(const std::string& name) {
+  for (Purpose p : {Purpose::personalization, Purpose::aggregate}) {
+    if (name == purpose_name(p)) return true;
+  }
+  for (Category c : kCategories) {
+    if (name == category_name(c)) return true;
+  }
+  return false;
+}
+
 // The documented attribute view (docs/config.md): anything else is an error,
 // since a rule on an attribute that never exists silently never matches.
 std::string check_attribute_path(const std::string& path, const Taxonomy& taxonomy) {
@@ -141,10 +153,7 @@ std::string check_attribute_path(const std::string& path, const Taxonomy& taxono
     }
     return "";
   }
-  if (parts[0] == "consent" && parts.size() == 2 &&
-      is_one_of(parts[1], "personalization aggregate interests purchases location occasions")) {
-    return "";
-  }
+  if (parts[0] == "consent" && parts.size() == 2 && is_consent_name(parts[1])) return "";
   return "reads '" + path + "', which is not an attribute conditions can see (see docs/config.md, \"Attributes\")";
 }
 
