@@ -64,6 +64,23 @@ struct EngineState {
 
 namespace {
 
+// The page's record of a visitor's "No thanks" to the invitation
+// ({dismissedAt: ms, dismissedPolicyVersion}, kept in its localStorage):
+// read for the invitation and shown in the export.
+struct NoThanks {
+  std::optional<int64_t> at_ms;
+  const std::string* policy = nullptr;
+};
+NoThanks read_no_thanks(const json& in) {
+  NoThanks no;
+  if (!in.is_object()) return no;
+  if (const json* at = in.find_ptr("dismissedAt"); at && at->is_number_integer()) no.at_ms = at->get<int64_t>();
+  if (const json* pv = in.find_ptr("dismissedPolicyVersion"); pv && pv->is_string()) {
+    no.policy = &pv->get_ref<const std::string&>();
+  }
+  return no;
+}
+
 // Replies are written directly (json_writer.hpp), each object's keys in byte order.
 std::string error_json(std::string_view message, std::string_view path = {}) {
   JsonWriter w;
@@ -623,11 +640,9 @@ class Operations {
     // What decisions keep is the visitor's data too (caps, "not now", the bucketing id).
     w.key("decisions").raw(s_.decide.to_export(s_.config->decide)).key("exportedAt").string(iso_time(now_));
     w.key("format").string("tactful-export").key("invitation").begin_object().key("noThanks");
-    const json* at = in.is_object() ? in.find_ptr("dismissedAt") : nullptr;
-    const json* pv = in.is_object() ? in.find_ptr("dismissedPolicyVersion") : nullptr;
-    if (at && at->is_number_integer() && pv && pv->is_string()) {
-      w.begin_object().key("at").string(iso_time(at->get<int64_t>()));
-      w.key("policyVersion").string(pv->get_ref<const std::string&>()).end_object();
+    NoThanks no = read_no_thanks(in);
+    if (no.at_ms && no.policy) {
+      w.begin_object().key("at").string(iso_time(*no.at_ms)).key("policyVersion").string(*no.policy).end_object();
     } else {
       w.null();
     }
@@ -970,11 +985,9 @@ std::string Engine::call(std::string_view op, std::string_view input, int64_t no
   if (op == "consent.set") return ops.consent_set(in);
   if (op == "consent.receipts") return consent_receipts(state_->consent);
   if (op == "invitation") {
-    // {dismissedAt: ms, dismissedPolicyVersion}: the page's record of a "No thanks".
-    const json* at = in.find_ptr("dismissedAt");
-    const json* pv = in.find_ptr("dismissedPolicyVersion");
-    bool due = should_invite(state_->consent, state_->config->consent, at && at->is_number_integer() ? at->get<int64_t>() : -1,
-                             pv && pv->is_string() ? pv->get_ref<const std::string&>() : std::string(), now_ms);
+    NoThanks no = read_no_thanks(in);
+    bool due = should_invite(state_->consent, state_->config->consent, no.at_ms.value_or(-1),
+                             no.policy ? *no.policy : std::string(), now_ms);
     return one_member("due", due);
   }
   if (op == "profile.view") return profile_view(state_->profile, state_->config->profile, now_ms);
