@@ -77,8 +77,7 @@ int aggregate(const Args& args, std::istream& input, std::ostream& out, std::ost
     // Nor is an empty file a quiet site: the wrong file, or a pipe whose
     // first command failed, would otherwise print zeros and exit 0.
     if (rejected == 0 && support.empty()) {
-      err << "tactful aggregate: " << (file == "-" ? std::string("stdin") : "'" + file + "'")
-          << " holds no reports (no non-empty lines): nothing to estimate\n";
+      err << "tactful aggregate: " << holds_no_reports(file) << ": nothing to estimate\n";
       return 1;
     }
     if (rejected > 0 && support.empty()) {

@@ -42,4 +42,8 @@ Result<std::string> read_input_file(const std::string& path) {
   return text;
 }
 
+std::string holds_no_reports(const std::string& path) {
+  return (path == "-" ? std::string("stdin") : "'" + path + "'") + " holds no reports (no non-empty lines)";
+}
+
 }  // namespace tactful::cli

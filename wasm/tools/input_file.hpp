@@ -13,4 +13,9 @@ namespace tactful::cli {
 // Pipes such as /dev/stdin or <(...) are files here too.
 Result<std::string> read_input_file(const std::string& path);
 
+// "'PATH' holds no reports (no non-empty lines)", or "stdin ..." for "-": what
+// aggregate and open-report say of an empty input, the wrong file or a pipe
+// whose first command failed, rather than printing nothing and exiting 0.
+std::string holds_no_reports(const std::string& path);
+
 }  // namespace tactful::cli

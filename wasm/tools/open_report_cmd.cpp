@@ -93,8 +93,7 @@ int open_reports(const Args& args, std::istream& in, std::ostream& out, std::ost
   // As for aggregate: silence and exit 0 would pass off the wrong file, or a
   // pipe whose first command failed, as reports that all opened.
   if (reports == 0) {
-    err << "tactful open-report: " << (file == "-" ? std::string("stdin") : "'" + file + "'")
-        << " holds no reports (no non-empty lines): nothing to open\n";
+    err << "tactful open-report: " << holds_no_reports(file) << ": nothing to open\n";
     return 1;
   }
   return all_ok ? 0 : 1;
