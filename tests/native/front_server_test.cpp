@@ -357,6 +357,35 @@ TEST_CASE("front: a Content-Length that is not a number of bytes gets 400, on ei
   CHECK(f.slow_bodies.empty());
 }
 
+// httplib would read a body of no length until the client closed (its read
+// timeout here, then 400); a client waiting for the answer never closes.
+TEST_CASE("front: a POST, PUT or PATCH with neither a Content-Length nor chunks gets 411 at once") {
+  Front f([](FrontServer& s) { s.set_read_timeout(30, 0); });
+  for (const char* method : {"POST", "PUT", "PATCH"}) {
+    for (const char* path : {"/collect", "/ping"}) {
+      CAPTURE(method);
+      CAPTURE(path);
+      int fd = connect_to(f.port);
+      send_all(fd, std::string(method) + " " + path +
+                       " HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n\r\nsome bytes");
+      bool closed = false;
+      auto answers = read_answers(fd, 1, &closed, 5000);
+      close(fd);
+      REQUIRE(answers.size() == 1);
+      CHECK(status_of(answers[0]) == 411);
+      CHECK(answers[0].find("sent with its Content-Length") != std::string::npos);
+      CHECK(closed);
+    }
+  }
+  int fd = connect_to(f.port);  // no body expected: httplib answers at once
+  send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto answers = read_answers(fd, 1, nullptr, 5000);
+  close(fd);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 200);
+  CHECK(f.handled() == 0);
+}
+
 TEST_CASE("front: a head over 8 KB is not read further by the workers: httplib refuses it") {
   Front f;
   int fd = connect_to(f.port);

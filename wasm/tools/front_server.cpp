@@ -146,10 +146,12 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
 
 // What a request's Content-Length makes of it before any of its body is
 // read: 400 for one that is not a number of bytes (or two that differ), 413
-// for one over the payload limit, else 0 (httplib's to answer). httplib
-// would read and drop a body over the limit first (waiting its read timeout
-// for bytes a client that waits for the answer never sends) and reads "-1"
-// or "abc" with strtoull, as a huge length or none.
+// for one over the payload limit, 411 for a POST, PUT or PATCH with neither
+// a length nor chunks, else 0 (httplib's to answer). httplib would read and
+// drop a body over the limit first, and read a body of no length until the
+// client closed, each time waiting its read timeout for bytes a client that
+// waits for the answer never sends (then 400); it reads "-1" or "abc" with
+// strtoull, as a huge length or none.
 int refused_length(std::string_view head, size_t max_body) {
   std::string_view length;
   bool seen = false;
@@ -172,7 +174,10 @@ int refused_length(std::string_view head, size_t max_body) {
     seen = true;
     length = value;
   }
-  if (!seen) return 0;
+  if (!seen) {
+    std::string_view method = head.substr(0, head.find(' '));
+    return method == "POST" || method == "PUT" || method == "PATCH" ? 411 : 0;
+  }
   while (length.size() > 1 && length.front() == '0') length.remove_prefix(1);
   return length.size() > 18 || std::stoull(std::string(length)) > max_body ? 413 : 0;
 }
@@ -682,9 +687,10 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
       if (int status = refused_length(stream.head(), payload_max_length_)) {
         httplib::Response res;
         res.status = status;
-        res.set_content(status == 413 ? "the body is larger than this server takes (" +
-                                            std::to_string(payload_max_length_) + " bytes)"
-                                      : std::string("Content-Length must be a number of bytes"),
+        res.set_content(status == 413   ? "the body is larger than this server takes (" +
+                                              std::to_string(payload_max_length_) + " bytes)"
+                        : status == 411 ? std::string("a body is sent with its Content-Length (or chunked)")
+                                        : std::string("Content-Length must be a number of bytes"),
                         "text/plain");
         res.set_header("Connection", "close");  // its body is never read: nothing after it can be
         std::string answer = answer_bytes(res, response_headers_, httplib::Request());
