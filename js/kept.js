@@ -26,13 +26,68 @@ function withdrawalsOf(change) {
   return any ? out : null;
 }
 
-function readKept(storage) {
+function parseKept(text) {
   try {
-    const kept = JSON.parse(storage.read(RECORDS.withdrawals));
+    const kept = JSON.parse(text);
     return kept && typeof kept === 'object' ? kept : null;
   } catch {
     return null;
   }
+}
+
+// The withdrawals of `change` added to those in `before` (both in the kept
+// record's shape); `before` itself if the change withdraws nothing.
+export function mergeWithdrawals(before, change, gesture) {
+  const kept = withdrawalsOf(change);
+  if (!kept) return before;
+  const earlier = withdrawalsOf(before) || {};
+  const merged = { gesture: gesture === true || (before !== null && before.gesture === true) };
+  for (const group of GROUPS) {
+    if (earlier[group] || kept[group]) merged[group] = { ...earlier[group], ...kept[group] };
+  }
+  return merged;
+}
+
+// A withdrawal the browser would not store in IndexedDB (a full quota, a disk
+// error) is spilled to localStorage under the same name: the visitor's other
+// tabs, and the next page of any, apply it as they apply the kept record. It
+// stays until a page stores the consent record with it applied (dropSpilled).
+function spilledText(win) {
+  try {
+    return win.localStorage.getItem(RECORDS.withdrawals);
+  } catch {
+    return null;
+  }
+}
+
+/** Spills `withdrawals` (merged with any spilled before) and tells the other tabs; the text spilled, or null if localStorage refused too. */
+export function spillWithdrawals(storage, withdrawals) {
+  const before = spilledText(storage.win);
+  const text = JSON.stringify(mergeWithdrawals(parseKept(before), withdrawals, withdrawals.gesture));
+  // Unchanged: the other tabs have it (and two tabs that cannot store would wake each other for ever).
+  if (text === before) return text;
+  try {
+    storage.win.localStorage.setItem(RECORDS.withdrawals, text);
+  } catch {
+    return null;
+  }
+  storage.announce([RECORDS.withdrawals]);
+  return text;
+}
+
+/** Removes the spilled withdrawals once stored, if they are still those this page applied (`text`). */
+export function dropSpilled(win, text) {
+  try {
+    if (text !== null && win.localStorage.getItem(RECORDS.withdrawals) === text) win.localStorage.removeItem(RECORDS.withdrawals);
+  } catch {
+    /* no localStorage: nothing was spilled there */
+  }
+}
+
+function readKept(storage) {
+  const spilled = parseKept(spilledText(storage.win));
+  const kept = parseKept(storage.read(RECORDS.withdrawals));
+  return spilled ? mergeWithdrawals(kept, spilled, spilled.gesture) : kept;
 }
 
 /**
@@ -44,14 +99,9 @@ export async function keepWithdrawals(storage, change, gesture) {
   const kept = withdrawalsOf(change);
   if (!kept) return null;
   await storage.exclusive(() => {
-    const before = readKept(storage);
-    const earlier = withdrawalsOf(before) || {};
-    const merged = { gesture: gesture || (before !== null && before.gesture === true) };
-    for (const group of GROUPS) {
-      if (earlier[group] || kept[group]) merged[group] = { ...earlier[group], ...kept[group] };
-    }
-    storage.write(RECORDS.withdrawals, JSON.stringify(merged));
+    storage.write(RECORDS.withdrawals, JSON.stringify(mergeWithdrawals(parseKept(storage.read(RECORDS.withdrawals)), change, gesture)));
   });
+  if (storage.isUnstored(RECORDS.withdrawals)) spillWithdrawals(storage, { ...kept, gesture });
   return kept;
 }
 
@@ -62,11 +112,16 @@ export async function keepWithdrawals(storage, change, gesture) {
  * core does not know turns nothing off and stops none of the others.
  */
 export function applyKeptWithdrawals(rt) {
-  if (rt.storage.read(RECORDS.withdrawals) === null) return false;
+  const stored = rt.storage.read(RECORDS.withdrawals) !== null;
+  const spilled = spilledText(rt.storage.win);
+  if (!stored && spilled === null) return false;
   const kept = readKept(rt.storage);
-  rt.storage.remove(RECORDS.withdrawals);
+  if (stored) rt.storage.remove(RECORDS.withdrawals);
+  if (spilled !== null) rt.spilled = spilled;
   const change = withdrawalsOf(kept);
   if (!change) return false;
+  // Spilled withdrawals are applied by every page until one stores them: news only when they change something.
+  const before = stored ? '' : JSON.stringify(rt.call('consent.get'));
   for (const group of GROUPS) {
     for (const name of Object.keys(change[group] || {})) {
       try {
@@ -76,5 +131,5 @@ export function applyKeptWithdrawals(rt) {
       }
     }
   }
-  return true;
+  return stored || JSON.stringify(rt.call('consent.get')) !== before;
 }

@@ -3,6 +3,7 @@
 // transaction: take the cross-tab lock, pick up what other tabs wrote, apply,
 // write back what changed.
 import { RECORDS } from './storage.js';
+import { dropSpilled, mergeWithdrawals, spillWithdrawals } from './kept.js';
 import { applyDecisions, claimSlots, collectTemplates, findSlots, revealDefaults } from './slots.js';
 import { readPageSignals } from './page.js';
 
@@ -36,11 +37,34 @@ export class Runtime {
       this.call('compact');
       this.save();
     };
-    storage.onQuotaFull = (recovered) => this.problem('quota', recovered
-      ? 'storage was full: the profile was compacted to fit'
-      : 'storage is full: changes are kept for this page only');
-    storage.onWriteFailed = (e) => this.problem('storage-write',
-      `storage could not be written (${(e && (e.message || e.name)) || e}): changes are kept for this page only`);
+    // Withdrawals made since the consent record was last stored, and the
+    // spilled ones this page applied or wrote (js/kept.js).
+    this.unstoredWithdrawals = null;
+    this.spilled = null;
+    storage.onStored = (names) => {
+      if (!names.includes(RECORDS.consent)) return;
+      this.unstoredWithdrawals = null;
+      dropSpilled(win, this.spilled);
+      this.spilled = null;
+    };
+    storage.onQuotaFull = (recovered) => {
+      if (!recovered) this.spill();
+      this.problem('quota', recovered
+        ? 'storage was full: the profile was compacted to fit'
+        : 'storage is full: changes are kept for this page only');
+    };
+    storage.onWriteFailed = (e) => {
+      this.spill();
+      this.problem('storage-write',
+        `storage could not be written (${(e && (e.message || e.name)) || e}): changes are kept for this page only`);
+    };
+  }
+
+  // A consent record the browser would not store: its withdrawals still reach
+  // the visitor's other tabs and next pages (spilled to localStorage).
+  spill() {
+    if (!this.unstoredWithdrawals || !this.storage.isUnstored(RECORDS.consent)) return;
+    this.spilled = spillWithdrawals(this.storage, this.unstoredWithdrawals) ?? this.spilled;
   }
 
   // A problem the page survives (a reset record, a full quota, a bad event):
@@ -54,6 +78,9 @@ export class Runtime {
     // The core takes a string as JSON text; a page's string is a value, so
     // consent.set('x') is "must be an object", not a JSON syntax error.
     const out = this.core.call(op, typeof input === 'string' ? JSON.stringify(input) : input, opts);
+    if (op === 'consent.set' && (!out || !out.error || out.consent)) {
+      this.unstoredWithdrawals = mergeWithdrawals(this.unstoredWithdrawals, input, opts && opts.gesture);
+    }
     if (out && out.error) {
       // The path names the field at fault ("purposes.aggregate: must be true or false").
       const err = new Error(`tactful: ${op}: ${out.path ? `${out.path}: ` : ''}${out.error}`);

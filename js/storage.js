@@ -255,8 +255,19 @@ class Storage {
       this.dirty.delete(name);
       this.refused.delete(name);
     }
-    if (this.channel) this.channel.postMessage({ changed: names });
+    this.announce(names);
+    if (this.onStored) this.onStored(names);
     return true;
+  }
+
+  /** Whether a change to `name` is still waiting to be stored (or was refused). */
+  isUnstored(name) {
+    return this.dirty.has(name);
+  }
+
+  /** Tells the origin's other tabs that these records changed. */
+  announce(names) {
+    if (this.channel) this.channel.postMessage({ changed: names });
   }
 
   /** Removes every Tactful record: the database itself, and any tactful: keys elsewhere. */
@@ -286,7 +297,7 @@ class Storage {
       const req = this.win.indexedDB.deleteDatabase(DB_NAME);
       req.onsuccess = req.onerror = req.onblocked = () => resolve();
     });
-    if (this.channel) this.channel.postMessage({ changed: Object.values(RECORDS) });
+    this.announce(Object.values(RECORDS));
   }
 
   /** Runs fn exclusively across this origin's tabs, on fresh records, then commits. */

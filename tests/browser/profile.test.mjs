@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, delayConfig, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, trailRunner, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -1093,7 +1093,52 @@ describe('a change the browser cannot store', () => {
         await v.page.evaluate(() => window.tactful.track({ type: 'view', interests: ['trail-running'] }));
         assert.deepEqual(inferredInterests(await v.page.evaluate(() => window.tactful.profile.view())).sort(), ['hiking', 'outdoor']);
         assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
-        assert.deepEqual(await tactfulStorage(v.page), stored);
+        // What was stored is intact; the withdrawal is spilled beside it, for the other tabs.
+        const { 'tactful:v1:withdrawals': spilled, ...rest } = await tactfulStorage(v.page);
+        assert.deepEqual(rest, stored);
+        assert.deepEqual(JSON.parse(spilled).purposes, { personalization: false });
+      } finally {
+        await v.close();
+      }
+    });
+
+    // Once it held in this tab only: a tab open beside it, and every new
+    // tab, read the stored consent and went on personalizing.
+    test(`${what}: a withdrawal reaches the visitor's other tabs, open and new`, async () => {
+      const v = await trailRunner(site);
+      try {
+        await v.page.evaluate(() => localStorage.setItem('test:refuse', '1'));
+        await v.context.addInitScript((name) => {
+          const put = IDBObjectStore.prototype.put;
+          IDBObjectStore.prototype.put = function (...args) {
+            if (localStorage.getItem('test:refuse')) throw new DOMException('refused', name);
+            return put.apply(this, args);
+          };
+        }, name);
+        const hero = (page) => page.locator('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant');
+        await visit(v.page, `${site.url}/index.html`);
+        const open = await v.context.newPage();
+        await visit(open, `${site.url}/index.html`);
+        assert.equal(await hero(open), 'trail-running');
+        await grantConsent(v.page, { purposes: { personalization: false } }); // with a gesture: the visitor's
+        const personalizes = (page) => page.evaluate(() => window.tactful.consent.get().then((c) => c.purposes.personalization));
+        for (let i = 0; i < 50 && (await personalizes(open)); i++) await open.waitForTimeout(100);
+        assert.equal(await personalizes(open), false);
+        assert.equal(await hero(open), null);
+        const next = await v.context.newPage();
+        await visit(next, `${site.url}/index.html`);
+        assert.equal(await personalizes(next), false);
+        assert.equal(await hero(next), null);
+        // Said as the visitor's own choice, once, in the new tab's receipts too.
+        const receipts = (await exportOf(next)).receipts.filter((r) => r.reason === '-personalization');
+        assert.deepEqual(receipts.map((r) => r.source), ['visitor']);
+        // Once a page can store it, the consent record holds it and the spill goes.
+        await next.evaluate(() => localStorage.removeItem('test:refuse'));
+        await visit(next, `${site.url}/index.html`);
+        assert.equal((await tactfulStorage(next))['tactful:v1:withdrawals'], undefined);
+        const fresh = await v.context.newPage();
+        await visit(fresh, `${site.url}/index.html`);
+        assert.equal(await personalizes(fresh), false);
       } finally {
         await v.close();
       }
