@@ -99,6 +99,18 @@ TEST_CASE("a grant outside a user gesture is refused and changes nothing") {
   CHECK(consent_state_to_json(c) == before);
 }
 
+TEST_CASE("a refusal for want of a gesture names every grant it refused") {
+  // profile.md: "every grant of the call is refused with ... (<names>)": the site
+  // learns all it asked for that did not apply, not only the first.
+  Profile p;
+  Consent c = opted_in(p);
+  Status s = set(c, p, R"({"purposes":{"aggregate":true},"categories":{"location":true,"occasions":true}})", false,
+                 ConsentSource::site_api);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message ==
+        "grant refused: consent can only be granted during a user gesture (location, occasions, aggregate)");
+}
+
 TEST_CASE("a grant mixed with a withdrawal outside a gesture: the grant is refused, the withdrawal applies") {
   Profile p;
   Consent c = opted_in(p);

@@ -1,6 +1,7 @@
 // `tactful lint`: the browser's validation and guardrails, for site owners.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -39,6 +40,28 @@ TEST_CASE("the documented example config passes lint with nothing to say") {
   CHECK(r.code == 0);
   CHECK(r.out == "");
   CHECK(contains(r.err, ": ok"));
+}
+
+TEST_CASE("the complete example in docs/config.md is that file, word for word") {
+  // The reference says "This file is tests/native/data/full-config.json": the
+  // example a site owner copies must be the one the test above lints.
+  std::ifstream doc_file(std::string(TACTFUL_SOURCE_DIR) + "/docs/config.md"), data_file(kFullConfig);
+  std::stringstream doc, data;
+  doc << doc_file.rdbuf();
+  data << data_file.rdbuf();
+  std::string text = doc.str();
+  size_t section = text.find("## A complete example");
+  REQUIRE(section != std::string::npos);
+  size_t start = text.find("```json\n", section);
+  REQUIRE(start != std::string::npos);
+  start += 8;
+  size_t end = text.find("```", start);
+  REQUIRE(end != std::string::npos);
+  auto squeeze = [](std::string s) {
+    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\n'; }), s.end());
+    return s;
+  };
+  CHECK(squeeze(text.substr(start, end - start)) == squeeze(data.str()));
 }
 
 TEST_CASE("lint prints path: message for each error and exits non-zero") {

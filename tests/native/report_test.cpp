@@ -143,6 +143,23 @@ TEST_CASE("bad reporting settings are errors with their path") {
   CHECK(first_error(json{{"metrics", json::array()}}).rfind("metrics: metrics need a reporting section", 0) == 0);
 }
 
+TEST_CASE("a metric key of another kind is an error, not quietly ignored") {
+  // report-format.md: slot and variants belong to the slot kinds, buckets to
+  // pagesPerVisit; "any other key is an error". A "slot" on a converted metric
+  // would otherwise look per slot and be site-wide.
+  Keys keys;
+  json config = site_config(keys.b64);
+  config["metrics"][3]["slot"] = "hero";
+  CHECK(first_error(config) == "metrics[3].slot: applies only to slotShownClicked and slotShownConverted metrics");
+  config = site_config(keys.b64);
+  config["metrics"][2]["variants"] = {"trail"};
+  CHECK(first_error(config) == "metrics[2].variants: applies only to slotShownClicked and slotShownConverted metrics");
+  config = site_config(keys.b64);
+  config["metrics"][0]["buckets"] = {1, 2};
+  CHECK(first_error(config) == "metrics[0].buckets: applies only to pagesPerVisit metrics");
+  CHECK(first_error(site_config(keys.b64)) == "");
+}
+
 TEST_CASE("the collector and the browser derive the same layout from the same config") {
   Keys keys;
   ReportRules a = rules_for(site_config(keys.b64));

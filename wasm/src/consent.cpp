@@ -230,8 +230,11 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
     }
   }
   // No gesture is the first reason a grant fails: it never depends on the site's rules.
-  if (!grants.empty() && !user_gesture)
-    refusal = make_error("", "grant refused: consent can only be granted during a user gesture (" + grants[0].name + ")");
+  if (!grants.empty() && !user_gesture) {
+    std::string names;
+    for (auto& g : grants) names += (names.empty() ? "" : ", ") + g.name;
+    refusal = make_error("", "grant refused: consent can only be granted during a user gesture (" + names + ")");
+  }
   if (!refusal.ok()) grants.clear();  // grants apply together or not at all; withdrawals still do
   if (grants.empty() && withdrawals.empty()) return refusal;
 

@@ -114,6 +114,15 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
                       "must be one of slotShownClicked, slotShownConverted, topInterest, converted, pagesPerVisit");
   }
 
+  // A key of another kind would be dropped as quietly as a typo: "slot" on a
+  // converted metric does not make it per slot.
+  for (const char* key : {"slot", "variants"}) {
+    if (!is_slot_kind(rule.kind) && m.find_ptr(key))
+      diag.error_at(path, key, "applies only to slotShownClicked and slotShownConverted metrics");
+  }
+  if (rule.kind != MetricKind::PagesPerVisit && m.find_ptr("buckets"))
+    diag.error_at(path, "buckets", "applies only to pagesPerVisit metrics");
+
   const json* eps = m.find_ptr("epsilon");
   if (!eps || !eps->is_number() || !(eps->get<double>() > 0) || eps->get<double>() > 10) {
     return diag.error_at(path, "epsilon", "must be a number in (0, 10]");
