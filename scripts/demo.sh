@@ -22,8 +22,14 @@ if [ ! -f "$STATE/owner.token" ]; then
 fi
 TOKEN="$(cat "$STATE/owner.token")"
 
-echo "Tactful demo store:    http://127.0.0.1:$PORT/"
-echo "Owner's insights:      http://127.0.0.1:$PORT/insights?token=$TOKEN"
+if [ "$((10#$PORT))" -eq 0 ]; then
+  # Any free port: only the server knows which, and says it in "listening on".
+  echo "Tactful demo store:    the address on the 'listening on' line below"
+  echo "Owner's insights:      that address + insights?token=$TOKEN"
+else
+  echo "Tactful demo store:    http://127.0.0.1:$PORT/"
+  echo "Owner's insights:      http://127.0.0.1:$PORT/insights?token=$TOKEN"
+fi
 echo "Owner token:           $TOKEN"
 echo "(Ctrl-C to stop)"
 exec "$BIN" serve --host 127.0.0.1 --port "$PORT" \

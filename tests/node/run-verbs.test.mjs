@@ -3,7 +3,7 @@
 // code), and the demo prints no URL it will not serve.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,6 +37,27 @@ test('the demo refuses a PORT that is not a port number before printing any URL'
       assert.match(r.stderr, new RegExp(`PORT: expected a whole number from 0 to 65535, got '${port}'`));
     }
   } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
+});
+
+test('the demo on PORT=0 prints no URL with port 0: it points at the port the server took', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'tactful-demo-state-'));
+  const demo = spawn(join(dirname(run), 'scripts', 'demo.sh'), { env: { ...process.env, PORT: '0', TACTFUL_STATE: state } });
+  try {
+    let out = '';
+    await new Promise((resolve, reject) => {
+      demo.stdout.on('data', (chunk) => {
+        out += chunk;
+        if (/listening on /.test(out)) resolve();
+      });
+      demo.on('exit', (code) => reject(new Error(`the demo exited (${code}) before listening: ${out}`)));
+    });
+    assert.doesNotMatch(out, /127\.0\.0\.1:0\//);
+    assert.match(out, /listening on http:\/\/127\.0\.0\.1:[1-9]\d*\//);
+    assert.match(out, /Owner's insights: .*insights\?token=/);
+  } finally {
+    demo.kill();
     rmSync(state, { recursive: true, force: true });
   }
 });
