@@ -217,6 +217,7 @@ export class Runtime {
   setPage(route = false, later = new Set()) {
     const problems = [];
     this.slots = findSlots(this.liveRoots().filter((r) => r.isConnected), problems, later);
+    if (route || !this.markupSaid) this.markupSaid = new Set();
     this.sayMarkup(problems);
     this.decided.clear();
     const page = readPageSignals(this.doc, this.win);
@@ -252,8 +253,12 @@ export class Runtime {
   }
 
   // The site's developer fixes markup once: one line for all of it.
+  // Each once per page view: the start looks at the page again when a
+  // framework rendered meanwhile, and a component may render the same markup again.
   sayMarkup(problems) {
-    if (problems.length) this.problem('slot-markup', `${problems.join('; ')}: such elements show their default content`);
+    const fresh = problems.filter((p) => !this.markupSaid.has(p));
+    for (const p of fresh) this.markupSaid.add(p);
+    if (fresh.length) this.problem('slot-markup', `${fresh.join('; ')}: such elements show their default content`);
   }
 
   /** Decides every slot of the page in one call into the core and applies the result. */

@@ -51,9 +51,12 @@ describe('slots added after the first decision, with the demo config', () => {
   test('slots a framework renders or replaces while the module reads the visitor\'s records are decided with the first ones', async () => {
     const v = await trailRunner(site);
     try {
-      await spa(v, site, { remove: ['picks'] });
+      // Markup the module refuses, found by both its looks at the page: said once.
+      await spa(v, site, { remove: ['picks'], replace: { '</main>': '<div data-tactful-slot></div></main>' } });
       await pageScript(v);
       await v.page.addInitScript(() => {
+        window.__markupErrors = [];
+        document.addEventListener('tactful:error', (e) => e.detail.reason === 'slot-markup' && window.__markupErrors.push(e.detail.message));
         // The records are read only once the framework has rendered: after the
         // module found the page's slots (its "dom" mark), before it decides them.
         let release;
@@ -83,6 +86,9 @@ describe('slots added after the first decision, with the demo config', () => {
       const events = await v.page.evaluate(() => window.__decisions.map((s) => s.id).sort());
       assert.deepEqual(events, ['banner', 'hero', 'picks']);
       assert.equal((await v.page.evaluate(() => window.tactful.explain('picks'))).variant, 'trail-running');
+      const said = v.tactfulMessages().filter((m) => m.text.includes('data-tactful-slot without an id'));
+      assert.equal(said.length, 1, JSON.stringify(said));
+      assert.deepEqual(await v.page.evaluate(() => window.__markupErrors), [said[0].text.replace(/^tactful: /, '')]);
     } finally {
       await v.close();
     }
