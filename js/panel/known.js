@@ -1,7 +1,7 @@
 // "What we know about you": every stored item, grouped by category, with how
 // and when it was learned and when it expires; delete any one; edit what the
 // visitor declared; pause personalization.
-import { formatDate, gesture, h, interestLabel, monthName } from './common.js';
+import { configText, formatDate, gesture, h, interestLabel, monthName } from './common.js';
 
 const CATEGORIES = ['interests', 'purchases', 'location', 'occasions'];
 
@@ -50,11 +50,17 @@ export function renderKnown(ctx, s, state, actions) {
 function renderSuggestions(ctx, s, decisions, actions) {
   const d = decisions || { notNow: [], shown: [] };
   const list = h('ul', { class: 'items' });
-  for (const n of d.notNow) list.append(deletableRow(s, actions, n.id, s.notNow(n.slot), s.expires(formatDate(ctx.rt, n.expires))));
+  for (const n of d.notNow) list.append(deletableRow(s, actions, n.id, s.notNow(slotName(ctx.rt, n.slot)), s.expires(formatDate(ctx.rt, n.expires))));
   const shown = d.shown.reduce((sum, x) => sum + x.count, 0);
   if (shown) list.append(h('li', {}, h('p', { class: 'desc' }, s.shownCount(shown))));
   list.append(h('li', {}, h('p', { class: 'desc' }, s.bucket)));
   return h('div', {}, h('h4', {}, s.suggestions), list);
+}
+
+// What the site calls a slot (its config's label), else its id.
+function slotName(rt, id) {
+  const slot = (rt.config.slots || []).find((x) => x && x.id === id);
+  return configText(rt, slot && slot.label) || id;
 }
 
 // One stored thing the visitor can delete: what it is, its details (lines of

@@ -441,7 +441,8 @@ describe('what we know about you', () => {
       await v.page.evaluate(() => window.tactful.notNow('hero'));
       assert.equal(await heroVariant(v.page), null);
       const dialog = await openPanel(v.page);
-      const item = dialog.getByRole('listitem').filter({ hasText: 'You said "not now" to suggestions in "hero"' });
+      // Named as the config labels the slot, not by its id.
+      const item = dialog.getByRole('listitem').filter({ hasText: 'You said "not now" to suggestions in "the featured banner"' });
       assert.match(await item.innerText(), /Expires .+\./);
       assert.ok(await dialog.getByText(/A random number, made in this browser/).isVisible());
       await press(v.page, dialog.getByRole('button', { name: /^Delete: You said "not now"/ }));

@@ -41,7 +41,7 @@ TEST_CASE("every section names an unknown key with its path and what it expected
            "itemLevelPurchases)",
            "taxonomy[0].lable: unknown key (expected id, label, sensitive)",
            "page.max: unknown key (expected maxPersonalizedSlots)",
-           "slots[0].variant: unknown slot key (expected id, variants, experiment)",
+           "slots[0].variant: unknown slot key (expected id, label, variants, experiment)",
            "slots[0].variants[0].colour: unknown variant key (expected id, condition, weight, content, template, caps, "
            "reason)",
            "slots[0].variants[0].caps.perMonth: unknown cap (expected perDay, perWeek)",

@@ -263,6 +263,27 @@ TEST_CASE("owner-written words never name a sensitive interest, by id or label, 
   CHECK(check_template("<p>Because you like {{interest}}</p>", "t", &t).ok());
 }
 
+// A slot's label is what the privacy panel calls it ("not now" to suggestions in ...).
+TEST_CASE("a slot's label is a text for visitors: a string or one per language, no placeholders, nothing sensitive") {
+  auto slot_labelled = [](const std::string& label) {
+    Diagnostics diag;
+    json root = json::parse(std::string(R"({"taxonomy": )") + kTaxonomy + R"(, "slots": [{"id": "hero", "label": )" +
+                            label + R"(, "variants": [{"id": "v", "content": {"text": "x"}}]}]})");
+    Taxonomy t = parse_taxonomy(root, diag);
+    parse_decide_rules(root, t, diag);
+    return diag;
+  };
+  CHECK(slot_labelled(R"("The home page's banner")").ok());
+  CHECK(slot_labelled(R"({"en": "The home page's banner", "es": "El banner de la portada"})").ok());
+  CHECK(has(slot_labelled("5").errors, "slots[0].label", "must be a string or an object of strings per language"));
+  CHECK(has(slot_labelled(R"({"en": 5})").errors, "slots[0].label.en", "must be a string"));
+  CHECK(has(slot_labelled(R"({"en": "For {{interest}} fans"})").errors, "slots[0].label.en",
+            "placeholder {{interest}} is not allowed here"));
+  CHECK(has(slot_labelled(R"("Pregnancy care corner")").errors, "slots[0].label", "sensitive interest (health)"));
+  CHECK(has(slot_labelled(R"({"fr": "La bannière"})").warnings, "slots[0].label.fr", "unknown language"));
+  CHECK(has(slot_labelled(R"("x", "lable": "y")").errors, "slots[0].lable", "unknown slot key (expected id, label,"));
+}
+
 TEST_CASE("typos in slots and variants are errors, not silent defaults") {
   CHECK(has(load_variant(R"({"id": "v", "condtion": {"viewport": "small"}})").errors, "slots[0].variants[0].condtion",
             "unknown variant key"));

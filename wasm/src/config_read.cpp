@@ -26,4 +26,16 @@ void check_languages(const json& texts, const std::string& path, Diagnostics& di
   check_keys(texts, path, "en es", "unknown language, shown to no one (visitors are shown en or es)", diag, true);
 }
 
+void check_visitor_text(const json& node, const std::string& path, Diagnostics& diag) {
+  if (node.is_string()) return;
+  if (!node.is_object() || node.empty()) {
+    diag.error(path, "must be a string or an object of strings per language ({\"en\": ..., \"es\": ...})");
+    return;
+  }
+  for (const auto& item : node.items()) {
+    if (!item.value().is_string()) diag.error(join_path(path, item.key()), "must be a string");
+  }
+  check_languages(node, path, diag);
+}
+
 }  // namespace tactful

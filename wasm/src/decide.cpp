@@ -363,12 +363,30 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
 
 void parse_slot(const json& node, const std::string& path, const json& saved_groups, const Taxonomy& taxonomy,
                 Slot& slot, Diagnostics& diag) {
-  check_keys(node, path, "id variants experiment", "unknown slot key (expected id, variants, experiment)", diag);
+  check_keys(node, path, "id label variants experiment", "unknown slot key (expected id, label, variants, experiment)",
+             diag);
   const json* id = node.find_ptr("id");
   if (!id || !id->is_string() || id->get_ref<const std::string&>().empty()) {
     diag.error_at(path, "id", "must be a non-empty string (the page's data-tactful-slot value)");
   } else {
     slot.id = id->get_ref<const std::string&>();
+  }
+  // What the privacy panel calls the slot (its "not now" list): owner-written
+  // words shown to visitors, so checked as a reason is, but nothing fills them.
+  if (const json* label = node.find_ptr("label")) {
+    std::string label_path = join_path(path, "label");
+    check_visitor_text(*label, label_path, diag);
+    auto check = [&](const json& text, const std::string& text_path) {
+      if (!text.is_string()) return;
+      auto status = check_placeholders(text.get_ref<const std::string&>(), text_path, false, nullptr);
+      if (status.ok()) status = check_no_sensitive_name(text.get_ref<const std::string&>(), text_path, &taxonomy);
+      if (!status.ok()) diag.error(status.error().path, status.error().message);
+    };
+    if (label->is_object()) {
+      for (const auto& item : label->items()) check(item.value(), join_path(label_path, item.key()));
+    } else {
+      check(*label, label_path);
+    }
   }
   const json* variants = node.find_ptr("variants");
   std::string variants_path = join_path(path, "variants");

@@ -9,24 +9,10 @@ namespace tactful {
 
 namespace {
 
-const char* const kText = "must be a string or an object of strings per language ({\"en\": ..., \"es\": ...})";
-
-// A text shown to the visitor: one string, or one per language.
-void check_text(const json& node, const std::string& path, Diagnostics& diag) {
-  if (node.is_string()) return;
-  if (!node.is_object() || node.empty()) {
-    diag.error(path, kText);
-    return;
-  }
-  for (const auto& item : node.items()) {
-    if (!item.value().is_string()) diag.error(join_path(path, item.key()), "must be a string");
-  }
-  check_languages(node, path, diag);
-}
 
 // `key` of `parent`, checked as a text when present.
 void check_text_at(const json& parent, const std::string& path, const char* key, Diagnostics& diag) {
-  if (const json* v = parent.find_ptr(key)) check_text(*v, join_path(path, key), diag);
+  if (const json* v = parent.find_ptr(key)) check_visitor_text(*v, join_path(path, key), diag);
 }
 
 // Whether `parent`[key] is an object; says what it must be otherwise.
@@ -69,7 +55,7 @@ void check_panel(const json& root, Diagnostics& diag) {
     check_keys(*d, "panel.descriptions", choices,
                "unknown choice (expected personalization, aggregate, interests, purchases, location, occasions)", diag);
     for (const auto& item : d->items()) {
-      if (is_one_of(item.key(), choices)) check_text(item.value(), join_path("panel.descriptions", item.key()), diag);
+      if (is_one_of(item.key(), choices)) check_visitor_text(item.value(), join_path("panel.descriptions", item.key()), diag);
     }
   }
 }
@@ -114,7 +100,7 @@ void check_panel_settings(const json& root, Diagnostics& diag) {
   check_panel(root, diag);
   check_invitation(root, diag);
   check_policy_link(root, diag);
-  if (const json* changes = root.find_ptr("policyChanges")) check_text(*changes, "policyChanges", diag);
+  if (const json* changes = root.find_ptr("policyChanges")) check_visitor_text(*changes, "policyChanges", diag);
 }
 
 }  // namespace tactful

@@ -25,4 +25,8 @@ void check_keys(const json& node, const std::string& path, const char* known, co
 // not an error: a site that also writes French loses nothing by it.
 void check_languages(const json& texts, const std::string& path, Diagnostics& diag);
 
+// A text shown to visitors: one string, or an object of strings per language
+// (checked with check_languages).
+void check_visitor_text(const json& node, const std::string& path, Diagnostics& diag);
+
 }  // namespace tactful
