@@ -84,10 +84,9 @@ export function dropSpilled(win, text) {
   }
 }
 
-function readKept(storage) {
-  const spilled = parseKept(spilledText(storage.win));
-  const kept = parseKept(storage.read(RECORDS.withdrawals));
-  return spilled ? mergeWithdrawals(kept, spilled, spilled.gesture) : kept;
+/** Whether withdrawals are spilled (a synchronous read of localStorage: the first of a page costs ~1 ms). */
+export function hasSpilled(win) {
+  return spilledText(win) !== null;
 }
 
 /**
@@ -106,16 +105,19 @@ export async function keepWithdrawals(storage, change, gesture) {
 }
 
 /**
- * Applies the withdrawals a page kept while its module could not start, and
- * removes them; returns whether there were any. Each is applied on its own,
+ * Applies the withdrawals a page kept while its module could not start (and
+ * the spilled ones, unless `spilled` is false), and removes the kept record;
+ * returns whether there were any. Each is applied on its own,
  * through the core, as the visitor's when made during a gesture: a name the
  * core does not know turns nothing off and stops none of the others.
  */
-export function applyKeptWithdrawals(rt) {
+export function applyKeptWithdrawals(rt, { spilled: withSpilled = true } = {}) {
   const stored = rt.storage.read(RECORDS.withdrawals) !== null;
-  const spilled = spilledText(rt.storage.win);
+  const spilled = withSpilled ? spilledText(rt.storage.win) : null;
   if (!stored && spilled === null) return false;
-  const kept = readKept(rt.storage);
+  const inStore = parseKept(rt.storage.read(RECORDS.withdrawals));
+  const fromSpill = parseKept(spilled);
+  const kept = fromSpill ? mergeWithdrawals(inStore, fromSpill, fromSpill.gesture) : inStore;
   if (stored) rt.storage.remove(RECORDS.withdrawals);
   if (spilled !== null) rt.spilled = spilled;
   const change = withdrawalsOf(kept);

@@ -12,7 +12,7 @@ import { Runtime } from './runtime.js';
 import { startReporting } from './transport.js';
 import { dismissal, installLauncher } from './launcher.js';
 import { beginVisit, deleteFromStored, dropStaleVisit } from './visit.js';
-import { applyKeptWithdrawals, keepWithdrawals } from './kept.js';
+import { applyKeptWithdrawals, hasSpilled, keepWithdrawals } from './kept.js';
 
 /**
  * Creates the API and starts the module. `configUrl`: the site config's URL;
@@ -305,14 +305,14 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     });
     if (storage.damage) say(storage.damage);
     let pageSignalsChecked = false;
-    const firstDecision = () => {
+    const firstDecision = (withSpilled = false) => {
       // Slots a framework rendered, replaced or removed while the records
       // were read: found again, or they would wait for nothing.
       if (slotsChanged()) rt.setPage();
       rt.displayed.clear(); // a redo applies this page's showing to the fresh records too
       rt.load({ save: false });
       // Turned off while the module could not start: before anything is decided or collected.
-      if (applyKeptWithdrawals(rt)) emit('consent', rt.call('consent.get'));
+      if (applyKeptWithdrawals(rt, { spilled: withSpilled })) emit('consent', rt.call('consent.get'));
       const { page } = rt;
       const events = [{ type: 'visit' }];
       if (page.interests.length) events.push({ type: 'view', interests: page.interests, source: 'page' });
@@ -330,6 +330,11 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
       // After the slots (sessionStorage's first read can take milliseconds),
       // before anything is saved: it decides whether the profile is.
       beginVisit(rt);
+      // A withdrawal another page could not store (js/kept.js) is in
+      // localStorage, read after the slots for the same reason. The rare page
+      // that finds one decides again from the records with it applied, in
+      // this task: nothing was painted, saved or sent in between.
+      if (!withSpilled && hasSpilled(win)) return firstDecision(true);
       rt.save();
     };
     // Decided from the records read at start, in this task: waiting for the
