@@ -79,6 +79,10 @@ async function press(page, locator, key = 'Enter') {
   await page.keyboard.press(key);
 }
 
+/** The text of the element's aria-describedby, as a screen reader reads it after the name. */
+const description = (locator) => locator.evaluate((el) => (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+  .map((id) => el.getRootNode().getElementById(id)?.textContent.trim()).join(' '));
+
 const view = (page) => page.evaluate(() => window.tactful.profile.view());
 const consent = (page) => page.evaluate(() => window.tactful.consent.get());
 
@@ -534,6 +538,8 @@ describe('what we know about you', () => {
       await press(v.page, dialog.getByRole('button', { name: 'Forget me' }));
       const yes = dialog.getByRole('button', { name: 'Erase everything' });
       assert.ok(await isFocused(yes), 'the question takes focus');
+      assert.equal(await description(yes), 'This erases everything stored about you in this browser, including your choices.',
+        'what it erases is read with the button that has focus');
       assert.ok((await view(v.page)).interests.length > 0, 'nothing erased before confirming');
       await v.page.keyboard.press('Enter');
       await dialog.getByRole('status').filter({ hasText: 'everything this site stored about you in this browser is erased' }).waitFor();
@@ -715,7 +721,7 @@ describe('signals, languages and explanations', () => {
     }
   });
 
-  test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English', async () => {
+  test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English, beside the field, which keeps what was typed and takes focus', async () => {
     const v = await newVisitor({ locale: 'es-ES' });
     try {
       await visit(v);
@@ -728,9 +734,20 @@ describe('signals, languages and explanations', () => {
       await press(v.page, dialog.getByRole('button', { name: 'Guardar preferencias' }));
       const status = dialog.getByRole('status').filter({ hasText: /\S/ });
       await status.waitFor();
-      assert.equal(await status.innerText(),
-        'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.');
+      const said = 'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.';
+      assert.equal(await status.innerText(), said);
       assert.deepEqual((await view(v.page)).location, []);
+      // WCAG 3.3.1: the field in error is the one focused, marked invalid, with the reason as its description.
+      assert.ok(await isFocused(country), 'focus is on the field to correct');
+      assert.equal(await country.inputValue(), 'UK', 'what the visitor typed is kept');
+      assert.equal(await country.getAttribute('aria-invalid'), 'true');
+      assert.equal(await description(country), said);
+      await v.page.keyboard.press('Control+A');
+      await v.page.keyboard.type('GB');
+      await press(v.page, dialog.getByRole('button', { name: 'Guardar preferencias' }));
+      await status.filter({ hasText: 'Guardado.' }).waitFor();
+      assert.equal(await country.getAttribute('aria-invalid'), null, 'corrected: no longer marked');
+      assert.equal(await country.inputValue(), 'GB');
     } finally {
       await v.close();
     }
