@@ -912,3 +912,54 @@ describe('accessibility and looks', () => {
     }
   });
 });
+
+describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => {
+  /** Whether a box is whole within a window `height` px tall (what is fixed cannot be scrolled to). */
+  const inWindow = (box, height) => box.y >= 0 && box.y + box.height <= height;
+
+  test('the invitation comes first in the Tab order without taking focus; Escape hides it for this page, answering nothing', async () => {
+    const v = await newVisitor({ viewport: { width: 320, height: 640 } });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      assert.ok(await v.page.evaluate(() => document.activeElement === document.body), 'focus is not taken on load');
+      await v.page.keyboard.press('Tab');
+      assert.ok(await isFocused(region.getByRole('button', { name: 'Yes, personalize' })), 'the first Tab reaches it, not the end of the page');
+      // On a phone (or zoomed in) it covers much of the window: a keyboard
+      // visitor on a link it hides uncovers it with Escape, focus staying.
+      const link = v.page.getByRole('contentinfo').getByRole('link', { name: 'Privacy policy' });
+      await tabTo(v.page, link);
+      await v.page.keyboard.press('Escape');
+      await region.waitFor({ state: 'detached' });
+      assert.ok(await isFocused(link), 'focus stays where it was');
+      assert.equal((await tactfulStorage(v.page))['tactful:invitation'], undefined, 'Escape is no "No thanks"');
+      assert.equal((await consent(v.page)).purposes.personalization, false);
+      await visit(v, '/hiking.html');
+      await region.waitFor();
+      // An Escape meant for the panel closes the panel only.
+      await openPanel(v.page);
+      await v.page.keyboard.press('Escape');
+      await v.page.getByRole('dialog', { name: 'Privacy settings' }).waitFor({ state: 'hidden' });
+      assert.ok(await region.isVisible(), 'the invitation stays');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('at 400 % zoom (320 x 256 px) the invitation is whole on screen, scrolling inside itself', async () => {
+    const v = await newVisitor({ viewport: { width: 320, height: 256 } });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      const box = await region.boundingBox();
+      assert.ok(inWindow(box, 256), `a fixed box cannot be scrolled to: ${JSON.stringify(box)}`);
+      for (const name of ['Yes, personalize', 'No thanks']) await tabTo(v.page, region.getByRole('button', { name }));
+      const yes = await region.getByRole('button', { name: 'Yes, personalize' }).boundingBox();
+      assert.ok(inWindow(yes, 256), JSON.stringify(yes));
+    } finally {
+      await v.close();
+    }
+  });
+});
