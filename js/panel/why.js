@@ -83,15 +83,22 @@ export function why(ctx, slotId, entry) {
   return ctx.whyPop.ready.then(() => place(rt, entry, pop, dontUse || close));
 }
 
-// Placed by its button, kept on screen (the popover is in the top layer).
+// Placed by its button, kept on screen (the popover is in the top layer and
+// fixed: what falls below the window could never be scrolled to): below the
+// button, or above it when it does not fit below, or else as low as fits.
 function place(rt, entry, pop, first) {
   const b = entry.button.getBoundingClientRect();
-  const vw = rt.doc.documentElement.clientWidth;
+  const { clientWidth: vw, clientHeight: vh } = rt.doc.documentElement;
   const width = Math.min(320, vw - 16);
   pop.style.width = `${width}px`;
-  pop.style.top = `${Math.round(b.bottom + 6)}px`;
+  pop.style.top = '8px';
   pop.style.left = `${Math.round(Math.max(8, Math.min(b.right - width, vw - width - 8)))}px`;
   pop.showPopover({ source: entry.button });
+  const height = pop.offsetHeight;
+  const top = b.bottom + 6 + height <= vh - 8 ? b.bottom + 6
+    : b.top - 6 - height >= 8 ? b.top - 6 - height
+      : Math.max(8, vh - 8 - height);
+  pop.style.top = `${Math.round(top)}px`;
   first.focus();
   return { open: true };
 }

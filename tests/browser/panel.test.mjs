@@ -962,4 +962,69 @@ describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => 
       await v.close();
     }
   });
+
+  test('"Why this?" near the bottom of the window opens upward: all of it, and the control it focuses, on screen', async () => {
+    const v = await newVisitor();
+    try {
+      await trailRunnerHome(v);
+      await v.page.setViewportSize({ width: 1280, height: 500 });
+      const why = v.page.locator('[data-tactful-slot="picks"]').getByRole('button', { name: 'Why this?' });
+      // Scrolled so that the button sits at the window's bottom edge.
+      await why.evaluate((b) => window.scrollBy(0, b.getBoundingClientRect().bottom - innerHeight + 4));
+      await press(v.page, why);
+      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
+      await pop.waitFor();
+      const box = await pop.boundingBox();
+      assert.ok(inWindow(box, 500), `the popover is fixed: below the window it could not be scrolled to: ${JSON.stringify(box)}`);
+      const button = await why.boundingBox();
+      assert.ok(box.y + box.height <= button.y, 'above its button, which stays visible');
+      const focused = pop.getByRole('button', { name: "Don't use this" });
+      assert.ok(await isFocused(focused));
+      const f = await focused.boundingBox();
+      assert.ok(inWindow(f, 500), JSON.stringify(f));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('results are said through live regions that are in the accessibility tree before their first message', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      // A role="status" hidden (display: none) until it has text is not announced by screen readers.
+      const invitation = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await invitation.waitFor();
+      assert.equal(await invitation.getByRole('status').count(), 1, 'the invitation\'s');
+      const dialog = await openPanel(v.page);
+      const status = dialog.getByRole('status');
+      assert.equal(await status.count(), 1, 'the panel\'s, before anything is said');
+      assert.equal(await status.innerText(), '');
+      await press(v.page, dialog.getByRole('button', { name: 'Download my data' }));
+      await status.filter({ hasText: 'Your data was saved as a file.' }).waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('in forced colours (Windows High Contrast) a switch that is on looks different from one that is off', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await v.page.emulateMedia({ forcedColors: 'active' });
+      const dialog = await openPanel(v.page);
+      const on = dialog.getByRole('switch', { name: 'Interests' });
+      const off = dialog.getByRole('switch', { name: 'Purchases' });
+      assert.equal(await on.isChecked(), true);
+      assert.equal(await off.isChecked(), false);
+      // The colours as painted: forced colours are applied in the computed style.
+      const colours = (sw) => sw.evaluate((el) => ({ track: getComputedStyle(el).backgroundColor, knob: getComputedStyle(el, '::after').backgroundColor }));
+      const [a, b] = [await colours(on), await colours(off)];
+      assert.notEqual(a.knob, a.track, `the knob of a switch that is on shows against its track: ${JSON.stringify(a)}`);
+      assert.notEqual(b.knob, b.track, `the knob of a switch that is off shows against its track: ${JSON.stringify(b)}`);
+      assert.notEqual(a.track, b.track, 'on and off differ by more than where the knob is');
+    } finally {
+      await v.close();
+    }
+  });
 });
