@@ -3,6 +3,7 @@
 // an interest becomes a dislike, a category is switched off, anything else
 // is hidden here for a while (notNow). Then the page re-decides.
 import { change, h, interestLabel, newId, stringsFor } from './common.js';
+import { FOCUSABLE } from './dialog.js';
 import { deleteFromStored } from '../visit.js';
 
 const CATEGORY_PATHS = ['purchases', 'occasions', 'location'];
@@ -70,7 +71,7 @@ export function why(ctx, slotId, entry) {
     entry.button.setAttribute('aria-expanded', String(open));
     if (!open) {
       const active = ctx.doc.activeElement;
-      if (entry.el.isConnected && (!active || active === ctx.doc.body || active === ctx.whyPop.el)) entry.button.focus();
+      if (!active || active === ctx.doc.body || active === ctx.whyPop.el) returnFocus(ctx, slotId, entry);
       pop.remove();
     }
   });
@@ -81,6 +82,16 @@ export function why(ctx, slotId, entry) {
     if (e.relatedTarget && !pop.contains(e.relatedTarget) && pop.matches(':popover-open')) pop.hidePopover();
   });
   return ctx.whyPop.ready.then(() => place(rt, entry, pop, dontUse || close));
+}
+
+// Focus goes back to the button; when the slot went back to its default
+// ("Don't use this"), the button went with it: focus stays in the slot, on
+// its first control (else on the launcher), not at the top of the page.
+function returnFocus(ctx, slotId, entry) {
+  if (entry.el.isConnected) return entry.button.focus();
+  const slot = ctx.rt.slots.get(slotId);
+  const first = slot && [...slot.querySelectorAll(FOCUSABLE)].find((n) => n.getClientRects().length);
+  (first || ctx.launcher).focus();
 }
 
 // Placed by its button, kept on screen (the popover is in the top layer and

@@ -987,6 +987,25 @@ describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => 
     }
   });
 
+  test('"Don\'t use this" that takes the slot back to its default: closing "Why this?" leaves focus in the slot, not at the top of the page', async () => {
+    const v = await newVisitor();
+    try {
+      const { hero, why, pop } = await heroWhy(v);
+      await press(v.page, why);
+      const dontUse = pop.getByRole('button', { name: "Don't use this" });
+      await dontUse.waitFor();
+      assert.ok(await isFocused(dontUse));
+      await v.page.keyboard.press('Enter');
+      await pop.getByText('Done: this is no longer used.').waitFor();
+      assert.equal(await heroVariant(v.page), null, 'the hero shows its default: its "Why this?" is gone');
+      await v.page.keyboard.press('Escape');
+      await pop.waitFor({ state: 'detached' });
+      assert.ok(await isFocused(hero.getByRole('link').first()), 'on the slot\'s first control');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('results are said through live regions that are in the accessibility tree before their first message', async () => {
     const v = await newVisitor();
     try {
