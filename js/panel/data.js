@@ -1,6 +1,6 @@
 // "Your data": download the export as a file; "Forget me" asks once, inline,
 // then erases everything and says so.
-import { h } from './common.js';
+import { h, newId } from './common.js';
 import { stringify } from '../json.js';
 
 export function downloadExport(ctx, doc) {
@@ -18,10 +18,12 @@ export function renderData(ctx, s, state, actions) {
   const row = h('div', { class: 'row' },
     h('button', { type: 'button', 'data-focus': 'download', onclick: () => actions.download() }, s.download));
   if (state.confirmForget) {
+    // Focus lands on "Erase everything": what it erases is its description, so it is read with it.
+    const askId = newId('forget');
     row.append(h('div', { class: 'confirm', role: 'group', 'aria-label': s.forget },
-      h('p', {}, s.forgetAsk),
+      h('p', { id: askId }, s.forgetAsk),
       h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'danger', 'data-focus': 'forget-yes', onclick: () => actions.forget(true) }, s.forgetYes),
+        h('button', { type: 'button', class: 'danger', 'data-focus': 'forget-yes', 'aria-describedby': askId, onclick: () => actions.forget(true) }, s.forgetYes),
         h('button', { type: 'button', class: 'secondary', 'data-focus': 'forget-no', onclick: () => actions.forget(false) }, s.cancel))));
   } else {
     row.append(h('button', { type: 'button', class: 'secondary', 'data-focus': 'forget', onclick: () => actions.askForget() }, s.forget));

@@ -2,7 +2,7 @@
 // and stays in (Tab wraps), Escape closes, and focus returns to the launcher.
 import { h, newId } from './common.js';
 
-const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),[tabindex]:not([tabindex="-1"])';
+export const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),[tabindex]:not([tabindex="-1"])';
 
 export function createDialog(ctx, { title, closeLabel }) {
   const { el, root, ready } = ctx.host('tactful-panel');

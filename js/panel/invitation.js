@@ -20,9 +20,19 @@ export function invite(ctx) {
   const close = () => {
     const focused = root.activeElement;
     ctx.doc.removeEventListener('tactful:consent', answeredElsewhere);
+    ctx.doc.removeEventListener('keydown', escape);
     el.remove();
     if (focused) ctx.launcher.focus();
   };
+  // Escape hides it for this page, answering nothing (it is asked again on the
+  // next): a keyboard visitor uncovers a control it hides without moving focus
+  // (WCAG 2.4.11). Not an Escape meant for an open dialog or popover.
+  function escape(e) {
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    if (e.composedPath().some((n) => n.matches && n.matches('dialog[open], :popover-open'))) return;
+    close();
+  }
+  ctx.doc.addEventListener('keydown', escape);
   // Personalization turned on elsewhere (the panel, another tab): the
   // question is answered, so it goes. Our own "Yes" shows its confirmation first.
   let saidYes = false;
@@ -60,6 +70,9 @@ export function invite(ctx) {
     h('div', { class: 'row even' }, yes, no),
     status);
   root.append(box);
-  ctx.doc.body.append(el);
+  // First in the page's order, as a cookie banner is: the first Tab and the
+  // start of a screen reader's reading reach it, not only after the whole page.
+  // It takes no focus.
+  ctx.doc.body.prepend(el);
   return { shown: true };
 }

@@ -115,12 +115,15 @@ function renderPreferences(ctx, s, state, actions) {
   form.append(h('div', { class: 'field' }, h('label', { for: 'tactful-birthday' }, s.birthday), birthday));
   if (!usable('occasions')) form.append(h('p', { class: 'desc' }, s.needs(s.categories.occasions[0])));
 
+  const refused = state.invalid && state.invalid.field === 'country' ? state.invalid : null;
   const country = h('input', {
     id: 'tactful-country', type: 'text', maxlength: '2', autocomplete: 'country', pattern: '[A-Za-z]{2}',
     disabled: !usable('location'), 'data-focus': 'country',
+    'aria-invalid': refused ? 'true' : null, 'aria-describedby': refused ? 'tactful-country-error' : null,
   });
-  country.value = place ? place.value.country : '';
+  country.value = refused ? refused.value : place ? place.value.country : '';
   form.append(h('div', { class: 'field' }, h('label', { for: 'tactful-country' }, s.country), country));
+  if (refused) form.append(h('p', { id: 'tactful-country-error', class: 'error' }, refused.message));
   if (!usable('location')) form.append(h('p', { class: 'desc' }, s.needs(s.categories.location[0])));
 
   form.append(h('button', { type: 'submit', 'data-focus': 'save' }, s.save));

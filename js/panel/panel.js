@@ -32,12 +32,14 @@ function open(ctx) {
     const panel = createDialog(ctx, { title: s.title, closeLabel: s.close });
     const status = h('p', { class: 'status', role: 'status' });
     panel.dialog.append(status);
-    const ui = { confirmForget: false };
+    // invalid: the field the core refused, as the visitor typed it, with the reason.
+    const ui = { confirmForget: false, invalid: null };
     const say = (text) => { status.textContent = text; };
     // A field the visitor typed is refused in their language; anything else
     // says the core's reason.
-    const fail = (e) => say((e && Object.hasOwn(s.refused, e.path) && s.refused[e.path])
-      || s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, '')));
+    const reason = (e) => (e && Object.hasOwn(s.refused, e.path) && s.refused[e.path])
+      || s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, ''));
+    const fail = (e) => say(reason(e));
 
     async function refresh(focus) {
       const key = focus || panel.focusKeys();
@@ -48,6 +50,7 @@ function open(ctx) {
       });
       state.ephemeral = isEphemeral(rt);
       state.confirmForget = ui.confirmForget;
+      state.invalid = ui.invalid;
       const policyUrl = typeof rt.config.privacyPolicyUrl === 'string' ? rt.config.privacyPolicyUrl : '';
       panel.body.replaceChildren(
         ...notices(ctx, s, state),
@@ -60,13 +63,18 @@ function open(ctx) {
     }
 
     let acting = false;
-    const act = (fn, done) => {
+    // refused(e): what a failure leaves in the form, for the re-render.
+    const act = (fn, done, refused) => {
       acting = true;
+      ui.invalid = null;
       return change(ctx, fn).then(() => {
         if (done) say(done);
-      }, fail).then(() => {
+      }, (e) => {
+        fail(e);
+        if (refused) refused(e);
+      }).then(() => {
         acting = false;
-        return refresh();
+        return refresh(ui.invalid ? ui.invalid.field : undefined);
       });
     };
 
@@ -77,7 +85,12 @@ function open(ctx) {
       declare: (declaration, removals) => act((r) => {
         if (removals.length) deleteFromStored(r, () => removals.forEach((id) => r.call('profile.remove', { id })));
         if (Object.keys(declaration).length) r.call('profile.declare', declaration);
-      }, s.saved),
+      }, s.saved, (e) => {
+        // The country the core refused stays as typed, marked, with its reason, and takes focus.
+        if (e && e.path === 'location.country' && declaration.location) {
+          ui.invalid = { field: 'country', value: declaration.location.country, message: reason(e) };
+        }
+      }),
       async download() {
         try {
           downloadExport(ctx, await rt.transaction(() => rt.call('profile.export', dismissal(rt))));

@@ -3,6 +3,7 @@
 // an interest becomes a dislike, a category is switched off, anything else
 // is hidden here for a while (notNow). Then the page re-decides.
 import { change, h, interestLabel, newId, stringsFor } from './common.js';
+import { FOCUSABLE } from './dialog.js';
 import { deleteFromStored } from '../visit.js';
 
 const CATEGORY_PATHS = ['purchases', 'occasions', 'location'];
@@ -70,7 +71,7 @@ export function why(ctx, slotId, entry) {
     entry.button.setAttribute('aria-expanded', String(open));
     if (!open) {
       const active = ctx.doc.activeElement;
-      if (entry.el.isConnected && (!active || active === ctx.doc.body || active === ctx.whyPop.el)) entry.button.focus();
+      if (!active || active === ctx.doc.body || active === ctx.whyPop.el) returnFocus(ctx, slotId, entry);
       pop.remove();
     }
   });
@@ -83,15 +84,32 @@ export function why(ctx, slotId, entry) {
   return ctx.whyPop.ready.then(() => place(rt, entry, pop, dontUse || close));
 }
 
-// Placed by its button, kept on screen (the popover is in the top layer).
+// Focus goes back to the button; when the slot went back to its default
+// ("Don't use this"), the button went with it: focus stays in the slot, on
+// its first control (else on the launcher), not at the top of the page.
+function returnFocus(ctx, slotId, entry) {
+  if (entry.el.isConnected) return entry.button.focus();
+  const slot = ctx.rt.slots.get(slotId);
+  const first = slot && [...slot.querySelectorAll(FOCUSABLE)].find((n) => n.getClientRects().length);
+  (first || ctx.launcher).focus();
+}
+
+// Placed by its button, kept on screen (the popover is in the top layer and
+// fixed: what falls below the window could never be scrolled to): below the
+// button, or above it when it does not fit below, or else as low as fits.
 function place(rt, entry, pop, first) {
   const b = entry.button.getBoundingClientRect();
-  const vw = rt.doc.documentElement.clientWidth;
+  const { clientWidth: vw, clientHeight: vh } = rt.doc.documentElement;
   const width = Math.min(320, vw - 16);
   pop.style.width = `${width}px`;
-  pop.style.top = `${Math.round(b.bottom + 6)}px`;
+  pop.style.top = '8px';
   pop.style.left = `${Math.round(Math.max(8, Math.min(b.right - width, vw - width - 8)))}px`;
   pop.showPopover({ source: entry.button });
+  const height = pop.offsetHeight;
+  const top = b.bottom + 6 + height <= vh - 8 ? b.bottom + 6
+    : b.top - 6 - height >= 8 ? b.top - 6 - height
+      : Math.max(8, vh - 8 - height);
+  pop.style.top = `${Math.round(top)}px`;
   first.focus();
   return { open: true };
 }

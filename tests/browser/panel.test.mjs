@@ -79,6 +79,10 @@ async function press(page, locator, key = 'Enter') {
   await page.keyboard.press(key);
 }
 
+/** The text of the element's aria-describedby, as a screen reader reads it after the name. */
+const description = (locator) => locator.evaluate((el) => (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+  .map((id) => el.getRootNode().getElementById(id)?.textContent.trim()).join(' '));
+
 const view = (page) => page.evaluate(() => window.tactful.profile.view());
 const consent = (page) => page.evaluate(() => window.tactful.consent.get());
 
@@ -535,6 +539,8 @@ describe('what we know about you', () => {
       await press(v.page, dialog.getByRole('button', { name: 'Forget me' }));
       const yes = dialog.getByRole('button', { name: 'Erase everything' });
       assert.ok(await isFocused(yes), 'the question takes focus');
+      assert.equal(await description(yes), 'This erases everything stored about you in this browser, including your choices.',
+        'what it erases is read with the button that has focus');
       assert.ok((await view(v.page)).interests.length > 0, 'nothing erased before confirming');
       await v.page.keyboard.press('Enter');
       await dialog.getByRole('status').filter({ hasText: 'everything this site stored about you in this browser is erased' }).waitFor();
@@ -716,7 +722,7 @@ describe('signals, languages and explanations', () => {
     }
   });
 
-  test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English', async () => {
+  test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English, beside the field, which keeps what was typed and takes focus', async () => {
     const v = await newVisitor({ locale: 'es-ES' });
     try {
       await visit(v);
@@ -729,9 +735,20 @@ describe('signals, languages and explanations', () => {
       await press(v.page, dialog.getByRole('button', { name: 'Guardar preferencias' }));
       const status = dialog.getByRole('status').filter({ hasText: /\S/ });
       await status.waitFor();
-      assert.equal(await status.innerText(),
-        'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.');
+      const said = 'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.';
+      assert.equal(await status.innerText(), said);
       assert.deepEqual((await view(v.page)).location, []);
+      // WCAG 3.3.1: the field in error is the one focused, marked invalid, with the reason as its description.
+      assert.ok(await isFocused(country), 'focus is on the field to correct');
+      assert.equal(await country.inputValue(), 'UK', 'what the visitor typed is kept');
+      assert.equal(await country.getAttribute('aria-invalid'), 'true');
+      assert.equal(await description(country), said);
+      await v.page.keyboard.press('Control+A');
+      await v.page.keyboard.type('GB');
+      await press(v.page, dialog.getByRole('button', { name: 'Guardar preferencias' }));
+      await status.filter({ hasText: 'Guardado.' }).waitFor();
+      assert.equal(await country.getAttribute('aria-invalid'), null, 'corrected: no longer marked');
+      assert.equal(await country.inputValue(), 'GB');
     } finally {
       await v.close();
     }
@@ -891,6 +908,141 @@ describe('accessibility and looks', () => {
       await v.page.getByRole('heading', { name: 'What we know about you' }).scrollIntoViewIfNeeded();
       await v.page.emulateMedia({ colorScheme: 'dark' });
       await screenshot(v.page, 'panel-360-en-dark-what-we-know');
+    } finally {
+      await v.close();
+    }
+  });
+});
+
+describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => {
+  /** Whether a box is whole within a window `height` px tall (what is fixed cannot be scrolled to). */
+  const inWindow = (box, height) => box.y >= 0 && box.y + box.height <= height;
+
+  test('the invitation comes first in the Tab order without taking focus; Escape hides it for this page, answering nothing', async () => {
+    const v = await newVisitor({ viewport: { width: 320, height: 640 } });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      assert.ok(await v.page.evaluate(() => document.activeElement === document.body), 'focus is not taken on load');
+      await v.page.keyboard.press('Tab');
+      assert.ok(await isFocused(region.getByRole('button', { name: 'Yes, personalize' })), 'the first Tab reaches it, not the end of the page');
+      // On a phone (or zoomed in) it covers much of the window: a keyboard
+      // visitor on a link it hides uncovers it with Escape, focus staying.
+      const link = v.page.getByRole('contentinfo').getByRole('link', { name: 'Privacy policy' });
+      await tabTo(v.page, link);
+      await v.page.keyboard.press('Escape');
+      await region.waitFor({ state: 'detached' });
+      assert.ok(await isFocused(link), 'focus stays where it was');
+      assert.equal((await tactfulStorage(v.page))['tactful:invitation'], undefined, 'Escape is no "No thanks"');
+      assert.equal((await consent(v.page)).purposes.personalization, false);
+      await visit(v, '/hiking.html');
+      await region.waitFor();
+      // An Escape meant for the panel closes the panel only.
+      await openPanel(v.page);
+      await v.page.keyboard.press('Escape');
+      await v.page.getByRole('dialog', { name: 'Privacy settings' }).waitFor({ state: 'hidden' });
+      assert.ok(await region.isVisible(), 'the invitation stays');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('at 400 % zoom (320 x 256 px) the invitation is whole on screen, scrolling inside itself', async () => {
+    const v = await newVisitor({ viewport: { width: 320, height: 256 } });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      const box = await region.boundingBox();
+      assert.ok(inWindow(box, 256), `a fixed box cannot be scrolled to: ${JSON.stringify(box)}`);
+      for (const name of ['Yes, personalize', 'No thanks']) await tabTo(v.page, region.getByRole('button', { name }));
+      const yes = await region.getByRole('button', { name: 'Yes, personalize' }).boundingBox();
+      assert.ok(inWindow(yes, 256), JSON.stringify(yes));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Why this?" near the bottom of the window opens upward: all of it, and the control it focuses, on screen', async () => {
+    const v = await newVisitor();
+    try {
+      await trailRunnerHome(v);
+      await v.page.setViewportSize({ width: 1280, height: 500 });
+      const why = v.page.locator('[data-tactful-slot="picks"]').getByRole('button', { name: 'Why this?' });
+      // Scrolled so that the button sits at the window's bottom edge.
+      await why.evaluate((b) => window.scrollBy(0, b.getBoundingClientRect().bottom - innerHeight + 4));
+      await press(v.page, why);
+      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
+      await pop.waitFor();
+      const box = await pop.boundingBox();
+      assert.ok(inWindow(box, 500), `the popover is fixed: below the window it could not be scrolled to: ${JSON.stringify(box)}`);
+      const button = await why.boundingBox();
+      assert.ok(box.y + box.height <= button.y, 'above its button, which stays visible');
+      const focused = pop.getByRole('button', { name: "Don't use this" });
+      assert.ok(await isFocused(focused));
+      const f = await focused.boundingBox();
+      assert.ok(inWindow(f, 500), JSON.stringify(f));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Don\'t use this" that takes the slot back to its default: closing "Why this?" leaves focus in the slot, not at the top of the page', async () => {
+    const v = await newVisitor();
+    try {
+      const { hero, why, pop } = await heroWhy(v);
+      await press(v.page, why);
+      const dontUse = pop.getByRole('button', { name: "Don't use this" });
+      await dontUse.waitFor();
+      assert.ok(await isFocused(dontUse));
+      await v.page.keyboard.press('Enter');
+      await pop.getByText('Done: this is no longer used.').waitFor();
+      assert.equal(await heroVariant(v.page), null, 'the hero shows its default: its "Why this?" is gone');
+      await v.page.keyboard.press('Escape');
+      await pop.waitFor({ state: 'detached' });
+      assert.ok(await isFocused(hero.getByRole('link').first()), 'on the slot\'s first control');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('results are said through live regions that are in the accessibility tree before their first message', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      // A role="status" hidden (display: none) until it has text is not announced by screen readers.
+      const invitation = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await invitation.waitFor();
+      assert.equal(await invitation.getByRole('status').count(), 1, 'the invitation\'s');
+      const dialog = await openPanel(v.page);
+      const status = dialog.getByRole('status');
+      assert.equal(await status.count(), 1, 'the panel\'s, before anything is said');
+      assert.equal(await status.innerText(), '');
+      await press(v.page, dialog.getByRole('button', { name: 'Download my data' }));
+      await status.filter({ hasText: 'Your data was saved as a file.' }).waitFor();
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('in forced colours (Windows High Contrast) a switch that is on looks different from one that is off', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      await v.page.emulateMedia({ forcedColors: 'active' });
+      const dialog = await openPanel(v.page);
+      const on = dialog.getByRole('switch', { name: 'Interests' });
+      const off = dialog.getByRole('switch', { name: 'Purchases' });
+      assert.equal(await on.isChecked(), true);
+      assert.equal(await off.isChecked(), false);
+      // The colours as painted: forced colours are applied in the computed style.
+      const colours = (sw) => sw.evaluate((el) => ({ track: getComputedStyle(el).backgroundColor, knob: getComputedStyle(el, '::after').backgroundColor }));
+      const [a, b] = [await colours(on), await colours(off)];
+      assert.notEqual(a.knob, a.track, `the knob of a switch that is on shows against its track: ${JSON.stringify(a)}`);
+      assert.notEqual(b.knob, b.track, `the knob of a switch that is off shows against its track: ${JSON.stringify(b)}`);
+      assert.notEqual(a.track, b.track, 'on and off differ by more than where the knob is');
     } finally {
       await v.close();
     }
