@@ -76,6 +76,8 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   launcher.root.append(button);
   doc.body.append(launcher.el);
   keepOnPage(doc, launcher.el);
+  // The invitation too, first in <body>, until it goes (the returned function).
+  ctx.keepFirst = (el) => keepOnPage(doc, el, { first: true });
   ctx.launcher = button;
   ctx.launcherHost = launcher.el;
 
@@ -136,16 +138,20 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
 }
 
 /**
- * Puts `el` back at the end of <body> when a script replaces <body> or all
- * its children (Turbo Drive, pjax, a framework that renders into <body>):
- * the visitor's way to the privacy settings stays on every page. Only
- * <html>'s and <body>'s own children are watched, not the whole tree.
+ * Puts `el` back at the end of <body> (at its start if `first`) when a
+ * script replaces <body> or all its children (Turbo Drive, pjax, a framework
+ * that renders into <body>): the visitor's way to the privacy settings stays
+ * on every page. Only <html>'s and <body>'s own children are watched, not
+ * the whole tree. Returns the function that stops it.
  */
-function keepOnPage(doc, el) {
+function keepOnPage(doc, el, { first = false } = {}) {
   let watched = null;
   const observer = new MutationObserver(() => {
     if (!doc.body) return;
-    if (!el.isConnected) doc.body.append(el);
+    if (!el.isConnected) {
+      if (first) doc.body.prepend(el);
+      else doc.body.append(el);
+    }
     watch();
   });
   const watch = () => {
@@ -155,6 +161,7 @@ function keepOnPage(doc, el) {
   };
   observer.observe(doc.documentElement, { childList: true });
   watch();
+  return () => observer.disconnect();
 }
 
 /**

@@ -17,10 +17,12 @@ export function invite(ctx) {
   // Focus inside the invitation as it goes (a keyboard visitor's "No thanks",
   // or the confirmation after "Yes") moves to the launcher, where the same
   // choices stay, rather than falling back to the top of the page.
+  let unkeep = () => {};
   const close = () => {
     const focused = root.activeElement;
     ctx.doc.removeEventListener('tactful:consent', answeredElsewhere);
     ctx.doc.removeEventListener('keydown', escape);
+    unkeep();
     el.remove();
     if (focused) ctx.launcher.focus();
   };
@@ -74,5 +76,7 @@ export function invite(ctx) {
   // start of a screen reader's reading reach it, not only after the whole page.
   // It takes no focus.
   ctx.doc.body.prepend(el);
+  // A page that replaces <body> (Turbo Drive, pjax) keeps the question open.
+  unkeep = ctx.keepFirst(el);
   return { shown: true };
 }

@@ -207,6 +207,30 @@ describe('the launcher and the dialog', () => {
     }
   });
 
+  test('a script that replaces <body> keeps the first-visit invitation until it is answered', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await region.waitFor();
+      const replaceBody = (path) => v.page.evaluate(async (path) => {
+        const next = new DOMParser().parseFromString(await (await fetch(path)).text(), 'text/html');
+        document.body.replaceWith(document.adoptNode(next.body));
+        history.pushState({}, '', path);
+      }, path);
+      await replaceBody('/trail-running.html');
+      await region.waitFor();
+      assert.equal(await v.page.evaluate(() => document.body.firstElementChild.localName), 'tactful-invitation');
+      await press(v.page, region.getByRole('button', { name: 'No thanks' }));
+      await region.waitFor({ state: 'detached' });
+      await replaceBody('/index.html');
+      await v.page.waitForFunction(() => document.querySelector('tactful-launcher'));
+      assert.equal(await v.page.locator('tactful-invitation').count(), 0);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('every purpose and category is a labelled switch with a description, and the policy is linked', async () => {
     const v = await newVisitor();
     try {
