@@ -86,6 +86,15 @@ const description = (locator) => locator.evaluate((el) => (el.getAttribute('aria
 const view = (page) => page.evaluate(() => window.tactful.profile.view());
 const consent = (page) => page.evaluate(() => window.tactful.consent.get());
 
+
+// As Turbo Drive follows a link: the next page's <body> in place of this one, and its URL pushed.
+function replaceBody(page, path) {
+  return page.evaluate(async (path) => {
+    const next = new DOMParser().parseFromString(await (await fetch(path)).text(), 'text/html');
+    document.body.replaceWith(document.adoptNode(next.body));
+    history.pushState({}, '', path);
+  }, path);
+}
 describe('the launcher and the dialog', () => {
   test('a panel script that fails or never answers: open() rejects saying which, once; the next open() tries again', async () => {
     const v = await newVisitor();
@@ -183,21 +192,12 @@ describe('the launcher and the dialog', () => {
       await pop.waitFor();
       await v.page.keyboard.press('Escape');
       await pop.waitFor({ state: 'detached' });
-      // As Turbo Drive follows a link: the next page's <body> in place of this one, and its URL pushed.
-      await v.page.evaluate(async () => {
-        const next = new DOMParser().parseFromString(await (await fetch('/trail-running.html')).text(), 'text/html');
-        document.body.replaceWith(document.adoptNode(next.body));
-        history.pushState({}, '', '/trail-running.html');
-      });
+      await replaceBody(v.page, '/trail-running.html');
       const dialog = await openPanel(v.page);
       assert.ok(await dialog.isVisible());
       await v.page.keyboard.press('Escape');
       // Back, the same way: the home page's body, with its hero and the hero's "Why this?".
-      await v.page.evaluate(async () => {
-        const next = new DOMParser().parseFromString(await (await fetch('/index.html')).text(), 'text/html');
-        document.body.replaceWith(document.adoptNode(next.body));
-        history.pushState({}, '', '/index.html');
-      });
+      await replaceBody(v.page, '/index.html');
       await v.page.waitForFunction(() => document.querySelector('[data-tactful-slot="hero"]').getAttribute('data-tactful-variant') === 'trail-running');
       await press(v.page, why);
       await pop.getByText('Picked for your interest in trail running.').waitFor();
@@ -213,17 +213,12 @@ describe('the launcher and the dialog', () => {
       await visit(v);
       const region = v.page.getByRole('region', { name: 'Personalize this site?' });
       await region.waitFor();
-      const replaceBody = (path) => v.page.evaluate(async (path) => {
-        const next = new DOMParser().parseFromString(await (await fetch(path)).text(), 'text/html');
-        document.body.replaceWith(document.adoptNode(next.body));
-        history.pushState({}, '', path);
-      }, path);
-      await replaceBody('/trail-running.html');
+      await replaceBody(v.page, '/trail-running.html');
       await region.waitFor();
       assert.equal(await v.page.evaluate(() => document.body.firstElementChild.localName), 'tactful-invitation');
       await press(v.page, region.getByRole('button', { name: 'No thanks' }));
       await region.waitFor({ state: 'detached' });
-      await replaceBody('/index.html');
+      await replaceBody(v.page, '/index.html');
       await v.page.waitForFunction(() => document.querySelector('tactful-launcher'));
       assert.equal(await v.page.locator('tactful-invitation').count(), 0);
     } finally {
