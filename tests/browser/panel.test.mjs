@@ -86,7 +86,6 @@ const description = (locator) => locator.evaluate((el) => (el.getAttribute('aria
 const view = (page) => page.evaluate(() => window.tactful.profile.view());
 const consent = (page) => page.evaluate(() => window.tactful.consent.get());
 
-
 // As Turbo Drive follows a link: the next page's <body> in place of this one, and its URL pushed.
 function replaceBody(page, path) {
   return page.evaluate(async (path) => {
@@ -95,6 +94,7 @@ function replaceBody(page, path) {
     history.pushState({}, '', path);
   }, path);
 }
+
 describe('the launcher and the dialog', () => {
   test('a panel script that fails or never answers: open() rejects saying which, once; the next open() tries again', async () => {
     const v = await newVisitor();
