@@ -120,10 +120,18 @@ function open(ctx) {
     };
     // Changes made elsewhere (another tab, a "Why this?") show up here too.
     ctx.doc.addEventListener('tactful:consent', () => { if (panel.isOpen() && !acting) refresh(); });
-    ctx.panel = Object.assign(panel, { refresh });
+    // Each opening starts afresh: no question left pending ("Erase
+    // everything?"), no field marked, no result of an earlier visit said.
+    const reset = () => {
+      ui.confirmForget = false;
+      ui.invalid = null;
+      say('');
+    };
+    ctx.panel = Object.assign(panel, { refresh, reset });
   }
   const panel = ctx.panel;
   return panel.ready.then(() => {
+    if (!panel.isOpen()) panel.reset();
     panel.show();
     return panel.refresh();
   }).then(() => ({ open: true }));

@@ -573,6 +573,24 @@ describe('what we know about you', () => {
     }
   });
 
+  test('the panel opens afresh: a "Forget me" question left unanswered is not waiting when it is opened again', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await acceptInvitation(v.page);
+      let dialog = await openPanel(v.page);
+      await press(v.page, dialog.getByRole('button', { name: 'Forget me' }));
+      await dialog.getByRole('button', { name: 'Erase everything' }).waitFor();
+      await v.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      dialog = await openPanel(v.page);
+      await dialog.getByRole('button', { name: 'Forget me' }).waitFor();
+      assert.equal(await dialog.getByRole('button', { name: 'Erase everything' }).count(), 0);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('"Don\'t remember this visit" keeps nothing from the visit', async () => {
     const v = await newVisitor();
     try {
