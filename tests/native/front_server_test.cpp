@@ -305,6 +305,27 @@ TEST_CASE("front: clients that send half a head hold no thread: others are still
         std::string::npos);
 }
 
+// Also a head over 8 KB (large cookies), which the workers do not parse.
+TEST_CASE("front: clients that send half of a large head hold no thread, and a head over 64 KB gets 431") {
+  std::string lines;
+  for (int i = 0; i < 90; ++i) lines += "X-Filler-" + std::to_string(i) + ": " + std::string(100, 'a') + "\r\n";
+  CHECK(served_beside_slow_clients("", "GET /ping HTTP/1.1\r\nHost: test\r\n" + lines, 0, "\r\n").find("pong") !=
+        std::string::npos);
+  Front f([](FrontServer& s) { s.set_read_timeout(30, 0); });
+  int fd = connect_to(f.port);
+  // One byte over, so that the server has read all of it when it answers
+  // (closing with bytes unread would reset the connection).
+  std::string huge = "GET /ping HTTP/1.1\r\nHost: test\r\nX-Filler: ";
+  huge += std::string(65537 - huge.size(), 'a');
+  send_all(fd, huge);
+  bool closed = false;
+  auto answers = read_answers(fd, 1, &closed, 5000);
+  close(fd);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 431);
+  CHECK(closed);
+}
+
 // The same for a whole head whose body never comes whole (each byte in
 // time for the next read): httplib reads a body with a timeout per read,
 // so 32 such clients would hold every thread, and every page of the site

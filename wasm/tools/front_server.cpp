@@ -25,6 +25,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxHead = 8192;        // request line and headers of a batch post
+constexpr size_t kMaxRequestHead = 65536;  // of any request (large cookies): 431 past it
 constexpr size_t kMaxBatchBody = 65536;  // with a larger payload limit, larger posts go to httplib
 constexpr int kMaxEvents = 64;
 constexpr int kTickMs = 250;             // how often a worker looks for idle connections
@@ -47,6 +48,7 @@ const char* reason(int status) {
     case 404: return "Not Found";
     case 413: return "Payload Too Large";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
     default: return "Internal Server Error";
   }
@@ -194,10 +196,11 @@ int refused_length(std::string_view head, size_t max_body, size_t* length_out = 
 // would hold one of its threads for as long as it liked, and a few dozen
 // would leave every page of the site unanswered. Here it waits on the
 // worker instead, under the read timeout from its first byte (tick).
+// A head that does not end within kMaxRequestHead is never ready: the
+// workers refuse it (head_too_large).
 bool ready_for_httplib(std::string_view in, size_t max_body) {
   size_t end = in.find("\r\n\r\n");
-  if (end == std::string_view::npos) return in.size() > kMaxHead;  // httplib refuses a head that long
-  if (end + 4 > kMaxHead) return true;
+  if (end == std::string_view::npos || end + 4 > kMaxRequestHead) return false;
   size_t length = 0;
   if (refused_length(in.substr(0, end + 4), max_body, &length) != 0) return true;
   return in.size() - (end + 4) >= length;
@@ -228,13 +231,13 @@ class HandedStream : public httplib::Stream {
   std::string rest() const { return buf_.substr(off_); }
 
   // The next request's head, read ahead and left for httplib to read; empty
-  // if it does not come whole within the read timeout or kMaxHead.
+  // if it does not come whole within the read timeout or kMaxRequestHead.
   std::string_view head() {
     for (;;) {
       std::string_view rest(buf_.data() + off_, buf_.size() - off_);
       size_t end = rest.find("\r\n\r\n");
       if (end != std::string_view::npos) return rest.substr(0, end + 4);
-      if (rest.size() > kMaxHead || !wait(POLLIN, read_ms_)) return {};
+      if (rest.size() > kMaxRequestHead || !wait(POLLIN, read_ms_)) return {};
       char chunk[4096];
       ssize_t r = recv(fd_, chunk, sizeof chunk, 0);
       if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -467,7 +470,7 @@ class FrontServer::Worker {
       c.waited = true;
       return;
     }
-    size_t cap = kMaxHead + body_limit_;  // always room for one whole batch post
+    size_t cap = kMaxRequestHead + body_limit_;  // always room for one whole request
     if (readable && c.in.size() < cap && !c.peer_closed) {
       char buf[16384];
       ssize_t r = recv(c.fd, buf, std::min(sizeof buf, cap - c.in.size()), 0);
@@ -493,7 +496,12 @@ class FrontServer::Worker {
         // httplib reads on a thread of its own, one of kHandOffThreads:
         // a request that trickles in waits here instead, under the read
         // timeout (tick), so a few dozen slow clients cannot hold every thread.
-        c.for_httplib = c.peer_closed || ready_for_httplib(in.substr(c.parsed), body_limit_);
+        std::string_view rest = in.substr(c.parsed);
+        if (head_too_large(rest)) {
+          refuse_head(c);
+        } else {
+          c.for_httplib = c.peer_closed || ready_for_httplib(rest, body_limit_);
+        }
         break;
       }
       // httplib's rule: the keep_alive_max_count-th request on a connection is its last.
@@ -503,6 +511,27 @@ class FrontServer::Worker {
       closes_.push_back(c.last);
       c.parsed += h.size + h.body;
     }
+  }
+
+  // A head over kMaxRequestHead, whole or not.
+  static bool head_too_large(std::string_view in) {
+    size_t end = in.find("\r\n\r\n");
+    return (end == std::string_view::npos ? in.size() : end + 4) > kMaxRequestHead;
+  }
+
+  // 431, and the connection closes once it is written: the rest of such a
+  // head is never read (httplib would read on, a line at a time, for as
+  // long as the client kept sending).
+  void refuse_head(Conn& c) {
+    httplib::Response res;
+    res.status = 431;
+    res.set_content("the request's head is larger than this server takes (" + std::to_string(kMaxRequestHead) +
+                        " bytes)",
+                    "text/plain");
+    res.set_header("Connection", "close");
+    c.out += answer_bytes(res, s_.response_headers_, request_);
+    c.last = true;
+    c.parsed = c.in.size();
   }
 
   // Runs the handler on the round's batch and queues every answer, in order.
