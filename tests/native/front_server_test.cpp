@@ -623,3 +623,32 @@ TEST_CASE("front: a batch handler that throws or gives no answer: 500, and the c
   CHECK(status_of(next[1]) == 500);
   close(fd);
 }
+
+// httplib decodes %00 into the path, opens the file named by what comes
+// before it and types the answer by what comes after: any file of the site
+// could be had as a script (past a script-src 'self' policy) or as HTML.
+TEST_CASE("front: a path holding a NUL byte is refused, never served as another type") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string site = dir;
+  std::ofstream(site + "/notes.txt") << "alert(1)";
+  Front f([&site](FrontServer& s) { REQUIRE(s.set_mount_point("/", site)); });
+  auto get = [&f](const std::string& path) {
+    int fd = connect_to(f.port);
+    send_all(fd, "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n");
+    auto answers = read_answers(fd, 1);
+    close(fd);
+    REQUIRE(answers.size() == 1);
+    return answers[0];
+  };
+  std::string plain = get("/notes.txt");
+  CHECK(status_of(plain) == 200);
+  CHECK(has_line(plain, "Content-Type: text/plain"));
+  for (const char* path : {"/notes.txt%00.js", "/notes.txt%00.html", "/%00"}) {
+    CAPTURE(path);
+    std::string answer = get(path);
+    CHECK(status_of(answer) == 400);
+    CHECK(answer.find("alert(1)") == std::string::npos);
+  }
+  std::system(("rm -rf " + site).c_str());
+}

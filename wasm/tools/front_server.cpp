@@ -609,7 +609,11 @@ class FrontServer::Worker {
   }
 
   void close(Conn& c) {
-    ::close(c.fd);  // also leaves the epoll set
+    // Left explicitly: close() drops the registration only once nothing
+    // else refers to the socket, and a connection httplib gave back had
+    // been in another thread's hands (seen as a later event for a freed Conn).
+    epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+    ::close(c.fd);
     forget(c);
   }
 
@@ -657,7 +661,18 @@ class FrontServer::Worker {
 // Bodies over kMaxBatchBody are refused (413) unless a route needs more: the
 // workers wait for a body whole only up to it (ready_for_httplib), and httplib
 // would read a larger one slowly, a byte at a time if a client liked.
-FrontServer::FrontServer() { set_payload_max_length(kMaxBatchBody); }
+// A path with a NUL byte (%00) is refused (400): httplib's file handler would
+// open the file named by what comes before it and type the answer by what
+// comes after, so any file served could be had as a script or as HTML.
+FrontServer::FrontServer() {
+  set_payload_max_length(kMaxBatchBody);
+  set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.find('\0') == std::string::npos) return HandlerResponse::Unhandled;
+    res.status = 400;
+    res.set_content("a path may not hold a NUL byte (%00)", "text/plain");
+    return HandlerResponse::Handled;
+  });
+}
 
 FrontServer::~FrontServer() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
