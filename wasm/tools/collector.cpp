@@ -780,9 +780,9 @@ select { font: inherit; padding: .2rem; }
 
 const char kDashboardJs[] = R"js('use strict';
 (function () {
-  var params = new URLSearchParams(location.search);
-  var token = params.get('token') || sessionStorage.getItem('tactful-insights-token') || '';
-  sessionStorage.setItem('tactful-insights-token', token);
+  // Only from the address: this page is served only with it, and storage on
+  // the site's origin is open to the site's own pages and their scripts.
+  var token = new URLSearchParams(location.search).get('token') || '';
   var data = null;
   var charts = [];
   var select = document.getElementById('window');
