@@ -32,8 +32,10 @@ else
 fi
 echo "Owner token:           $TOKEN"
 echo "(Ctrl-C to stop)"
+# The token through the environment: a command line is readable by every user of the machine.
+export TACTFUL_OWNER_TOKEN="$TOKEN"
 exec "$BIN" serve --host 127.0.0.1 --port "$PORT" \
   --site "$ROOT/demo-site/public" --mount "/tactful/=$ROOT/dist" \
   --config "$ROOT/demo-site/tactful.config.json" --key "$STATE/collector.key" \
-  --db "$STATE/aggregates.db" --token "$TOKEN" \
+  --db "$STATE/aggregates.db" \
   --chart-js "$ROOT/node_modules/chart.js/dist/chart.umd.js"

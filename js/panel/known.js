@@ -87,9 +87,11 @@ function renderPreferences(ctx, s, state, actions) {
   const rt = ctx.rt;
   const { consent, view } = state;
   const usable = (cat) => consent.purposes.personalization && consent.categories[cat];
-  const current = {};
+  // A Map: an interest may be named "constructor" or "__proto__", which a
+  // plain object would answer from Object.prototype.
+  const current = new Map();
   for (const item of view.interests || []) {
-    if (item.kind === 'like' || item.kind === 'dislike') current[item.value] = item.kind;
+    if (item.kind === 'like' || item.kind === 'dislike') current.set(item.value, item.kind);
   }
   const month = (view.occasions || []).find((i) => i.kind === 'birthday-month');
   const place = (view.location || []).find((i) => i.kind === 'location');
@@ -102,7 +104,7 @@ function renderPreferences(ctx, s, state, actions) {
       h('option', { value: '' }, s.prefNone),
       h('option', { value: 'like' }, s.prefLike),
       h('option', { value: 'dislike' }, s.prefDislike));
-    select.value = current[t.id] || '';
+    select.value = current.get(t.id) || '';
     selects.push([t.id, select]);
     form.append(h('div', { class: 'field' }, h('label', { for: id }, interestLabel(rt, t.id)), select));
   }
@@ -134,10 +136,10 @@ function renderPreferences(ctx, s, state, actions) {
     const likes = [];
     const dislikes = [];
     for (const [id, select] of selects) {
-      if (select.disabled || select.value === (current[id] || '')) continue;
+      if (select.disabled || select.value === (current.get(id) || '')) continue;
       if (select.value === 'like') likes.push(id);
       else if (select.value === 'dislike') dislikes.push(id);
-      else removals.push(`${current[id]}:${id}`);
+      else removals.push(`${current.get(id)}:${id}`);
     }
     if (likes.length) declare.likes = likes;
     if (dislikes.length) declare.dislikes = dislikes;

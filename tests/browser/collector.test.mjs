@@ -190,4 +190,19 @@ describe("the owner's insights", () => {
       await v.close();
     }
   });
+
+  // The dashboard is on the site's own origin: whatever it keeps in the
+  // tab's storage, the store's pages (their tags, an XSS) can read next.
+  test("the owner's token is not left in storage for the site's pages", async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.goto(`${site.url}/insights?token=${OWNER_TOKEN}`);
+      await v.page.waitForFunction(() => /reports|No reports/.test(document.getElementById('summary').textContent));
+      await v.page.goto(`${site.url}/index.html`);
+      const kept = await v.page.evaluate(() => JSON.stringify([{ ...sessionStorage }, { ...localStorage }]));
+      assert.ok(!kept.includes(OWNER_TOKEN), kept);
+    } finally {
+      await v.close();
+    }
+  });
 });

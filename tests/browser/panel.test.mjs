@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newVisitor, ready, root, screenshot, openStoredRecords, startSite, tactfulBin, tactfulStorage } from './harness.mjs';
+import { configVariant, newVisitor, ready, root, screenshot, openStoredRecords, startSite, tactfulBin, tactfulStorage } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -499,6 +499,33 @@ describe('what we know about you', () => {
       assert.ok((await view(v.page)).interests.some((i) => i.id === 'like:hiking'), 'paused, not deleted');
     } finally {
       await v.close();
+    }
+  });
+
+  // Lint takes any id of letters, digits, '-' and '_': the panel must not
+  // read an interest's choice off Object.prototype.
+  test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
+    const own = await startSite({ config: configVariant((c) => {
+      c.taxonomy.push({ id: 'constructor', label: { en: 'Builders' } }, { id: '__proto__', label: { en: 'Tinkering' } });
+    }) });
+    const v = await newVisitor();
+    try {
+      await v.page.goto(own.url + '/index.html');
+      assert.deepEqual(await ready(v.page), { ok: true });
+      await acceptInvitation(v.page);
+      const dialog = await openPanel(v.page);
+      await press(v.page, dialog.getByRole('switch', { name: 'Occasions' }), 'Space');
+      await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.categories.occasions));
+      for (const name of ['Builders', 'Tinkering']) assert.equal(await dialog.getByRole('combobox', { name }).inputValue(), '');
+      await dialog.getByRole('combobox', { name: 'Birthday month' }).selectOption('3');
+      await dialog.getByRole('combobox', { name: 'Builders' }).selectOption('like');
+      await press(v.page, dialog.getByRole('button', { name: 'Save preferences' }));
+      await dialog.getByRole('listitem').filter({ hasText: 'Birthday month: March' }).waitFor();
+      await dialog.getByRole('listitem').filter({ hasText: 'You like Builders' }).waitFor();
+      assert.equal(await dialog.getByRole('combobox', { name: 'Tinkering' }).inputValue(), '');
+    } finally {
+      await v.close();
+      own.stop();
     }
   });
 

@@ -178,8 +178,8 @@ describe('after opting in', () => {
     }
   });
 
-  test('flush() sends exactly one sealed report of the fixed size, with no cookie, referrer or credentials', async () => {
-    const v = await newVisitor();
+  test('flush() sends exactly one sealed report of the fixed size, with no cookie, referrer, credentials or language', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
     try {
       await leakyPages(v.context);
       await watchReports(v.context);
@@ -205,6 +205,8 @@ describe('after opting in', () => {
       assert.equal(headers['content-type'], 'application/octet-stream');
       assert.equal(headers.cookie, undefined);
       assert.equal(headers.referer, undefined);
+      // The visitor's languages would tell browsers apart: every report says the same.
+      assert.equal(headers['accept-language'], '*');
       assert.equal(bodyOf(only).length, size);
       const [init] = await v.page.evaluate(() => window.__collectFetches);
       assert.equal(init.credentials, 'omit');
@@ -214,6 +216,7 @@ describe('after opting in', () => {
       const configHeaders = await configFetch.request.allHeaders();
       assert.match(configHeaders.cookie || '', /shop_session=visitor-42/);
       assert.match(configHeaders.referer || '', /index\.html\?from=newsletter/);
+      assert.match(configHeaders['accept-language'] || '', /^es-ES/);
 
       // Opened with the collector's secret key: a valid report, nothing but noised values.
       const [opened] = await openReports(site, [bodyOf(only).toString('base64')]);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -355,6 +356,24 @@ TEST_CASE("a second collector on the same store is refused with what to do, and 
   Collector first(site.options());
   CHECK_THROWS_WITH_AS(Collector{site.options()}, doctest::Contains("is in use by another collector"), std::runtime_error);
   CHECK(first.ingest(make_report(site.rules(), secure_random()), "127.0.0.1", kNow) == 204);
+}
+
+// The sums are what the owner's token guards on /api/insights: a store any
+// user of the machine can read would give them away without it.
+TEST_CASE("the store it creates is readable by its owner only, its log included") {
+  Site site;
+  mode_t was = umask(022);  // the usual one: files readable by all
+  {
+    Collector c(site.options());
+    CHECK(c.ingest(make_report(site.rules(), secure_random()), "127.0.0.1", kNow) == 204);
+    for (const char* file : {"/aggregates.db", "/aggregates.db-wal"}) {
+      CAPTURE(file);
+      struct stat st{};
+      REQUIRE(stat((site.dir + file).c_str(), &st) == 0);
+      CHECK((st.st_mode & 077) == 0);
+    }
+  }
+  umask(was);
 }
 
 TEST_CASE("a kill -9 during ingestion loses no acknowledged report and counts none twice") {

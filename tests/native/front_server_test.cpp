@@ -202,17 +202,14 @@ TEST_CASE("front: the workers' answers are byte for byte httplib's") {
   Front f;
   auto via = [&](bool httplib_first, const std::string& request) {
     int fd = connect_to(f.port);
-    if (httplib_first) {  // a GET first: the connection is httplib's from then on
-      send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
-      auto pong = read_answers(fd, 1);
-      REQUIRE(pong.size() == 1);
-      CHECK(pong[0].find("pong") != std::string::npos);
-    }
-    send_all(fd, request);
-    auto answers = read_answers(fd, 1);
+    // A GET first, in the same write: httplib answers it and then the post,
+    // which came whole with it.
+    send_all(fd, httplib_first ? "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n" + request : request);
+    auto answers = read_answers(fd, httplib_first ? 2 : 1);
     close(fd);
-    REQUIRE(answers.size() == 1);
-    return answers[0];
+    REQUIRE(answers.size() == (httplib_first ? 2 : 1));
+    if (httplib_first) CHECK(answers[0].find("pong") != std::string::npos);
+    return answers.back();
   };
   for (const std::string& request :
        {post("fine-1"), post("bad"), post("fine-2", "Origin: https://shop.example\r\n"),
@@ -272,27 +269,99 @@ TEST_CASE("front: other requests on a connection go to httplib with the bytes al
   CHECK(f.slow_bodies.count("second") == 1);
 }
 
-TEST_CASE("front: clients that send half a head hold no thread: others are still served") {
-  // A long read timeout: were each slow head on one of httplib's threads, the
-  // full request below would wait for it.
+// 40 clients (more than the 32 threads httplib has) that each send `first`
+// whole (answered), then `slow` and no more; then a full request from
+// another client must still be answered. A long read timeout: were each slow
+// client on one of httplib's threads, that request would wait for it. Then
+// slow client `which` sends `rest` and gets `answers` answers, the last returned.
+std::string served_beside_slow_clients(const std::string& first, const std::string& slow, size_t which,
+                                       const std::string& rest, size_t answers = 1) {
   Front f([](FrontServer& s) { s.set_read_timeout(60, 0); });
-  std::vector<int> slow;
-  for (int i = 0; i < 40; ++i) {  // more than the 32 threads httplib has
-    slow.push_back(connect_to(f.port));
-    send_all(slow.back(), "GET /ping HTTP/1.1\r\nHost: test\r\n");
+  std::vector<int> clients;
+  for (int i = 0; i < 40; ++i) {
+    clients.push_back(connect_to(f.port));
+    if (!first.empty()) {
+      send_all(clients.back(), first);
+      REQUIRE(read_answers(clients.back(), 1).size() == 1);
+    }
+    send_all(clients.back(), slow);
   }
   int fd = connect_to(f.port);
   send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
-  auto answers = read_answers(fd, 1, nullptr, 10000);
-  REQUIRE(answers.size() == 1);
-  CHECK(status_of(answers[0]) == 200);
-  // A slow head that does come whole is answered too.
-  send_all(slow[0], "\r\n");
-  auto late = read_answers(slow[0], 1, nullptr, 10000);
-  REQUIRE(late.size() == 1);
-  CHECK(late[0].find("pong") != std::string::npos);
+  auto pong = read_answers(fd, 1, nullptr, 10000);
   close(fd);
-  for (int s : slow) close(s);
+  REQUIRE(pong.size() == 1);
+  CHECK(status_of(pong[0]) == 200);
+  // A slow request that does come whole is answered too, on its connection.
+  send_all(clients[which], rest);
+  auto late = read_answers(clients[which], answers, nullptr, 10000);
+  for (int c : clients) close(c);
+  REQUIRE(late.size() == answers);
+  return late.back();
+}
+
+TEST_CASE("front: clients that send half a head hold no thread: others are still served") {
+  CHECK(served_beside_slow_clients("", "GET /ping HTTP/1.1\r\nHost: test\r\n", 0, "\r\n").find("pong") !=
+        std::string::npos);
+}
+
+// Also a head over 8 KB (large cookies), which the workers do not parse.
+TEST_CASE("front: clients that send half of a large head hold no thread, and a head over 64 KB gets 431") {
+  std::string lines;
+  for (int i = 0; i < 90; ++i) lines += "X-Filler-" + std::to_string(i) + ": " + std::string(100, 'a') + "\r\n";
+  CHECK(served_beside_slow_clients("", "GET /ping HTTP/1.1\r\nHost: test\r\n" + lines, 0, "\r\n").find("pong") !=
+        std::string::npos);
+  Front f([](FrontServer& s) { s.set_read_timeout(30, 0); });
+  int fd = connect_to(f.port);
+  // One byte over, so that the server has read all of it when it answers
+  // (closing with bytes unread would reset the connection).
+  std::string huge = "GET /ping HTTP/1.1\r\nHost: test\r\nX-Filler: ";
+  huge += std::string(65537 - huge.size(), 'a');
+  send_all(fd, huge);
+  bool closed = false;
+  auto answers = read_answers(fd, 1, &closed, 5000);
+  close(fd);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 431);
+  CHECK(closed);
+}
+
+// The same for a whole head whose body never comes whole (each byte in
+// time for the next read): httplib reads a body with a timeout per read,
+// so 32 such clients would hold every thread, and every page of the site
+// would go unanswered for as long as they kept sending.
+TEST_CASE("front: clients that send half a body hold no thread: others are still served") {
+  std::string late = served_beside_slow_clients(
+      "", "POST /ping HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhalf", 0, "-whole");
+  CHECK(status_of(late) == 404);  // /ping takes no POST: httplib's own answer
+}
+
+// The same after httplib has answered a connection's first request: its next
+// request, kept alive and sent slowly, waits on the workers again.
+TEST_CASE("front: kept-alive connections whose next request trickles in hold no thread") {
+  const std::string ping = "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n";
+  CHECK(served_beside_slow_clients(ping, "GET /ping HTTP/1.1\r\nHost: te", 0, "st\r\n\r\n" + ping, 2)
+            .find("pong") != std::string::npos);
+  std::string late = served_beside_slow_clients(
+      ping, "POST /ping HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhalf", 0, "-whole");
+  CHECK(status_of(late) == 404);
+}
+
+// Chunks have no length to wait for: the workers cannot hold them, and
+// httplib would wait on each chunk as on a slow body.
+TEST_CASE("front: a request with a chunked body gets 411 at once") {
+  Front f([](FrontServer& s) { s.set_read_timeout(30, 0); });
+  int fd = connect_to(f.port);
+  send_all(fd, "POST /collect HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhal");
+  bool closed = false;
+  auto answers = read_answers(fd, 1, &closed, 5000);
+  close(fd);
+  REQUIRE(answers.size() == 1);
+  CHECK(status_of(answers[0]) == 411);
+  CHECK(closed);
+  CHECK(f.handled() == 0);
+  std::lock_guard<std::mutex> lock(f.mu);
+  CHECK(f.slow_bodies.empty());
 }
 
 TEST_CASE("front: a body over the payload limit gets 413 and never reaches the handler") {
@@ -553,4 +622,33 @@ TEST_CASE("front: a batch handler that throws or gives no answer: 500, and the c
   CHECK(status_of(next[0]) == 204);
   CHECK(status_of(next[1]) == 500);
   close(fd);
+}
+
+// httplib decodes %00 into the path, opens the file named by what comes
+// before it and types the answer by what comes after: any file of the site
+// could be had as a script (past a script-src 'self' policy) or as HTML.
+TEST_CASE("front: a path holding a NUL byte is refused, never served as another type") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string site = dir;
+  std::ofstream(site + "/notes.txt") << "alert(1)";
+  Front f([&site](FrontServer& s) { REQUIRE(s.set_mount_point("/", site)); });
+  auto get = [&f](const std::string& path) {
+    int fd = connect_to(f.port);
+    send_all(fd, "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n");
+    auto answers = read_answers(fd, 1);
+    close(fd);
+    REQUIRE(answers.size() == 1);
+    return answers[0];
+  };
+  std::string plain = get("/notes.txt");
+  CHECK(status_of(plain) == 200);
+  CHECK(has_line(plain, "Content-Type: text/plain"));
+  for (const char* path : {"/notes.txt%00.js", "/notes.txt%00.html", "/%00"}) {
+    CAPTURE(path);
+    std::string answer = get(path);
+    CHECK(status_of(answer) == 400);
+    CHECK(answer.find("alert(1)") == std::string::npos);
+  }
+  std::system(("rm -rf " + site).c_str());
 }

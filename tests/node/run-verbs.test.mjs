@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,11 +41,12 @@ test('the demo refuses a PORT that is not a port number before printing any URL'
   }
 });
 
-test('the demo on PORT=0 prints no URL with port 0: it points at the port the server took', async () => {
+// The demo on PORT=0 in a fresh state directory; resolves to { demo, out, state } once it listens.
+async function startDemo() {
   const state = mkdtempSync(join(tmpdir(), 'tactful-demo-state-'));
   const demo = spawn(join(dirname(run), 'scripts', 'demo.sh'), { env: { ...process.env, PORT: '0', TACTFUL_STATE: state } });
+  let out = '';
   try {
-    let out = '';
     await new Promise((resolve, reject) => {
       demo.stdout.on('data', (chunk) => {
         out += chunk;
@@ -53,11 +54,42 @@ test('the demo on PORT=0 prints no URL with port 0: it points at the port the se
       });
       demo.on('exit', (code) => reject(new Error(`the demo exited (${code}) before listening: ${out}`)));
     });
+  } catch (e) {
+    rmSync(state, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    demo, out, state,
+    stop() {
+      demo.kill();
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+test('the demo on PORT=0 prints no URL with port 0: it points at the port the server took', async () => {
+  const { out, stop } = await startDemo();
+  try {
     assert.doesNotMatch(out, /127\.0\.0\.1:0\//);
     assert.match(out, /listening on http:\/\/127\.0\.0\.1:[1-9]\d*\//);
     assert.match(out, /Owner's insights: .*insights\?token=/);
   } finally {
-    demo.kill();
-    rmSync(state, { recursive: true, force: true });
+    stop();
+  }
+});
+
+// A command line is readable by every user of the machine (ps, /proc).
+test("the demo's owner token is not on the server's command line, and its state is its owner's only", async () => {
+  const { demo, out, state, stop } = await startDemo();
+  try {
+    const token = out.match(/Owner token: +(\S+)/)[1];
+    const cmdline = readFileSync(`/proc/${demo.pid}/cmdline`, 'utf8');
+    assert.match(cmdline, /\bserve\b/);  // exec: the demo's pid is the server's
+    assert.ok(!cmdline.includes(token), 'the token is on the command line');
+    for (const file of ['owner.token', 'collector.key', 'aggregates.db']) {
+      assert.equal(statSync(join(state, file)).mode & 0o077, 0, file);
+    }
+  } finally {
+    stop();
   }
 });

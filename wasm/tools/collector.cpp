@@ -4,9 +4,11 @@
 #include "front_server.hpp"
 #include "tactful/base64.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -213,6 +215,9 @@ Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
     if (chart_js_.empty()) throw std::runtime_error("cannot read Chart.js from " + options_.chart_js_path);
   }
 
+  // A new store is made readable by its owner only (SQLite gives its log
+  // the same mode): its sums are what the owner's token guards.
+  if (int fd = ::open(options_.db_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
   if (sqlite3_open_v2(options_.db_path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -775,9 +780,9 @@ select { font: inherit; padding: .2rem; }
 
 const char kDashboardJs[] = R"js('use strict';
 (function () {
-  var params = new URLSearchParams(location.search);
-  var token = params.get('token') || sessionStorage.getItem('tactful-insights-token') || '';
-  sessionStorage.setItem('tactful-insights-token', token);
+  // Only from the address: this page is served only with it, and storage on
+  // the site's origin is open to the site's own pages and their scripts.
+  var token = new URLSearchParams(location.search).get('token') || '';
   var data = null;
   var charts = [];
   var select = document.getElementById('window');

@@ -25,6 +25,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxHead = 8192;        // request line and headers of a batch post
+constexpr size_t kMaxRequestHead = 65536;  // of any request (large cookies): 431 past it
 constexpr size_t kMaxBatchBody = 65536;  // with a larger payload limit, larger posts go to httplib
 constexpr int kMaxEvents = 64;
 constexpr int kTickMs = 250;             // how often a worker looks for idle connections
@@ -33,8 +34,8 @@ constexpr int kAcceptsPerEvent = 4;      // leaves the rest of a burst to the ot
 // connections before: each holds one kept-alive connection at a time.
 constexpr size_t kHandOffThreads = 32;
 
-// Tags of the two descriptors in every worker's epoll set besides connections.
-char kListenTag, kWakeTag;
+// Tags of the three descriptors in every worker's epoll set besides connections.
+char kListenTag, kWakeTag, kReturnTag;
 
 // The reason phrases httplib gives.
 const char* reason(int status) {
@@ -47,6 +48,7 @@ const char* reason(int status) {
     case 404: return "Not Found";
     case 413: return "Payload Too Large";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
     default: return "Internal Server Error";
   }
@@ -146,13 +148,17 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
 
 // What a request's Content-Length makes of it before any of its body is
 // read: 400 for one that is not a number of bytes (or two that differ), 413
-// for one over the payload limit, 411 for a POST, PUT or PATCH with neither
-// a length nor chunks, else 0 (httplib's to answer). httplib would read and
-// drop a body over the limit first, and read a body of no length until the
-// client closed, each time waiting its read timeout for bytes a client that
-// waits for the answer never sends (then 400); it reads "-1" or "abc" with
-// strtoull, as a huge length or none.
-int refused_length(std::string_view head, size_t max_body) {
+// for one over the payload limit, 411 for a POST, PUT or PATCH without a
+// length and for a chunked body, else 0 (httplib's to answer; `length` then
+// holds the body's length). httplib would read and drop a body over the
+// limit first, and read a body of no length until the client closed, each
+// time waiting its read timeout for bytes a client that waits for the answer
+// never sends (then 400); it reads "-1" or "abc" with strtoull, as a huge
+// length or none. Chunks are refused because nothing says when they end: the
+// workers could not wait for them whole (take), and httplib waits on each
+// chunk as on a slow body. No route here takes one, and browsers send a
+// body's length.
+int refused_length(std::string_view head, size_t max_body, size_t* length_out = nullptr) {
   std::string_view length;
   bool seen = false;
   for (size_t at = head.find("\r\n"); at != std::string_view::npos && at + 2 < head.size();) {
@@ -165,7 +171,7 @@ int refused_length(std::string_view head, size_t max_body) {
     std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (iequals(name, "transfer-encoding")) return 0;  // chunked: httplib's rules, its limit
+    if (iequals(name, "transfer-encoding")) return 411;
     if (!iequals(name, "content-length")) continue;
     if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         (seen && value != length)) {
@@ -179,7 +185,25 @@ int refused_length(std::string_view head, size_t max_body) {
     return method == "POST" || method == "PUT" || method == "PATCH" ? 411 : 0;
   }
   while (length.size() > 1 && length.front() == '0') length.remove_prefix(1);
-  return length.size() > 18 || std::stoull(std::string(length)) > max_body ? 413 : 0;
+  if (length.size() > 18 || std::stoull(std::string(length)) > max_body) return 413;
+  if (length_out) *length_out = std::stoull(std::string(length));
+  return 0;
+}
+
+// Whether `in` (from a request's first byte) is ready for httplib: its head
+// whole and, unless the head is refused at once, its body too. httplib reads
+// a body with a timeout per read, so a client sending a byte now and then
+// would hold one of its threads for as long as it liked, and a few dozen
+// would leave every page of the site unanswered. Here it waits on the
+// worker instead, under the read timeout from its first byte (tick).
+// A head that does not end within kMaxRequestHead is never ready: the
+// workers refuse it (head_too_large).
+bool ready_for_httplib(std::string_view in, size_t max_body) {
+  size_t end = in.find("\r\n\r\n");
+  if (end == std::string_view::npos || end + 4 > kMaxRequestHead) return false;
+  size_t length = 0;
+  if (refused_length(in.substr(0, end + 4), max_body, &length) != 0) return true;
+  return in.size() - (end + 4) >= length;
 }
 
 // An answer as httplib writes it: status line, headers (the server's
@@ -203,17 +227,17 @@ class HandedStream : public httplib::Stream {
 
   bool is_readable() const override { return off_ < buf_.size() || wait(POLLIN, read_ms_); }
   bool is_writable() const override { return wait(POLLOUT, write_ms_); }
-  // Whether a request starts within `ms` (httplib's keep-alive wait).
-  bool request_within(int ms) const { return off_ < buf_.size() || wait(POLLIN, ms); }
+  // The bytes read and not yet taken by httplib.
+  std::string rest() const { return buf_.substr(off_); }
 
   // The next request's head, read ahead and left for httplib to read; empty
-  // if it does not come whole within the read timeout or kMaxHead.
+  // if it does not come whole within the read timeout or kMaxRequestHead.
   std::string_view head() {
     for (;;) {
       std::string_view rest(buf_.data() + off_, buf_.size() - off_);
       size_t end = rest.find("\r\n\r\n");
       if (end != std::string_view::npos) return rest.substr(0, end + 4);
-      if (rest.size() > kMaxHead || !wait(POLLIN, read_ms_)) return {};
+      if (rest.size() > kMaxRequestHead || !wait(POLLIN, read_ms_)) return {};
       char chunk[4096];
       ssize_t r = recv(fd_, chunk, sizeof chunk, 0);
       if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -323,6 +347,8 @@ class FrontServer::Worker {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     epoll_event wake{EPOLLIN, {&kWakeTag}};
     epoll_ctl(ep_, EPOLL_CTL_ADD, s_.wake_fd_, &wake);
+    epoll_event returned{EPOLLIN, {&kReturnTag}};
+    epoll_ctl(ep_, EPOLL_CTL_ADD, s_.return_fd_, &returned);
     watch_listener(true);
     request_.method = "POST";
     if (!s_.request_line_.empty()) request_.path = s_.request_line_.substr(5, s_.request_line_.size() - 5 - 11);
@@ -346,6 +372,8 @@ class FrontServer::Worker {
         void* tag = events[i].data.ptr;
         if (tag == &kListenTag) {
           accept_some();
+        } else if (tag == &kReturnTag) {
+          take_returned();
         } else if (tag != &kWakeTag) {
           Conn& c = *static_cast<Conn*>(tag);
           if (events[i].events & EPOLLOUT) flush(c);
@@ -399,6 +427,37 @@ class FrontServer::Worker {
     }
   }
 
+  // Connections httplib answered and gave back (FrontServer::give_back):
+  // owned again like new ones, their bytes read ahead parsed at once.
+  void take_returned() {
+    uint64_t count;
+    if (::read(s_.return_fd_, &count, sizeof count) < 0) {
+      // Another worker read it first: the list below is shared all the same.
+    }
+    std::vector<Returned> returned;
+    {
+      std::lock_guard<std::mutex> lock(s_.returned_mu_);
+      returned.swap(s_.returned_);
+    }
+    for (Returned& r : returned) {
+      Conn& c = conns_.emplace_front();
+      c.self = conns_.begin();
+      c.fd = r.fd;
+      c.ip = std::move(r.ip);
+      c.port = r.port;
+      c.in = std::move(r.in);
+      c.served = r.served;
+      c.active = c.begun = now_;
+      c.watching = EPOLLIN;
+      epoll_event ev{EPOLLIN, {&c}};
+      epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev);
+      if (!c.in.empty()) {
+        c.again = true;
+        again_.push_back(&c);
+      }
+    }
+  }
+
   // Reads what has arrived (if `readable`) and takes every whole batch post
   // into this round's batch, until a request that is httplib's.
   void take(Conn& c, bool readable) {
@@ -411,7 +470,7 @@ class FrontServer::Worker {
       c.waited = true;
       return;
     }
-    size_t cap = kMaxHead + body_limit_;  // always room for one whole batch post
+    size_t cap = kMaxRequestHead + body_limit_;  // always room for one whole request
     if (readable && c.in.size() < cap && !c.peer_closed) {
       char buf[16384];
       ssize_t r = recv(c.fd, buf, std::min(sizeof buf, cap - c.in.size()), 0);
@@ -435,10 +494,14 @@ class FrontServer::Worker {
       if (p == Parse::kBatchPost && s_.filter_ && !s_.filter_(h.judged)) p = Parse::kOther;
       if (p == Parse::kOther) {
         // httplib reads on a thread of its own, one of kHandOffThreads:
-        // a head that trickles in waits here instead, under the read timeout
-        // (tick), so a few dozen slow clients cannot hold every thread.
+        // a request that trickles in waits here instead, under the read
+        // timeout (tick), so a few dozen slow clients cannot hold every thread.
         std::string_view rest = in.substr(c.parsed);
-        c.for_httplib = c.peer_closed || rest.size() > kMaxHead || rest.find("\r\n\r\n") != std::string_view::npos;
+        if (head_too_large(rest)) {
+          refuse_head(c);
+        } else {
+          c.for_httplib = c.peer_closed || ready_for_httplib(rest, body_limit_);
+        }
         break;
       }
       // httplib's rule: the keep_alive_max_count-th request on a connection is its last.
@@ -448,6 +511,27 @@ class FrontServer::Worker {
       closes_.push_back(c.last);
       c.parsed += h.size + h.body;
     }
+  }
+
+  // A head over kMaxRequestHead, whole or not.
+  static bool head_too_large(std::string_view in) {
+    size_t end = in.find("\r\n\r\n");
+    return (end == std::string_view::npos ? in.size() : end + 4) > kMaxRequestHead;
+  }
+
+  // 431, and the connection closes once it is written: the rest of such a
+  // head is never read (httplib would read on, a line at a time, for as
+  // long as the client kept sending).
+  void refuse_head(Conn& c) {
+    httplib::Response res;
+    res.status = 431;
+    res.set_content("the request's head is larger than this server takes (" + std::to_string(kMaxRequestHead) +
+                        " bytes)",
+                    "text/plain");
+    res.set_header("Connection", "close");
+    c.out += answer_bytes(res, s_.response_headers_, request_);
+    c.last = true;
+    c.parsed = c.in.size();
   }
 
   // Runs the handler on the round's batch and queues every answer, in order.
@@ -525,7 +609,11 @@ class FrontServer::Worker {
   }
 
   void close(Conn& c) {
-    ::close(c.fd);  // also leaves the epoll set
+    // Left explicitly: close() drops the registration only once nothing
+    // else refers to the socket, and a connection httplib gave back had
+    // been in another thread's hands (seen as a later event for a freed Conn).
+    epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+    ::close(c.fd);
     forget(c);
   }
 
@@ -570,11 +658,26 @@ class FrontServer::Worker {
   bool accept_paused_ = false;
 };
 
-FrontServer::FrontServer() = default;
+// Bodies over kMaxBatchBody are refused (413) unless a route needs more: the
+// workers wait for a body whole only up to it (ready_for_httplib), and httplib
+// would read a larger one slowly, a byte at a time if a client liked.
+// A path with a NUL byte (%00) is refused (400): httplib's file handler would
+// open the file named by what comes before it and type the answer by what
+// comes after, so any file served could be had as a script or as HTML.
+FrontServer::FrontServer() {
+  set_payload_max_length(kMaxBatchBody);
+  set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.find('\0') == std::string::npos) return HandlerResponse::Unhandled;
+    res.status = 400;
+    res.set_content("a path may not hold a NUL byte (%00)", "text/plain");
+    return HandlerResponse::Handled;
+  });
+}
 
 FrontServer::~FrontServer() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (return_fd_ >= 0) ::close(return_fd_);
 }
 
 FrontServer& FrontServer::batch_post(const std::string& path, BatchHandler handler, Filter filter) {
@@ -638,11 +741,12 @@ int FrontServer::open(const std::string& host, int port) {
     bound = -1;
   }
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  return_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   return bound;
 }
 
 bool FrontServer::run() {
-  if (listen_fd_ < 0 || wake_fd_ < 0) return false;
+  if (listen_fd_ < 0 || wake_fd_ < 0 || return_fd_ < 0) return false;
   pool_ = std::make_unique<httplib::ThreadPool>(kHandOffThreads);
   size_t n = workers_ ? workers_ : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
@@ -659,6 +763,7 @@ bool FrontServer::run() {
   }
   pool_->shutdown();
   pool_.reset();
+  for (const Returned& r : std::exchange(returned_, {})) ::close(r.fd);  // given back as the workers ended
   ::close(listen_fd_);
   listen_fd_ = -1;
   return true;
@@ -679,17 +784,27 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
   }
   pool_->enqueue([this, fd, ip = std::move(ip), port, buffered = std::move(buffered), served]() mutable {
     auto ms = [](time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); };
-    HandedStream stream(fd, std::move(ip), port, std::move(buffered), ms(read_timeout_sec_, read_timeout_usec_),
+    HandedStream stream(fd, ip, port, std::move(buffered), ms(read_timeout_sec_, read_timeout_usec_),
                         ms(write_timeout_sec_, write_timeout_usec_));
-    // httplib's keep-alive loop, counting the requests the workers took.
+    // httplib's keep-alive loop, counting the requests the workers took. The
+    // first request is one the workers judged ready; a later one is answered
+    // here only if it came whole with it. Otherwise the connection goes back
+    // to the workers, which wait for it (and for an idle one's next request)
+    // without holding this thread: a kept-alive connection that sends its
+    // next request a byte at a time would hold it as long as it liked.
     size_t left = keep_alive_max_count_ > served ? keep_alive_max_count_ - served : 1;
-    while (left > 0 && !stopping_ && stream.request_within(static_cast<int>(keep_alive_timeout_sec_ * 1000))) {
+    bool back = false;
+    for (size_t answered = 0; left > 0 && !stopping_; ++answered) {
+      if (answered > 0 && !ready_for_httplib(stream.rest(), std::min(payload_max_length_, kMaxBatchBody))) {
+        back = true;
+        break;
+      }
       if (int status = refused_length(stream.head(), payload_max_length_)) {
         httplib::Response res;
         res.status = status;
         res.set_content(status == 413   ? "the body is larger than this server takes (" +
                                               std::to_string(payload_max_length_) + " bytes)"
-                        : status == 411 ? std::string("a body is sent with its Content-Length (or chunked)")
+                        : status == 411 ? std::string("a body is sent with its Content-Length (not chunked)")
                                         : std::string("Content-Length must be a number of bytes"),
                         "text/plain");
         res.set_header("Connection", "close");  // its body is never read: nothing after it can be
@@ -705,8 +820,18 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
       std::lock_guard<std::mutex> lock(handed_mu_);
       handed_.erase(fd);
     }
-    ::shutdown(fd, SHUT_RDWR);
-    ::close(fd);
+    if (back) {
+      std::lock_guard<std::mutex> lock(returned_mu_);
+      returned_.push_back({fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left});
+    } else {
+      ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+      return;
+    }
+    uint64_t one = 1;
+    if (::write(return_fd_, &one, sizeof one) < 0) {
+      // The counter is full: the workers have yet to read it, and will take this one too.
+    }
   });
 }
 

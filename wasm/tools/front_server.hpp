@@ -10,7 +10,8 @@
 // Any other request (another route, a preflight, a post the route's filter
 // does not pass, anything unusual or too large, anything malformed) makes the worker pass its whole connection, with
 // the bytes it has already read, to httplib's own request handling on a
-// thread of a pool. So every other answer, error answers included, is
+// thread of a pool, once the request has come whole (a slow client holds no
+// thread), and the connection comes back to the workers after the answer. So every other answer, error answers included, is
 // httplib's, from the routes and settings registered on this server as usual.
 // Use open() and run() instead of httplib's bind/listen.
 #pragma once
@@ -78,6 +79,16 @@ class FrontServer : public httplib::Server {
   // workers let go, starting with the bytes they had read from it.
   void hand_off(int fd, std::string ip, int port, std::string buffered, size_t served);
 
+  // A connection httplib answered, given back to the workers with the bytes
+  // it had read ahead and the requests taken on it so far.
+  struct Returned {
+    int fd;
+    std::string ip;
+    int port;
+    std::string in;
+    size_t served;
+  };
+
   std::string request_line_;  // "POST <path> HTTP/1.1\r\n"
   BatchHandler batch_;
   Filter filter_;
@@ -86,6 +97,9 @@ class FrontServer : public httplib::Server {
   int listen_fd_ = -1;
   int open_error_ = 0;
   int wake_fd_ = -1;  // an eventfd: written once by shut_down()
+  int return_fd_ = -1;  // an eventfd: written when returned_ gets a connection
+  std::mutex returned_mu_;
+  std::vector<Returned> returned_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<httplib::ThreadPool> pool_;
   std::mutex handed_mu_;
