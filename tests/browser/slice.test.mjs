@@ -135,9 +135,12 @@ describe('slots a script adds after a failed start', () => {
     const v = await newVisitor({ deadline: null });
     try {
       // A config that asks for a 3 s deadline, and a wasm that cannot load (a CSP without 'wasm-unsafe-eval', a blocked file).
+      let served;
+      const configServed = new Promise((r) => { served = r; });
       await v.context.route('**/tactful.config.json', async (r) => {
         const config = await (await r.fetch()).json();
         await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...config, deadlineMs: 3000 }) });
+        served();
       });
       await v.context.route('**/tactful.wasm', (r) => r.fulfill({ status: 404, body: '' }));
       await v.page.goto(`${site.url}/index.html`);
@@ -152,7 +155,11 @@ describe('slots a script adds after a failed start', () => {
         return { decided: el.getAttribute('data-tactful-decided'), visibility: getComputedStyle(el).visibility };
       });
       assert.deepEqual(later, { decided: 'default', visibility: 'visible' });
-      // Nor does a slot in a component's shadow root (with tactful.css linked) wait 3 s.
+      // Nor does a slot in a component's shadow root (with tactful.css linked)
+      // wait 3 s, though the config arrived (after the wasm had failed, or before).
+      await configServed;
+      await v.page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/tactful.config.json')));
+      await v.page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
       assert.equal(await v.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--tactful-deadline')), '');
     } finally {
       await v.close();
