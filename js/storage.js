@@ -47,10 +47,27 @@ class Storage {
     // the next change, until another tab stores one of its own.
     this.refused = new Map();
     this.waiting = new Set(); // exclusive() calls whose fn has not run yet
-    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
+    this.channel = openChannel();
     // A page left for good (not kept in the back-forward cache) stops in the
     // middle of whatever it awaited: keep what it had not stored yet.
     win.addEventListener('pagehide', (e) => e.persisted || this.keepUnsaved());
+    // A page kept in the back-forward cache stops listening to the other
+    // pages: the next page's first write would reach it, and the browser
+    // evicts a cached page that gets a message (Back would load it again).
+    // Restored, it listens again and takes up what changed meanwhile.
+    win.addEventListener('pagehide', (e) => {
+      if (!e.persisted || !this.channel) return;
+      this.channel.close();
+      this.channel = null;
+    });
+    win.addEventListener('pageshow', (e) => {
+      if (!e.persisted || this.channel) return;
+      this.channel = openChannel();
+      if (this.channel && this.externalChange) {
+        this.channel.onmessage = this.externalChange;
+        this.externalChange();
+      }
+    });
   }
 
   /** The last value read or written in this tab (storage is re-read at each transaction). */
@@ -424,8 +441,13 @@ class Storage {
 
   /** Calls fn() when another tab changed our records. */
   onExternalChange(fn) {
-    if (this.channel) this.channel.onmessage = () => fn();
+    this.externalChange = () => fn();
+    if (this.channel) this.channel.onmessage = this.externalChange;
   }
+}
+
+function openChannel() {
+  return typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
 }
 
 // 32 bytes in standard base64: 43 characters, the last carrying 2 zero bits, then '='.

@@ -1,0 +1,74 @@
+// The back-forward cache: Back and Forward restore the page the visitor
+// left, as it was, when the browser kept it. Every page of an opted-in visit
+// writes the visitor's records, and the browser evicts a cached page that
+// hears of it (a BroadcastChannel message): the module must not make Back a
+// reload, and a restored page must show what the visitor's records say now.
+// Playwright turns the cache off by default; these visitors have it on.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+import { showings } from './late-slots-helpers.mjs';
+
+const slotVariant = (page, id) => page.evaluate((s) => document.querySelector(`[data-tactful-slot="${s}"]`).getAttribute('data-tactful-variant'), id);
+
+/** A trail runner on the home page (hero and picks personalized), in a browser that keeps pages in the back-forward cache. */
+async function cachingTrailRunner(site) {
+  const v = await newVisitor({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+  // Each document's own mark, and whether each showing of it was a restore.
+  await v.context.addInitScript(() => {
+    window.__document = Math.random();
+    window.__restored = [];
+    addEventListener('pageshow', (e) => window.__restored.push(e.persisted));
+  });
+  await visit(v.page, `${site.url}/index.html`);
+  await grantConsent(v.page);
+  await visit(v.page, `${site.url}/trail-running.html`);
+  await visit(v.page, `${site.url}/product-ridge-runner.html`);
+  await visit(v.page, `${site.url}/index.html`);
+  assert.equal(await slotVariant(v.page, 'picks'), 'trail-running');
+  return v;
+}
+
+/** Back (a restore fires no load event), then the module's answer on the page shown. */
+async function back(page) {
+  await page.goBack({ waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__restored && window.__restored.length > 0 && document.readyState === 'complete');
+  await ready(page);
+}
+
+describe('the back-forward cache', () => {
+  let site;
+  before(async () => { site = await startSite(); });
+  after(() => site.stop());
+
+  test('Back restores the page from the cache after the next page stored a view, and counts no second showing', async () => {
+    const v = await cachingTrailRunner(site);
+    try {
+      const home = await v.page.evaluate(() => window.__document);
+      const shown = await showings(v.page, 'picks');
+      await visit(v.page, `${site.url}/trail-running.html`); // a page view that writes the profile
+      await back(v.page);
+      assert.deepEqual(await v.page.evaluate(() => [window.__document, window.__restored]), [home, [false, true]]);
+      assert.equal(await slotVariant(v.page, 'picks'), 'trail-running');
+      assert.equal(await showings(v.page, 'picks'), shown, 'the restored picks were already counted');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a withdrawal made on the next page applies to the page Back restores', async () => {
+    const v = await cachingTrailRunner(site);
+    try {
+      const home = await v.page.evaluate(() => window.__document);
+      await visit(v.page, `${site.url}/city.html`);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: false } }));
+      await back(v.page);
+      assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
+      await v.page.waitForFunction(() => !document.querySelector('[data-tactful-slot="hero"]').hasAttribute('data-tactful-variant'));
+      assert.equal(await slotVariant(v.page, 'picks'), null);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+});
