@@ -6,13 +6,13 @@
 // Playwright turns the cache off by default; these visitors have it on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, ready, startSite, visit } from './harness.mjs';
+import { grantConsent, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
 import { showings } from './late-slots-helpers.mjs';
 
 const slotVariant = (page, id) => page.evaluate((s) => document.querySelector(`[data-tactful-slot="${s}"]`).getAttribute('data-tactful-variant'), id);
 
-/** A trail runner on the home page (hero and picks personalized), in a browser that keeps pages in the back-forward cache. */
-async function cachingTrailRunner(site) {
+/** A new visitor whose browser keeps pages in the back-forward cache. */
+async function cachingVisitor() {
   const v = await newVisitor({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   // Each document's own mark, and whether each showing of it was a restore.
   await v.context.addInitScript(() => {
@@ -20,6 +20,12 @@ async function cachingTrailRunner(site) {
     window.__restored = [];
     addEventListener('pageshow', (e) => window.__restored.push(e.persisted));
   });
+  return v;
+}
+
+/** A trail runner on the home page (hero and picks personalized), in a browser that keeps pages in the back-forward cache. */
+async function cachingTrailRunner(site) {
+  const v = await cachingVisitor();
   await visit(v.page, `${site.url}/index.html`);
   await grantConsent(v.page);
   await visit(v.page, `${site.url}/trail-running.html`);
@@ -67,6 +73,29 @@ describe('the back-forward cache', () => {
       await v.page.waitForFunction(() => !document.querySelector('[data-tactful-slot="hero"]').hasAttribute('data-tactful-variant'));
       assert.equal(await slotVariant(v.page, 'picks'), null);
       assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // The lock answers late on purpose (slowLocks), so the page is surely left
+  // before the change ran; the browser keeps that page in its cache, where
+  // nothing of it runs unless the visitor comes back.
+  test('a choice made just before following a link is kept, though the page it was made on stays in the cache', async () => {
+    const v = await cachingVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      const home = await v.page.evaluate(() => window.__document);
+      await v.page.evaluate(() => { window.__slowLocks = true; });
+      await v.page.getByRole('button', { name: 'Yes, personalize' }).click();
+      await visit(v.page, `${site.url}/trail-running.html`);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      assert.equal((await openStoredRecords(v.page)).consent.personalization, true);
+      await back(v.page);
+      assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
+      assert.deepEqual(await v.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.includes('unsaved'))), []);
     } finally {
       await v.close();
     }
