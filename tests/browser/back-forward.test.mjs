@@ -6,7 +6,7 @@
 // Playwright turns the cache off by default; these visitors have it on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grantConsent, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
+import { OWNER_TOKEN, grantConsent, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
 import { showings } from './late-slots-helpers.mjs';
 
 const slotVariant = (page, id) => page.evaluate((s) => document.querySelector(`[data-tactful-slot="${s}"]`).getAttribute('data-tactful-variant'), id);
@@ -96,6 +96,37 @@ describe('the back-forward cache', () => {
       assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
       assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
       assert.deepEqual(await v.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.includes('unsaved'))), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // As above, for a withdrawal: the page's own leaving step must apply it
+  // before the waiting report's step sends the report with the page.
+  test('withdrawn just before leaving a page the cache keeps, the waiting report does not leave with it', async () => {
+    const v = await cachingVisitor();
+    const reportsStored = async () => (await (await fetch(`${site.url}/api/insights`, { headers: { Authorization: `Bearer ${OWNER_TOKEN}` } })).json()).total.reports;
+    try {
+      await slowLocks(v.context);
+      await v.context.route('**/tactful.config.json', async (route) => {
+        const response = await route.fetch();
+        const config = JSON.parse(await response.text());
+        config.reporting.sendDelayMs = { min: 20000, max: 20000 };
+        await route.fulfill({ response, body: JSON.stringify(config) });
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      const before = await reportsStored();
+      await grantConsent(v.page, { purposes: { aggregate: true } });
+      assert.equal((await v.page.evaluate(() => window.tactful.flush())).report, true);
+      await v.page.evaluate(() => {
+        window.__slowLocks = true;
+        void window.tactful.consent.set({ purposes: { aggregate: false } });
+      });
+      await visit(v.page, `${site.url}/trail-running.html`);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.aggregate, false);
+      // The wait in which reports.test.mjs sees a report sent as its page goes stored.
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(await reportsStored(), before);
     } finally {
       await v.close();
     }
