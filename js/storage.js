@@ -408,7 +408,8 @@ class Storage {
    * its changes for the next page (`leftUnsaved`, the entry's time). If a
    * page took them up, that page stored them (or found them overtaken):
    * this one writes nothing of its own again. Else it stores them itself,
-   * each record that storage still holds as it was based on (dropOvertaken).
+   * each record that storage still holds as it was based on, under the key
+   * it was based on (dropOvertaken).
    */
   takeBackUnsaved() {
     const at = this.leftUnsaved;
@@ -431,12 +432,15 @@ class Storage {
 
   // At the first read after such a restore: another tab that wrote a record
   // since the page was left overtakes this page's change to it, as at
-  // adoption (adoptUnsaved); a new key overtakes them all.
+  // adoption (adoptUnsaved). A key gone or new overtakes them all, and so
+  // does having had none: a "Forget me" in another tab since, which this
+  // page could not hear while cached, would leave nothing to tell.
   dropOvertaken() {
     const before = this.resumedFrom;
     this.resumedFrom = null;
     const unchanged = (k) => sameRecord(before[k] ?? null, this.storedOrNull(k));
-    for (const k of [...this.dirty]) if (!unchanged(RECORDS.key) || !unchanged(k)) this.dirty.delete(k);
+    const keyHeld = !!before[RECORDS.key] && unchanged(RECORDS.key);
+    for (const k of [...this.dirty]) if (!keyHeld || !unchanged(k)) this.dirty.delete(k);
   }
 
   /**

@@ -26,6 +26,7 @@ async function cachingVisitor() {
 /** A trail runner on the home page (hero and picks personalized), in a browser that keeps pages in the back-forward cache. */
 async function cachingTrailRunner(site) {
   const v = await cachingVisitor();
+  await slowLocks(v.context); // inert until a test sets window.__slowLocks
   await visit(v.page, `${site.url}/index.html`);
   await grantConsent(v.page);
   await visit(v.page, `${site.url}/trail-running.html`);
@@ -127,6 +128,48 @@ describe('the back-forward cache', () => {
       // The wait in which reports.test.mjs sees a report sent as its page goes stored.
       await new Promise((r) => setTimeout(r, 3000));
       assert.equal(await reportsStored(), before);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a withdrawal made just before leaving for a page without Tactful is stored by the page Back restores', async () => {
+    const v = await cachingTrailRunner(site);
+    try {
+      const home = await v.page.evaluate(() => window.__document);
+      await v.page.evaluate(() => {
+        window.__slowLocks = true;
+        void window.tactful.consent.set({ purposes: { personalization: false } });
+      });
+      await v.page.goto(`${site.url}/tactful/tactful.css`); // the same origin, no module to take the change up
+      await back(v.page);
+      assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+      assert.equal((await openStoredRecords(v.page)).consent.personalization, false);
+      assert.deepEqual(await v.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.includes('unsaved'))), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // A new visitor's first choice, kept for a next page that never came: a
+  // "Forget me" made meanwhile leaves nothing the restored page could tell
+  // it by, so what is stored wins, as for a tab that went elsewhere first.
+  test("a first choice left unstored does not come back after a \"Forget me\" made while its page was cached", async () => {
+    const v = await cachingVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.evaluate(() => { window.__slowLocks = true; });
+      await v.page.getByRole('button', { name: 'Yes, personalize' }).click();
+      await v.page.goto(`${site.url}/tactful/tactful.css`);
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      await other.evaluate(() => window.tactful.profile.forget());
+      await other.close();
+      await back(v.page);
+      assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, false);
+      assert.deepEqual(await openStoredRecords(v.page), { profile: null, consent: null });
     } finally {
       await v.close();
     }
