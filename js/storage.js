@@ -47,10 +47,30 @@ class Storage {
     // the next change, until another tab stores one of its own.
     this.refused = new Map();
     this.waiting = new Set(); // exclusive() calls whose fn has not run yet
-    this.channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
-    // A page left for good (not kept in the back-forward cache) stops in the
-    // middle of whatever it awaited: keep what it had not stored yet.
-    win.addEventListener('pagehide', (e) => e.persisted || this.keepUnsaved());
+    this.channel = openChannel();
+    // A page that is left stops in the middle of whatever it awaited: keep
+    // what it had not stored yet. Also one the back-forward cache keeps: the
+    // browser may drop it there, and then nothing of it runs again.
+    win.addEventListener('pagehide', (e) => {
+      this.leftUnsaved = this.keepUnsaved();
+      // A cached page stops listening to the other pages: the next page's
+      // first write would reach it, and the browser evicts a cached page
+      // that gets a message (Back would load it again).
+      if (!e.persisted || !this.channel) return;
+      this.channel.close();
+      this.channel = null;
+    });
+    // Restored: it listens again and takes up what changed meanwhile.
+    win.addEventListener('pageshow', (e) => {
+      if (!e.persisted) return;
+      this.takeBackUnsaved();
+      if (this.channel) return;
+      this.channel = openChannel();
+      if (this.channel && this.externalChange) {
+        this.channel.onmessage = this.externalChange;
+        this.externalChange();
+      }
+    });
   }
 
   /** The last value read or written in this tab (storage is re-read at each transaction). */
@@ -184,6 +204,7 @@ class Storage {
     const db = await this.connect();
     const entries = db ? await this.readAll(db) : [];
     this.stored = new Map(entries);
+    if (this.resumedFrom) this.dropOvertaken();
     for (const [name, base] of this.refused) {
       if (sameRecord(base, this.storedOrNull(name))) continue;
       this.refused.delete(name);
@@ -367,7 +388,7 @@ class Storage {
     }
     this.waiting.clear();
     const names = [...this.dirty].filter((k) => !sameRecord(this.cache.get(k), this.stored.get(k)));
-    if (!names.length) return;
+    if (!names.length) return null;
     // The time it was left, and the key too: what the next page checks (adoptUnsaved).
     const unsaved = { at: Date.now(), before: { [RECORDS.key]: this.storedOrNull(RECORDS.key) }, records: {} };
     for (const k of names) {
@@ -379,6 +400,47 @@ class Storage {
     } catch {
       /* no sessionStorage: the change is lost with the page, as before */
     }
+    return unsaved.at;
+  }
+
+  /**
+   * The page comes back from the back-forward cache after keepUnsaved kept
+   * its changes for the next page (`leftUnsaved`, the entry's time). If a
+   * page took them up, that page stored them (or found them overtaken):
+   * this one writes nothing of its own again. Else it stores them itself,
+   * each record that storage still holds as it was based on, under the key
+   * it was based on (dropOvertaken).
+   */
+  takeBackUnsaved() {
+    const at = this.leftUnsaved;
+    this.leftUnsaved = null;
+    if (at == null) return;
+    let unsaved = null;
+    try {
+      unsaved = JSON.parse(this.win.sessionStorage.getItem(UNSAVED));
+      if (unsaved && unsaved.at === at) this.win.sessionStorage.removeItem(UNSAVED);
+    } catch {
+      /* unreadable: as if taken up */
+    }
+    if (unsaved && unsaved.at === at) {
+      this.resumedFrom = unsaved.before;
+    } else {
+      this.dirty.clear();
+      this.refused.clear();
+    }
+  }
+
+  // At the first read after such a restore: another tab that wrote a record
+  // since the page was left overtakes this page's change to it, as at
+  // adoption (adoptUnsaved). A key gone or new overtakes them all, and so
+  // does having had none: a "Forget me" in another tab since, which this
+  // page could not hear while cached, would leave nothing to tell.
+  dropOvertaken() {
+    const before = this.resumedFrom;
+    this.resumedFrom = null;
+    const unchanged = (k) => sameRecord(before[k] ?? null, this.storedOrNull(k));
+    const keyHeld = !!before[RECORDS.key] && unchanged(RECORDS.key);
+    for (const k of [...this.dirty]) if (!keyHeld || !unchanged(k)) this.dirty.delete(k);
   }
 
   /**
@@ -424,8 +486,13 @@ class Storage {
 
   /** Calls fn() when another tab changed our records. */
   onExternalChange(fn) {
-    if (this.channel) this.channel.onmessage = () => fn();
+    this.externalChange = () => fn();
+    if (this.channel) this.channel.onmessage = this.externalChange;
   }
+}
+
+function openChannel() {
+  return typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
 }
 
 // 32 bytes in standard base64: 43 characters, the last carrying 2 zero bits, then '='.
