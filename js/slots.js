@@ -58,7 +58,8 @@ export function claimSlots(elements, slots, problems) {
  * (getElementById), so the template checked is the template shown.
  */
 export function collectTemplates(doc) {
-  const out = {};
+  // No prototype: a template named "constructor" or "__proto__" is one like any other.
+  const out = Object.create(null);
   for (const t of doc.querySelectorAll('template[id]')) if (!(t.id in out)) out[t.id] = t.innerHTML;
   return out;
 }

@@ -400,6 +400,24 @@ describe('with configs that test the rules', () => {
     }
   });
 
+  test('a page template named like a built-in ("constructor", "__proto__") is used as any other', async () => {
+    for (const name of ['constructor', '__proto__']) {
+      const site = await startSite({ config: configVariant((c) => { c.slots[0].variants[0].template = name; }) });
+      const v = await trailRunner(site);
+      try {
+        await v.context.route('**/index.html', async (route) => {
+          const page = await (await route.fetch()).text();
+          await route.fulfill({ contentType: 'text/html', body: page.replace('<template id="hero-trail-running">', `<template id="${name}">`) });
+        });
+        await visit(v.page, `${site.url}/index.html`);
+        assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running', name);
+      } finally {
+        await v.close();
+        site.stop();
+      }
+    }
+  });
+
   test('a content address the browser would read as another origin ("/\\host") is rejected with its path', async () => {
     // "/\\host" is //host to the URL parser (so is "/<tab>/host": the native
     // guardrails test has both): an image on another origin, which the page
