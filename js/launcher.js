@@ -22,7 +22,13 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   // add its own, so no panel file is fetched before the panel is used.
   function host(name, { panel = true } = {}) {
     const el = doc.createElement(name);
+    // Unseen until every sheet is in: before any, by this inline style; once
+    // tactful-launcher.css is in (its `all: initial` on :host overrides the
+    // inline style), by its rule for data-loading. A host shown between two
+    // sheets would sit in the page's flow, at the start of <body> for the
+    // invitation, and push the page down and back (a layout shift).
     el.style.display = 'none';
+    el.setAttribute('data-loading', '');
     el.lang = rt.lang; // read aloud in the panel's language, whatever the page's
     const root = el.attachShadow({ mode: 'open' });
     const sheets = panel ? ['tactful-launcher.css', 'tactful-panel.css'] : ['tactful-launcher.css'];
@@ -34,7 +40,10 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
       link.href = new URL(file, base).href;
       link.onload = link.onerror = resolve;
       root.append(link);
-    }))).then(() => el.style.removeProperty('display'));
+    }))).then(() => {
+      el.style.removeProperty('display');
+      el.removeAttribute('data-loading');
+    });
     return { el, root, ready };
   }
 

@@ -90,6 +90,30 @@ describe('with the demo config', () => {
     }
   });
 
+  // The invitation is first in <body>: shown in the page's flow for a moment
+  // (between its two stylesheets), it pushed the whole page down and back.
+  test('the first-visit invitation shifts no layout, however slowly its stylesheets come', async () => {
+    const v = await newVisitor();
+    try {
+      await v.context.route('**/tactful-panel.css', async (route) => {
+        await new Promise((r) => setTimeout(r, 300));
+        await route.continue();
+      });
+      await v.page.addInitScript(() => {
+        window.__shift = 0;
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+        }).observe({ type: 'layout-shift', buffered: true });
+      });
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.getByRole('region', { name: 'Personalize this site?' }).waitFor();
+      await v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await v.page.evaluate(() => window.__shift), 0);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a slot shows the page\'s own default again each time the visitor turns personalization off', async () => {
     const v = await trailRunner(site);
     try {
