@@ -27,6 +27,16 @@ async function homeWith(v, html, { at = 'before' } = {}) {
   });
 }
 
+// Adds up the page's layout shifts (not after input) in window.__shift.
+function watchShift(page) {
+  return page.addInitScript(() => {
+    window.__shift = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
 describe('with the demo config', () => {
   let site;
   before(async () => { site = await startSite(); });
@@ -75,12 +85,7 @@ describe('with the demo config', () => {
   test('personalizing the page shifts no layout', async () => {
     const v = await trailRunner(site);
     try {
-      await v.page.addInitScript(() => {
-        window.__shift = 0;
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
-        }).observe({ type: 'layout-shift', buffered: true });
-      });
+      await watchShift(v.page);
       await visit(v.page, `${site.url}/index.html`);
       assert.equal(await hero(v.page).getAttribute('data-tactful-decided'), 'personalized');
       await v.page.waitForTimeout(300);
@@ -99,12 +104,7 @@ describe('with the demo config', () => {
         await new Promise((r) => setTimeout(r, 300));
         await route.continue();
       });
-      await v.page.addInitScript(() => {
-        window.__shift = 0;
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
-        }).observe({ type: 'layout-shift', buffered: true });
-      });
+      await watchShift(v.page);
       await visit(v.page, `${site.url}/index.html`);
       await v.page.getByRole('region', { name: 'Personalize this site?' }).waitFor();
       await v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
