@@ -30,6 +30,7 @@ export class Runtime {
     this.shadowRoots = [];
     this.decided = new Map(); // slot id -> its decision in this page view, applied again when the slot is rendered again
     this.lastShown = [];
+    this.markupSaid = new Set(); // slot-markup problems said in this page view (sayMarkup)
     this.carried = []; // slots on screen at a navigation, waiting for the route (checkView)
     this.displayed = new Map(); // slot id -> what this page view shows: the decided variant's id, or '' (its own content)
     this.lang = pickLanguage(config, win.navigator);
@@ -217,7 +218,7 @@ export class Runtime {
   setPage(route = false, later = new Set()) {
     const problems = [];
     this.slots = findSlots(this.liveRoots().filter((r) => r.isConnected), problems, later);
-    if (route || !this.markupSaid) this.markupSaid = new Set();
+    if (route) this.markupSaid = new Set();
     this.sayMarkup(problems);
     this.decided.clear();
     const page = readPageSignals(this.doc, this.win);
