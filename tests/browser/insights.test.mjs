@@ -2,7 +2,9 @@
 // before there is anything to show, on a phone, and to a screen reader.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OWNER_TOKEN, newVisitor, screenshot, startSite } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OWNER_TOKEN, newVisitor, root, screenshot, startSite } from './harness.mjs';
 import { get, makeReports, post, reportingConfig } from './reporting-helpers.mjs';
 
 const nextAddress = (() => { let i = 0; return () => { i++; return `127.2.${(i >> 7) + 1}.${(i & 127) + 1}`; }; })();
@@ -110,6 +112,22 @@ describe('a collector with estimates to show', () => {
         }
       }
       await screenshot(v.page, 'insights-dashboard-360');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('axe finds no serious or critical problem, hidden cells included', async () => {
+    const v = await openDashboard(site);
+    try {
+      await v.page.waitForFunction(() => document.querySelectorAll('canvas').length > 0);
+      assert.ok(await v.page.locator('tr.suppressed').count() > 0, 'some cells are hidden (the variants no browser saw)');
+      // Evaluated, not added as a script tag: the dashboard's own CSP stays on.
+      await v.page.evaluate(readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+      const violations = await v.page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+        .filter((x) => x.impact === 'serious' || x.impact === 'critical')
+        .map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`));
+      assert.deepEqual(violations, []);
     } finally {
       await v.close();
     }

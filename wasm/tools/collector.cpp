@@ -786,7 +786,7 @@ section h2 { margin: 0 0 .3rem; font-size: 1.15rem; }
 table { border-collapse: collapse; width: 100%; margin-top: .8rem; font-size: .92rem; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eceef3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.suppressed { color: #8a90a0; font-style: italic; }
+.suppressed { color: #5a6275; font-style: italic; }
 select { font: inherit; padding: .2rem; max-width: 100%; }
 caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 @media (max-width: 480px) {
