@@ -75,6 +75,32 @@ describe('an empty collector, then one with a few reports', () => {
   });
 });
 
+async function seriousAxeViolations(page) {
+  // Evaluated, not added as a script tag: the page's own CSP stays on.
+  await page.evaluate(readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter((x) => x.impact === 'serious' || x.impact === 'critical')
+    .map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`));
+}
+
+describe('without the right token', () => {
+  let site;
+  before(async () => { site = await startSite(); });
+  after(() => site.stop());
+
+  test('the page says what is missing, in a document axe finds no serious problem with', async () => {
+    const v = await newVisitor();
+    try {
+      const response = await v.page.goto(`${site.url}/insights?token=not-the-token`);
+      assert.equal(response.status(), 401);
+      assert.match(await v.page.locator('body').innerText(), /token is missing or wrong/);
+      assert.deepEqual(await seriousAxeViolations(v.page), []);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('a collector with estimates to show', () => {
   let site;
   let insights;
@@ -122,12 +148,7 @@ describe('a collector with estimates to show', () => {
     try {
       await v.page.waitForFunction(() => document.querySelectorAll('canvas').length > 0);
       assert.ok(await v.page.locator('tr.suppressed').count() > 0, 'some cells are hidden (the variants no browser saw)');
-      // Evaluated, not added as a script tag: the dashboard's own CSP stays on.
-      await v.page.evaluate(readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-      const violations = await v.page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-        .filter((x) => x.impact === 'serious' || x.impact === 'critical')
-        .map((x) => `${x.id}: ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`));
-      assert.deepEqual(violations, []);
+      assert.deepEqual(await seriousAxeViolations(v.page), []);
     } finally {
       await v.close();
     }

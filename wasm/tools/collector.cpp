@@ -686,7 +686,9 @@ void mount_collector(httplib::Server& server, Collector& collector) {
     res.set_header("Content-Security-Policy", kDashboardCsp);
     if (!collector.token_ok(presented_token(req))) {
       res.status = 401;
-      res.set_content("<!doctype html><title>Tactful insights</title><p>Open this page with ?token=YOUR_TOKEN.</p>",
+      res.set_content("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Tactful insights</title>"
+                      "<main><h1>Tactful insights</h1><p>The owner's token is missing or wrong: open this page "
+                      "with ?token=YOUR_TOKEN (the token the collector was started with).</p></main></html>",
                       "text/html; charset=utf-8");
       return;
     }
