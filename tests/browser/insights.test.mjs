@@ -105,7 +105,12 @@ describe('a collector with estimates to show', () => {
   let site;
   let insights;
   before(async () => {
-    site = await startSite({ config: reportingConfig((c) => { c.reporting.minReportsPerCell = 2; }) });
+    site = await startSite({ config: reportingConfig((c) => {
+      c.reporting.minReportsPerCell = 2;
+      // An id with nothing to wrap at but "_" (ids may hold it): it must still fit a phone.
+      const hero = c.slots.find((s) => s.id === 'hero');
+      hero.variants.push({ ...hero.variants[0], id: 'seasonal_trail_running_campaign_2026' });
+    }) });
     // 400 browsers that all converted: "converted: yes" is far above the minimum.
     await postAll(site, Array.from({ length: 400 }, (_, i) => ({ converted: true, pageViews: 1 + (i % 8), visits: 1 })));
     insights = (await get(site.url, '/api/insights', OWNER_TOKEN)).json;

@@ -796,6 +796,8 @@ caption { text-align: left; font-weight: 600; padding: .2rem 0; }
   section { padding: .6rem; }
   table { font-size: .85rem; }
   th, td { padding: .25rem .25rem; }
+  /* A long id with no "|" or "-" to wrap at (ids may use "_") breaks where it must, not past the screen's edge. */
+  th[scope="row"] { overflow-wrap: anywhere; min-width: 6.5rem; }
 }
 )css";
 
