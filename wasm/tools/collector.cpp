@@ -152,6 +152,7 @@ std::string collect_path(const std::string& collector) {
 extern const char kDashboardHtml[];
 extern const char kDashboardCss[];
 extern const char kDashboardJs[];
+extern const char kDashboardIcon[];
 
 }  // namespace
 
@@ -685,7 +686,9 @@ void mount_collector(httplib::Server& server, Collector& collector) {
     res.set_header("Content-Security-Policy", kDashboardCsp);
     if (!collector.token_ok(presented_token(req))) {
       res.status = 401;
-      res.set_content("<!doctype html><title>Tactful insights</title><p>Open this page with ?token=YOUR_TOKEN.</p>",
+      res.set_content("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Tactful insights</title>"
+                      "<main><h1>Tactful insights</h1><p>The owner's token is missing or wrong: open this page "
+                      "with ?token=YOUR_TOKEN (the token the collector was started with).</p></main></html>",
                       "text/html; charset=utf-8");
       return;
     }
@@ -698,6 +701,13 @@ void mount_collector(httplib::Server& server, Collector& collector) {
   server.Get("/insights/dashboard.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_content(kDashboardCss, "text/css; charset=utf-8");
+  });
+  // Linked by the page: without an icon of its own the browser asks the site for
+  // /favicon.ico, a 404 (and a console error) on a site that has none.
+  server.Get("/insights/icon.svg", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "max-age=86400");
+    res.set_content(kDashboardIcon, "image/svg+xml");
   });
   server.Get("/insights/chart.umd.js", [&collector](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
@@ -746,6 +756,7 @@ const char kDashboardHtml[] = R"html(<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Tactful insights</title>
+<link rel="icon" href="/insights/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/insights/dashboard.css">
 <script src="/insights/chart.umd.js" defer></script>
 <script src="/insights/dashboard.js" defer></script>
@@ -763,6 +774,9 @@ const char kDashboardHtml[] = R"html(<!doctype html>
 </html>
 )html";
 
+const char kDashboardIcon[] =
+    R"svg(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="2" y="8" width="3" height="6" fill="#3b6fd8"/><rect x="6.5" y="4" width="3" height="10" fill="#3b6fd8"/><rect x="11" y="6" width="3" height="8" fill="#3b6fd8"/></svg>)svg";
+
 const char kDashboardCss[] = R"css(
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 960px; padding: 1rem 1.5rem; color: #1d2330; }
 h1 { margin: .2rem 0; font-size: 1.6rem; }
@@ -773,9 +787,18 @@ section h2 { margin: 0 0 .3rem; font-size: 1.15rem; }
 .chart { position: relative; height: 260px; }
 table { border-collapse: collapse; width: 100%; margin-top: .8rem; font-size: .92rem; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eceef3; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.suppressed { color: #8a90a0; font-style: italic; }
-select { font: inherit; padding: .2rem; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.suppressed { color: #5a6275; font-style: italic; }
+select { font: inherit; padding: .2rem; max-width: 100%; }
+caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+@media (max-width: 480px) {
+  body { padding: .75rem; }
+  section { padding: .6rem; }
+  table { font-size: .85rem; }
+  th, td { padding: .25rem .25rem; }
+  /* A long id with no "|" or "-" to wrap at (ids may use "_") breaks where it must, not past the screen's edge. */
+  th[scope="row"] { overflow-wrap: anywhere; min-width: 6.5rem; }
+}
 )css";
 
 const char kDashboardJs[] = R"js('use strict';
@@ -794,28 +817,61 @@ const char kDashboardJs[] = R"js('use strict';
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
   function row(table, cells, cls) {
     var tr = el('tr'); if (cls) tr.className = cls;
-    cells.forEach(function (c, i) { var td = el(i === 0 ? 'th' : 'td', c); if (i > 0) td.className = 'num'; tr.appendChild(td); });
+    cells.forEach(function (c, i) {
+      var td = el(i === 0 ? 'th' : 'td', i === 0 ? undefined : c);
+      // A label may wrap after its "|" (variant|outcome), not inside a word, on a narrow screen.
+      if (i === 0) { td.scope = 'row'; c.split('|').forEach(function (part, j) { if (j) td.append('|', el('wbr')); td.append(part); }); }
+      else td.className = 'num';
+      tr.appendChild(td);
+    });
     table.appendChild(tr);
   }
+  // A table with its caption and column headers (th scope=col), for screen readers and the charts' descriptions.
+  function table(caption, heads) {
+    var t = el('table');
+    t.appendChild(el('caption', caption));
+    var tr = el('tr');
+    heads.forEach(function (h, i) { var th = el('th', h); th.scope = 'col'; if (i > 0) th.className = 'num'; tr.appendChild(th); });
+    t.appendChild(tr);
+    return t;
+  }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  // What each kind of metric counts, in the owner's words (docs/report-format.md, "Domains").
+  var kinds = {
+    slotShownClicked: 'Per browser and window: the slot variant shown most (default is the slot\'s own content), and whether it was clicked.',
+    slotShownConverted: 'Per browser and window: the slot variant shown most (default is the slot\'s own content), and whether the visitor converted.',
+    topInterest: 'Per browser and window: the visitor\'s top interest.',
+    converted: 'Per browser and window: whether the visitor converted.',
+    pagesPerVisit: 'Per browser and window: page views per visit, rounded, in buckets.'
+  };
+  function day(ms) { return new Date(ms).toISOString().slice(0, 16).replace('T', ' '); }
 
   function render() {
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
     main.textContent = '';
     var view = select.value === 'total' ? data.total : data.windows[Number(select.value)];
-    if (!view) { summary.textContent = 'No reports yet.'; return; }
-    summary.textContent = view.reports + ' reports' + (select.value === 'total' ? ' in ' + view.windows + ' windows' : '') +
-      ' · ε per report ' + fmt(data.epsilonPerReport, 2) + ' · cells under ' + data.minReportsPerCell + ' are hidden';
+    if (!view || !view.reports) {
+      summary.textContent = 'No reports yet. Browsers whose visitors turned on anonymous statistics send one report per window; estimates appear here once ' +
+        data.minReportsPerCell + ' or more have arrived.';
+      return;
+    }
+    summary.textContent = plural(view.reports, 'report') + (select.value === 'total' ? ' in ' + plural(view.windows, 'window') : '') +
+      ' · ε per report ' + fmt(data.epsilonPerReport, 2) + ' · cells under ' + data.minReportsPerCell + ' are hidden' +
+      (view.reports < data.minReportsPerCell ? ' · too few reports for any estimate yet: every cell is hidden' : '');
     view.metrics.forEach(function (m) {
       var s = el('section');
       s.appendChild(el('h2', m.id));
-      s.appendChild(el('p', m.kind + ' · ε = ' + fmt(m.epsilon, 2) + ' · ' + m.reports + ' reports', 'meta'));
+      s.appendChild(el('p', m.kind + ' · ε = ' + fmt(m.epsilon, 2) + ' · ' + plural(m.reports, 'report'), 'meta'));
+      if (kinds[m.kind]) s.appendChild(el('p', kinds[m.kind], 'meta'));
       var shown = m.cells.filter(function (c) { return !c.suppressed; });
       if (window.Chart && shown.length) {
         var box = el('div', undefined, 'chart');
         var canvas = el('canvas');
         canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', 'Estimated counts for ' + m.id);
+        // The chart's text alternative: every bar it draws, with its interval.
+        canvas.setAttribute('aria-label', 'Bar chart of estimated counts for ' + m.id + ' with 95% intervals: ' +
+          shown.map(function (c) { return c.label + ' ' + fmt(c.estimate) + ' (' + fmt(c.ci95[0]) + ' to ' + fmt(c.ci95[1]) + ')'; }).join('; '));
         box.appendChild(canvas);
         s.appendChild(box);
         charts.push(new window.Chart(canvas, {
@@ -832,16 +888,14 @@ const char kDashboardJs[] = R"js('use strict';
                      scales: { x: { stacked: false }, y: { beginAtZero: true } } }
         }));
       }
-      var t = el('table');
-      row(t, ['value', 'estimate', '95% low', '95% high']);
+      var t = table('Estimated counts for ' + m.id, ['value', 'estimate', '95% low', '95% high']);
       m.cells.forEach(function (c) {
         if (c.suppressed) row(t, [c.label, 'hidden (too few)', '', ''], 'suppressed');
         else row(t, [c.label, fmt(c.estimate), fmt(c.ci95[0]), fmt(c.ci95[1])]);
       });
       s.appendChild(t);
       if (m.rates) {
-        var r = el('table');
-        row(r, ['variant', 'rate', '95% interval', 'lift over default']);
+        var r = table('Rates for ' + m.id, ['variant', 'rate', '95% interval', 'lift over default']);
         m.rates.forEach(function (v) {
           if (v.suppressed) { row(r, [v.variant, 'hidden (too few)', '', ''], 'suppressed'); return; }
           row(r, [v.variant, pct(v.rate), pct(v.ci95[0]) + ' – ' + pct(v.ci95[1]),
@@ -858,7 +912,7 @@ const char kDashboardJs[] = R"js('use strict';
     .then(function (json) {
       data = json;
       select.appendChild(new Option('All retained windows', 'total'));
-      data.windows.forEach(function (w, i) { select.appendChild(new Option(new Date(w.start).toISOString(), String(i))); });
+      data.windows.forEach(function (w, i) { select.appendChild(new Option(day(w.start) + ' to ' + day(w.end) + ' UTC', String(i))); });
       select.addEventListener('change', render);
       render();
     })
