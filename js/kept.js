@@ -4,7 +4,10 @@
 // turns off. The origin's tabs where the module runs apply it at once; the
 // next page that starts the module applies it before it decides or collects
 // anything. Only withdrawals are kept: a grant needs the core, and a kept
-// record that someone else wrote can turn things off, never on.
+// record that someone else wrote can turn things off, never on. A withdrawal
+// the browser would not store while the module runs (a full quota, a disk
+// error) is kept the same way, in localStorage (spillWithdrawals), so that
+// it still reaches the visitor's other tabs and next pages.
 import { RECORDS } from './storage.js';
 import { deleteFromStored } from './visit.js';
 

@@ -8,12 +8,13 @@
 // every one of them after the handler returns.
 //
 // Any other request (another route, a preflight, a post the route's filter
-// does not pass, anything unusual or too large, anything malformed) makes the worker pass its whole connection, with
-// the bytes it has already read, to httplib's own request handling on a
-// thread of a pool, once the request has come whole (a slow client holds no
-// thread), and the connection comes back to the workers after the answer. So every other answer, error answers included, is
-// httplib's, from the routes and settings registered on this server as usual.
-// Use open() and run() instead of httplib's bind/listen.
+// does not pass, anything unusual or too large, anything malformed) makes
+// the worker pass its whole connection, with the bytes it has already read,
+// to httplib's own request handling on a thread of a pool, once the request
+// has come whole (a slow client holds no thread); the connection comes back
+// to the workers after the answer. So every other answer, error answers
+// included, is httplib's, from the routes and settings registered on this
+// server as usual. Use open() and run() instead of httplib's bind/listen.
 #pragma once
 #include <httplib.h>
 
