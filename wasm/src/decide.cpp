@@ -70,6 +70,16 @@ Status check_no_sensitive_name(std::string_view text, const std::string& path, c
                               "); sensitive interests never appear in content, reasons or templates");
 }
 
+// Owner-written words shown to visitors (content, a reason, a slot's label):
+// placeholders only where `placeholders` (those used added to `used`), and
+// never a sensitive interest's name. Each problem is an error at its path.
+void check_owner_words(const std::string& text, const std::string& path, bool placeholders, unsigned* used,
+                       const Taxonomy& taxonomy, Diagnostics& diag) {
+  auto status = check_placeholders(text, path, placeholders, used);
+  if (status.ok()) status = check_no_sensitive_name(text, path, &taxonomy);
+  if (!status.ok()) diag.error(status.error().path, status.error().message);
+}
+
 bool starts_with_ci(const std::string& text, size_t at, const std::string& word) {
   if (text.size() < at + word.size()) return false;
   for (size_t k = 0; k < word.size(); ++k) {
@@ -252,9 +262,7 @@ void parse_content(const json& content, const std::string& path, const Taxonomy&
     }
     const std::string& text = item.value().get_ref<const std::string&>();
     bool is_url = key == "href" || key == "image";
-    auto status = check_placeholders(text, field_path, !is_url, &used);
-    if (status.ok()) status = check_no_sensitive_name(text, field_path, &taxonomy);
-    if (!status.ok()) diag.error(status.error().path, status.error().message);
+    check_owner_words(text, field_path, !is_url, &used, taxonomy, diag);
     if (is_url && !page_uses_address(text)) {
       diag.error(field_path, "must be a web address (http, https or a relative path)");
     }
@@ -339,11 +347,8 @@ void parse_variant(const json& node, const std::string& path, const json& saved_
           diag.error(join_path(reason_path, item.key()), "must be a string");
           continue;
         }
-        const std::string& sentence = item.value().get_ref<const std::string&>();
-        std::string sentence_path = join_path(reason_path, item.key());
-        auto status = check_placeholders(sentence, sentence_path, true, &used);
-        if (status.ok()) status = check_no_sensitive_name(sentence, sentence_path, &taxonomy);
-        if (!status.ok()) diag.error(status.error().path, status.error().message);
+        check_owner_words(item.value().get_ref<const std::string&>(), join_path(reason_path, item.key()), true, &used,
+                          taxonomy, diag);
       }
       check_languages(*r, reason_path, diag);
       v.reason = *r;
@@ -377,10 +382,7 @@ void parse_slot(const json& node, const std::string& path, const json& saved_gro
     std::string label_path = join_path(path, "label");
     check_visitor_text(*label, label_path, diag);
     auto check = [&](const json& text, const std::string& text_path) {
-      if (!text.is_string()) return;
-      auto status = check_placeholders(text.get_ref<const std::string&>(), text_path, false, nullptr);
-      if (status.ok()) status = check_no_sensitive_name(text.get_ref<const std::string&>(), text_path, &taxonomy);
-      if (!status.ok()) diag.error(status.error().path, status.error().message);
+      if (text.is_string()) check_owner_words(text.get_ref<const std::string&>(), text_path, false, nullptr, taxonomy, diag);
     };
     if (label->is_object()) {
       for (const auto& item : label->items()) check(item.value(), join_path(label_path, item.key()));

@@ -185,8 +185,10 @@ int refused_length(std::string_view head, size_t max_body, size_t* length_out = 
     return method == "POST" || method == "PUT" || method == "PATCH" ? 411 : 0;
   }
   while (length.size() > 1 && length.front() == '0') length.remove_prefix(1);
-  if (length.size() > 18 || std::stoull(std::string(length)) > max_body) return 413;
-  if (length_out) *length_out = std::stoull(std::string(length));
+  if (length.size() > 18) return 413;
+  size_t bytes = std::stoull(std::string(length));
+  if (bytes > max_body) return 413;
+  if (length_out) *length_out = bytes;
   return 0;
 }
 
