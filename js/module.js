@@ -125,6 +125,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   }
 
   function forget(rt) {
+    rt.dropEvents(); // tracked before "Forget me": forgotten, never stored after it
     return rt.storage.exclusive(async () => {
       rt.call('profile.forget');
       await rt.storage.eraseAll();

@@ -10,6 +10,11 @@ import { readPageSignals } from './page.js';
 // How long the slots on screen at a client-side navigation wait for the
 // router to render the new route (checkView).
 const ROUTE_SETTLE_MS = 500;
+// How long track() calls are gathered before they are stored together: a
+// page that tracks every scroll or impression writes a few times a second,
+// not once per call. Any other transaction, and leaving the page, apply the
+// ones waiting first.
+const TRACK_BATCH_MS = 50;
 
 export class Runtime {
   constructor({ core, storage, config, doc, win, emit, say }) {
@@ -21,8 +26,9 @@ export class Runtime {
     this.emit = emit;
     this.say = say;
     this.seen = { consent: null, profile: null };
-    this.pending = [];
-    this.flushing = null;
+    this.pending = []; // events not applied yet: {event, seq}, in call order
+    this.trackSeq = 0;
+    this.trackTimer = null;
     this.slots = new Map();
     this.roots = [doc];
     // The shadow roots handed to observe(), held weakly: a component that
@@ -34,6 +40,11 @@ export class Runtime {
     this.carried = []; // slots on screen at a navigation, waiting for the route (checkView)
     this.displayed = new Map(); // slot id -> what this page view shows: the decided variant's id, or '' (its own content)
     this.lang = pickLanguage(config, win.navigator);
+    // Before the storage keeps what is unsaved when the page is left.
+    storage.beforeLeave = () => this.flushEvents();
+    win.addEventListener('visibilitychange', () => {
+      if (this.doc.visibilityState === 'hidden') this.flushEvents();
+    });
     storage.compact = () => {
       this.call('compact');
       this.save();
@@ -156,12 +167,19 @@ export class Runtime {
     }
   }
 
-  /** Runs fn(runtime) as one cross-tab transaction. */
+  /**
+   * Runs fn(runtime) as one cross-tab transaction. The events tracked before
+   * it was asked for are applied first, in order: an event is never applied
+   * under a choice made after it (a grant), nor lost to one (a withdrawal
+   * deletes it with the rest).
+   */
   transaction(fn) {
+    const upTo = this.trackSeq;
     return this.storage.exclusive(() => {
       this.refresh();
       let result;
       try {
+        this.applyEvents(upTo);
         result = fn(this);
       } catch (e) {
         // Whatever the core applied before the error is kept (a refused
@@ -178,36 +196,54 @@ export class Runtime {
     });
   }
 
-  /** Queues an event; queued events are applied together in one transaction. */
+  /** Queues an event; the events of the next TRACK_BATCH_MS are stored in one transaction. */
   track(event) {
-    this.pending.push(event);
-    if (!this.flushing) {
-      this.flushing = Promise.resolve().then(() => this.transaction(() => {
-        let batch = this.pending.splice(0);
-        this.flushing = null;
-        let out;
+    this.pending.push({ event, seq: ++this.trackSeq });
+    if (this.trackTimer === null) this.trackTimer = this.win.setTimeout(() => this.flushEvents(), TRACK_BATCH_MS);
+  }
+
+  /** Stores the events waiting now (at once: the page is being hidden or left). */
+  flushEvents() {
+    this.win.clearTimeout(this.trackTimer);
+    this.trackTimer = null;
+    if (this.pending.length) this.transaction(() => {}).catch(() => {});
+  }
+
+  /** Drops the events waiting ("Forget me": they are forgotten with the rest). */
+  dropEvents() {
+    this.pending = [];
+  }
+
+  // Applies the waiting events tracked up to `upTo` (see transaction).
+  applyEvents(upTo) {
+    const later = this.pending.findIndex((p) => p.seq > upTo);
+    let batch = this.pending.splice(0, later < 0 ? this.pending.length : later).map((p) => p.event);
+    if (!batch.length) return;
+    let out;
+    try {
+      out = this.call('track', batch);
+    } catch {
+      // An event JSON cannot carry (a BigInt, a cycle) is dropped alone,
+      // like any bad event, not thrown into the page with the whole batch.
+      batch = batch.filter((event) => {
         try {
-          out = this.call('track', batch);
-        } catch {
-          // An event JSON cannot carry (a BigInt, a cycle) is dropped alone,
-          // like any bad event, not thrown into the page with the whole batch.
-          batch = batch.filter((event) => {
-            try {
-              return JSON.stringify(event), true;
-            } catch (e) {
-              this.problem('bad-event', `track: the event cannot be written as JSON (${e.message.split('\n')[0]})`, { event });
-              return false;
-            }
-          });
-          out = this.call('track', batch);
+          return JSON.stringify(event), true;
+        } catch (e) {
+          this.problem('bad-event', `track: the event cannot be written as JSON (${e.message.split('\n')[0]})`, { event });
+          return false;
         }
-        for (const e of out.errors || []) {
-          this.problem('bad-event', `track: ${e.error}`, { event: batch[e.index] });
-        }
-        return out;
-      }));
+      });
+      try {
+        out = this.call('track', batch);
+      } catch (e) {
+        // Never thrown into the transaction that applies them (a choice the visitor made).
+        this.problem('bad-event', e.message.replace(/^tactful: /, ''), { events: batch });
+        return;
+      }
     }
-    return this.flushing;
+    for (const e of out.errors || []) {
+      this.problem('bad-event', `track: ${e.error}`, { event: batch[e.index] });
+    }
   }
 
   /**

@@ -52,6 +52,8 @@ class Storage {
     // what it had not stored yet. Also one the back-forward cache keeps: the
     // browser may drop it there, and then nothing of it runs again.
     win.addEventListener('pagehide', (e) => {
+      // Changes not asked for yet (events waiting to be stored together) join the waiting ones.
+      if (this.beforeLeave) this.beforeLeave();
       this.leftUnsaved = this.keepUnsaved();
       // A cached page stops listening to the other pages: the next page's
       // first write would reach it, and the browser evicts a cached page

@@ -257,6 +257,87 @@ describe('nothing without a choice', () => {
   });
 });
 
+describe('events tracked over time', () => {
+  // The evidence the profile holds for one interest (0 when it holds none).
+  const evidenceOf = async (page, id) => {
+    const item = (await exportOf(page)).profile.interests.find((i) => i.id === `interest:${id}`);
+    return item ? item.value.evidence : 0;
+  };
+
+  // A page that tracks every scroll or impression once wrote the whole
+  // profile once per call: 20 calls, one per task, made 15 writes.
+  test('calls made one per task are stored together, not one write each', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const before = await evidenceOf(v.page, 'city-walking');
+      const { writes, elapsed } = await v.page.evaluate(async () => {
+        let count = 0;
+        const transaction = IDBDatabase.prototype.transaction;
+        IDBDatabase.prototype.transaction = function (stores, mode) {
+          if (mode === 'readwrite') count += 1;
+          return transaction.call(this, stores, mode);
+        };
+        const start = performance.now();
+        for (let i = 0; i < 20; i++) {
+          window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          await new Promise((resolve) => setTimeout(resolve)); // a new task each time
+        }
+        await window.tactful.profile.view(); // applies what is still waiting
+        IDBDatabase.prototype.transaction = transaction;
+        return { writes: count, elapsed: performance.now() - start };
+      });
+      assert.equal(await evidenceOf(v.page, 'city-walking'), before + 20, 'every call counted');
+      // Events are gathered for 50 ms (js/runtime.js): a slow machine's
+      // longer run may take more writes, never one per call.
+      assert.ok(writes <= Math.max(5, Math.ceil(elapsed / 50) + 1), `20 calls over ${Math.round(elapsed)} ms made ${writes} writes`);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('an event tracked just before following a link is kept, and the next page has it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const before = await evidenceOf(v.page, 'city-walking');
+      await Promise.all([
+        v.page.waitForURL(`${site.url}/privacy.html`),
+        v.page.evaluate(() => {
+          window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          window.location.href = '/privacy.html';
+        }),
+      ]);
+      await ready(v.page);
+      assert.equal(await evidenceOf(v.page, 'city-walking'), before + 1);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('an event tracked just before a grant is not counted under it; one tracked just before "Forget me" is forgotten', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.evaluate(async () => {
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        await window.tactful.consent.set({ purposes: { personalization: true } });
+      });
+      assert.equal(await evidenceOf(v.page, 'city-walking'), 0, 'made before the visitor allowed it');
+      await v.page.evaluate(async () => {
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        await window.tactful.profile.forget();
+      });
+      await v.page.waitForTimeout(200); // any write still waiting would be done by now
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('a choice made just before leaving the page', () => {
   // Every change waits for the cross-tab lock, a read and a write, each an
   // answer from the browser; a visitor (or a test) who chooses and at once
