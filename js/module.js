@@ -102,7 +102,9 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   function api(fn, unstarted = () => { throw unavailable(); }) {
     return (...args) => {
       const gesture = hasGesture();
-      return ready.then(() => (runtime ? fn(runtime, gesture, ...args) : unstarted(gesture, ...args)));
+      // The events tracked before this call, not those after it in the same task (Runtime.transaction).
+      const eventsUpTo = runtime ? runtime.trackSeq : null;
+      return ready.then(() => (runtime ? runtime.asOf(eventsUpTo, () => fn(runtime, gesture, ...args)) : unstarted(gesture, ...args)));
     };
   }
 

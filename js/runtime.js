@@ -29,6 +29,7 @@ export class Runtime {
     this.pending = []; // events not applied yet: {event, seq}, in call order
     this.trackSeq = 0;
     this.trackTimer = null;
+    this.eventsUpTo = null; // set by asOf()
     this.slots = new Map();
     this.roots = [doc];
     // The shadow roots handed to observe(), held weakly: a component that
@@ -174,7 +175,7 @@ export class Runtime {
    * deletes it with the rest).
    */
   transaction(fn) {
-    const upTo = this.trackSeq;
+    const upTo = this.eventsUpTo ?? this.trackSeq;
     return this.storage.exclusive(() => {
       this.refresh();
       let result;
@@ -196,6 +197,19 @@ export class Runtime {
     });
   }
 
+  /**
+   * Runs fn with the transactions it asks for applying only the events
+   * tracked up to `upTo` (when the API call was made; null: up to now).
+   */
+  asOf(upTo, fn) {
+    this.eventsUpTo = upTo;
+    try {
+      return fn();
+    } finally {
+      this.eventsUpTo = null;
+    }
+  }
+
   /** Queues an event; the events of the next TRACK_BATCH_MS are stored in one transaction. */
   track(event) {
     this.pending.push({ event, seq: ++this.trackSeq });
@@ -209,9 +223,10 @@ export class Runtime {
     if (this.pending.length) this.transaction(() => {}).catch(() => {});
   }
 
-  /** Drops the events waiting ("Forget me": they are forgotten with the rest). */
+  /** Drops the events tracked before "Forget me": they are forgotten with the rest. */
   dropEvents() {
-    this.pending = [];
+    const upTo = this.eventsUpTo ?? this.trackSeq;
+    this.pending = this.pending.filter((p) => p.seq > upTo);
   }
 
   // Applies the waiting events tracked up to `upTo` (see transaction).

@@ -317,6 +317,21 @@ describe('events tracked over time', () => {
     }
   });
 
+  test('an event tracked right after a grant, in the same task, is counted under it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.evaluate(async () => {
+        const granted = window.tactful.consent.set({ purposes: { personalization: true } });
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        await granted;
+      });
+      assert.equal(await evidenceOf(v.page, 'city-walking'), 1);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('an event tracked just before a grant is not counted under it; one tracked just before "Forget me" is forgotten', async () => {
     const v = await newVisitor();
     try {
