@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -651,4 +652,59 @@ TEST_CASE("front: a path holding a NUL byte is refused, never served as another 
     CHECK(answer.find("alert(1)") == std::string::npos);
   }
   std::system(("rm -rf " + site).c_str());
+}
+
+// A site owner's folder may hold a link out of it by accident: a link to
+// /etc/passwd or to the collector's key must not publish that file.
+TEST_CASE("front: a file reached through a link out of its folder is 404, as a missing one; links within it work") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string base = dir, site = base + "/site", assets = base + "/assets", outside = base + "/outside";
+  for (const std::string& d : {site, site + "/pages", assets, outside}) REQUIRE(mkdir(d.c_str(), 0700) == 0);
+  std::ofstream(site + "/index.html") << "home";
+  std::ofstream(site + "/pages/about.html") << "about us";
+  std::ofstream(assets + "/app.css") << "body{}";
+  std::ofstream(outside + "/secret.key") << "the collector's secret";
+  std::ofstream(outside + "/index.html") << "not the site's";
+  REQUIRE(symlink((outside + "/secret.key").c_str(), (site + "/key.txt").c_str()) == 0);
+  REQUIRE(symlink(outside.c_str(), (site + "/out").c_str()) == 0);          // a folder out of it
+  REQUIRE(symlink("../outside/secret.key", (assets + "/up.css").c_str()) == 0);  // a relative one, in a --mount
+  REQUIRE(symlink("/etc/passwd", (site + "/passwd.txt").c_str()) == 0);
+  REQUIRE(symlink("pages/about.html", (site + "/about.html").c_str()) == 0);  // within: served
+  REQUIRE(symlink((site + "/pages").c_str(), (site + "/docs").c_str()) == 0);  // within, by its full path
+  Front f([&](FrontServer& s) {
+    REQUIRE(s.set_mount_point("/assets/", assets));
+    REQUIRE(s.set_mount_point("/", site));
+  });
+  auto ask = [&f](const std::string& method, const std::string& path) {
+    int fd = connect_to(f.port);
+    send_all(fd, method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    std::string all;
+    char chunk[4096];
+    for (ssize_t r; (r = recv(fd, chunk, sizeof chunk, 0)) > 0;) all.append(chunk, static_cast<size_t>(r));
+    close(fd);
+    return all;
+  };
+  const std::string missing = ask("GET", "/no-such-file.txt");
+  CHECK(status_of(missing) == 404);
+  for (std::string path : {"/key.txt", "/out/secret.key", "/out/", "/assets/up.css", "/passwd.txt"}) {
+    for (std::string method : {"GET", "HEAD"}) {
+      CAPTURE(path);
+      CAPTURE(method);
+      std::string answer = ask(method, path);
+      CHECK(status_of(answer) == 404);
+      CHECK(answer.find("secret") == std::string::npos);
+      CHECK(answer.find("root:") == std::string::npos);
+      CHECK(answer.find("not the site's") == std::string::npos);
+      CHECK(answer.find("Content-Length: 0\r\n") != std::string::npos);  // the same empty 404 as a missing file's
+    }
+  }
+  for (auto [path, body] : {std::pair<std::string, std::string>{"/about.html", "about us"},
+                            {"/docs/about.html", "about us"}, {"/", "home"}, {"/assets/app.css", "body{}"}}) {
+    CAPTURE(path);
+    std::string answer = ask("GET", path);
+    CHECK(status_of(answer) == 200);
+    CHECK(answer.substr(answer.size() - body.size()) == body);
+  }
+  std::system(("rm -rf " + base).c_str());
 }

@@ -7,12 +7,14 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <list>
 #include <thread>
@@ -62,6 +64,24 @@ bool numeric_address(const sockaddr_storage& addr, socklen_t len, std::string& i
   ip = host;
   port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port)
                                     : ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
+  return true;
+}
+
+// httplib's rule for a path under a mount point: its ".." never climbs
+// above where it starts (a path that does is not looked up there).
+bool stays_within(std::string_view path) {
+  size_t level = 0;
+  for (size_t at = 0; at < path.size();) {
+    size_t end = std::min(path.find('/', at), path.size());
+    std::string_view part = path.substr(at, end - at);
+    if (part == "..") {
+      if (level == 0) return false;
+      --level;
+    } else if (!part.empty() && part != ".") {
+      ++level;
+    }
+    at = end + 1;
+  }
   return true;
 }
 
@@ -666,14 +686,53 @@ class FrontServer::Worker {
 // A path with a NUL byte (%00) is refused (400): httplib's file handler would
 // open the file named by what comes before it and type the answer by what
 // comes after, so any file served could be had as a script or as HTML.
+// A file reached through a link out of its mount's directory is answered
+// 404, as a missing one is (set_mount_point).
 FrontServer::FrontServer() {
   set_payload_max_length(kMaxBatchBody);
-  set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.find('\0') == std::string::npos) return HandlerResponse::Unhandled;
-    res.status = 400;
-    res.set_content("a path may not hold a NUL byte (%00)", "text/plain");
-    return HandlerResponse::Handled;
+  set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.find('\0') != std::string::npos) {
+      res.status = 400;
+      res.set_content("a path may not hold a NUL byte (%00)", "text/plain");
+      return HandlerResponse::Handled;
+    }
+    if ((req.method == "GET" || req.method == "HEAD") && serves_from_outside(req.path)) {
+      res.status = 404;
+      return HandlerResponse::Handled;
+    }
+    return HandlerResponse::Unhandled;
   });
+}
+
+bool FrontServer::set_mount_point(const std::string& mount_point, const std::string& dir, httplib::Headers headers) {
+  if (!httplib::Server::set_mount_point(mount_point, dir, std::move(headers))) return false;
+  char* real = ::realpath(dir.c_str(), nullptr);
+  std::string real_dir = real ? real : "";
+  std::free(real);
+  if (real_dir.empty()) return false;  // httplib's check passed, so it went meanwhile
+  mounts_.push_back({mount_point.empty() ? "/" : mount_point, dir, std::move(real_dir)});
+  return true;
+}
+
+bool FrontServer::serves_from_outside(const std::string& path) const {
+  for (const Mount& m : mounts_) {
+    // httplib's file lookup, step by step: the first mount whose prefix
+    // matches, whose path stays within it and where a regular file is found
+    // serves it.
+    if (path.compare(0, m.prefix.size(), m.prefix) != 0) continue;
+    std::string sub_path = "/" + path.substr(m.prefix.size());
+    if (!stays_within(sub_path)) continue;
+    std::string file = m.dir + sub_path;
+    if (file.back() == '/') file += "index.html";
+    struct stat st{};
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    char* real = ::realpath(file.c_str(), nullptr);
+    std::string real_file = real ? real : "";
+    std::free(real);
+    std::string inside = m.real_dir.back() == '/' ? m.real_dir : m.real_dir + "/";
+    return real_file.compare(0, inside.size(), inside) != 0;
+  }
+  return false;
 }
 
 FrontServer::~FrontServer() {

@@ -61,6 +61,11 @@ class FrontServer : public httplib::Server {
   // (given a Request that carries only method and path).
   FrontServer& set_response_headers(Handler handler);
   FrontServer& set_workers(size_t workers);  // 0: one per hardware thread
+  // httplib's, remembering the directory's real path too: a file is served
+  // from it only if the file's own real path (links resolved) is inside it.
+  // Any other is answered 404, as a missing file is: a link in a site's
+  // folder to /etc/passwd or to the collector's key must not publish it.
+  bool set_mount_point(const std::string& mount_point, const std::string& dir, httplib::Headers headers = {});
 
   // Binds and listens (with a deep accept queue); port 0 picks a free port.
   // Returns the port, or -1 with open_error() set (EADDRINUSE: another
@@ -76,6 +81,12 @@ class FrontServer : public httplib::Server {
  private:
   struct Conn;
   class Worker;
+  struct Mount {
+    std::string prefix, dir, real_dir;
+  };
+  // Whether httplib would answer `path` with a file that lies outside the
+  // real directory of the mount it serves it from.
+  bool serves_from_outside(const std::string& path) const;
   // Runs httplib's request handling on a pool thread for a connection the
   // workers let go, starting with the bytes they had read from it.
   void hand_off(int fd, std::string ip, int port, std::string buffered, size_t served);
@@ -91,6 +102,7 @@ class FrontServer : public httplib::Server {
   };
 
   std::string request_line_;  // "POST <path> HTTP/1.1\r\n"
+  std::vector<Mount> mounts_;  // in httplib's order: the first that has the file serves it
   BatchHandler batch_;
   Filter filter_;
   Handler response_headers_;
