@@ -93,6 +93,32 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// A header line of a request's head, split at its first colon (the value
+// without the spaces and tabs around it). has_colon: false for a line with
+// none, whose name is then the whole line.
+struct HeaderLine {
+  std::string_view name, value;
+  bool has_colon = false;
+};
+
+// Reads the header line of `head` that starts at `at` (just after the
+// request line's or the previous header's CRLF) and moves `at` past its
+// CRLF. False at the blank line that ends the head, or where no CRLF ends
+// the line.
+bool next_header_line(std::string_view head, size_t& at, HeaderLine& line) {
+  size_t eol = head.find("\r\n", at);
+  if (eol == std::string_view::npos || eol == at) return false;
+  std::string_view text = head.substr(at, eol - at);
+  at = eol + 2;
+  size_t colon = text.find(':');
+  line.has_colon = colon != std::string_view::npos;
+  line.name = text.substr(0, colon);
+  line.value = line.has_colon ? text.substr(colon + 1) : std::string_view();
+  while (!line.value.empty() && (line.value.front() == ' ' || line.value.front() == '\t')) line.value.remove_prefix(1);
+  while (!line.value.empty() && (line.value.back() == ' ' || line.value.back() == '\t')) line.value.remove_suffix(1);
+  return true;
+}
+
 struct Head {
   size_t size = 0;  // request line, headers and the blank line
   size_t body = 0;  // Content-Length
@@ -124,22 +150,17 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
   if (h.size > kMaxHead) return Parse::kOther;
   bool has_length = false, has_connection = false;
   bool has_type = false, has_origin = false, has_host = false, has_site = false;
-  for (size_t at = request_line.size(); at < end + 2;) {
-    size_t eol = in.find("\r\n", at);
-    std::string_view line = in.substr(at, eol - at);
-    at = eol + 2;
-    size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return Parse::kOther;
-    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-    if (!std::all_of(name.begin(), name.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); })) {
+  HeaderLine line;
+  for (size_t at = request_line.size(); next_header_line(in, at, line);) {
+    std::string_view name = line.name, value = line.value;
+    if (!line.has_colon || name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); })) {
       return Parse::kOther;
     }
     for (char ch : value) {
       unsigned char c = static_cast<unsigned char>(ch);
       if ((c < 0x20 && c != '\t') || c == 0x7f) return Parse::kOther;
     }
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     if (iequals(name, "content-length")) {
       if (has_length || value.empty() || value.size() > 9 ||
           !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -181,16 +202,12 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
 int refused_length(std::string_view head, size_t max_body, size_t* length_out = nullptr) {
   std::string_view length;
   bool seen = false;
-  for (size_t at = head.find("\r\n"); at != std::string_view::npos && at + 2 < head.size();) {
-    size_t eol = head.find("\r\n", at + 2);
-    if (eol == std::string_view::npos) break;
-    std::string_view line = head.substr(at + 2, eol - at - 2);
-    at = eol;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // httplib judges the rest of the head
-    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  size_t request_line_end = head.find("\r\n");
+  HeaderLine line;
+  for (size_t at = request_line_end == std::string_view::npos ? head.size() : request_line_end + 2;
+       next_header_line(head, at, line);) {
+    if (!line.has_colon) continue;  // httplib judges the rest of the head
+    std::string_view name = line.name, value = line.value;
     if (iequals(name, "transfer-encoding")) return 411;
     if (!iequals(name, "content-length")) continue;
     if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
