@@ -837,6 +837,7 @@ const char kDashboardJs[] = R"js('use strict';
       tr.appendChild(td);
     });
     table.appendChild(tr);
+    return tr;
   }
   // A table with its caption and column headers (th scope=col), for screen readers and the charts' descriptions.
   function table(caption, heads) {
@@ -846,6 +847,17 @@ const char kDashboardJs[] = R"js('use strict';
     heads.forEach(function (h, i) { var th = el('th', h); th.scope = 'col'; if (i > 0) th.className = 'num'; tr.appendChild(th); });
     t.appendChild(tr);
     return t;
+  }
+  // Why a rate shown has no lift, in words (docs/report-format.md): default
+  // is what the others are measured against; a default rate that is hidden,
+  // or could be 0, gives nothing to divide by; else the ratio's interval is
+  // unbounded, so any lift would fit.
+  function noLift(rates, i) {
+    var base = rates[0];
+    if (i === 0) return 'baseline';
+    if (base.suppressed) return 'not estimated: default\'s rate is hidden (too few)';
+    if (!(base.rate > 0) || !(base.ci95[0] > 0)) return 'not estimated: default\'s rate could be 0';
+    return 'not estimated: too uncertain yet';
   }
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   // What each kind of metric counts, in the owner's words (docs/report-format.md, "Domains").
@@ -908,10 +920,11 @@ const char kDashboardJs[] = R"js('use strict';
       s.appendChild(t);
       if (m.rates) {
         var r = table('Rates for ' + m.id, ['variant', 'rate', '95% interval', 'lift over default']);
-        m.rates.forEach(function (v) {
+        m.rates.forEach(function (v, i) {
           if (v.suppressed) { row(r, [v.variant, 'hidden (too few)', '', ''], 'suppressed'); return; }
-          row(r, [v.variant, pct(v.rate), pct(v.ci95[0]) + ' – ' + pct(v.ci95[1]),
-                  v.lift ? pct(v.lift.value) + ' (' + pct(v.lift.ci95[0]) + ' – ' + pct(v.lift.ci95[1]) + ')' : '']);
+          var tr = row(r, [v.variant, pct(v.rate), pct(v.ci95[0]) + ' – ' + pct(v.ci95[1]),
+                           v.lift ? pct(v.lift.value) + ' (' + pct(v.lift.ci95[0]) + ' – ' + pct(v.lift.ci95[1]) + ')' : noLift(m.rates, i)]);
+          if (!v.lift) tr.lastChild.className = 'num suppressed';
         });
         s.appendChild(r);
       }
