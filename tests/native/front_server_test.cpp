@@ -82,9 +82,12 @@ struct Front {
   }
 };
 
-int connect_to(int port) {
+// receive_buffer > 0: a small receive window, so that answers the client
+// does not read back up on the server.
+int connect_to(int port, int receive_buffer = 0) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
+  if (receive_buffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
@@ -576,14 +579,7 @@ TEST_CASE("front: a deep accept queue, and shutting down ends connections httpli
 
 TEST_CASE("front: a client that reads its answers slowly gets every one, in order, once") {
   Front f([](FrontServer& s) { s.set_keep_alive_max_count(100000); });
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int small = 4096;  // a small receive window: the workers' answers back up
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(f.port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int fd = connect_to(f.port, 4096);
   const int n = 3000;
   std::thread writer([&] {
     std::string all;
@@ -707,4 +703,67 @@ TEST_CASE("front: a file reached through a link out of its folder is 404, as a m
     CHECK(answer.substr(answer.size() - body.size()) == body);
   }
   std::system(("rm -rf " + base).c_str());
+}
+
+// httplib writes an answer with a timeout per write: a client reading a large
+// file slowly would hold one of its 32 threads for as long as it kept reading,
+// and 40 such clients would leave every other request of the site waiting.
+// The workers write what the socket does not take at once instead.
+TEST_CASE("front: clients reading a large file slowly hold no thread: others are still served, and they get it whole") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string site = dir;
+  const std::string big(8 << 20, 'b');
+  std::ofstream(site + "/big.bin", std::ios::binary) << big;
+  // A long write timeout: were each slow reader on one of httplib's threads,
+  // the request below would wait for one to finish.
+  Front f([&site](FrontServer& s) {
+    s.set_write_timeout(60, 0);
+    REQUIRE(s.set_mount_point("/", site));
+  });
+  std::vector<int> readers;
+  for (int i = 0; i < 40; ++i) {
+    int fd = connect_to(f.port, 4096);
+    send_all(fd, "GET /big.bin HTTP/1.1\r\nHost: test\r\n\r\n");
+    readers.push_back(fd);
+  }
+  // At least 32 readers (as many as httplib has threads) have their answer's
+  // first bytes, and none can have all of it (it backs up in the server's
+  // socket buffer): they are reading when the request below is sent.
+  std::vector<pollfd> polled;
+  for (int reader : readers) polled.push_back({reader, POLLIN, 0});
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (size_t readable = 0; readable < 32 && Clock::now() < deadline;) {
+    poll(polled.data(), polled.size(), 100);
+    readable = std::count_if(polled.begin(), polled.end(), [](const pollfd& p) { return p.revents & POLLIN; });
+  }
+  int fd = connect_to(f.port);
+  send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto pong = read_answers(fd, 1, nullptr, 10000);
+  close(fd);
+  REQUIRE(pong.size() == 1);
+  CHECK(pong[0].find("pong") != std::string::npos);
+  // Every reader still gets the whole file, after the request above was
+  // answered: its head, then 8 MB of 'b' up to the end of the connection.
+  int whole = 0;
+  for (int reader : readers) {
+    shutdown(reader, SHUT_WR);  // the server closes once it has answered
+    std::string head;
+    size_t body = 0, other = 0;
+    char chunk[65536];
+    for (ssize_t r; (r = recv(reader, chunk, sizeof chunk, 0)) > 0;) {
+      size_t at = 0;
+      if (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+        for (; at < static_cast<size_t>(r) && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0); ++at) {
+          head += chunk[at];
+        }
+      }
+      body += static_cast<size_t>(r) - at;
+      other += static_cast<size_t>(std::count_if(chunk + at, chunk + r, [](char c) { return c != 'b'; }));
+    }
+    whole += status_of(head) == 200 && body == big.size() && other == 0;
+    close(reader);
+  }
+  CHECK(whole == 40);
+  std::system(("rm -rf " + site).c_str());
 }

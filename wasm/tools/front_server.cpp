@@ -265,9 +265,13 @@ class HandedStream : public httplib::Stream {
       : fd_(fd), ip_(std::move(ip)), port_(port), buf_(std::move(buffered)), read_ms_(read_ms), write_ms_(write_ms) {}
 
   bool is_readable() const override { return off_ < buf_.size() || wait(POLLIN, read_ms_); }
-  bool is_writable() const override { return wait(POLLOUT, write_ms_); }
+  bool is_writable() const override { return true; }  // write() never waits: it queues
   // The bytes read and not yet taken by httplib.
   std::string rest() const { return buf_.substr(off_); }
+  // What write() queued because the socket would not take it at once: the
+  // workers write it (FrontServer::hand_off), so that a client reading
+  // slowly holds no thread.
+  std::string& unsent() { return unsent_; }
 
   // The next request's head, read ahead and left for httplib to read; empty
   // if it does not come whole within the read timeout or kMaxRequestHead.
@@ -318,12 +322,31 @@ class HandedStream : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // Sends what the socket takes now and queues the rest (unsent()).
   ssize_t write(const char* ptr, size_t size) override {
-    while (wait(POLLOUT, write_ms_)) {
-      ssize_t w = send(fd_, ptr, size, MSG_NOSIGNAL);
-      if (w >= 0 || (errno != EINTR && errno != EAGAIN)) return w;
+    size_t sent = 0;
+    while (unsent_.empty() && sent < size) {
+      ssize_t w = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
+      if (w > 0) {
+        sent += static_cast<size_t>(w);
+      } else if (w < 0 && errno == EAGAIN) {
+        break;
+      } else if (w == 0 || errno != EINTR) {
+        return -1;
+      }
     }
-    return -1;
+    unsent_.append(ptr + sent, size - sent);
+    return static_cast<ssize_t>(size);
+  }
+
+  // Waits for the socket to take all of `data` (within the write timeout each time).
+  bool write_waiting(std::string_view data) {
+    while (!data.empty() && wait(POLLOUT, write_ms_)) {
+      ssize_t w = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (w > 0) data.remove_prefix(static_cast<size_t>(w));
+      else if (w == 0 || (errno != EINTR && errno != EAGAIN)) return false;
+    }
+    return data.empty();
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -351,6 +374,7 @@ class HandedStream : public httplib::Stream {
   int port_;
   std::string buf_;
   size_t off_ = 0;
+  std::string unsent_;
   int read_ms_, write_ms_;
 };
 
@@ -486,11 +510,13 @@ class FrontServer::Worker {
       c.port = r.port;
       c.in = std::move(r.in);
       c.served = r.served;
+      c.out = std::move(r.out);
+      c.last = r.last;
       c.active = c.begun = now_;
-      c.watching = EPOLLIN;
-      epoll_event ev{EPOLLIN, {&c}};
+      c.watching = c.writing() ? EPOLLOUT : EPOLLIN;  // an answer's rest first (settle)
+      epoll_event ev{c.watching, {&c}};
       epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev);
-      if (!c.in.empty()) {
+      if (!c.in.empty() && !c.writing()) {
         c.again = true;
         again_.push_back(&c);
       }
@@ -871,7 +897,7 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
     // without holding this thread: a kept-alive connection that sends its
     // next request a byte at a time would hold it as long as it liked.
     size_t left = keep_alive_max_count_ > served ? keep_alive_max_count_ - served : 1;
-    bool back = false;
+    bool back = false, last = false;
     for (size_t answered = 0; left > 0 && !stopping_; ++answered) {
       if (answered > 0 && !ready_for_httplib(stream.rest(), std::min(payload_max_length_, kMaxBatchBody))) {
         back = true;
@@ -886,13 +912,21 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
                                         : std::string("Content-Length must be a number of bytes"),
                         "text/plain");
         res.set_header("Connection", "close");  // its body is never read: nothing after it can be
-        std::string answer = answer_bytes(res, response_headers_, httplib::Request());
-        if (stream.write(answer.data(), answer.size()) == static_cast<ssize_t>(answer.size())) stream.linger();
+        if (stream.write_waiting(answer_bytes(res, response_headers_, httplib::Request()))) stream.linger();
         break;
       }
       bool closed = false;
-      if (!process_request(stream, left == 1, closed, nullptr) || closed) break;
-      --left;
+      bool ok = process_request(stream, left == 1, closed, nullptr);
+      if (ok) --left;
+      // An answer the socket did not take whole (a large file, a slow
+      // reader): the workers write the rest, then close the connection or
+      // take its next request. This thread is free for another.
+      if (!stream.unsent().empty()) {
+        back = true;
+        last = !ok || closed || left == 0;
+        break;
+      }
+      if (!ok || closed) break;
     }
     {
       std::lock_guard<std::mutex> lock(handed_mu_);
@@ -900,7 +934,8 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
     }
     if (back) {
       std::lock_guard<std::mutex> lock(returned_mu_);
-      returned_.push_back({fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left});
+      returned_.push_back(
+          {fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left, std::move(stream.unsent()), last});
     } else {
       ::shutdown(fd, SHUT_RDWR);
       ::close(fd);

@@ -12,7 +12,9 @@
 // the worker pass its whole connection, with the bytes it has already read,
 // to httplib's own request handling on a thread of a pool, once the request
 // has come whole (a slow client holds no thread); the connection comes back
-// to the workers after the answer. So every other answer, error answers
+// to the workers after the answer, with whatever of it the socket did not
+// take at once, which they write (a slow reader of a large file holds no
+// thread either). So every other answer, error answers
 // included, is httplib's, from the routes and settings registered on this
 // server as usual. Use open() and run() instead of httplib's bind/listen.
 #pragma once
@@ -92,13 +94,16 @@ class FrontServer : public httplib::Server {
   void hand_off(int fd, std::string ip, int port, std::string buffered, size_t served);
 
   // A connection httplib answered, given back to the workers with the bytes
-  // it had read ahead and the requests taken on it so far.
+  // it had read ahead, the requests taken on it so far, and the rest of an
+  // answer the socket did not take at once (`last`: close once it is out).
   struct Returned {
     int fd;
     std::string ip;
     int port;
     std::string in;
     size_t served;
+    std::string out;
+    bool last;
   };
 
   std::string request_line_;  // "POST <path> HTTP/1.1\r\n"
