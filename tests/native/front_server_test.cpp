@@ -668,7 +668,9 @@ TEST_CASE("front: a file reached through a link out of its folder is 404, as a m
   REQUIRE(symlink("/etc/passwd", (site + "/passwd.txt").c_str()) == 0);
   REQUIRE(symlink("pages/about.html", (site + "/about.html").c_str()) == 0);  // within: served
   REQUIRE(symlink((site + "/pages").c_str(), (site + "/docs").c_str()) == 0);  // within, by its full path
+  REQUIRE(symlink((site + "/pages").c_str(), (base + "/linked").c_str()) == 0);  // a mounted folder that is a link
   Front f([&](FrontServer& s) {
+    REQUIRE(s.set_mount_point("/linked/", base + "/linked"));
     REQUIRE(s.set_mount_point("/assets/", assets));
     REQUIRE(s.set_mount_point("/", site));
   });
@@ -696,7 +698,8 @@ TEST_CASE("front: a file reached through a link out of its folder is 404, as a m
     }
   }
   for (auto [path, body] : {std::pair<std::string, std::string>{"/about.html", "about us"},
-                            {"/docs/about.html", "about us"}, {"/", "home"}, {"/assets/app.css", "body{}"}}) {
+                            {"/docs/about.html", "about us"}, {"/linked/about.html", "about us"}, {"/", "home"},
+                            {"/assets/app.css", "body{}"}}) {
     CAPTURE(path);
     std::string answer = ask("GET", path);
     CHECK(status_of(answer) == 200);
