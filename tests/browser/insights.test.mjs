@@ -186,7 +186,7 @@ describe('rates whose lift cannot be given', () => {
   };
 
   test('a rate shown without a lift says why in its lift cell, never an empty cell', async () => {
-    const v = await newVisitor();
+    const v = await newVisitor({ viewport: { width: 360, height: 800 } });
     try {
       await v.context.route('**/api/insights', (route) => route.fulfill({ json: answer }));
       await v.page.goto(`${site.url}/insights?token=${OWNER_TOKEN}`);
@@ -208,6 +208,11 @@ describe('rates whose lift cannot be given', () => {
       const table = v.page.getByRole('table', { name: 'Rates for default-hidden' });
       assert.equal(await table.getByRole('cell', { name: "not estimated: default's rate is hidden (too few)" }).count(), 1);
       assert.deepEqual(await seriousAxeViolations(v.page), []);
+      // The words fit a phone: no sideways scrolling.
+      const [scrollWidth, innerWidth] = await v.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scrollWidth <= innerWidth, `no sideways scrolling: ${scrollWidth} > ${innerWidth}`);
+      await v.page.getByRole('table', { name: 'Rates for measured' }).scrollIntoViewIfNeeded();
+      await screenshot(v.page, 'insights-lift-reasons-360');
     } finally {
       await v.close();
     }
