@@ -159,3 +159,62 @@ describe('a collector with estimates to show', () => {
     }
   });
 });
+
+describe('rates whose lift cannot be given', () => {
+  let site;
+  before(async () => { site = await startSite(); });
+  after(() => site.stop());
+
+  // Which lifts are missing depends on the noise: the page is given answers
+  // with each case (the API's shape, docs/report-format.md) instead.
+  const rate = (variant, value, low, high, lift) => ({
+    variant, suppressed: false, rate: value, ci95: [low, high], ...(lift ? { lift: { value: lift[0], ci95: [lift[1], lift[2]] } } : {}),
+  });
+  const hidden = (variant) => ({ variant, suppressed: true, rate: null, ci95: null });
+  const metric = (id, rates) => ({
+    id, kind: 'slotShownClicked', epsilon: 1, reports: 500,
+    cells: [{ label: 'default|clicked', suppressed: false, estimate: 40, ci95: [20, 60] }], rates,
+  });
+  const answer = {
+    generatedAt: 0, keyId: '00', schema: 1, windowSeconds: 3600, minReportsPerCell: 20, epsilonPerReport: 3, windows: [],
+    total: { reports: 500, windows: 1, metrics: [
+      metric('measured', [rate('default', 0.1, 0.05, 0.15), rate('trail', 0.2, 0.12, 0.28, [1, 0.2, 2.5]),
+                          rate('kitchen', 0.12, 0.01, 0.4), hidden('garden')]),
+      metric('default-near-zero', [rate('default', 0.02, 0, 0.06), rate('trail', 0.2, 0.1, 0.3)]),
+      metric('default-hidden', [hidden('default'), rate('trail', 0.2, 0.1, 0.3)]),
+    ] },
+  };
+
+  test('a rate shown without a lift says why in its lift cell, never an empty cell', async () => {
+    const v = await newVisitor({ viewport: { width: 360, height: 800 } });
+    try {
+      await v.context.route('**/api/insights', (route) => route.fulfill({ json: answer }));
+      await v.page.goto(`${site.url}/insights?token=${OWNER_TOKEN}`);
+      await v.page.waitForFunction(() => document.querySelectorAll('section').length === 3);
+      const lifts = await v.page.evaluate(() => [...document.querySelectorAll('table')]
+        .filter((t) => t.caption.textContent.startsWith('Rates for '))
+        .map((t) => [t.caption.textContent, [...t.rows].slice(1).map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent, tr.cells[3].textContent])]));
+      assert.deepEqual(lifts, [
+        ['Rates for measured', [
+          ['default', '10.0%', 'baseline'],
+          ['trail', '20.0%', '100.0% (20.0% – 250.0%)'],
+          ['kitchen', '12.0%', 'not estimated: too uncertain yet'],
+          ['garden', 'hidden (too few)', ''],
+        ]],
+        ['Rates for default-near-zero', [['default', '2.0%', 'baseline'], ['trail', '20.0%', "not estimated: default's rate could be 0"]]],
+        ['Rates for default-hidden', [['default', 'hidden (too few)', ''], ['trail', '20.0%', "not estimated: default's rate is hidden (too few)"]]],
+      ]);
+      // The words are the cell's accessible name, under its column's header.
+      const table = v.page.getByRole('table', { name: 'Rates for default-hidden' });
+      assert.equal(await table.getByRole('cell', { name: "not estimated: default's rate is hidden (too few)" }).count(), 1);
+      assert.deepEqual(await seriousAxeViolations(v.page), []);
+      // The words fit a phone: no sideways scrolling.
+      const [scrollWidth, innerWidth] = await v.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scrollWidth <= innerWidth, `no sideways scrolling: ${scrollWidth} > ${innerWidth}`);
+      await v.page.getByRole('table', { name: 'Rates for measured' }).scrollIntoViewIfNeeded();
+      await screenshot(v.page, 'insights-lift-reasons-360');
+    } finally {
+      await v.close();
+    }
+  });
+});

@@ -570,6 +570,36 @@ TEST_CASE("over HTTP: POST /collect, and insights only with the owner's token") 
   t.join();
 }
 
+// The check itself compares fixed-size digests in constant time (so its
+// timing says nothing of the token's length); what a test can show is that
+// only the token itself passes, whatever a guess's length.
+TEST_CASE("the owner's token is accepted only whole: every shorter, longer or altered guess is refused") {
+  Site site;
+  CollectorOptions o = site.options();
+  o.token = "owner-secret";
+  Collector collector(o);
+  CHECK(collector.token_ok("owner-secret"));
+  for (size_t n = 0; n < o.token.size(); ++n) {
+    CAPTURE(n);
+    CHECK_FALSE(collector.token_ok(o.token.substr(0, n)));  // each prefix, the empty guess included
+    std::string altered = o.token;
+    altered[n] ^= 0x20;
+    CHECK_FALSE(collector.token_ok(altered));
+  }
+  for (const std::string& extra : std::vector<std::string>{"x", std::string(1, '\0'), "-secret", std::string(1000, 'a')}) {
+    CHECK_FALSE(collector.token_ok(o.token + extra));
+    CHECK_FALSE(collector.token_ok(extra + o.token));
+  }
+  for (size_t n = 0; n <= 200; ++n) CHECK_FALSE(collector.token_ok(std::string(n, 'o')));
+
+  // A collector without a token lets no one in, the empty guess included.
+  o.token.clear();
+  o.db_path = site.dir + "/other.db";
+  Collector open(o);
+  CHECK_FALSE(open.token_ok(""));
+  CHECK_FALSE(open.token_ok("owner-secret"));
+}
+
 TEST_CASE("over the front's workers: concurrent reports stored exactly once, answered as httplib answers") {
   Site site;
   site.config["reporting"]["allowedOrigins"] = json::array({"https://shop.example"});

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,9 +82,12 @@ struct Front {
   }
 };
 
-int connect_to(int port) {
+// receive_buffer > 0: a small receive window, so that answers the client
+// does not read back up on the server.
+int connect_to(int port, int receive_buffer = 0) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
+  if (receive_buffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
@@ -575,14 +579,7 @@ TEST_CASE("front: a deep accept queue, and shutting down ends connections httpli
 
 TEST_CASE("front: a client that reads its answers slowly gets every one, in order, once") {
   Front f([](FrontServer& s) { s.set_keep_alive_max_count(100000); });
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int small = 4096;  // a small receive window: the workers' answers back up
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(f.port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int fd = connect_to(f.port, 4096);
   const int n = 3000;
   std::thread writer([&] {
     std::string all;
@@ -650,5 +647,126 @@ TEST_CASE("front: a path holding a NUL byte is refused, never served as another 
     CHECK(status_of(answer) == 400);
     CHECK(answer.find("alert(1)") == std::string::npos);
   }
+  std::system(("rm -rf " + site).c_str());
+}
+
+// A site owner's folder may hold a link out of it by accident: a link to
+// /etc/passwd or to the collector's key must not publish that file.
+TEST_CASE("front: a file reached through a link out of its folder is 404, as a missing one; links within it work") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string base = dir, site = base + "/site", assets = base + "/assets", outside = base + "/outside";
+  for (const std::string& d : {site, site + "/pages", assets, outside}) REQUIRE(mkdir(d.c_str(), 0700) == 0);
+  std::ofstream(site + "/index.html") << "home";
+  std::ofstream(site + "/pages/about.html") << "about us";
+  std::ofstream(assets + "/app.css") << "body{}";
+  std::ofstream(outside + "/secret.key") << "the collector's secret";
+  std::ofstream(outside + "/index.html") << "not the site's";
+  REQUIRE(symlink((outside + "/secret.key").c_str(), (site + "/key.txt").c_str()) == 0);
+  REQUIRE(symlink(outside.c_str(), (site + "/out").c_str()) == 0);          // a folder out of it
+  REQUIRE(symlink("../outside/secret.key", (assets + "/up.css").c_str()) == 0);  // a relative one, in a --mount
+  REQUIRE(symlink("/etc/passwd", (site + "/passwd.txt").c_str()) == 0);
+  REQUIRE(symlink("pages/about.html", (site + "/about.html").c_str()) == 0);  // within: served
+  REQUIRE(symlink((site + "/pages").c_str(), (site + "/docs").c_str()) == 0);  // within, by its full path
+  REQUIRE(symlink((site + "/pages").c_str(), (base + "/linked").c_str()) == 0);  // a mounted folder that is a link
+  Front f([&](FrontServer& s) {
+    REQUIRE(s.set_mount_point("/linked/", base + "/linked"));
+    REQUIRE(s.set_mount_point("/assets/", assets));
+    REQUIRE(s.set_mount_point("/", site));
+  });
+  auto ask = [&f](const std::string& method, const std::string& path) {
+    int fd = connect_to(f.port);
+    send_all(fd, method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    std::string all;
+    char chunk[4096];
+    for (ssize_t r; (r = recv(fd, chunk, sizeof chunk, 0)) > 0;) all.append(chunk, static_cast<size_t>(r));
+    close(fd);
+    return all;
+  };
+  const std::string missing = ask("GET", "/no-such-file.txt");
+  CHECK(status_of(missing) == 404);
+  for (std::string path : {"/key.txt", "/out/secret.key", "/out/", "/assets/up.css", "/passwd.txt"}) {
+    for (std::string method : {"GET", "HEAD"}) {
+      CAPTURE(path);
+      CAPTURE(method);
+      std::string answer = ask(method, path);
+      CHECK(status_of(answer) == 404);
+      CHECK(answer.find("secret") == std::string::npos);
+      CHECK(answer.find("root:") == std::string::npos);
+      CHECK(answer.find("not the site's") == std::string::npos);
+      CHECK(answer.find("Content-Length: 0\r\n") != std::string::npos);  // the same empty 404 as a missing file's
+    }
+  }
+  for (auto [path, body] : {std::pair<std::string, std::string>{"/about.html", "about us"},
+                            {"/docs/about.html", "about us"}, {"/linked/about.html", "about us"}, {"/", "home"},
+                            {"/assets/app.css", "body{}"}}) {
+    CAPTURE(path);
+    std::string answer = ask("GET", path);
+    CHECK(status_of(answer) == 200);
+    CHECK(answer.substr(answer.size() - body.size()) == body);
+  }
+  std::system(("rm -rf " + base).c_str());
+}
+
+// httplib writes an answer with a timeout per write: a client reading a large
+// file slowly would hold one of its 32 threads for as long as it kept reading,
+// and 40 such clients would leave every other request of the site waiting.
+// The workers write what the socket does not take at once instead.
+TEST_CASE("front: clients reading a large file slowly hold no thread: others are still served, and they get it whole") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string site = dir;
+  const std::string big(8 << 20, 'b');
+  std::ofstream(site + "/big.bin", std::ios::binary) << big;
+  // A long write timeout: were each slow reader on one of httplib's threads,
+  // the request below would wait for one to finish.
+  Front f([&site](FrontServer& s) {
+    s.set_write_timeout(60, 0);
+    REQUIRE(s.set_mount_point("/", site));
+  });
+  std::vector<int> readers;
+  for (int i = 0; i < 40; ++i) {
+    int fd = connect_to(f.port, 4096);
+    send_all(fd, "GET /big.bin HTTP/1.1\r\nHost: test\r\n\r\n");
+    readers.push_back(fd);
+  }
+  // At least 32 readers (as many as httplib has threads) have their answer's
+  // first bytes, and none can have all of it (it backs up in the server's
+  // socket buffer): they are reading when the request below is sent.
+  std::vector<pollfd> polled;
+  for (int reader : readers) polled.push_back({reader, POLLIN, 0});
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (size_t readable = 0; readable < 32 && Clock::now() < deadline;) {
+    poll(polled.data(), polled.size(), 100);
+    readable = std::count_if(polled.begin(), polled.end(), [](const pollfd& p) { return p.revents & POLLIN; });
+  }
+  int fd = connect_to(f.port);
+  send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
+  auto pong = read_answers(fd, 1, nullptr, 10000);
+  close(fd);
+  REQUIRE(pong.size() == 1);
+  CHECK(pong[0].find("pong") != std::string::npos);
+  // Every reader still gets the whole file, after the request above was
+  // answered: its head, then 8 MB of 'b' up to the end of the connection.
+  int whole = 0;
+  for (int reader : readers) {
+    shutdown(reader, SHUT_WR);  // the server closes once it has answered
+    std::string head;
+    size_t body = 0, other = 0;
+    char chunk[65536];
+    for (ssize_t r; (r = recv(reader, chunk, sizeof chunk, 0)) > 0;) {
+      size_t at = 0;
+      if (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+        for (; at < static_cast<size_t>(r) && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0); ++at) {
+          head += chunk[at];
+        }
+      }
+      body += static_cast<size_t>(r) - at;
+      other += static_cast<size_t>(std::count_if(chunk + at, chunk + r, [](char c) { return c != 'b'; }));
+    }
+    whole += status_of(head) == 200 && body == big.size() && other == 0;
+    close(reader);
+  }
+  CHECK(whole == 40);
   std::system(("rm -rf " + site).c_str());
 }

@@ -131,6 +131,21 @@ TEST_CASE("lint applies the whole config's validation, not only the slots") {
   CHECK(lint_text("{not json").code == 1);
 }
 
+// "$schema" is there for editors, and any string passes; anything else is
+// an error like any other top-level key of the wrong type.
+TEST_CASE("lint takes a $schema string and refuses a $schema of any other type at its path") {
+  Run ok = lint_text(R"({"$schema": "https://example.com/tactful.schema.json", "policyVersion": "1"})");
+  CHECK(ok.code == 0);
+  CHECK(ok.out == "");
+  for (std::string value : {"5", "null", "true", "{}", "[\"a\"]"}) {
+    CAPTURE(value);
+    Run r = lint_text(std::string(R"({"policyVersion": "1", "$schema": )") + value + "}");
+    CHECK(r.code == 1);
+    CHECK(r.out == "$schema: must be a string (the URL of a JSON Schema, for editors)\n");
+    CHECK(contains(r.err, "1 error"));
+  }
+}
+
 TEST_CASE("lint without a readable config is a usage error") {
   CHECK(lint_file("/nonexistent/tactful.config.json").code == 2);
   Run directory = lint_file("/tmp");

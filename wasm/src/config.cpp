@@ -44,6 +44,11 @@ Result<Config> load_config(std::string_view text, Diagnostics& diag) {
   if (version && !(version->is_number_integer() && version->get<int>() == 1)) {
     diag.error("version", "unsupported config version (this build reads version 1)");
   }
+  // Only for editors (the URL of a JSON Schema), but one that is not a URL
+  // at all is a mistake an editor would not flag either.
+  if (const json* schema = root.find_ptr("$schema"); schema && !schema->is_string()) {
+    diag.error("$schema", "must be a string (the URL of a JSON Schema, for editors)");
+  }
   config.taxonomy = parse_taxonomy(root, diag);
   config.profile = parse_profile_rules(root, diag);
   config.consent = parse_consent_rules(root, diag);

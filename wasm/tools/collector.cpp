@@ -206,6 +206,7 @@ Collector::Collector(CollectorOptions options) : options_(std::move(options)) {
   // makes reports above the default bound, and they must still be taken.
   options_.max_body = std::max(options_.max_body, rules_.report_size);
   sk_ = read_secret_key(options_.secret_key_path);
+  token_digest_ = token_digest(options_.token);
   if (x25519_public_key(sk_) != rules_.public_key) {
     throw std::runtime_error("the secret key does not match reporting.publicKey (key id " + key_id_hex(rules_.key_id) +
                              ")");
@@ -262,9 +263,20 @@ void Collector::exec(const char* sql) {
   throw std::runtime_error("sqlite: " + msg);
 }
 
+// BLAKE2b-256 of a token: what token_ok compares.
+std::array<uint8_t, 32> Collector::token_digest(const std::string& token) {
+  std::array<uint8_t, 32> digest{};
+  crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const uint8_t*>(token.data()), token.size(),
+                     nullptr, 0);
+  return digest;
+}
+
+// The two tokens' digests, of one size whatever the tokens' lengths, in
+// constant time: a comparison that looked at the lengths first, or stopped
+// at the first difference, would tell a guesser by its timing how long the
+// token is and how much of a guess is right.
 bool Collector::token_ok(const std::string& presented) const {
-  const std::string& t = options_.token;
-  return !t.empty() && presented.size() == t.size() && sodium_memcmp(presented.data(), t.data(), t.size()) == 0;
+  return !options_.token.empty() && crypto_verify_32(token_digest(presented).data(), token_digest_.data()) == 0;
 }
 
 bool Collector::rate_allowed(const std::string& ip, int64_t now_ms) {
@@ -825,6 +837,7 @@ const char kDashboardJs[] = R"js('use strict';
       tr.appendChild(td);
     });
     table.appendChild(tr);
+    return tr;
   }
   // A table with its caption and column headers (th scope=col), for screen readers and the charts' descriptions.
   function table(caption, heads) {
@@ -834,6 +847,17 @@ const char kDashboardJs[] = R"js('use strict';
     heads.forEach(function (h, i) { var th = el('th', h); th.scope = 'col'; if (i > 0) th.className = 'num'; tr.appendChild(th); });
     t.appendChild(tr);
     return t;
+  }
+  // Why a rate shown has no lift, in words (docs/report-format.md): default
+  // is what the others are measured against; a default rate that is hidden,
+  // or could be 0, gives nothing to divide by; else the ratio's interval is
+  // unbounded, so any lift would fit.
+  function noLift(rates, i) {
+    var base = rates[0];
+    if (i === 0) return 'baseline';
+    if (base.suppressed) return 'not estimated: default\'s rate is hidden (too few)';
+    if (!(base.rate > 0) || !(base.ci95[0] > 0)) return 'not estimated: default\'s rate could be 0';
+    return 'not estimated: too uncertain yet';
   }
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   // What each kind of metric counts, in the owner's words (docs/report-format.md, "Domains").
@@ -896,10 +920,11 @@ const char kDashboardJs[] = R"js('use strict';
       s.appendChild(t);
       if (m.rates) {
         var r = table('Rates for ' + m.id, ['variant', 'rate', '95% interval', 'lift over default']);
-        m.rates.forEach(function (v) {
+        m.rates.forEach(function (v, i) {
           if (v.suppressed) { row(r, [v.variant, 'hidden (too few)', '', ''], 'suppressed'); return; }
-          row(r, [v.variant, pct(v.rate), pct(v.ci95[0]) + ' – ' + pct(v.ci95[1]),
-                  v.lift ? pct(v.lift.value) + ' (' + pct(v.lift.ci95[0]) + ' – ' + pct(v.lift.ci95[1]) + ')' : '']);
+          var tr = row(r, [v.variant, pct(v.rate), pct(v.ci95[0]) + ' – ' + pct(v.ci95[1]),
+                           v.lift ? pct(v.lift.value) + ' (' + pct(v.lift.ci95[0]) + ' – ' + pct(v.lift.ci95[1]) + ')' : noLift(m.rates, i)]);
+          if (!v.lift) tr.lastChild.className = 'num suppressed';
         });
         s.appendChild(r);
       }

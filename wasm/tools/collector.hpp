@@ -104,6 +104,7 @@ class Collector {
   };
   struct Statements;  // prepared once, used under db_mu_
   bool rate_allowed(const std::string& ip, int64_t now_ms);
+  static std::array<uint8_t, 32> token_digest(const std::string& token);
   int commit_batch(const std::vector<const Opened*>& batch);
   void commit_group(Pending& self);  // by the one committer; `self` is among the queued
   // Adds to a window's stored sums (under db_mu_, in a transaction); throws on failure.
@@ -114,6 +115,7 @@ class Collector {
   CollectorOptions options_;
   ReportRules rules_;
   SecretKey sk_{};
+  std::array<uint8_t, 32> token_digest_{};  // of options_.token
   std::string chart_js_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<Statements> stmts_;

@@ -7,12 +7,14 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <list>
 #include <thread>
@@ -65,12 +67,56 @@ bool numeric_address(const sockaddr_storage& addr, socklen_t len, std::string& i
   return true;
 }
 
+// httplib's rule for a path under a mount point: its ".." never climbs
+// above where it starts (a path that does is not looked up there).
+bool stays_within(std::string_view path) {
+  size_t level = 0;
+  for (size_t at = 0; at < path.size();) {
+    size_t end = std::min(path.find('/', at), path.size());
+    std::string_view part = path.substr(at, end - at);
+    if (part == "..") {
+      if (level == 0) return false;
+      --level;
+    } else if (!part.empty() && part != ".") {
+      ++level;
+    }
+    at = end + 1;
+  }
+  return true;
+}
+
 bool is_tchar(unsigned char c) { return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c)); }
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+// A header line of a request's head, split at its first colon (the value
+// without the spaces and tabs around it). has_colon: false for a line with
+// none, whose name is then the whole line.
+struct HeaderLine {
+  std::string_view name, value;
+  bool has_colon = false;
+};
+
+// Reads the header line of `head` that starts at `at` (just after the
+// request line's or the previous header's CRLF) and moves `at` past its
+// CRLF. False at the blank line that ends the head, or where no CRLF ends
+// the line.
+bool next_header_line(std::string_view head, size_t& at, HeaderLine& line) {
+  size_t eol = head.find("\r\n", at);
+  if (eol == std::string_view::npos || eol == at) return false;
+  std::string_view text = head.substr(at, eol - at);
+  at = eol + 2;
+  size_t colon = text.find(':');
+  line.has_colon = colon != std::string_view::npos;
+  line.name = text.substr(0, colon);
+  line.value = line.has_colon ? text.substr(colon + 1) : std::string_view();
+  while (!line.value.empty() && (line.value.front() == ' ' || line.value.front() == '\t')) line.value.remove_prefix(1);
+  while (!line.value.empty() && (line.value.back() == ' ' || line.value.back() == '\t')) line.value.remove_suffix(1);
+  return true;
 }
 
 struct Head {
@@ -104,22 +150,17 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
   if (h.size > kMaxHead) return Parse::kOther;
   bool has_length = false, has_connection = false;
   bool has_type = false, has_origin = false, has_host = false, has_site = false;
-  for (size_t at = request_line.size(); at < end + 2;) {
-    size_t eol = in.find("\r\n", at);
-    std::string_view line = in.substr(at, eol - at);
-    at = eol + 2;
-    size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return Parse::kOther;
-    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-    if (!std::all_of(name.begin(), name.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); })) {
+  HeaderLine line;
+  for (size_t at = request_line.size(); next_header_line(in, at, line);) {
+    std::string_view name = line.name, value = line.value;
+    if (!line.has_colon || name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); })) {
       return Parse::kOther;
     }
     for (char ch : value) {
       unsigned char c = static_cast<unsigned char>(ch);
       if ((c < 0x20 && c != '\t') || c == 0x7f) return Parse::kOther;
     }
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
     if (iequals(name, "content-length")) {
       if (has_length || value.empty() || value.size() > 9 ||
           !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -161,16 +202,12 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
 int refused_length(std::string_view head, size_t max_body, size_t* length_out = nullptr) {
   std::string_view length;
   bool seen = false;
-  for (size_t at = head.find("\r\n"); at != std::string_view::npos && at + 2 < head.size();) {
-    size_t eol = head.find("\r\n", at + 2);
-    if (eol == std::string_view::npos) break;
-    std::string_view line = head.substr(at + 2, eol - at - 2);
-    at = eol;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // httplib judges the rest of the head
-    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  size_t request_line_end = head.find("\r\n");
+  HeaderLine line;
+  for (size_t at = request_line_end == std::string_view::npos ? head.size() : request_line_end + 2;
+       next_header_line(head, at, line);) {
+    if (!line.has_colon) continue;  // httplib judges the rest of the head
+    std::string_view name = line.name, value = line.value;
     if (iequals(name, "transfer-encoding")) return 411;
     if (!iequals(name, "content-length")) continue;
     if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
@@ -228,9 +265,13 @@ class HandedStream : public httplib::Stream {
       : fd_(fd), ip_(std::move(ip)), port_(port), buf_(std::move(buffered)), read_ms_(read_ms), write_ms_(write_ms) {}
 
   bool is_readable() const override { return off_ < buf_.size() || wait(POLLIN, read_ms_); }
-  bool is_writable() const override { return wait(POLLOUT, write_ms_); }
+  bool is_writable() const override { return true; }  // write() never waits: it queues
   // The bytes read and not yet taken by httplib.
   std::string rest() const { return buf_.substr(off_); }
+  // What write() queued because the socket would not take it at once: the
+  // workers write it (FrontServer::hand_off), so that a client reading
+  // slowly holds no thread.
+  std::string& unsent() { return unsent_; }
 
   // The next request's head, read ahead and left for httplib to read; empty
   // if it does not come whole within the read timeout or kMaxRequestHead.
@@ -281,12 +322,31 @@ class HandedStream : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // Sends what the socket takes now and queues the rest (unsent()).
   ssize_t write(const char* ptr, size_t size) override {
-    while (wait(POLLOUT, write_ms_)) {
-      ssize_t w = send(fd_, ptr, size, MSG_NOSIGNAL);
-      if (w >= 0 || (errno != EINTR && errno != EAGAIN)) return w;
+    size_t sent = 0;
+    while (unsent_.empty() && sent < size) {
+      ssize_t w = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
+      if (w > 0) {
+        sent += static_cast<size_t>(w);
+      } else if (w < 0 && errno == EAGAIN) {
+        break;
+      } else if (w == 0 || errno != EINTR) {
+        return -1;
+      }
     }
-    return -1;
+    unsent_.append(ptr + sent, size - sent);
+    return static_cast<ssize_t>(size);
+  }
+
+  // Waits for the socket to take all of `data` (within the write timeout each time).
+  bool write_waiting(std::string_view data) {
+    while (!data.empty() && wait(POLLOUT, write_ms_)) {
+      ssize_t w = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (w > 0) data.remove_prefix(static_cast<size_t>(w));
+      else if (w == 0 || (errno != EINTR && errno != EAGAIN)) return false;
+    }
+    return data.empty();
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -314,6 +374,7 @@ class HandedStream : public httplib::Stream {
   int port_;
   std::string buf_;
   size_t off_ = 0;
+  std::string unsent_;
   int read_ms_, write_ms_;
 };
 
@@ -449,11 +510,13 @@ class FrontServer::Worker {
       c.port = r.port;
       c.in = std::move(r.in);
       c.served = r.served;
+      c.out = std::move(r.out);
+      c.last = r.last;
       c.active = c.begun = now_;
-      c.watching = EPOLLIN;
-      epoll_event ev{EPOLLIN, {&c}};
+      c.watching = c.writing() ? EPOLLOUT : EPOLLIN;  // an answer's rest first (settle)
+      epoll_event ev{c.watching, {&c}};
       epoll_ctl(ep_, EPOLL_CTL_ADD, c.fd, &ev);
-      if (!c.in.empty()) {
+      if (!c.in.empty() && !c.writing()) {
         c.again = true;
         again_.push_back(&c);
       }
@@ -666,14 +729,53 @@ class FrontServer::Worker {
 // A path with a NUL byte (%00) is refused (400): httplib's file handler would
 // open the file named by what comes before it and type the answer by what
 // comes after, so any file served could be had as a script or as HTML.
+// A file reached through a link out of its mount's directory is answered
+// 404, as a missing one is (set_mount_point).
 FrontServer::FrontServer() {
   set_payload_max_length(kMaxBatchBody);
-  set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.find('\0') == std::string::npos) return HandlerResponse::Unhandled;
-    res.status = 400;
-    res.set_content("a path may not hold a NUL byte (%00)", "text/plain");
-    return HandlerResponse::Handled;
+  set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.find('\0') != std::string::npos) {
+      res.status = 400;
+      res.set_content("a path may not hold a NUL byte (%00)", "text/plain");
+      return HandlerResponse::Handled;
+    }
+    if ((req.method == "GET" || req.method == "HEAD") && serves_from_outside(req.path)) {
+      res.status = 404;
+      return HandlerResponse::Handled;
+    }
+    return HandlerResponse::Unhandled;
   });
+}
+
+bool FrontServer::set_mount_point(const std::string& mount_point, const std::string& dir, httplib::Headers headers) {
+  if (!httplib::Server::set_mount_point(mount_point, dir, std::move(headers))) return false;
+  char* real = ::realpath(dir.c_str(), nullptr);
+  std::string real_dir = real ? real : "";
+  std::free(real);
+  if (real_dir.empty()) return false;  // httplib's check passed, so it went meanwhile
+  mounts_.push_back({mount_point.empty() ? "/" : mount_point, dir, std::move(real_dir)});
+  return true;
+}
+
+bool FrontServer::serves_from_outside(const std::string& path) const {
+  for (const Mount& m : mounts_) {
+    // httplib's file lookup, step by step: the first mount whose prefix
+    // matches, whose path stays within it and where a regular file is found
+    // serves it.
+    if (path.compare(0, m.prefix.size(), m.prefix) != 0) continue;
+    std::string sub_path = "/" + path.substr(m.prefix.size());
+    if (!stays_within(sub_path)) continue;
+    std::string file = m.dir + sub_path;
+    if (file.back() == '/') file += "index.html";
+    struct stat st{};
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    char* real = ::realpath(file.c_str(), nullptr);
+    std::string real_file = real ? real : "";
+    std::free(real);
+    std::string inside = m.real_dir.back() == '/' ? m.real_dir : m.real_dir + "/";
+    return real_file.compare(0, inside.size(), inside) != 0;
+  }
+  return false;
 }
 
 FrontServer::~FrontServer() {
@@ -795,7 +897,7 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
     // without holding this thread: a kept-alive connection that sends its
     // next request a byte at a time would hold it as long as it liked.
     size_t left = keep_alive_max_count_ > served ? keep_alive_max_count_ - served : 1;
-    bool back = false;
+    bool back = false, last = false;
     for (size_t answered = 0; left > 0 && !stopping_; ++answered) {
       if (answered > 0 && !ready_for_httplib(stream.rest(), std::min(payload_max_length_, kMaxBatchBody))) {
         back = true;
@@ -810,13 +912,21 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
                                         : std::string("Content-Length must be a number of bytes"),
                         "text/plain");
         res.set_header("Connection", "close");  // its body is never read: nothing after it can be
-        std::string answer = answer_bytes(res, response_headers_, httplib::Request());
-        if (stream.write(answer.data(), answer.size()) == static_cast<ssize_t>(answer.size())) stream.linger();
+        if (stream.write_waiting(answer_bytes(res, response_headers_, httplib::Request()))) stream.linger();
         break;
       }
       bool closed = false;
-      if (!process_request(stream, left == 1, closed, nullptr) || closed) break;
-      --left;
+      bool ok = process_request(stream, left == 1, closed, nullptr);
+      if (ok) --left;
+      // An answer the socket did not take whole (a large file, a slow
+      // reader): the workers write the rest, then close the connection or
+      // take its next request. This thread is free for another.
+      if (!stream.unsent().empty()) {
+        back = true;
+        last = !ok || closed || left == 0;
+        break;
+      }
+      if (!ok || closed) break;
     }
     {
       std::lock_guard<std::mutex> lock(handed_mu_);
@@ -824,7 +934,8 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
     }
     if (back) {
       std::lock_guard<std::mutex> lock(returned_mu_);
-      returned_.push_back({fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left});
+      returned_.push_back(
+          {fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left, std::move(stream.unsent()), last});
     } else {
       ::shutdown(fd, SHUT_RDWR);
       ::close(fd);

@@ -12,7 +12,9 @@
 // the worker pass its whole connection, with the bytes it has already read,
 // to httplib's own request handling on a thread of a pool, once the request
 // has come whole (a slow client holds no thread); the connection comes back
-// to the workers after the answer. So every other answer, error answers
+// to the workers after the answer, with whatever of it the socket did not
+// take at once, which they write (a slow reader of a large file holds no
+// thread either). So every other answer, error answers
 // included, is httplib's, from the routes and settings registered on this
 // server as usual. Use open() and run() instead of httplib's bind/listen.
 #pragma once
@@ -61,6 +63,11 @@ class FrontServer : public httplib::Server {
   // (given a Request that carries only method and path).
   FrontServer& set_response_headers(Handler handler);
   FrontServer& set_workers(size_t workers);  // 0: one per hardware thread
+  // httplib's, remembering the directory's real path too: a file is served
+  // from it only if the file's own real path (links resolved) is inside it.
+  // Any other is answered 404, as a missing file is: a link in a site's
+  // folder to /etc/passwd or to the collector's key must not publish it.
+  bool set_mount_point(const std::string& mount_point, const std::string& dir, httplib::Headers headers = {});
 
   // Binds and listens (with a deep accept queue); port 0 picks a free port.
   // Returns the port, or -1 with open_error() set (EADDRINUSE: another
@@ -76,21 +83,31 @@ class FrontServer : public httplib::Server {
  private:
   struct Conn;
   class Worker;
+  struct Mount {
+    std::string prefix, dir, real_dir;
+  };
+  // Whether httplib would answer `path` with a file that lies outside the
+  // real directory of the mount it serves it from.
+  bool serves_from_outside(const std::string& path) const;
   // Runs httplib's request handling on a pool thread for a connection the
   // workers let go, starting with the bytes they had read from it.
   void hand_off(int fd, std::string ip, int port, std::string buffered, size_t served);
 
   // A connection httplib answered, given back to the workers with the bytes
-  // it had read ahead and the requests taken on it so far.
+  // it had read ahead, the requests taken on it so far, and the rest of an
+  // answer the socket did not take at once (`last`: close once it is out).
   struct Returned {
     int fd;
     std::string ip;
     int port;
     std::string in;
     size_t served;
+    std::string out;
+    bool last;
   };
 
   std::string request_line_;  // "POST <path> HTTP/1.1\r\n"
+  std::vector<Mount> mounts_;  // in httplib's order: the first that has the file serves it
   BatchHandler batch_;
   Filter filter_;
   Handler response_headers_;
