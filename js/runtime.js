@@ -170,9 +170,9 @@ export class Runtime {
 
   /**
    * Runs fn(runtime) as one cross-tab transaction. The events tracked before
-   * it was asked for are applied first, in order: an event is never applied
-   * under a choice made after it (a grant), nor lost to one (a withdrawal
-   * deletes it with the rest).
+   * it was asked for are applied first, in order, as if each had had its own
+   * transaction: an event is never counted under a grant made after it, and
+   * one tracked before a withdrawal is deleted with the rest.
    */
   transaction(fn) {
     const upTo = this.eventsUpTo ?? this.trackSeq;
