@@ -2,7 +2,7 @@
 // "Yes, personalize" and "No thanks" equally prominent. Only the visitor's
 // own click grants; "No thanks" is remembered (see shouldInvite in launcher.js).
 import { INVITATION_KEY } from '../launcher.js';
-import { change, configText, gesture, h, newId, policyChanged, stringsFor } from './common.js';
+import { change, configText, failure, gesture, h, newId, policyChanged, stringsFor } from './common.js';
 
 export function invite(ctx) {
   const rt = ctx.rt;
@@ -54,7 +54,7 @@ export function invite(ctx) {
         setTimeout(close, 4000);
       }, (e) => {
         saidYes = false;
-        status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, ''));
+        status.textContent = failure(rt, e);
       });
   } }, s.invite.yes);
   const no = h('button', { type: 'button', onclick: () => {

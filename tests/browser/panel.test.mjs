@@ -786,6 +786,71 @@ describe('signals, languages and explanations', () => {
     }
   });
 
+  // Words of the core's English refusals (and the old "That did not work:" wrapper) a Spanish visitor must never read.
+  const ENGLISH = /grant refused|gesture|consent|stored item|not stored|did not work|must be|storage|unavailable|tactful/i;
+
+  /** The dialog's or region's status line once it says something: asserts it is exactly `said`, with no English in it. */
+  async function saysExactly(scope, said) {
+    const status = scope.getByRole('status').filter({ hasText: /\S/ });
+    await status.waitFor();
+    const text = await status.innerText();
+    assert.equal(text, said);
+    assert.doesNotMatch(text, ENGLISH);
+  }
+
+  // Each grant the panel makes counts only inside the visitor's own activation
+  // (navigator.userActivation.isActive); here it has none, as when the
+  // activation was spent, so the core refuses the grant.
+  const noActivation = (page) => page.evaluate(() => Object.defineProperty(UserActivation.prototype, 'isActive', { configurable: true, get: () => false }));
+
+  test('a Spanish visitor reads every refusal in the panel in Spanish: a grant without their gesture, an item already deleted, a failure the core gives no code for', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { location: true } }));
+      await v.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'ES' } }));
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const row = dialog.getByRole('listitem').filter({ hasText: 'País: ES' });
+      await row.waitFor();
+
+      // Deleted elsewhere (a site script, another tab) while the panel shows it.
+      await v.page.evaluate(() => window.tactful.profile.remove('location'));
+      await press(v.page, row.getByRole('button', { name: 'Borrar: País: ES' }));
+      await saysExactly(dialog, 'Eso ya no está guardado: ya se había borrado, quizá en otra pestaña.');
+
+      await noActivation(v.page);
+      await press(v.page, dialog.getByRole('switch', { name: 'Compras' }), 'Space');
+      await saysExactly(dialog, 'Solo tú puedes activarlo, con tu propio clic o pulsación de tecla aquí. Inténtalo de nuevo.');
+      assert.equal((await consent(v.page)).categories.purchases, false);
+
+      // A failure without a code (storage that stopped working): one plain Spanish sentence,
+      // and the English reason for the site's developer on the console.
+      await v.page.evaluate(() => { window.tactful.profile.forget = () => Promise.reject(new Error('tactful: storage is unavailable (disk error)')); });
+      await press(v.page, dialog.getByRole('button', { name: 'Olvidarme' }));
+      await press(v.page, dialog.getByRole('button', { name: 'Borrarlo todo' }));
+      await saysExactly(dialog, 'No ha funcionado. Inténtalo de nuevo.');
+      assert.ok(v.tactfulMessages().some((m) => m.text === 'tactful: storage is unavailable (disk error)'), JSON.stringify(v.tactfulMessages()));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a Spanish visitor whose "Sí, personalizar" is refused (no gesture of theirs) reads why in Spanish', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: '¿Personalizamos este sitio?' });
+      await region.waitFor();
+      await noActivation(v.page);
+      await press(v.page, region.getByRole('button', { name: 'Sí, personalizar' }));
+      await saysExactly(region, 'Solo tú puedes activarlo, con tu propio clic o pulsación de tecla aquí. Inténtalo de nuevo.');
+      assert.equal((await consent(v.page)).purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English, beside the field, which keeps what was typed and takes focus', async () => {
     const v = await newVisitor({ locale: 'es-ES' });
     try {
