@@ -316,20 +316,43 @@ describe('the first-visit invitation', () => {
     }
   });
 
-  test('a keyboard visitor keeps their place: "Yes" focuses its confirmation, and focus ends on the launcher, not the top of the page', async () => {
+  test('a keyboard visitor keeps their place: "Yes" focuses its confirmation; as the invitation goes, focus goes to the start of the page, not to the launcher in the far corner', async () => {
     for (const answer of ['No thanks', 'Yes, personalize']) {
       const v = await newVisitor();
       try {
         await visit(v);
+        // The page's first Tab reaches the invitation: focus came from nowhere.
         await press(v.page, v.page.getByRole('button', { name: answer }));
         if (answer !== 'No thanks') {
           assert.ok(await isFocused(v.page.getByText('Personalization is on.')), 'the confirmation has focus, so it is read');
         }
         await v.page.locator('tactful-invitation').waitFor({ state: 'detached' });
-        assert.ok(await isFocused(v.page.getByRole('button', { name: 'Privacy settings' })), `after "${answer}"`);
+        // Where that first Tab would have gone without the invitation.
+        assert.ok(await isFocused(v.page.getByRole('link', { name: 'Skip to main content' })), `after "${answer}"`);
+        if (answer === 'No thanks') {
+          // What happened is said, once the invitation is gone, by a status region that stays.
+          const said = v.page.getByRole('status').filter({ hasText: 'Personalization stays off. You can change this any time in Privacy settings.' });
+          assert.equal(await said.count(), 1);
+          assert.ok(await said.evaluate((el) => el.isConnected && el.getRootNode().host.localName === 'tactful-launcher'));
+        }
       } finally {
         await v.close();
       }
+    }
+  });
+
+  test('"No thanks" gives focus back to the page control that had it before the invitation was used', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const hiking = v.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hiking' });
+      await tabTo(v.page, hiking);
+      await v.page.getByRole('region', { name: 'Personalize this site?' }).getByRole('button', { name: 'No thanks' }).click();
+      await v.page.locator('tactful-invitation').waitFor({ state: 'detached' });
+      assert.ok(await isFocused(hiking));
+      assert.equal(await v.page.getByText('Personalization stays off.').count(), 1);
+    } finally {
+      await v.close();
     }
   });
 

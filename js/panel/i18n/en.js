@@ -98,6 +98,7 @@ export default {
     yes: 'Yes, personalize',
     no: 'No thanks',
     done: 'Personalization is on. Change it any time in Privacy settings.',
+    declined: 'Personalization stays off. You can change this any time in Privacy settings.',
   },
   why: {
     title: 'Why this?',

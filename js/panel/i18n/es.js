@@ -97,6 +97,7 @@ export default {
     yes: 'Sí, personalizar',
     no: 'No, gracias',
     done: 'La personalización está activada. Puedes cambiarla en Ajustes de privacidad.',
+    declined: 'La personalización sigue desactivada. Puedes cambiarlo cuando quieras en Ajustes de privacidad.',
   },
   why: {
     title: '¿Por qué esto?',
