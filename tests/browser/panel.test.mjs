@@ -1067,6 +1067,65 @@ describe('accessibility and looks', () => {
 });
 
 describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => {
+  /** Places a button of the page's own, fixed at `where`, last in <body> (after the launcher); returns its locator. */
+  async function pageButton(page, where) {
+    await page.evaluate((where) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = 'Page control under the launcher';
+      Object.assign(b.style, { position: 'fixed', zIndex: '1', height: '48px', ...where });
+      document.body.append(b);
+    }, where);
+    return page.getByRole('button', { name: 'Page control under the launcher' });
+  }
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  /** The launcher's box as the visitor sees it, or null while it is hidden. */
+  const launcherBox = (page) => page.getByRole('button', { name: 'Privacy settings', includeHidden: true })
+    .evaluate((el) => (el.checkVisibility({ visibilityProperty: true }) ? el.getBoundingClientRect().toJSON() : null));
+
+  test('the launcher gets out of the way of a page control that takes keyboard focus under it (WCAG 2.4.11), and comes back after', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => localStorage.setItem('tactful:invitation', JSON.stringify({ at: new Date().toISOString(), policyVersion: '2026-11-01' })));
+      await visit(v);
+      const launcher = v.page.getByRole('button', { name: 'Privacy settings' });
+      await launcher.waitFor();
+      const home = await launcherBox(v.page);
+      const control = await pageButton(v.page, { right: '20px', bottom: '18px', width: '200px' });
+      assert.ok(overlap(await control.boundingBox(), home), 'the page control is under the launcher');
+
+      await tabTo(v.page, control);
+      const moved = await launcherBox(v.page);
+      assert.ok(moved, 'still shown: in the other corner');
+      assert.ok(!overlap(await control.boundingBox(), moved), `${JSON.stringify(moved)} covers the focused control`);
+      assert.equal(moved.bottom, home.bottom, 'the same height, in the other corner');
+      assert.ok(moved.right < home.left);
+
+      // Focus moves on (to the launcher itself, next in order): it is back in its corner.
+      await v.page.keyboard.press('Shift+Tab');
+      assert.deepEqual(await launcherBox(v.page), home);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a focused page control wide enough to be under both bottom corners: the launcher hides until focus leaves it', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => localStorage.setItem('tactful:invitation', JSON.stringify({ at: new Date().toISOString(), policyVersion: '2026-11-01' })));
+      await visit(v);
+      await v.page.getByRole('button', { name: 'Privacy settings' }).waitFor();
+      const home = await launcherBox(v.page);
+      const control = await pageButton(v.page, { left: '0', right: '0', bottom: '18px' });
+      await tabTo(v.page, control);
+      assert.equal(await launcherBox(v.page), null, 'hidden while the control has focus');
+      await v.page.keyboard.press('Shift+Tab');
+      assert.deepEqual(await launcherBox(v.page), home);
+    } finally {
+      await v.close();
+    }
+  });
+
   /** Whether a box is whole within a window `height` px tall (what is fixed cannot be scrolled to). */
   const inWindow = (box, height) => box.y >= 0 && box.y + box.height <= height;
 
