@@ -78,7 +78,7 @@ export function monthName(rt, m) {
   return new Intl.DateTimeFormat(rt.lang, { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, m - 1, 1));
 }
 
-/** The taxonomy's label for an interest in the visitor's language. */
+/** The taxonomy's label in the visitor's language for an interest, or a purchase category of the same id; else the id. */
 export function interestLabel(rt, id) {
   const found = ((rt.config && rt.config.taxonomy) || []).find((t) => t.id === id);
   return (found && configText(rt, found.label)) || id;

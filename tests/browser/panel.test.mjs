@@ -449,6 +449,29 @@ describe('what we know about you', () => {
     }
   });
 
+  test('a purchase category reads as the taxonomy\'s label in the visitor\'s language, the stored id only when it has no label', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { purchases: true } }));
+      await v.page.evaluate(() => {
+        window.tactful.track({ type: 'purchase', category: 'city-walking' });
+        window.tactful.track({ type: 'purchase', category: 'shoes' });
+      });
+      await v.page.waitForFunction(() => window.tactful.profile.view().then((p) => p.purchases.length === 2));
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const labelled = dialog.getByRole('listitem').filter({ hasText: /^Compraste paseos por la ciudad: 1 vez, la última el / });
+      await labelled.waitFor();
+      await labelled.getByRole('button', { name: /^Borrar: Compraste paseos por la ciudad: 1 vez/ }).waitFor();
+      // "shoes" is in no taxonomy: its id is all there is to show.
+      await dialog.getByRole('listitem').filter({ hasText: /^Compraste shoes: 1 vez/ }).waitFor();
+      assert.equal(await dialog.getByText('city-walking').count(), 0, 'the stored id is not shown');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('each item says how and when it was learned and when it expires; one can be deleted', async () => {
     const v = await newVisitor();
     try {
