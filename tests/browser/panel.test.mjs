@@ -548,18 +548,27 @@ describe('what we know about you', () => {
     }
   });
 
-  // Lint takes any id of letters, digits, '-' and '_': the panel must not
-  // read an interest's choice off Object.prototype.
-  test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
-    const own = await startSite({ config: configVariant((c) => {
-      c.taxonomy.push({ id: 'constructor', label: { en: 'Builders' } }, { id: '__proto__', label: { en: 'Tinkering' } });
-    }) });
+  /** A visitor who said yes on a site whose config `change` made, with its panel open: fn(v, dialog). */
+  async function ownSitePanel(change, fn) {
+    const own = await startSite({ config: configVariant(change) });
     const v = await newVisitor();
     try {
       await v.page.goto(own.url + '/index.html');
       assert.deepEqual(await ready(v.page), { ok: true });
       await acceptInvitation(v.page);
-      const dialog = await openPanel(v.page);
+      await fn(v, await openPanel(v.page));
+    } finally {
+      await v.close();
+      own.stop();
+    }
+  }
+
+  // Lint takes any id of letters, digits, '-' and '_': the panel must not
+  // read an interest's choice off Object.prototype.
+  test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
+    await ownSitePanel((c) => {
+      c.taxonomy.push({ id: 'constructor', label: { en: 'Builders' } }, { id: '__proto__', label: { en: 'Tinkering' } });
+    }, async (v, dialog) => {
       await press(v.page, dialog.getByRole('switch', { name: 'Occasions' }), 'Space');
       await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.categories.occasions));
       for (const name of ['Builders', 'Tinkering']) assert.equal(await dialog.getByRole('combobox', { name }).inputValue(), '');
@@ -569,10 +578,17 @@ describe('what we know about you', () => {
       await dialog.getByRole('listitem').filter({ hasText: 'Birthday month: March' }).waitFor();
       await dialog.getByRole('listitem').filter({ hasText: 'You like Builders' }).waitFor();
       assert.equal(await dialog.getByRole('combobox', { name: 'Tinkering' }).inputValue(), '');
-    } finally {
-      await v.close();
-      own.stop();
-    }
+    });
+  });
+
+  test('a sensitive interest of the taxonomy is not offered among the preferences: it could only be refused', async () => {
+    await ownSitePanel((c) => {
+      c.taxonomy.push({ id: 'orthopedic-insoles', sensitive: 'health', label: { en: 'Orthopedic insoles', es: 'Plantillas ortopédicas' } });
+    }, async (v, dialog) => {
+      await dialog.getByRole('combobox', { name: 'hiking' }).waitFor();
+      assert.equal(await dialog.getByRole('combobox', { name: 'Orthopedic insoles' }).count(), 0);
+      assert.equal(await dialog.getByText('Orthopedic insoles').count(), 0);
+    });
   });
 
   test('"Download my data" saves the export as a JSON file', async () => {
