@@ -163,8 +163,11 @@ function keepUncovered(doc, el) {
     if (!focused || focused === doc.body || focused.localName.startsWith('tactful-')) return;
     const f = focused.getBoundingClientRect();
     const at = el.getBoundingClientRect();
-    if (apart(f, at)) return;
-    const width = doc.documentElement.clientWidth;
+    const { clientWidth: width, clientHeight: height } = doc.documentElement;
+    // A region that fills most of the window (a <main tabindex=-1> a skip
+    // link focuses) is not hidden by a button in its corner: nothing to move.
+    const seen = (Math.min(f.right, width) - Math.max(f.left, 0)) * (Math.min(f.bottom, height) - Math.max(f.top, 0));
+    if (apart(f, at) || seen > (width * height) / 2) return;
     const other = { left: width - at.right, right: width - at.left, top: at.top, bottom: at.bottom };
     const invitation = doc.querySelector('tactful-invitation');
     const blocked = !apart(f, other) || (invitation && !apart(invitation.getBoundingClientRect(), other));

@@ -1160,6 +1160,13 @@ describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => 
       assert.equal(await launcherBox(v.page), null, 'hidden while the control has focus');
       await v.page.keyboard.press('Shift+Tab');
       assert.deepEqual(await launcherBox(v.page), home);
+
+      // The page's <main>, focused by its skip link, fills the window: the launcher stays.
+      await v.page.evaluate(() => document.querySelector('main').setAttribute('tabindex', '-1'));
+      await v.page.getByRole('link', { name: 'Skip to main content' }).focus();
+      await v.page.keyboard.press('Enter');
+      assert.ok(await v.page.evaluate(() => document.activeElement === document.querySelector('main')));
+      assert.deepEqual(await launcherBox(v.page), home);
     } finally {
       await v.close();
     }
