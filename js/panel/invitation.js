@@ -94,11 +94,13 @@ export function invite(ctx) {
   return { shown: true };
 }
 
+// Focus to `from`, else to the page's first control, else to the launcher:
+// the first of them that takes it (a control the site's CSS hides does not).
 function returnFocus(ctx, from) {
-  if (from && from.isConnected) {
-    from.focus();
-    if (from.getRootNode().activeElement === from) return;
+  const page = [...ctx.doc.body.querySelectorAll(FOCUSABLE)].filter((n) => n.getClientRects().length);
+  for (const n of [from, ...page, ctx.launcher]) {
+    if (!n || !n.isConnected) continue;
+    n.focus();
+    if (n.getRootNode().activeElement === n) return;
   }
-  const first = [...ctx.doc.body.querySelectorAll(FOCUSABLE)].find((n) => n.getClientRects().length);
-  (first || ctx.launcher).focus();
 }
