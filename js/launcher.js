@@ -89,6 +89,7 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   ctx.keepFirst = (el) => keepOnPage(doc, el, { first: true });
   ctx.launcher = button;
   ctx.launcherHost = launcher.el;
+  keepUncovered(doc, launcher.el);
 
   rt.openPanel = () => withPanel((p) => p.open(ctx));
   button.addEventListener('click', () => { rt.openPanel().catch(() => {}); });
@@ -144,6 +145,39 @@ export function installLauncher(rt, { base, nonce, emit, redecide }) {
   placeWhy();
 
   if (shouldInvite(rt)) withPanel((p) => p.invite(ctx)).catch(() => {});
+}
+
+/**
+ * A page control that has keyboard focus is never hidden behind the launcher
+ * (WCAG 2.4.11): the launcher moves to the other bottom corner, or, when it
+ * would cover the control (or the first-visit invitation) there too, is
+ * hidden until focus moves on. It is fixed: nothing on the page shifts.
+ */
+function keepUncovered(doc, el) {
+  const apart = (a, b) => a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+  function check() {
+    const focused = doc.activeElement;
+    const was = el.getAttribute('data-avoid');
+    if (!was && (!focused || focused === doc.body)) return;
+    el.removeAttribute('data-avoid');
+    if (!focused || focused === doc.body || focused.localName.startsWith('tactful-')) return;
+    const f = focused.getBoundingClientRect();
+    const at = el.getBoundingClientRect();
+    const { clientWidth: width, clientHeight: height } = doc.documentElement;
+    // A region that fills most of the window (a <main tabindex=-1> a skip
+    // link focuses) is not hidden by a button in its corner: nothing to move.
+    const seen = (Math.min(f.right, width) - Math.max(f.left, 0)) * (Math.min(f.bottom, height) - Math.max(f.top, 0));
+    if (apart(f, at) || seen > (width * height) / 2) return;
+    const other = { left: width - at.right, right: width - at.left, top: at.top, bottom: at.bottom };
+    const invitation = doc.querySelector('tactful-invitation');
+    const blocked = !apart(f, other) || (invitation && !apart(invitation.getBoundingClientRect(), other));
+    el.setAttribute('data-avoid', blocked ? 'hide' : 'swap');
+  }
+  doc.addEventListener('focusin', check);
+  doc.addEventListener('focusout', (e) => { if (!e.relatedTarget) check(); });
+  // A focused control that scrolls, or a window resized, under the launcher.
+  doc.addEventListener('scroll', check, { capture: true, passive: true });
+  doc.defaultView.addEventListener('resize', check);
 }
 
 /**

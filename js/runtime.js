@@ -98,6 +98,8 @@ export class Runtime {
       // The path names the field at fault ("purposes.aggregate: must be true or false").
       const err = new Error(`tactful: ${op}: ${out.path ? `${out.path}: ` : ''}${out.error}`);
       err.path = out.path;
+      // A refusal the visitor can cause has a stable code, for the panel to say in their language.
+      if (out.code) err.code = out.code;
       if (out.consent) err.consent = out.consent; // what did apply (a refused grant's withdrawals)
       throw err;
     }

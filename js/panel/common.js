@@ -9,6 +9,20 @@ export function stringsFor(rt) {
   return LANGS[rt.lang] || en;
 }
 
+/**
+ * What the visitor reads when a change fails, in their language: a refusal
+ * of the core by its stable code (err.code, i18n `refused`), anything else
+ * one plain sentence. The English message, for the site's developer, goes
+ * to the console.
+ */
+export function failure(rt, e) {
+  const s = stringsFor(rt);
+  const code = e && typeof e.code === 'string' ? e.code : '';
+  if (code && Object.hasOwn(s.refused, code)) return s.refused[code];
+  rt.say(String((e && e.message) || e).replace(/^tactful: /, ''));
+  return s.failed;
+}
+
 /** A config text in the visitor's language: a string or {en, es}. */
 export function configText(rt, value) {
   if (typeof value === 'string') return value;
@@ -64,7 +78,7 @@ export function monthName(rt, m) {
   return new Intl.DateTimeFormat(rt.lang, { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, m - 1, 1));
 }
 
-/** The taxonomy's label for an interest in the visitor's language. */
+/** The taxonomy's label in the visitor's language for an interest, or a purchase category of the same id; else the id. */
 export function interestLabel(rt, id) {
   const found = ((rt.config && rt.config.taxonomy) || []).find((t) => t.id === id);
   return (found && configText(rt, found.label)) || id;

@@ -2,7 +2,8 @@
 // "Yes, personalize" and "No thanks" equally prominent. Only the visitor's
 // own click grants; "No thanks" is remembered (see shouldInvite in launcher.js).
 import { INVITATION_KEY } from '../launcher.js';
-import { change, configText, gesture, h, newId, policyChanged, stringsFor } from './common.js';
+import { change, configText, failure, gesture, h, newId, policyChanged, stringsFor } from './common.js';
+import { FOCUSABLE } from './dialog.js';
 
 export function invite(ctx) {
   const rt = ctx.rt;
@@ -15,16 +16,28 @@ export function invite(ctx) {
   const consent = rt.call('consent.get');
   const changed = policyChanged(consent, rt.call('consent.receipts'));
   // Focus inside the invitation as it goes (a keyboard visitor's "No thanks",
-  // or the confirmation after "Yes") moves to the launcher, where the same
-  // choices stay, rather than falling back to the top of the page.
+  // or the confirmation after "Yes") goes back to where it was before it
+  // entered the invitation; when it came from nowhere (the page's first Tab),
+  // to the start of the page's content, where that Tab would have gone
+  // without the invitation. Not to the launcher in the window's far corner.
+  let cameFrom = null;
+  el.addEventListener('focusin', (e) => {
+    const from = e.relatedTarget;
+    if (from && from !== el && !el.contains(from)) cameFrom = from === ctx.launcherHost ? ctx.launcher : from;
+  });
+  // What happened is said once the invitation is gone: a status region kept
+  // beside the launcher, there (empty) before it is filled, so it is read.
+  const said = h('p', { class: 'said', role: 'status' });
+  ctx.launcher.getRootNode().append(said);
   let unkeep = () => {};
-  const close = () => {
+  const close = (saying) => {
     const focused = root.activeElement;
     ctx.doc.removeEventListener('tactful:consent', answeredElsewhere);
     ctx.doc.removeEventListener('keydown', escape);
     unkeep();
     el.remove();
-    if (focused) ctx.launcher.focus();
+    if (focused) returnFocus(ctx, cameFrom);
+    if (saying) said.textContent = saying;
   };
   // Escape hides it for this page, answering nothing (it is asked again on the
   // next): a keyboard visitor uncovers a control it hides without moving focus
@@ -54,7 +67,7 @@ export function invite(ctx) {
         setTimeout(close, 4000);
       }, (e) => {
         saidYes = false;
-        status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, ''));
+        status.textContent = failure(rt, e);
       });
   } }, s.invite.yes);
   const no = h('button', { type: 'button', onclick: () => {
@@ -63,7 +76,7 @@ export function invite(ctx) {
     } catch {
       /* not remembered: asked again next time */
     }
-    close();
+    close(s.invite.declined);
   } }, s.invite.no);
   const box = h('section', { class: 'invite', 'aria-labelledby': titleId },
     h('h2', { id: titleId, class: 'invite-title' }, configText(rt, cfg.title) || s.invite.label),
@@ -79,4 +92,15 @@ export function invite(ctx) {
   // A page that replaces <body> (Turbo Drive, pjax) keeps the question open.
   unkeep = ctx.keepFirst(el);
   return { shown: true };
+}
+
+// Focus to `from`, else to the page's first control, else to the launcher:
+// the first of them that takes it (a control the site's CSS hides does not).
+function returnFocus(ctx, from) {
+  const page = [...ctx.doc.body.querySelectorAll(FOCUSABLE)].filter((n) => n.getClientRects().length);
+  for (const n of [from, ...page, ctx.launcher]) {
+    if (!n || !n.isConnected) continue;
+    n.focus();
+    if (n.getRootNode().activeElement === n) return;
+  }
 }

@@ -98,7 +98,8 @@ function renderPreferences(ctx, s, state, actions) {
   const form = h('form', { class: 'prefs', 'aria-labelledby': 'tactful-prefs' }, h('h4', { id: 'tactful-prefs' }, s.prefs));
 
   const selects = [];
-  for (const t of rt.config.taxonomy || []) {
+  // A sensitive interest is never stored: offering it would only be refused.
+  for (const t of (rt.config.taxonomy || []).filter((x) => !x.sensitive)) {
     const id = `tactful-pref-${t.id}`;
     const select = h('select', { id, disabled: !usable('interests'), 'data-focus': `pref:${t.id}` },
       h('option', { value: '' }, s.prefNone),

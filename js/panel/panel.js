@@ -1,7 +1,7 @@
 // The privacy panel, loaded lazily by js/launcher.js when the visitor opens
 // it (or when a "Why this?" or the first-visit invitation needs it). It hands
 // its API back on one namespaced property, window.tactful.__panel.
-import { change, configText, h, policyChanged, stringsFor } from './common.js';
+import { change, configText, failure, h, policyChanged, stringsFor } from './common.js';
 import { createDialog } from './dialog.js';
 import { renderChoices } from './choices.js';
 import { renderKnown } from './known.js';
@@ -35,10 +35,7 @@ function open(ctx) {
     // invalid: the field the core refused, as the visitor typed it, with the reason.
     const ui = { confirmForget: false, invalid: null };
     const say = (text) => { status.textContent = text; };
-    // A field the visitor typed is refused in their language; anything else
-    // says the core's reason.
-    const reason = (e) => (e && Object.hasOwn(s.refused, e.path) && s.refused[e.path])
-      || s.error(String(e.message || e).replace(/^tactful: [\w.]+: /, ''));
+    const reason = (e) => failure(rt, e);
     const fail = (e) => say(reason(e));
 
     async function refresh(focus) {

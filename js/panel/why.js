@@ -2,7 +2,7 @@
 // (tactful.explain) and "Don't use this", which turns off what the rule used:
 // an interest becomes a dislike, a category is switched off, anything else
 // is hidden here for a while (notNow). Then the page re-decides.
-import { change, h, interestLabel, newId, stringsFor } from './common.js';
+import { change, failure, h, interestLabel, newId, stringsFor } from './common.js';
 import { FOCUSABLE } from './dialog.js';
 import { deleteFromStored } from '../visit.js';
 
@@ -49,7 +49,7 @@ export function why(ctx, slotId, entry) {
       status.textContent = s.why.done;
       dontUse.disabled = true;
       close.focus();
-    }, (e) => { status.textContent = s.error(String(e.message).replace(/^tactful: [\w.]+: /, '')); });
+    }, (e) => { status.textContent = failure(rt, e); });
   } }, s.why.dontUse);
   const close = h('button', { type: 'button', class: 'secondary', onclick: () => pop.hidePopover() }, s.close);
   const pop = h('div', { class: 'pop', popover: 'auto', role: 'dialog', 'aria-labelledby': titleId },

@@ -316,20 +316,43 @@ describe('the first-visit invitation', () => {
     }
   });
 
-  test('a keyboard visitor keeps their place: "Yes" focuses its confirmation, and focus ends on the launcher, not the top of the page', async () => {
+  test('a keyboard visitor keeps their place: "Yes" focuses its confirmation; as the invitation goes, focus goes to the start of the page, not to the launcher in the far corner', async () => {
     for (const answer of ['No thanks', 'Yes, personalize']) {
       const v = await newVisitor();
       try {
         await visit(v);
+        // The page's first Tab reaches the invitation: focus came from nowhere.
         await press(v.page, v.page.getByRole('button', { name: answer }));
         if (answer !== 'No thanks') {
           assert.ok(await isFocused(v.page.getByText('Personalization is on.')), 'the confirmation has focus, so it is read');
         }
         await v.page.locator('tactful-invitation').waitFor({ state: 'detached' });
-        assert.ok(await isFocused(v.page.getByRole('button', { name: 'Privacy settings' })), `after "${answer}"`);
+        // Where that first Tab would have gone without the invitation.
+        assert.ok(await isFocused(v.page.getByRole('link', { name: 'Skip to main content' })), `after "${answer}"`);
+        if (answer === 'No thanks') {
+          // What happened is said, once the invitation is gone, by a status region that stays.
+          const said = v.page.getByRole('status').filter({ hasText: 'Personalization stays off. You can change this any time in Privacy settings.' });
+          assert.equal(await said.count(), 1);
+          assert.ok(await said.evaluate((el) => el.isConnected && el.getRootNode().host.localName === 'tactful-launcher'));
+        }
       } finally {
         await v.close();
       }
+    }
+  });
+
+  test('"No thanks" gives focus back to the page control that had it before the invitation was used', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      const hiking = v.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hiking' });
+      await tabTo(v.page, hiking);
+      await v.page.getByRole('region', { name: 'Personalize this site?' }).getByRole('button', { name: 'No thanks' }).click();
+      await v.page.locator('tactful-invitation').waitFor({ state: 'detached' });
+      assert.ok(await isFocused(hiking));
+      assert.equal(await v.page.getByText('Personalization stays off.').count(), 1);
+    } finally {
+      await v.close();
     }
   });
 
@@ -426,6 +449,29 @@ describe('what we know about you', () => {
     }
   });
 
+  test('a purchase category reads as the taxonomy\'s label in the visitor\'s language, the stored id only when it has no label', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { purchases: true } }));
+      await v.page.evaluate(() => {
+        window.tactful.track({ type: 'purchase', category: 'city-walking' });
+        window.tactful.track({ type: 'purchase', category: 'shoes' });
+      });
+      await v.page.waitForFunction(() => window.tactful.profile.view().then((p) => p.purchases.length === 2));
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const labelled = dialog.getByRole('listitem').filter({ hasText: /^Compraste paseos por la ciudad: 1 vez, la última el / });
+      await labelled.waitFor();
+      await labelled.getByRole('button', { name: /^Borrar: Compraste paseos por la ciudad: 1 vez/ }).waitFor();
+      // "shoes" is in no taxonomy: its id is all there is to show.
+      await dialog.getByRole('listitem').filter({ hasText: /^Compraste shoes: 1 vez/ }).waitFor();
+      assert.equal(await dialog.getByText('city-walking').count(), 0, 'the stored id is not shown');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('each item says how and when it was learned and when it expires; one can be deleted', async () => {
     const v = await newVisitor();
     try {
@@ -502,18 +548,27 @@ describe('what we know about you', () => {
     }
   });
 
-  // Lint takes any id of letters, digits, '-' and '_': the panel must not
-  // read an interest's choice off Object.prototype.
-  test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
-    const own = await startSite({ config: configVariant((c) => {
-      c.taxonomy.push({ id: 'constructor', label: { en: 'Builders' } }, { id: '__proto__', label: { en: 'Tinkering' } });
-    }) });
+  /** A visitor who said yes on a site whose config `change` made, with its panel open: fn(v, dialog). */
+  async function ownSitePanel(change, fn) {
+    const own = await startSite({ config: configVariant(change) });
     const v = await newVisitor();
     try {
       await v.page.goto(own.url + '/index.html');
       assert.deepEqual(await ready(v.page), { ok: true });
       await acceptInvitation(v.page);
-      const dialog = await openPanel(v.page);
+      await fn(v, await openPanel(v.page));
+    } finally {
+      await v.close();
+      own.stop();
+    }
+  }
+
+  // Lint takes any id of letters, digits, '-' and '_': the panel must not
+  // read an interest's choice off Object.prototype.
+  test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
+    await ownSitePanel((c) => {
+      c.taxonomy.push({ id: 'constructor', label: { en: 'Builders' } }, { id: '__proto__', label: { en: 'Tinkering' } });
+    }, async (v, dialog) => {
       await press(v.page, dialog.getByRole('switch', { name: 'Occasions' }), 'Space');
       await v.page.waitForFunction(() => window.tactful.consent.get().then((c) => c.categories.occasions));
       for (const name of ['Builders', 'Tinkering']) assert.equal(await dialog.getByRole('combobox', { name }).inputValue(), '');
@@ -523,10 +578,17 @@ describe('what we know about you', () => {
       await dialog.getByRole('listitem').filter({ hasText: 'Birthday month: March' }).waitFor();
       await dialog.getByRole('listitem').filter({ hasText: 'You like Builders' }).waitFor();
       assert.equal(await dialog.getByRole('combobox', { name: 'Tinkering' }).inputValue(), '');
-    } finally {
-      await v.close();
-      own.stop();
-    }
+    });
+  });
+
+  test('a sensitive interest of the taxonomy is not offered among the preferences: it could only be refused', async () => {
+    await ownSitePanel((c) => {
+      c.taxonomy.push({ id: 'orthopedic-insoles', sensitive: 'health', label: { en: 'Orthopedic insoles', es: 'Plantillas ortopédicas' } });
+    }, async (v, dialog) => {
+      await dialog.getByRole('combobox', { name: 'hiking' }).waitFor();
+      assert.equal(await dialog.getByRole('combobox', { name: 'Orthopedic insoles' }).count(), 0);
+      assert.equal(await dialog.getByText('Orthopedic insoles').count(), 0);
+    });
   });
 
   test('"Download my data" saves the export as a JSON file', async () => {
@@ -786,6 +848,71 @@ describe('signals, languages and explanations', () => {
     }
   });
 
+  // Words of the core's English refusals (and the old "That did not work:" wrapper) a Spanish visitor must never read.
+  const ENGLISH = /grant refused|gesture|consent|stored item|not stored|did not work|must be|storage|unavailable|tactful/i;
+
+  /** The dialog's or region's status line once it says something: asserts it is exactly `said`, with no English in it. */
+  async function saysExactly(scope, said) {
+    const status = scope.getByRole('status').filter({ hasText: /\S/ });
+    await status.waitFor();
+    const text = await status.innerText();
+    assert.equal(text, said);
+    assert.doesNotMatch(text, ENGLISH);
+  }
+
+  // Each grant the panel makes counts only inside the visitor's own activation
+  // (navigator.userActivation.isActive); here it has none, as when the
+  // activation was spent, so the core refuses the grant.
+  const noActivation = (page) => page.evaluate(() => Object.defineProperty(UserActivation.prototype, 'isActive', { configurable: true, get: () => false }));
+
+  test('a Spanish visitor reads every refusal in the panel in Spanish: a grant without their gesture, an item already deleted, a failure the core gives no code for', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { location: true } }));
+      await v.page.evaluate(() => window.tactful.profile.declare({ location: { country: 'ES' } }));
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const row = dialog.getByRole('listitem').filter({ hasText: 'País: ES' });
+      await row.waitFor();
+
+      // Deleted elsewhere (a site script, another tab) while the panel shows it.
+      await v.page.evaluate(() => window.tactful.profile.remove('location'));
+      await press(v.page, row.getByRole('button', { name: 'Borrar: País: ES' }));
+      await saysExactly(dialog, 'Eso ya no está guardado: ya se había borrado, quizá en otra pestaña.');
+
+      await noActivation(v.page);
+      await press(v.page, dialog.getByRole('switch', { name: 'Compras' }), 'Space');
+      await saysExactly(dialog, 'Solo tú puedes activarlo, con tu propio clic o pulsación de tecla aquí. Inténtalo de nuevo.');
+      assert.equal((await consent(v.page)).categories.purchases, false);
+
+      // A failure without a code (storage that stopped working): one plain Spanish sentence,
+      // and the English reason for the site's developer on the console.
+      await v.page.evaluate(() => { window.tactful.profile.forget = () => Promise.reject(new Error('tactful: storage is unavailable (disk error)')); });
+      await press(v.page, dialog.getByRole('button', { name: 'Olvidarme' }));
+      await press(v.page, dialog.getByRole('button', { name: 'Borrarlo todo' }));
+      await saysExactly(dialog, 'No ha funcionado. Inténtalo de nuevo.');
+      assert.ok(v.tactfulMessages().some((m) => m.text === 'tactful: storage is unavailable (disk error)'), JSON.stringify(v.tactfulMessages()));
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a Spanish visitor whose "Sí, personalizar" is refused (no gesture of theirs) reads why in Spanish', async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v);
+      const region = v.page.getByRole('region', { name: '¿Personalizamos este sitio?' });
+      await region.waitFor();
+      await noActivation(v.page);
+      await press(v.page, region.getByRole('button', { name: 'Sí, personalizar' }));
+      await saysExactly(region, 'Solo tú puedes activarlo, con tu propio clic o pulsación de tecla aquí. Inténtalo de nuevo.');
+      assert.equal((await consent(v.page)).purposes.personalization, false);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a country code the core refuses is said in the visitor\'s language, not as the core\'s English, beside the field, which keeps what was typed and takes focus', async () => {
     const v = await newVisitor({ locale: 'es-ES' });
     try {
@@ -979,6 +1106,72 @@ describe('accessibility and looks', () => {
 });
 
 describe('keyboard, screen reader, zoom and high contrast (WCAG 2.2 AA)', () => {
+  /** Places a button of the page's own, fixed at `where`, last in <body> (after the launcher); returns its locator. */
+  async function pageButton(page, where) {
+    await page.evaluate((where) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = 'Page control under the launcher';
+      Object.assign(b.style, { position: 'fixed', zIndex: '1', height: '48px', ...where });
+      document.body.append(b);
+    }, where);
+    return page.getByRole('button', { name: 'Page control under the launcher' });
+  }
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  /** The launcher's box as the visitor sees it, or null while it is hidden. */
+  const launcherBox = (page) => page.getByRole('button', { name: 'Privacy settings', includeHidden: true })
+    .evaluate((el) => (el.checkVisibility({ visibilityProperty: true }) ? el.getBoundingClientRect().toJSON() : null));
+
+  test('the launcher gets out of the way of a page control that takes keyboard focus under it (WCAG 2.4.11), and comes back after', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => localStorage.setItem('tactful:invitation', JSON.stringify({ at: new Date().toISOString(), policyVersion: '2026-11-01' })));
+      await visit(v);
+      const launcher = v.page.getByRole('button', { name: 'Privacy settings' });
+      await launcher.waitFor();
+      const home = await launcherBox(v.page);
+      const control = await pageButton(v.page, { right: '20px', bottom: '18px', width: '200px' });
+      assert.ok(overlap(await control.boundingBox(), home), 'the page control is under the launcher');
+
+      await tabTo(v.page, control);
+      const moved = await launcherBox(v.page);
+      assert.ok(moved, 'still shown: in the other corner');
+      assert.ok(!overlap(await control.boundingBox(), moved), `${JSON.stringify(moved)} covers the focused control`);
+      assert.equal(moved.bottom, home.bottom, 'the same height, in the other corner');
+      assert.ok(moved.right < home.left);
+
+      // Focus moves on (to the launcher itself, next in order): it is back in its corner.
+      await v.page.keyboard.press('Shift+Tab');
+      assert.deepEqual(await launcherBox(v.page), home);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('a focused page control wide enough to be under both bottom corners: the launcher hides until focus leaves it', async () => {
+    const v = await newVisitor();
+    try {
+      await v.page.addInitScript(() => localStorage.setItem('tactful:invitation', JSON.stringify({ at: new Date().toISOString(), policyVersion: '2026-11-01' })));
+      await visit(v);
+      await v.page.getByRole('button', { name: 'Privacy settings' }).waitFor();
+      const home = await launcherBox(v.page);
+      const control = await pageButton(v.page, { left: '0', right: '0', bottom: '18px' });
+      await tabTo(v.page, control);
+      assert.equal(await launcherBox(v.page), null, 'hidden while the control has focus');
+      await v.page.keyboard.press('Shift+Tab');
+      assert.deepEqual(await launcherBox(v.page), home);
+
+      // The page's <main>, focused by its skip link, fills the window: the launcher stays.
+      await v.page.evaluate(() => document.querySelector('main').setAttribute('tabindex', '-1'));
+      await v.page.getByRole('link', { name: 'Skip to main content' }).focus();
+      await v.page.keyboard.press('Enter');
+      assert.ok(await v.page.evaluate(() => document.activeElement === document.querySelector('main')));
+      assert.deepEqual(await launcherBox(v.page), home);
+    } finally {
+      await v.close();
+    }
+  });
+
   /** Whether a box is whole within a window `height` px tall (what is fixed cannot be scrolled to). */
   const inWindow = (box, height) => box.y >= 0 && box.y + box.height <= height;
 

@@ -96,6 +96,7 @@ TEST_CASE("a grant outside a user gesture is refused and changes nothing") {
   Status s = set(c, p, R"({"purposes":{"personalization":true,"aggregate":false}})", false, ConsentSource::site_api);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().message == "grant refused: consent can only be granted during a user gesture (personalization)");
+  CHECK(std::string(s.error().code) == "gesture-required");  // for the panel to say in the visitor's language
   CHECK(consent_state_to_json(c) == before);
 }
 
@@ -121,6 +122,7 @@ TEST_CASE("a grant mixed with a withdrawal outside a gesture: the grant is refus
   CHECK(s.error().message ==
         "grant refused: consent can only be granted during a user gesture (location); the withdrawals in this change "
         "were applied (-personalization)");
+  CHECK(std::string(s.error().code) == "gesture-required");  // kept with the applied withdrawals
   CHECK(withdrawn);
   CHECK_FALSE(allowed(c, Purpose::personalization));
   CHECK_FALSE(c.location);

@@ -180,6 +180,17 @@ TEST_CASE("bad declarations name their path and store nothing") {
   CHECK(err(R"({"likes":["knitting"]})") == "likes[0]: unknown interest 'knitting'");
   CHECK(err(R"({"likes":["cooking"],"dislikes":["cooking"]})") == "likes[0]: 'cooking' is in both likes and dislikes");
   CHECK(err(R"({"age":40})") == "age: unknown key (expected likes, dislikes, occasions, location, source)");
+  // What a visitor's own form can meet has a stable code, for the panel to say in their language;
+  // a developer's mistake (an unknown key) has none.
+  auto code = [&](const char* text) {
+    return std::string(declare(p, json::parse(text), c, taxonomy(), r, T0).error().code);
+  };
+  CHECK(code(R"({"location":{"country":"XX"}})") == "invalid-country");
+  CHECK(code(R"({"occasions":{"birthdayMonth":13}})") == "invalid-month");
+  CHECK(code(R"({"likes":["pharmacy"]})") == "sensitive-interest");
+  CHECK(code(R"({"likes":["knitting"]})") == "unknown-interest");
+  CHECK(code(R"({"likes":["cooking"],"dislikes":["cooking"]})") == "like-and-dislike");
+  CHECK(code(R"({"age":40})").empty());
   // All or nothing: a valid part next to a bad one is not stored either.
   CHECK(err(R"({"likes":["cooking"],"location":{"country":"XX"}})").rfind("location.country", 0) == 0);
   CHECK(item_count(p) == 0);
@@ -190,6 +201,7 @@ TEST_CASE("declarations for a category that is off are refused") {
   Consent c = personalized();  // location and occasions off
   Status s = declare(p, json::parse(R"({"location":{"country":"ES"}})"), c, taxonomy(), {}, T0);
   CHECK(s.error().to_string() == "location: not stored: the location category or personalization is off");
+  CHECK(std::string(s.error().code) == "category-off");
   CHECK(p.country.empty());
 }
 

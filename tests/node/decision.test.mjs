@@ -37,7 +37,21 @@ test('a grant without a user gesture is refused and changes nothing', async () =
   const core = await demoVisitor();
   const out = core.call('consent.set', { purposes: { personalization: true } }, { gesture: false });
   assert.match(out.error, /gesture/);
+  assert.equal(out.code, 'gesture-required', 'a stable code the panel says in the visitor\'s language');
   assert.equal(core.call('consent.get').purposes.personalization, false);
+});
+
+test('refusals a visitor can meet carry a stable code beside the English message; a developer\'s mistake has none', async () => {
+  const core = await demoVisitor();
+  core.call('consent.set', { purposes: { personalization: true }, categories: { location: true } }, { gesture: true });
+  assert.deepEqual(core.call('profile.remove', { id: 'location' }), { code: 'not-stored', error: "no stored item with id 'location'", path: 'id' });
+  assert.deepEqual(core.call('profile.declare', { location: { country: 'UK' } }),
+    { code: 'invalid-country', error: 'must be an ISO 3166-1 alpha-2 code', path: 'location.country' });
+  // A withdrawal applied beside a refused grant: the code stays with the state now in force.
+  const mixed = core.call('consent.set', { categories: { location: false, purchases: true } }, { gesture: false });
+  assert.equal(mixed.code, 'gesture-required');
+  assert.equal(mixed.consent.categories.location, false);
+  assert.equal(core.call('profile.declare', { age: 40 }).code, undefined);
 });
 
 test('the profile survives a save and a reload in a new core', async () => {

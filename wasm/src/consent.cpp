@@ -222,10 +222,12 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
       (want ? grants : withdrawals).push_back({flag, it.key()});
       if (!want || !refusal.ok()) continue;
       if (!purposes && c.directed_at_children) {
-        refusal = make_error(path, "grant refused: this site is directed at children and keeps no profile");
+        refusal = coded(make_error(path, "grant refused: this site is directed at children and keeps no profile"),
+                        "directed-at-children");
       } else if (flag == &next.aggregate && (c.signals.gpc || c.signals.dnt) && source != ConsentSource::visitor) {
-        refusal = make_error(path, std::string("grant refused: ") + (c.signals.gpc ? "Global Privacy Control" : "Do Not Track") +
-                                       " is on; only the visitor can turn aggregate on");
+        refusal = coded(make_error(path, std::string("grant refused: ") + (c.signals.gpc ? "Global Privacy Control" : "Do Not Track") +
+                                             " is on; only the visitor can turn aggregate on"),
+                        "signal-on");
       }
     }
   }
@@ -233,7 +235,8 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
   if (!grants.empty() && !user_gesture) {
     std::string names;
     for (auto& g : grants) names += (names.empty() ? "" : ", ") + g.name;
-    refusal = make_error("", "grant refused: consent can only be granted during a user gesture (" + names + ")");
+    refusal = coded(make_error("", "grant refused: consent can only be granted during a user gesture (" + names + ")"),
+                    "gesture-required");
   }
   if (!refusal.ok()) grants.clear();  // grants apply together or not at all; withdrawals still do
   if (grants.empty() && withdrawals.empty()) return refusal;
@@ -257,8 +260,9 @@ Status apply_consent_change(Consent& c, Profile& profile, const json& change, Co
   add_receipt(c, source, reason, now_ms);
   if (withdrawn) *withdrawn = !withdrawals.empty();
   if (!refusal.ok()) {
-    return make_error(refusal.error().path, refusal.error().message + "; the withdrawals in this change were applied (" +
-                                                reason + ")");
+    return coded(make_error(refusal.error().path,
+                            refusal.error().message + "; the withdrawals in this change were applied (" + reason + ")"),
+                 refusal.error().code);
   }
   return ok_status();
 }

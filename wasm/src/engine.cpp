@@ -82,9 +82,11 @@ NoThanks read_no_thanks(const json& in) {
 }
 
 // Replies are written directly (json_writer.hpp), each object's keys in byte order.
-std::string error_json(std::string_view message, std::string_view path = {}) {
+// `code` names a refusal the visitor can cause (Error::code), for the panel to say in their language.
+std::string error_json(std::string_view message, std::string_view path = {}, std::string_view code = {}) {
   JsonWriter w;
-  w.begin_object().key("error").string(message);
+  if (!code.empty()) w.begin_object().key("code").string(code).key("error").string(message);
+  else w.begin_object().key("error").string(message);
   if (!path.empty()) w.key("path").string(path);
   return w.end_object().take();
 }
@@ -94,7 +96,7 @@ std::string one_member(std::string_view name, const json& value) {
   return JsonWriter().begin_object().key(name).value(value).end_object().take();
 }
 
-std::string error_json(const Error& e) { return error_json(e.message, e.path); }
+std::string error_json(const Error& e) { return error_json(e.message, e.path, e.code); }
 
 // An id from the caller, short enough to quote in an error.
 std::string clipped(const std::string& id) {
@@ -594,8 +596,11 @@ class Operations {
     if (!allowed(s_.consent, Purpose::aggregate)) discard_window();  // opting in never sends the past
     if (!status.ok()) {  // refused grants, applied withdrawals: the error, and the state now in force
       const Error& e = status.error();
-      return JsonWriter().begin_object().key("consent").raw(consent_to_json(s_.consent)).key("error").string(e.message)
-          .key("path").string(e.path).end_object().take();
+      JsonWriter w;
+      w.begin_object();
+      if (*e.code) w.key("code").string(e.code);
+      w.key("consent").raw(consent_to_json(s_.consent)).key("error").string(e.message);
+      return w.key("path").string(e.path).end_object().take();
     }
     return consent_to_json(s_.consent);
   }
@@ -612,7 +617,7 @@ class Operations {
     std::string id = string_field(in, "id");
     // A "not now" is the visitor's to take back, like any stored item.
     if (!remove_not_now(s_.decide, id) && !remove_item(s_.profile, id)) {
-      return error_json("no stored item with id '" + id + "'", "id");
+      return error_json("no stored item with id '" + id + "'", "id", "not-stored");
     }
     s_.profile_dirty = true;
     return one_member("removed", id);
@@ -677,12 +682,13 @@ class Operations {
     // profile for nothing (and a script's made-up ids would fill it).
     const auto& ids = s_.page.slot_ids;
     if (std::find(ids.begin(), ids.end(), slot) == ids.end()) {
-      return error_json("slot '" + clipped(slot) + "' is not on this page", "slot");
+      return error_json("slot '" + clipped(slot) + "' is not on this page", "slot", "slot-not-on-page");
     }
     // A slot the config gives no variants always shows its default: a "not
     // now" on it would change nothing, yet be stored and exported.
     if (s_.config->decide.find(slot) == nullptr) {
-      return error_json("slot '" + clipped(slot) + "' has no variants in the config: it always shows its default", "slot");
+      return error_json("slot '" + clipped(slot) + "' has no variants in the config: it always shows its default", "slot",
+                        "slot-without-variants");
     }
     not_now(s_.decide, slot, now_);
     s_.choice_made = true;

@@ -304,43 +304,44 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
     } else if (key == "likes" || key == "dislikes") {
       if (!it->is_array() || it->size() > 100) return make_error(key, "must be an array of at most 100 interest ids");
       if (!allowed(c, Category::interests))
-        return make_error(key, "not stored: the interests category or personalization is off");
+        return coded(make_error(key, "not stored: the interests category or personalization is off"), "category-off");
       for (size_t i = 0; i < it->size(); ++i) {
         const json& v = (*it)[i];
         std::string path = join_path(key, i);
         if (!v.is_string()) return make_error(path, "must be a string");
         const std::string& id = v.get_ref<const std::string&>();
         const Interest* known = tax.find(id);
-        if (!known) return make_error(path, "unknown interest '" + id + "'");
+        if (!known) return coded(make_error(path, "unknown interest '" + id + "'"), "unknown-interest");
         if (!known->sensitive.empty())
-          return make_error(path, "'" + id + "' is a sensitive interest and is never stored");
+          return coded(make_error(path, "'" + id + "' is a sensitive interest and is never stored"), "sensitive-interest");
         for (const auto& pr : prefs)
           if (pr.first == id && pr.second != (key == "likes"))
-            return make_error(path, "'" + id + "' is in both likes and dislikes");
+            return coded(make_error(path, "'" + id + "' is in both likes and dislikes"), "like-and-dislike");
         prefs.emplace_back(id, key == "likes");
       }
     } else if (key == "occasions") {
       if (!it->is_object()) return make_error(key, "must be an object {birthdayMonth}");
       if (!allowed(c, Category::occasions))
-        return make_error(key, "not stored: the occasions category or personalization is off");
+        return coded(make_error(key, "not stored: the occasions category or personalization is off"), "category-off");
       for (auto o = it->begin(); o != it->end(); ++o) {
         if (o.key() != "birthdayMonth") return make_error(join_path(key, o.key()), "unknown key (expected birthdayMonth)");
         double v = o->is_number() ? o->get<double>() : 0;
         if (!(v >= 1 && v <= 12) || std::floor(v) != v)
-          return make_error("occasions.birthdayMonth", "must be an integer 1..12");
+          return coded(make_error("occasions.birthdayMonth", "must be an integer 1..12"), "invalid-month");
         month = int(v);
       }
     } else if (key == "location") {
       if (!it->is_object()) return make_error(key, "must be an object {country, region?}");
       if (!allowed(c, Category::location))
-        return make_error(key, "not stored: the location category or personalization is off");
+        return coded(make_error(key, "not stored: the location category or personalization is off"), "category-off");
       for (auto o = it->begin(); o != it->end(); ++o)
         if (o.key() != "country" && o.key() != "region")
           return make_error(join_path(key, o.key()), "unknown key (expected country, region)");
       const json* cc = it->find_ptr("country");
       // Codes are case-insensitive as people type them ("es", "us-ca"); kept upper case.
       if (cc && cc->is_string()) country = ascii_upper(cc->get<std::string>());
-      if (!is_country(country)) return make_error("location.country", "must be an ISO 3166-1 alpha-2 code");
+      if (!is_country(country))
+        return coded(make_error("location.country", "must be an ISO 3166-1 alpha-2 code"), "invalid-country");
       const json* rg = it->find_ptr("region");
       if (rg) {
         std::string sub = rg->is_string() ? ascii_upper(rg->get<std::string>()) : std::string();

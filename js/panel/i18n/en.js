@@ -51,8 +51,8 @@ export default {
     like: (v, label) => `You like ${label(v)}`,
     dislike: (v, label) => `Not for you: ${label(v)}`,
     visits: (v, _l, date) => `${v.count} ${v.count === 1 ? 'visit' : 'visits'} since ${date(v.firstVisit)}`,
-    purchases: (v, _l, date) => `Bought ${v.category}: ${v.count} ${v.count === 1 ? 'time' : 'times'}, last on ${date(v.lastPurchase)}`,
-    purchase: (v) => `Purchase: ${v.name || v.item || v.category || ''}`,
+    purchases: (v, label, date) => `Bought ${label(v.category)}: ${v.count} ${v.count === 1 ? 'time' : 'times'}, last on ${date(v.lastPurchase)}`,
+    purchase: (v, label) => `Purchase: ${v.name || v.item || label(v.category) || ''}`,
     'birthday-month': (v, _l, _d, month) => `Birthday month: ${month(v)}`,
     location: (v) => `Country: ${v.country}${v.region ? ` (${v.region})` : ''}`,
   },
@@ -98,6 +98,7 @@ export default {
     yes: 'Yes, personalize',
     no: 'No thanks',
     done: 'Personalization is on. Change it any time in Privacy settings.',
+    declined: 'Personalization stays off. You can change this any time in Privacy settings.',
   },
   why: {
     title: 'Why this?',
@@ -108,7 +109,21 @@ export default {
     done: 'Done: this is no longer used.',
     none: 'This is the usual content; nothing about you was used.',
   },
-  // What the visitor typed that the core refused, by the field's path.
-  refused: { 'location.country': 'That is not a country code: type its two letters, for example ES for Spain or GB for the United Kingdom.' },
-  error: (message) => `That did not work: ${message}`,
+  // The core's refusals the visitor can meet, by their stable code (err.code).
+  refused: {
+    'gesture-required': 'Only you can turn this on, with your own click or key press here. Please try again.',
+    'directed-at-children': 'This site is meant for children, so it keeps no profile: this cannot be turned on.',
+    'signal-on': 'Your browser asks sites not to share your data, so only you can turn anonymous statistics on, here in Privacy settings.',
+    'category-off': 'Not saved: turn on personalization and this category first.',
+    'unknown-interest': 'Not saved: this site no longer offers that topic. Reload the page and try again.',
+    'sensitive-interest': 'Not saved: this topic is sensitive, so this site never keeps it.',
+    'like-and-dislike': 'Choose either "I like this" or "Not for me" for a topic, not both.',
+    'invalid-month': 'Choose a month from the list.',
+    'invalid-country': 'That is not a country code: type its two letters, for example ES for Spain or GB for the United Kingdom.',
+    'not-stored': 'That is no longer stored: it was already deleted, perhaps in another tab.',
+    'slot-not-on-page': 'That suggestion is no longer on this page.',
+    'slot-without-variants': 'Nothing to change: this part of the page always shows its usual content.',
+  },
+  // Anything else that failed (its English reason goes to the console).
+  failed: 'That did not work. Please try again.',
 };

@@ -50,8 +50,8 @@ export default {
     like: (v, label) => `Te gusta: ${label(v)}`,
     dislike: (v, label) => `No es para ti: ${label(v)}`,
     visits: (v, _l, date) => `${v.count} ${v.count === 1 ? 'visita' : 'visitas'} desde el ${date(v.firstVisit)}`,
-    purchases: (v, _l, date) => `Compraste ${v.category}: ${v.count} ${v.count === 1 ? 'vez' : 'veces'}, la última el ${date(v.lastPurchase)}`,
-    purchase: (v) => `Compra: ${v.name || v.item || v.category || ''}`,
+    purchases: (v, label, date) => `Compraste ${label(v.category)}: ${v.count} ${v.count === 1 ? 'vez' : 'veces'}, la última el ${date(v.lastPurchase)}`,
+    purchase: (v, label) => `Compra: ${v.name || v.item || label(v.category) || ''}`,
     'birthday-month': (v, _l, _d, month) => `Mes de cumpleaños: ${month(v)}`,
     location: (v) => `País: ${v.country}${v.region ? ` (${v.region})` : ''}`,
   },
@@ -97,6 +97,7 @@ export default {
     yes: 'Sí, personalizar',
     no: 'No, gracias',
     done: 'La personalización está activada. Puedes cambiarla en Ajustes de privacidad.',
+    declined: 'La personalización sigue desactivada. Puedes cambiarlo cuando quieras en Ajustes de privacidad.',
   },
   why: {
     title: '¿Por qué esto?',
@@ -107,7 +108,21 @@ export default {
     done: 'Hecho: ya no se usa.',
     none: 'Es el contenido habitual; no se ha usado nada sobre ti.',
   },
-  // Lo que el visitante escribió y el núcleo rechazó, por la ruta del campo.
-  refused: { 'location.country': 'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.' },
-  error: (message) => `No ha funcionado: ${message}`,
+  // Los rechazos del núcleo que el visitante puede encontrar, por su código estable (err.code).
+  refused: {
+    'gesture-required': 'Solo tú puedes activarlo, con tu propio clic o pulsación de tecla aquí. Inténtalo de nuevo.',
+    'directed-at-children': 'Este sitio está dirigido a niños, así que no guarda ningún perfil: esto no se puede activar.',
+    'signal-on': 'Tu navegador pide a los sitios que no compartan tus datos, así que solo tú puedes activar las estadísticas anónimas, aquí en Ajustes de privacidad.',
+    'category-off': 'No se ha guardado: activa antes la personalización y esta categoría.',
+    'unknown-interest': 'No se ha guardado: este sitio ya no ofrece ese tema. Recarga la página e inténtalo de nuevo.',
+    'sensitive-interest': 'No se ha guardado: es un tema sensible, así que este sitio nunca lo guarda.',
+    'like-and-dislike': 'Elige «Me gusta» o «No es para mí» para un tema, no las dos cosas.',
+    'invalid-month': 'Elige un mes de la lista.',
+    'invalid-country': 'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.',
+    'not-stored': 'Eso ya no está guardado: ya se había borrado, quizá en otra pestaña.',
+    'slot-not-on-page': 'Esa sugerencia ya no está en esta página.',
+    'slot-without-variants': 'No hay nada que cambiar: esta parte de la página siempre muestra su contenido habitual.',
+  },
+  // Cualquier otro fallo (su motivo en inglés va a la consola).
+  failed: 'No ha funcionado. Inténtalo de nuevo.',
 };

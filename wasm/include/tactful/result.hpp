@@ -11,6 +11,9 @@ namespace tactful {
 struct Error {
   std::string path;
   std::string message;
+  // A stable name for a refusal the visitor can cause ("gesture-required"),
+  // so a UI says it in the visitor's language; empty for a developer's mistake.
+  const char* code = "";
 
   // "path: message", or just the message when there is no path.
   std::string to_string() const { return path.empty() ? message : path + ": " + message; }
@@ -23,6 +26,12 @@ inline Error make_error(std::string path, std::string message) {
 // call site builds and destroys no std::string for them.
 Error make_error(const std::string& path, const char* message);
 Error make_error(const char* path, const char* message);
+
+// The error, named by a stable code (Error::code).
+inline Error coded(Error e, const char* code) {
+  e.code = code;
+  return e;
+}
 
 // A value or an error. Both members exist (T is default-constructed beside
 // an error): std::variant's visitation code, instantiated per T, cost more
