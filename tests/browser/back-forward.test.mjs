@@ -102,6 +102,37 @@ describe('the back-forward cache', () => {
     }
   });
 
+  // Events wait up to 50 ms to be stored together; those still waiting as
+  // the page is left are kept for the next page like a choice, with no lock
+  // asked for on the way out (a page waiting for one is not cached).
+  test('an event tracked just before following a link is counted once, and the page stays in the cache', async () => {
+    const v = await cachingVisitor();
+    const evidence = async () => {
+      const item = (await v.page.evaluate(() => window.tactful.profile.export())).profile.interests.find((i) => i.id === 'interest:city-walking');
+      return item ? item.value.evidence : 0;
+    };
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const home = await v.page.evaluate(() => window.__document);
+      const before = await evidence();
+      await Promise.all([
+        v.page.waitForURL(`${site.url}/privacy.html`),
+        v.page.evaluate(() => {
+          window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          window.location.href = '/privacy.html';
+        }),
+      ]);
+      await ready(v.page);
+      assert.equal(await evidence(), before + 1, 'the next page stored it');
+      await back(v.page);
+      assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
+      assert.equal(await evidence(), before + 1, 'not stored again by the restored page');
+    } finally {
+      await v.close();
+    }
+  });
+
   // As above, for a withdrawal: the page's own leaving step must apply it
   // before the waiting report's step sends the report with the page.
   test('withdrawn just before leaving a page the cache keeps, the waiting report does not leave with it', async () => {
