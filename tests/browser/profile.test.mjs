@@ -297,6 +297,29 @@ describe('events tracked over time', () => {
     }
   });
 
+  // A page that reuses one object for each call (a scroll tracker setting
+  // the section it reached) tracks what the object held at each call.
+  test('an event object the page changes after tracking it is stored as it was when tracked', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const before = { city: await evidenceOf(v.page, 'city-walking'), trail: await evidenceOf(v.page, 'trail-running') };
+      await v.page.evaluate(async () => {
+        const event = { type: 'view', interests: ['city-walking'] };
+        window.tactful.track(event);
+        await new Promise((resolve) => setTimeout(resolve)); // a later task
+        event.interests = ['trail-running'];
+        window.tactful.track(event);
+        await window.tactful.profile.view();
+      });
+      assert.equal(await evidenceOf(v.page, 'city-walking'), before.city + 1);
+      assert.equal(await evidenceOf(v.page, 'trail-running'), before.trail + 1);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('an event tracked just before following a link is kept, and the next page has it', async () => {
     const v = await newVisitor();
     try {
