@@ -155,6 +155,11 @@ export class Runtime {
     const consent = this.storage.read(RECORDS.consent);
     const profile = this.storage.read(RECORDS.profile);
     if (consent === this.seen.consent && profile === this.seen.profile) return false;
+    // Another tab stored a choice (or "Forget me") since: the events waiting
+    // here may have been tracked before it, and are neither counted under a
+    // grant made after them nor stored after a forgetting. They are dropped,
+    // as a withdrawal would have dropped or deleted most of them.
+    if (consent !== this.seen.consent) this.pending = [];
     this.load();
     return true;
   }

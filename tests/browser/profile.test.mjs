@@ -297,6 +297,31 @@ describe('events tracked over time', () => {
     }
   });
 
+  // Events wait up to 50 ms to be stored, and the visitor may choose in
+  // another tab meanwhile: what this page tracked before that choice is not
+  // counted under it (opting in never sends or stores the past).
+  test('an event still waiting when the visitor allows personalization in another tab is not counted under it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      await v.page.evaluate(() => {
+        // This page's timers are held (a busy or throttled page): its 50 ms have not run out.
+        window.setTimeout = () => 0;
+        window.__granted = new Promise((resolve) => document.addEventListener('tactful:consent', resolve, { once: true }));
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+      });
+      await grantConsent(other, { purposes: { personalization: true } });
+      await v.page.evaluate(() => window.__granted);
+      assert.equal(await evidenceOf(v.page, 'city-walking'), 0, 'tracked before the visitor allowed it');
+      await v.page.evaluate(() => window.tactful.track({ type: 'view', interests: ['city-walking'] }));
+      assert.equal(await evidenceOf(v.page, 'city-walking'), 1, 'tracked after');
+    } finally {
+      await v.close();
+    }
+  });
+
   // A page that reuses one object for each call (a scroll tracker setting
   // the section it reached) tracks what the object held at each call.
   test('an event object the page changes after tracking it is stored as it was when tracked', async () => {
