@@ -62,6 +62,7 @@ class Storage {
         this.leaving = false;
       }
       this.leftUnsaved = this.keepUnsaved();
+      this.left = true;
       // A cached page stops listening to the other pages: the next page's
       // first write would reach it, and the browser evicts a cached page
       // that gets a message (Back would load it again).
@@ -72,6 +73,7 @@ class Storage {
     // Restored: it listens again and takes up what changed meanwhile.
     win.addEventListener('pageshow', (e) => {
       if (!e.persisted) return;
+      this.left = false;
       this.takeBackUnsaved();
       if (this.channel) return;
       this.channel = openChannel();
