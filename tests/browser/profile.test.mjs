@@ -322,6 +322,28 @@ describe('events tracked over time', () => {
     }
   });
 
+  test('an event still waiting when the visitor chooses "Forget me" in another tab is not stored after it', async () => {
+    // Personalization on by default: a visitor's views are stored without a choice.
+    const optOutSite = await startSite({ config: configVariant((c) => { c.consent.personalizationDefault = true; }) });
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${optOutSite.url}/index.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${optOutSite.url}/index.html`);
+      await v.page.evaluate(() => {
+        window.setTimeout = () => 0; // this page's 50 ms have not run out
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+      });
+      await other.evaluate(() => window.tactful.profile.forget());
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(inferredInterests(view), []);
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+      optOutSite.stop();
+    }
+  });
+
   // A hidden page's timers may wait a second, or a minute, and the browser
   // may end a hidden page without another event (a phone reclaiming memory):
   // an event tracked then (an analytics "page hidden" event) is stored at
