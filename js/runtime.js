@@ -157,6 +157,11 @@ export class Runtime {
     const consent = this.storage.read(RECORDS.consent);
     const profile = this.storage.read(RECORDS.profile);
     if (consent === this.seen.consent && profile === this.seen.profile) return false;
+    // Another tab stored a choice (or "Forget me") since: the events waiting
+    // here may have been tracked before it, and are neither counted under a
+    // grant made after them nor stored after a forgetting. They are dropped,
+    // as a withdrawal would have dropped or deleted most of them.
+    if (consent !== this.seen.consent) this.pending = [];
     this.load();
     return true;
   }
@@ -215,6 +220,9 @@ export class Runtime {
   /** Queues an event; the events of the next TRACK_BATCH_MS are stored in one transaction. */
   track(event) {
     this.pending.push({ event, seq: ++this.trackSeq });
+    // A hidden page's timers may wait a second or a minute, and the browser
+    // may end it without another event: stored at once.
+    if (this.doc.visibilityState === 'hidden') return this.flushEvents();
     if (this.trackTimer === null) this.trackTimer = this.win.setTimeout(() => this.flushEvents(), TRACK_BATCH_MS);
   }
 
@@ -222,7 +230,11 @@ export class Runtime {
   flushEvents() {
     this.win.clearTimeout(this.trackTimer);
     this.trackTimer = null;
-    if (this.pending.length) this.transaction(() => {}).catch(() => {});
+    // Not once the page is left (pagehide kept what waited then): a lock
+    // asked for now would keep it out of the back-forward cache. Tracked
+    // since, the events are stored if the page is shown again (the pageshow
+    // that restores it takes up what changed), else go with it.
+    if (this.pending.length && !this.storage.left) this.transaction(() => {}).catch(() => {});
   }
 
   /** Drops the events tracked before "Forget me": they are forgotten with the rest. */

@@ -52,9 +52,17 @@ class Storage {
     // what it had not stored yet. Also one the back-forward cache keeps: the
     // browser may drop it there, and then nothing of it runs again.
     win.addEventListener('pagehide', (e) => {
-      // Changes not asked for yet (events waiting to be stored together) join the waiting ones.
-      if (this.beforeLeave) this.beforeLeave();
+      // Changes not asked for yet (events waiting to be stored together)
+      // join the waiting ones, asking for no lock: a page with a lock request
+      // is one the browser does not keep in the back-forward cache.
+      this.leaving = true;
+      try {
+        if (this.beforeLeave) this.beforeLeave();
+      } finally {
+        this.leaving = false;
+      }
       this.leftUnsaved = this.keepUnsaved();
+      this.left = true;
       // A cached page stops listening to the other pages: the next page's
       // first write would reach it, and the browser evicts a cached page
       // that gets a message (Back would load it again).
@@ -65,6 +73,7 @@ class Storage {
     // Restored: it listens again and takes up what changed meanwhile.
     win.addEventListener('pageshow', (e) => {
       if (!e.persisted) return;
+      this.left = false;
       this.takeBackUnsaved();
       if (this.channel) return;
       this.channel = openChannel();
@@ -351,6 +360,8 @@ class Storage {
       }
       return result;
     };
+    // Asked for as the page is left: keepUnsaved runs it at once.
+    if (this.leaving) return Promise.resolve().then(() => job.result);
     const locks = this.win.navigator && this.win.navigator.locks;
     return locks ? locks.request(LOCK, run) : run();
   }

@@ -9,6 +9,11 @@ import assert from 'node:assert/strict';
 import { OWNER_TOKEN, grantConsent, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
 import { showings } from './late-slots-helpers.mjs';
 
+// The evidence the profile holds for city walking (0 when it holds none).
+const cityWalking = async (page) => {
+  const item = (await page.evaluate(() => window.tactful.profile.export())).profile.interests.find((i) => i.id === 'interest:city-walking');
+  return item ? item.value.evidence : 0;
+};
 const slotVariant = (page, id) => page.evaluate((s) => document.querySelector(`[data-tactful-slot="${s}"]`).getAttribute('data-tactful-variant'), id);
 
 /** A new visitor whose browser keeps pages in the back-forward cache. */
@@ -97,6 +102,60 @@ describe('the back-forward cache', () => {
       assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
       assert.equal((await v.page.evaluate(() => window.tactful.consent.get())).purposes.personalization, true);
       assert.deepEqual(await v.page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.includes('unsaved'))), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // Events wait up to 50 ms to be stored together; those still waiting as
+  // the page is left are kept for the next page like a choice, with no lock
+  // asked for on the way out (a page waiting for one is not cached).
+  test('an event tracked just before following a link is counted once, and the page stays in the cache', async () => {
+    const v = await cachingVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const home = await v.page.evaluate(() => window.__document);
+      const before = await cityWalking(v.page);
+      await Promise.all([
+        v.page.waitForURL(`${site.url}/privacy.html`),
+        v.page.evaluate(() => {
+          window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          window.location.href = '/privacy.html';
+        }),
+      ]);
+      await ready(v.page);
+      assert.equal(await cityWalking(v.page), before + 1, 'the next page stored it');
+      await back(v.page);
+      assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
+      assert.equal(await cityWalking(v.page), before + 1, 'not stored again by the restored page');
+    } finally {
+      await v.close();
+    }
+  });
+
+  // A site's analytics often track as the page is hidden; when a link is
+  // followed, that comes after pagehide, once the page's state was kept.
+  test('an event tracked as the page is hidden by a link leaves the page in the cache, and is stored when Back restores it', async () => {
+    const v = await cachingVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const home = await v.page.evaluate(() => window.__document);
+      const before = await cityWalking(v.page);
+      await Promise.all([
+        v.page.waitForURL(`${site.url}/privacy.html`),
+        v.page.evaluate(() => {
+          document.addEventListener('visibilitychange', () => {
+            if (document.visibilityState === 'hidden') window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          });
+          window.location.href = '/privacy.html';
+        }),
+      ]);
+      await ready(v.page);
+      await back(v.page);
+      assert.equal(await v.page.evaluate(() => window.__document), home, 'restored, not loaded again');
+      assert.equal(await cityWalking(v.page), before + 1);
     } finally {
       await v.close();
     }

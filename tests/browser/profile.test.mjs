@@ -297,6 +297,103 @@ describe('events tracked over time', () => {
     }
   });
 
+  // Events wait up to 50 ms to be stored, and the visitor may choose in
+  // another tab meanwhile: what this page tracked before that choice is not
+  // counted under it (opting in never sends or stores the past).
+  test('an event still waiting when the visitor allows personalization in another tab is not counted under it', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${site.url}/index.html`);
+      await v.page.evaluate(() => {
+        // This page's timers are held (a busy or throttled page): its 50 ms have not run out.
+        window.setTimeout = () => 0;
+        window.__granted = new Promise((resolve) => document.addEventListener('tactful:consent', resolve, { once: true }));
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+      });
+      await grantConsent(other, { purposes: { personalization: true } });
+      await v.page.evaluate(() => window.__granted);
+      assert.equal(await evidenceOf(v.page, 'city-walking'), 0, 'tracked before the visitor allowed it');
+      await v.page.evaluate(() => window.tactful.track({ type: 'view', interests: ['city-walking'] }));
+      assert.equal(await evidenceOf(v.page, 'city-walking'), 1, 'tracked after');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('an event still waiting when the visitor chooses "Forget me" in another tab is not stored after it', async () => {
+    // Personalization on by default: a visitor's views are stored without a choice.
+    const optOutSite = await startSite({ config: configVariant((c) => { c.consent.personalizationDefault = true; }) });
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${optOutSite.url}/index.html`);
+      const other = await v.context.newPage();
+      await visit(other, `${optOutSite.url}/index.html`);
+      await v.page.evaluate(() => {
+        window.setTimeout = () => 0; // this page's 50 ms have not run out
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+      });
+      await other.evaluate(() => window.tactful.profile.forget());
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(inferredInterests(view), []);
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+      optOutSite.stop();
+    }
+  });
+
+  // A hidden page's timers may wait a second, or a minute, and the browser
+  // may end a hidden page without another event (a phone reclaiming memory):
+  // an event tracked then (an analytics "page hidden" event) is stored at
+  // once, not after 50 ms that may never come.
+  test('an event tracked while the page is hidden is stored without waiting for a timer', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const before = await evidenceOf(v.page, 'city-walking');
+      await v.page.evaluate(async () => {
+        // Headless Chromium never hides a page: the page says it is hidden, and its timers wait.
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+        window.setTimeout = () => 0;
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        // Web Locks are granted in the order asked: once this one is, a write asked for before it is done.
+        await navigator.locks.request('tactful:v1', () => {});
+      });
+      const stored = (await openStoredRecords(v.page)).profile;
+      const item = stored.profile.interests.find((i) => i.id === 'city-walking');
+      assert.equal(item ? item.e : 0, before + 1, JSON.stringify(stored.profile));
+    } finally {
+      await v.close();
+    }
+  });
+
+  // A page that reuses one object for each call (a scroll tracker setting
+  // the section it reached) tracks what the object held at each call.
+  test('an event object the page changes after tracking it is stored as it was when tracked', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const before = { city: await evidenceOf(v.page, 'city-walking'), trail: await evidenceOf(v.page, 'trail-running') };
+      await v.page.evaluate(async () => {
+        const event = { type: 'view', interests: ['city-walking'] };
+        window.tactful.track(event);
+        await new Promise((resolve) => setTimeout(resolve)); // a later task
+        event.interests = ['trail-running'];
+        window.tactful.track(event);
+        await window.tactful.profile.view();
+      });
+      assert.equal(await evidenceOf(v.page, 'city-walking'), before.city + 1);
+      assert.equal(await evidenceOf(v.page, 'trail-running'), before.trail + 1);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('an event tracked just before following a link is kept, and the next page has it', async () => {
     const v = await newVisitor();
     try {
