@@ -712,6 +712,42 @@ TEST_CASE("front: a file reached through a link out of its folder is 404, as a m
 // file slowly would hold one of its 32 threads for as long as it kept reading,
 // and 40 such clients would leave every other request of the site waiting.
 // The workers write what the socket does not take at once instead.
+// Reads a file's answer up to the end of the connection (the request was the
+// connection's last): whether it is a 200 with `size` bytes of `fill`.
+// `each_read` runs after every read.
+bool whole_file(int reader, char fill, size_t size, const std::function<void()>& each_read = nullptr) {
+  shutdown(reader, SHUT_WR);  // the server closes once it has answered
+  std::string head;
+  size_t body = 0, other = 0;
+  char chunk[65536];
+  for (ssize_t r; (r = recv(reader, chunk, sizeof chunk, 0)) > 0;) {
+    size_t at = 0;
+    if (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
+      for (; at < static_cast<size_t>(r) && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0); ++at) {
+        head += chunk[at];
+      }
+    }
+    body += static_cast<size_t>(r) - at;
+    other += static_cast<size_t>(std::count_if(chunk + at, chunk + r, [fill](char c) { return c != fill; }));
+    if (each_read) each_read();
+  }
+  return status_of(head) == 200 && body == size && other == 0;
+}
+
+// Waits (up to 10 s) until every reader has its answer's first bytes;
+// `each_wait` runs after every wait.
+void wait_for_first_bytes(const std::vector<int>& readers, size_t enough,
+                          const std::function<void()>& each_wait = nullptr) {
+  std::vector<pollfd> polled;
+  for (int reader : readers) polled.push_back({reader, POLLIN, 0});
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  for (size_t readable = 0; readable < enough && Clock::now() < deadline;) {
+    poll(polled.data(), polled.size(), 100);
+    readable = std::count_if(polled.begin(), polled.end(), [](const pollfd& p) { return p.revents & POLLIN; });
+    if (each_wait) each_wait();
+  }
+}
+
 TEST_CASE("front: clients reading a large file slowly hold no thread: others are still served, and they get it whole") {
   char dir[] = "/tmp/tactful-front-XXXXXX";
   REQUIRE(mkdtemp(dir) != nullptr);
@@ -719,9 +755,11 @@ TEST_CASE("front: clients reading a large file slowly hold no thread: others are
   const std::string big(8 << 20, 'b');
   std::ofstream(site + "/big.bin", std::ios::binary) << big;
   // A long write timeout: were each slow reader on one of httplib's threads,
-  // the request below would wait for one to finish.
-  Front f([&site](FrontServer& s) {
+  // the request below would wait for one to finish. A budget for all 40
+  // answers' rests (past it, answers wait on their thread: the next test).
+  Front f([&site, &big](FrontServer& s) {
     s.set_write_timeout(60, 0);
+    s.set_unsent_budget(size_t{40} * big.size());
     REQUIRE(s.set_mount_point("/", site));
   });
   std::vector<int> readers;
@@ -733,13 +771,7 @@ TEST_CASE("front: clients reading a large file slowly hold no thread: others are
   // At least 32 readers (as many as httplib has threads) have their answer's
   // first bytes, and none can have all of it (it backs up in the server's
   // socket buffer): they are reading when the request below is sent.
-  std::vector<pollfd> polled;
-  for (int reader : readers) polled.push_back({reader, POLLIN, 0});
-  auto deadline = Clock::now() + std::chrono::seconds(10);
-  for (size_t readable = 0; readable < 32 && Clock::now() < deadline;) {
-    poll(polled.data(), polled.size(), 100);
-    readable = std::count_if(polled.begin(), polled.end(), [](const pollfd& p) { return p.revents & POLLIN; });
-  }
+  wait_for_first_bytes(readers, 32);
   int fd = connect_to(f.port);
   send_all(fd, "GET /ping HTTP/1.1\r\nHost: test\r\n\r\n");
   auto pong = read_answers(fd, 1, nullptr, 10000);
@@ -750,23 +782,72 @@ TEST_CASE("front: clients reading a large file slowly hold no thread: others are
   // answered: its head, then 8 MB of 'b' up to the end of the connection.
   int whole = 0;
   for (int reader : readers) {
-    shutdown(reader, SHUT_WR);  // the server closes once it has answered
-    std::string head;
-    size_t body = 0, other = 0;
-    char chunk[65536];
-    for (ssize_t r; (r = recv(reader, chunk, sizeof chunk, 0)) > 0;) {
-      size_t at = 0;
-      if (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0) {
-        for (; at < static_cast<size_t>(r) && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0); ++at) {
-          head += chunk[at];
-        }
-      }
-      body += static_cast<size_t>(r) - at;
-      other += static_cast<size_t>(std::count_if(chunk + at, chunk + r, [](char c) { return c != 'b'; }));
-    }
-    whole += status_of(head) == 200 && body == big.size() && other == 0;
+    whole += whole_file(reader, 'b', big.size());
     close(reader);
   }
   CHECK(whole == 40);
+  std::system(("rm -rf " + site).c_str());
+}
+
+TEST_CASE("front: the answers' rests held for slow readers stay within the budget; past it answers wait on their thread") {
+  char dir[] = "/tmp/tactful-front-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string site = dir;
+  const std::string big(8 << 20, 'c');
+  std::ofstream(site + "/big.bin", std::ios::binary) << big;
+  // 12 readers of 8 MB each (the socket takes up to 4 MB at once), 16 MB for
+  // all their rests: the first rest is held; answers past the budget are
+  // written on their threads (at most 12 of 32), waiting on their readers
+  // under a long write timeout.
+  const size_t budget = 16 << 20;
+  Front f([&site, budget](FrontServer& s) {
+    s.set_write_timeout(60, 0);
+    s.set_keep_alive_timeout(60);  // the connection kept alive below stays open
+    s.set_unsent_budget(budget);
+    REQUIRE(s.set_mount_point("/", site));
+  });
+  size_t most = 0;
+  auto look = [&f, &most] { most = std::max(most, f.server.unsent_bytes()); };
+  std::vector<int> readers;
+  for (int i = 0; i < 12; ++i) {
+    int fd = connect_to(f.port, 4096);
+    send_all(fd, "GET /big.bin HTTP/1.1\r\nHost: test\r\n\r\n");
+    readers.push_back(fd);
+  }
+  wait_for_first_bytes(readers, readers.size(), look);
+  // Then each reader reads its answer whole, one after another: until the
+  // last ones, the others' answers are still being answered, their rests held
+  // if they were queued (48 MB or more without the budget).
+  int whole = 0;
+  for (int reader : readers) {
+    whole += whole_file(reader, 'c', big.size(), look);
+    close(reader);
+  }
+  CHECK(whole == 12);
+  CHECK(most > 0);  // within the budget, a rest was held (no thread waited for it)
+  CHECK(most <= budget);
+  // Every rest written out is released (the workers may finish a moment after
+  // the last byte came), on a connection kept alive too, and so is one
+  // dropped: a reader that goes without reading. Alone, a rest is surely held.
+  auto held_comes_to = [&f](bool some) {
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    while ((f.server.unsent_bytes() > 0) != some && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return (f.server.unsent_bytes() > 0) == some;
+  };
+  CHECK(held_comes_to(false));
+  int kept = connect_to(f.port, 4096);
+  send_all(kept, "GET /big.bin HTTP/1.1\r\nHost: test\r\n\r\n");
+  REQUIRE(held_comes_to(true));
+  auto answer = read_answers(kept, 1, nullptr, 10000);
+  REQUIRE(answer.size() == 1);
+  CHECK(answer[0].size() > big.size());
+  CHECK(held_comes_to(false));
+  send_all(kept, "GET /big.bin HTTP/1.1\r\nHost: test\r\n\r\n");
+  REQUIRE(held_comes_to(true));
+  CHECK(f.server.unsent_bytes() <= budget);
+  close(kept);
+  CHECK(held_comes_to(false));
   std::system(("rm -rf " + site).c_str());
 }

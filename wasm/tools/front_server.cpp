@@ -35,6 +35,18 @@ constexpr int kAcceptsPerEvent = 4;      // leaves the rest of a burst to the ot
 // Threads for connections handed to httplib. As many as httplib had for all
 // connections before: each holds one kept-alive connection at a time.
 constexpr size_t kHandOffThreads = 32;
+// The most bytes of answers' rests held for slow readers at once, across all
+// connections (HandedStream::write). Within it a slow reader holds no thread:
+// a dozen slow readers of an 8 MB file, say (the kernel takes a few MB of
+// each at once), or dozens of visitors on slow links fetching a site's
+// pages, scripts and images. Past it, answers are written
+// on their thread as httplib writes them, waiting on the socket (under the
+// write timeout), so many connections that each ask for a large file and
+// read it a byte now and then hold at most this much (plus what httplib holds
+// on its threads) rather than connections x file size: a few thousand
+// connections asking for an 8 MB file would otherwise make the server hold
+// gigabytes. 64 MiB is little for any host that runs the server.
+constexpr size_t kUnsentBudget = size_t{64} << 20;
 
 // Tags of the three descriptors in every worker's epoll set besides connections.
 char kListenTag, kWakeTag, kReturnTag;
@@ -261,17 +273,31 @@ std::string answer_bytes(httplib::Response& res, const httplib::Server::Handler&
 // worker had read come first, then the socket's, each wait bounded.
 class HandedStream : public httplib::Stream {
  public:
-  HandedStream(int fd, std::string ip, int port, std::string buffered, int read_ms, int write_ms)
-      : fd_(fd), ip_(std::move(ip)), port_(port), buf_(std::move(buffered)), read_ms_(read_ms), write_ms_(write_ms) {}
+  // `held`: the server's count of rests held (take_unsent()), kept within `budget`.
+  HandedStream(int fd, std::string ip, int port, std::string buffered, int read_ms, int write_ms,
+               std::atomic<size_t>& held, size_t budget)
+      : fd_(fd),
+        ip_(std::move(ip)),
+        port_(port),
+        buf_(std::move(buffered)),
+        read_ms_(read_ms),
+        write_ms_(write_ms),
+        held_(held),
+        budget_(budget) {}
+  ~HandedStream() override { held_ -= unsent_.size(); }
 
   bool is_readable() const override { return off_ < buf_.size() || wait(POLLIN, read_ms_); }
-  bool is_writable() const override { return true; }  // write() never waits: it queues
+  bool is_writable() const override { return true; }  // write() queues, or waits itself
   // The bytes read and not yet taken by httplib.
   std::string rest() const { return buf_.substr(off_); }
   // What write() queued because the socket would not take it at once: the
   // workers write it (FrontServer::hand_off), so that a client reading
-  // slowly holds no thread.
-  std::string& unsent() { return unsent_; }
+  // slowly holds no thread. Taken with its count in `held`: whoever takes it
+  // releases that once it is written or dropped.
+  bool has_unsent() const { return !unsent_.empty(); }
+  std::string take_unsent() { return std::exchange(unsent_, {}); }
+  // Before each answer: it may be queued, budget permitting.
+  void next_answer() { waiting_ = false; }
 
   // The next request's head, read ahead and left for httplib to read; empty
   // if it does not come whole within the read timeout or kMaxRequestHead.
@@ -322,8 +348,11 @@ class HandedStream : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
-  // Sends what the socket takes now and queues the rest (unsent()).
+  // Sends what the socket takes now and queues the rest (take_unsent()), unless
+  // that would take the rests held over the budget: then this answer is
+  // written waiting on the socket, what was queued of it first.
   ssize_t write(const char* ptr, size_t size) override {
+    if (waiting_) return write_waiting({ptr, size}) ? static_cast<ssize_t>(size) : -1;
     size_t sent = 0;
     while (unsent_.empty() && sent < size) {
       ssize_t w = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL);
@@ -335,8 +364,16 @@ class HandedStream : public httplib::Stream {
         return -1;
       }
     }
-    unsent_.append(ptr + sent, size - sent);
-    return static_cast<ssize_t>(size);
+    if (sent == size) return static_cast<ssize_t>(size);
+    if (hold(size - sent)) {
+      unsent_.append(ptr + sent, size - sent);
+      return static_cast<ssize_t>(size);
+    }
+    waiting_ = true;
+    bool written = write_waiting(unsent_);
+    held_ -= unsent_.size();
+    std::string().swap(unsent_);  // its memory too
+    return written && write_waiting({ptr + sent, size - sent}) ? static_cast<ssize_t>(size) : -1;
   }
 
   // Waits for the socket to take all of `data` (within the write timeout each time).
@@ -361,6 +398,15 @@ class HandedStream : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
  private:
+  // Counts `bytes` more in `held` if that keeps it within the budget.
+  bool hold(size_t bytes) {
+    size_t now = held_.load();
+    do {
+      if (now > budget_ || bytes > budget_ - now) return false;
+    } while (!held_.compare_exchange_weak(now, now + bytes));
+    return true;
+  }
+
   bool wait(short events, int ms) const {
     pollfd p{fd_, events, 0};
     int r;
@@ -376,6 +422,9 @@ class HandedStream : public httplib::Stream {
   size_t off_ = 0;
   std::string unsent_;
   int read_ms_, write_ms_;
+  std::atomic<size_t>& held_;
+  size_t budget_;
+  bool waiting_ = false;  // this answer is written waiting on the socket
 };
 
 }  // namespace
@@ -389,6 +438,7 @@ struct FrontServer::Conn {
   size_t parsed = 0;      // bytes of `in` that this round's posts take
   std::string out;        // answers not yet written
   size_t sent = 0;        // bytes of `out` written
+  size_t held = 0;        // bytes of `out` counted in the server's unsent_bytes_ (an answer's rest from httplib)
   size_t served = 0;      // requests taken on this connection
   Clock::time_point active;  // last progress either way
   Clock::time_point begun;   // when the first byte of the request now in `in` came
@@ -511,6 +561,7 @@ class FrontServer::Worker {
       c.in = std::move(r.in);
       c.served = r.served;
       c.out = std::move(r.out);
+      c.held = c.out.size();
       c.last = r.last;
       c.active = c.begun = now_;
       c.watching = c.writing() ? EPOLLOUT : EPOLLIN;  // an answer's rest first (settle)
@@ -658,6 +709,14 @@ class FrontServer::Worker {
     }
     c.out.clear();
     c.sent = 0;
+    release(c);
+  }
+
+  // An answer's rest from httplib written out or dropped: no longer held.
+  void release(Conn& c) {
+    if (c.held == 0) return;
+    s_.unsent_bytes_ -= std::exchange(c.held, 0);
+    std::string().swap(c.out);  // its memory too (clear() keeps it)
   }
 
   void watch(Conn& c, uint32_t events) {
@@ -683,6 +742,7 @@ class FrontServer::Worker {
   }
 
   void forget(Conn& c) {
+    release(c);
     if (c.again) again_.erase(std::find(again_.begin(), again_.end(), &c));
     conns_.erase(c.self);
   }
@@ -731,7 +791,7 @@ class FrontServer::Worker {
 // comes after, so any file served could be had as a script or as HTML.
 // A file reached through a link out of its mount's directory is answered
 // 404, as a missing one is (set_mount_point).
-FrontServer::FrontServer() {
+FrontServer::FrontServer() : unsent_budget_(kUnsentBudget) {
   set_payload_max_length(kMaxBatchBody);
   set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.path.find('\0') != std::string::npos) {
@@ -867,7 +927,10 @@ bool FrontServer::run() {
   }
   pool_->shutdown();
   pool_.reset();
-  for (const Returned& r : std::exchange(returned_, {})) ::close(r.fd);  // given back as the workers ended
+  for (const Returned& r : std::exchange(returned_, {})) {  // given back as the workers ended
+    unsent_bytes_ -= r.out.size();
+    ::close(r.fd);
+  }
   ::close(listen_fd_);
   listen_fd_ = -1;
   return true;
@@ -889,7 +952,7 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
   pool_->enqueue([this, fd, ip = std::move(ip), port, buffered = std::move(buffered), served]() mutable {
     auto ms = [](time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); };
     HandedStream stream(fd, ip, port, std::move(buffered), ms(read_timeout_sec_, read_timeout_usec_),
-                        ms(write_timeout_sec_, write_timeout_usec_));
+                        ms(write_timeout_sec_, write_timeout_usec_), unsent_bytes_, unsent_budget_);
     // httplib's keep-alive loop, counting the requests the workers took. The
     // first request is one the workers judged ready; a later one is answered
     // here only if it came whole with it. Otherwise the connection goes back
@@ -916,12 +979,13 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
         break;
       }
       bool closed = false;
+      stream.next_answer();
       bool ok = process_request(stream, left == 1, closed, nullptr);
       if (ok) --left;
       // An answer the socket did not take whole (a large file, a slow
       // reader): the workers write the rest, then close the connection or
       // take its next request. This thread is free for another.
-      if (!stream.unsent().empty()) {
+      if (stream.has_unsent()) {
         back = true;
         last = !ok || closed || left == 0;
         break;
@@ -935,7 +999,7 @@ void FrontServer::hand_off(int fd, std::string ip, int port, std::string buffere
     if (back) {
       std::lock_guard<std::mutex> lock(returned_mu_);
       returned_.push_back(
-          {fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left, std::move(stream.unsent()), last});
+          {fd, std::move(ip), port, stream.rest(), keep_alive_max_count_ - left, stream.take_unsent(), last});
     } else {
       ::shutdown(fd, SHUT_RDWR);
       ::close(fd);

@@ -14,7 +14,10 @@
 // has come whole (a slow client holds no thread); the connection comes back
 // to the workers after the answer, with whatever of it the socket did not
 // take at once, which they write (a slow reader of a large file holds no
-// thread either). So every other answer, error answers
+// thread either). Such rests are held in memory, so they are bounded across
+// all connections (kUnsentBudget in front_server.cpp, 64 MiB): an answer
+// whose rest would take them over it is written as httplib writes, waiting
+// on the socket on its thread. So every other answer, error answers
 // included, is httplib's, from the routes and settings registered on this
 // server as usual. Use open() and run() instead of httplib's bind/listen.
 #pragma once
@@ -79,6 +82,10 @@ class FrontServer : public httplib::Server {
   // From any thread: workers finish their round, connections close, run() returns.
   void shut_down();
   int listening_fd() const { return listen_fd_; }
+  // Bytes of answers' rests held for slow readers now, at most the budget.
+  size_t unsent_bytes() const { return unsent_bytes_; }
+  // For tests: a budget other than kUnsentBudget (set before run()).
+  void set_unsent_budget(size_t bytes) { unsent_budget_ = bytes; }
 
  private:
   struct Conn;
@@ -95,7 +102,8 @@ class FrontServer : public httplib::Server {
 
   // A connection httplib answered, given back to the workers with the bytes
   // it had read ahead, the requests taken on it so far, and the rest of an
-  // answer the socket did not take at once (`last`: close once it is out).
+  // answer the socket did not take at once (`last`: close once it is out),
+  // counted in unsent_bytes_ until the workers write it out or drop it.
   struct Returned {
     int fd;
     std::string ip;
@@ -119,6 +127,8 @@ class FrontServer : public httplib::Server {
   std::mutex returned_mu_;
   std::vector<Returned> returned_;
   std::atomic<bool> stopping_{false};
+  std::atomic<size_t> unsent_bytes_{0};  // the rests held: in HandedStreams, returned_ and Conns
+  size_t unsent_budget_;
   std::unique_ptr<httplib::ThreadPool> pool_;
   std::mutex handed_mu_;
   std::set<int> handed_;  // sockets httplib is serving; shut_down() ends them
