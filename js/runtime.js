@@ -222,11 +222,14 @@ export class Runtime {
     this.pending.push({ event, seq: ++this.trackSeq });
     // A hidden page's timers may wait a second or a minute, and the browser
     // may end it without another event: stored at once.
-    if (this.doc.visibilityState === 'hidden') return this.flushEvents();
+    if (this.doc.visibilityState === 'hidden') {
+      this.flushEvents();
+      return;
+    }
     if (this.trackTimer === null) this.trackTimer = this.win.setTimeout(() => this.flushEvents(), TRACK_BATCH_MS);
   }
 
-  /** Stores the events waiting now (at once: the page is being hidden or left). */
+  /** Stores the events waiting now: their time is up, or the page is being hidden or left. */
   flushEvents() {
     this.win.clearTimeout(this.trackTimer);
     this.trackTimer = null;
