@@ -6,14 +6,10 @@
 // Playwright turns the cache off by default; these visitors have it on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OWNER_TOKEN, grantConsent, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
+import { OWNER_TOKEN, grantConsent, interestEvidence, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
 import { showings } from './late-slots-helpers.mjs';
 
-// The evidence the profile holds for city walking (0 when it holds none).
-const cityWalking = async (page) => {
-  const item = (await page.evaluate(() => window.tactful.profile.export())).profile.interests.find((i) => i.id === 'interest:city-walking');
-  return item ? item.value.evidence : 0;
-};
+const cityWalking = (page) => interestEvidence(page, 'city-walking');
 const slotVariant = (page, id) => page.evaluate((s) => document.querySelector(`[data-tactful-slot="${s}"]`).getAttribute('data-tactful-variant'), id);
 
 /** A new visitor whose browser keeps pages in the back-forward cache. */

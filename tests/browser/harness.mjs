@@ -205,6 +205,12 @@ export function slowLocks(context) {
   });
 }
 
+/** The evidence the visitor's profile holds for interest `id`, from profile.export() (0 when it holds none). */
+export async function interestEvidence(page, id) {
+  const item = (await page.evaluate(() => window.tactful.profile.export())).profile.interests.find((i) => i.id === `interest:${id}`);
+  return item ? item.value.evidence : 0;
+}
+
 /** Resolves when the page has applied its slots (tactful.ready), then waits a tick for events. */
 export async function visit(page, url) {
   await page.goto(url);

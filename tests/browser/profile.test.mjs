@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, delayConfig, grantConsent, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, trailRunner, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, interestEvidence, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, trailRunner, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -258,12 +258,6 @@ describe('nothing without a choice', () => {
 });
 
 describe('events tracked over time', () => {
-  // The evidence the profile holds for one interest (0 when it holds none).
-  const evidenceOf = async (page, id) => {
-    const item = (await exportOf(page)).profile.interests.find((i) => i.id === `interest:${id}`);
-    return item ? item.value.evidence : 0;
-  };
-
   // A page that tracks every scroll or impression once wrote the whole
   // profile once per call: 20 calls, one per task, made 15 writes.
   test('calls made one per task are stored together, not one write each', async () => {
@@ -271,7 +265,7 @@ describe('events tracked over time', () => {
     try {
       await visit(v.page, `${site.url}/index.html`);
       await grantConsent(v.page, { purposes: { personalization: true } });
-      const before = await evidenceOf(v.page, 'city-walking');
+      const before = await interestEvidence(v.page, 'city-walking');
       const { writes, elapsed } = await v.page.evaluate(async () => {
         let count = 0;
         const transaction = IDBDatabase.prototype.transaction;
@@ -288,7 +282,7 @@ describe('events tracked over time', () => {
         IDBDatabase.prototype.transaction = transaction;
         return { writes: count, elapsed: performance.now() - start };
       });
-      assert.equal(await evidenceOf(v.page, 'city-walking'), before + 20, 'every call counted');
+      assert.equal(await interestEvidence(v.page, 'city-walking'), before + 20, 'every call counted');
       // Events are gathered for 50 ms (js/runtime.js): a slow machine's
       // longer run may take more writes, never one per call.
       assert.ok(writes <= Math.max(5, Math.ceil(elapsed / 50) + 1), `20 calls over ${Math.round(elapsed)} ms made ${writes} writes`);
@@ -314,9 +308,9 @@ describe('events tracked over time', () => {
       });
       await grantConsent(other, { purposes: { personalization: true } });
       await v.page.evaluate(() => window.__granted);
-      assert.equal(await evidenceOf(v.page, 'city-walking'), 0, 'tracked before the visitor allowed it');
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 0, 'tracked before the visitor allowed it');
       await v.page.evaluate(() => window.tactful.track({ type: 'view', interests: ['city-walking'] }));
-      assert.equal(await evidenceOf(v.page, 'city-walking'), 1, 'tracked after');
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 1, 'tracked after');
     } finally {
       await v.close();
     }
@@ -353,7 +347,7 @@ describe('events tracked over time', () => {
     try {
       await visit(v.page, `${site.url}/index.html`);
       await grantConsent(v.page, { purposes: { personalization: true } });
-      const before = await evidenceOf(v.page, 'city-walking');
+      const before = await interestEvidence(v.page, 'city-walking');
       await v.page.evaluate(async () => {
         // Headless Chromium never hides a page: the page says it is hidden, and its timers wait.
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
@@ -378,7 +372,7 @@ describe('events tracked over time', () => {
     try {
       await visit(v.page, `${site.url}/index.html`);
       await grantConsent(v.page, { purposes: { personalization: true } });
-      const before = { city: await evidenceOf(v.page, 'city-walking'), trail: await evidenceOf(v.page, 'trail-running') };
+      const before = { city: await interestEvidence(v.page, 'city-walking'), trail: await interestEvidence(v.page, 'trail-running') };
       await v.page.evaluate(async () => {
         const event = { type: 'view', interests: ['city-walking'] };
         window.tactful.track(event);
@@ -387,8 +381,8 @@ describe('events tracked over time', () => {
         window.tactful.track(event);
         await window.tactful.profile.view();
       });
-      assert.equal(await evidenceOf(v.page, 'city-walking'), before.city + 1);
-      assert.equal(await evidenceOf(v.page, 'trail-running'), before.trail + 1);
+      assert.equal(await interestEvidence(v.page, 'city-walking'), before.city + 1);
+      assert.equal(await interestEvidence(v.page, 'trail-running'), before.trail + 1);
     } finally {
       await v.close();
     }
@@ -399,7 +393,7 @@ describe('events tracked over time', () => {
     try {
       await visit(v.page, `${site.url}/index.html`);
       await grantConsent(v.page, { purposes: { personalization: true } });
-      const before = await evidenceOf(v.page, 'city-walking');
+      const before = await interestEvidence(v.page, 'city-walking');
       await Promise.all([
         v.page.waitForURL(`${site.url}/privacy.html`),
         v.page.evaluate(() => {
@@ -408,7 +402,7 @@ describe('events tracked over time', () => {
         }),
       ]);
       await ready(v.page);
-      assert.equal(await evidenceOf(v.page, 'city-walking'), before + 1);
+      assert.equal(await interestEvidence(v.page, 'city-walking'), before + 1);
     } finally {
       await v.close();
     }
@@ -423,7 +417,7 @@ describe('events tracked over time', () => {
         window.tactful.track({ type: 'view', interests: ['city-walking'] });
         await granted;
       });
-      assert.equal(await evidenceOf(v.page, 'city-walking'), 1);
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 1);
     } finally {
       await v.close();
     }
@@ -437,7 +431,7 @@ describe('events tracked over time', () => {
         window.tactful.track({ type: 'view', interests: ['city-walking'] });
         await window.tactful.consent.set({ purposes: { personalization: true } });
       });
-      assert.equal(await evidenceOf(v.page, 'city-walking'), 0, 'made before the visitor allowed it');
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 0, 'made before the visitor allowed it');
       await v.page.evaluate(async () => {
         window.tactful.track({ type: 'view', interests: ['city-walking'] });
         await window.tactful.profile.forget();
@@ -805,8 +799,7 @@ describe('two tabs', () => {
       await visit(v.page, `${site.url}/index.html`);
       await grantConsent(v.page, { purposes: { personalization: true } });
       await visit(v.page, `${site.url}/trail-running.html`);
-      const evidence = async (page) => (await exportOf(page)).profile.interests
-        .find((i) => i.id === 'interest:trail-running').value.evidence;
+      const evidence = (page) => interestEvidence(page, 'trail-running');
       const start = await evidence(v.page);
       const release = await holdLock(v.page);
       // Both read the same records and decide at once; their writes wait.
