@@ -97,6 +97,14 @@ bool stays_within(std::string_view path) {
   return true;
 }
 
+// The path with every symbolic link resolved, or "" when it does not exist.
+std::string real_path(const std::string& path) {
+  char* real = ::realpath(path.c_str(), nullptr);
+  std::string out = real ? real : "";
+  std::free(real);
+  return out;
+}
+
 bool is_tchar(unsigned char c) { return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c)); }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -809,10 +817,9 @@ FrontServer::FrontServer() : unsent_budget_(kUnsentBudget) {
 
 bool FrontServer::set_mount_point(const std::string& mount_point, const std::string& dir, httplib::Headers headers) {
   if (!httplib::Server::set_mount_point(mount_point, dir, std::move(headers))) return false;
-  char* real = ::realpath(dir.c_str(), nullptr);
-  std::string real_dir = real ? real : "";
-  std::free(real);
+  std::string real_dir = real_path(dir);
   if (real_dir.empty()) return false;  // httplib's check passed, so it went meanwhile
+  if (real_dir.back() != '/') real_dir += '/';
   mounts_.push_back({mount_point.empty() ? "/" : mount_point, dir, std::move(real_dir)});
   return true;
 }
@@ -829,11 +836,7 @@ bool FrontServer::serves_from_outside(const std::string& path) const {
     if (file.back() == '/') file += "index.html";
     struct stat st{};
     if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    char* real = ::realpath(file.c_str(), nullptr);
-    std::string real_file = real ? real : "";
-    std::free(real);
-    std::string inside = m.real_dir.back() == '/' ? m.real_dir : m.real_dir + "/";
-    return real_file.compare(0, inside.size(), inside) != 0;
+    return real_path(file).compare(0, m.real_dir.size(), m.real_dir) != 0;
   }
   return false;
 }

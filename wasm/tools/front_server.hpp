@@ -91,7 +91,8 @@ class FrontServer : public httplib::Server {
   struct Conn;
   class Worker;
   struct Mount {
-    std::string prefix, dir, real_dir;
+    std::string prefix, dir;
+    std::string real_dir;  // dir with its links resolved, ending in "/"
   };
   // Whether httplib would answer `path` with a file that lies outside the
   // real directory of the mount it serves it from.
