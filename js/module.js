@@ -8,12 +8,11 @@ import { extendDeadline, findSlots, revealDefaults } from './slots.js';
 import { watchTracking } from './page.js';
 import { watchNavigation } from './navigation.js';
 import { noticeSlotChanges, revealLaterSlots, watchSlots } from './observe.js';
-import { Runtime } from './runtime.js';
+import { Runtime, asTracked } from './runtime.js';
 import { startReporting } from './transport.js';
 import { dismissal, installLauncher } from './launcher.js';
 import { beginVisit, deleteFromStored, dropStaleVisit } from './visit.js';
 import { applyKeptWithdrawals, hasSpilled, keepWithdrawals } from './kept.js';
-import { stringify } from './json.js';
 
 /**
  * Creates the API and starts the module. `configUrl`: the site config's URL;
@@ -125,7 +124,7 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
     }
     // The event as tracked: it is stored up to 50 ms later, and a page may
     // change the object it passed (one reused for each scroll) meanwhile.
-    const tracked = copyOf(event);
+    const tracked = asTracked(event);
     if (runtime) runtime.track(tracked);
     else if (!failure) ready.then(() => runtime && runtime.track(tracked));
   }
@@ -442,16 +441,6 @@ export function createTactful({ configUrl, base, nonce, earlyQueue = [], win = w
   // Whatever was thrown (even null, from a bare transaction abort), ready resolves.
   boot().catch((e) => fail((e && e.reason) || 'internal', String((e && e.message) || e).replace(/^tactful: /, '')));
   return tactful;
-}
-
-// A copy through JSON, as the core will read it; a value JSON cannot carry
-// is left as it is, and said to be bad when the events are applied.
-function copyOf(event) {
-  try {
-    return JSON.parse(stringify(event));
-  } catch {
-    return event;
-  }
 }
 
 function parseJson(text) {

@@ -3,6 +3,7 @@
 // transaction: take the cross-tab lock, pick up what other tabs wrote, apply,
 // write back what changed.
 import { RECORDS } from './storage.js';
+import { stringify } from './json.js';
 import { dropSpilled, mergeWithdrawals, spillWithdrawals } from './kept.js';
 import { applyDecisions, claimSlots, collectTemplates, findSlots, revealDefaults } from './slots.js';
 import { readPageSignals } from './page.js';
@@ -18,6 +19,23 @@ const ROUTE_SETTLE_MS = 500;
 // waiting first.
 const TRACK_BATCH_MS = 50;
 
+const encoder = new TextEncoder();
+
+/**
+ * An event as track() was called with it: its JSON text (`text`), which the
+ * page's later changes to the object do not reach; or, for a value JSON
+ * cannot carry (a BigInt, a cycle), the event and why (`error`), said when
+ * the events are applied.
+ */
+export function asTracked(event) {
+  try {
+    // A toJSON() that returns nothing writes nothing: the core says what is wrong with `null`.
+    return { text: stringify(event) ?? 'null' };
+  } catch (e) {
+    return { event, error: e.message.split('\n')[0] };
+  }
+}
+
 export class Runtime {
   constructor({ core, storage, config, doc, win, emit, say }) {
     this.core = core;
@@ -28,7 +46,7 @@ export class Runtime {
     this.emit = emit;
     this.say = say;
     this.seen = { consent: null, profile: null };
-    this.pending = []; // events not applied yet: {event, seq}, in call order
+    this.pending = []; // events not applied yet: asTracked()'s, with their seq, in call order
     this.trackSeq = 0;
     this.trackTimer = null;
     this.lastFlushAt = -Infinity; // performance.now() of the last store of events
@@ -225,8 +243,8 @@ export class Runtime {
    * stored in the last TRACK_BATCH_MS, else with the others that wait, once
    * that time is up: one transaction per TRACK_BATCH_MS at most.
    */
-  track(event) {
-    this.pending.push({ event, seq: ++this.trackSeq });
+  track(tracked) {
+    this.pending.push({ ...tracked, seq: ++this.trackSeq });
     // A hidden page's timers may wait a second or a minute, and the browser
     // may end it without another event: stored at once.
     if (this.doc.visibilityState === 'hidden') {
@@ -269,32 +287,24 @@ export class Runtime {
   // Applies the waiting events tracked up to `upTo` (see transaction).
   applyEvents(upTo) {
     const later = this.pending.findIndex((p) => p.seq > upTo);
-    let batch = this.pending.splice(0, later < 0 ? this.pending.length : later).map((p) => p.event);
+    const batch = this.pending.splice(0, later < 0 ? this.pending.length : later).filter((p) => {
+      if (p.text !== undefined) return true;
+      // An event JSON cannot carry (a BigInt, a cycle) is dropped alone,
+      // like any bad event, not thrown into the page with the whole batch.
+      this.problem('bad-event', `track: the event cannot be written as JSON (${p.error})`, { event: p.event });
+      return false;
+    });
     if (!batch.length) return;
     let out;
     try {
-      out = this.call('track', batch);
-    } catch {
-      // An event JSON cannot carry (a BigInt, a cycle) is dropped alone,
-      // like any bad event, not thrown into the page with the whole batch.
-      batch = batch.filter((event) => {
-        try {
-          return JSON.stringify(event), true;
-        } catch (e) {
-          this.problem('bad-event', `track: the event cannot be written as JSON (${e.message.split('\n')[0]})`, { event });
-          return false;
-        }
-      });
-      try {
-        out = this.call('track', batch);
-      } catch (e) {
-        // Never thrown into the transaction that applies them (a choice the visitor made).
-        this.problem('bad-event', e.message.replace(/^tactful: /, ''), { events: batch });
-        return;
-      }
+      out = this.call('track', encoder.encode(`[${batch.map((p) => p.text).join(',')}]`));
+    } catch (e) {
+      // Never thrown into the transaction that applies them (a choice the visitor made).
+      this.problem('bad-event', e.message.replace(/^tactful: /, ''), { events: batch.map((p) => JSON.parse(p.text)) });
+      return;
     }
     for (const e of out.errors || []) {
-      this.problem('bad-event', `track: ${e.error}`, { event: batch[e.index] });
+      this.problem('bad-event', `track: ${e.error}`, { event: JSON.parse(batch[e.index].text) });
     }
   }
 
