@@ -267,10 +267,12 @@ class Storage {
       return true;
     }
     const db = await this.connect({ create: true });
+    const written = new Map(); // name -> the value put (null: deleted)
     const ok = await new Promise((resolve, reject) => {
       const tx = db.transaction(STORE, 'readwrite');
       const store = tx.objectStore(STORE);
       for (const name of names) {
+        written.set(name, this.cache.has(name) ? this.cache.get(name) : null);
         if (this.cache.has(name)) store.put(this.cache.get(name), name);
         else store.delete(name);
       }
@@ -283,6 +285,15 @@ class Storage {
       throw e;
     });
     if (!ok) return false;
+    // Storage now holds what was written: a change kept as the page is left
+    // is based on it (keepUnsaved), else the next page finds storage "changed
+    // by another tab" and drops the change. A new map: a caller may hold the
+    // one it read (commitSince).
+    this.stored = new Map(this.stored);
+    for (const [name, value] of written) {
+      if (value === null) this.stored.delete(name);
+      else this.stored.set(name, value);
+    }
     for (const name of names) {
       this.dirty.delete(name);
       this.refused.delete(name);
