@@ -426,6 +426,32 @@ describe('events tracked over time', () => {
     }
   });
 
+  // Closing a tab ends its page at once: the lock asked for as it was hidden
+  // is never granted (slowLocks makes sure of it here), and the tab has no
+  // next page to take up what it kept. The next page of the site does.
+  test('an event tracked just before the visitor closes the tab is stored by the next page they open', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const tab = await v.context.newPage();
+      await visit(tab, `${site.url}/privacy.html`);
+      await tab.evaluate(() => {
+        window.__slowLocks = true;
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+      });
+      await tab.close();
+      const next = await v.context.newPage();
+      await visit(next, `${site.url}/privacy.html`);
+      assert.equal(await interestEvidence(next, 'city-walking'), 1);
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 1, 'the open tab hears of it');
+      assert.deepEqual(await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tactful:v1'))), [], 'taken up once');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('an event tracked right after a grant, in the same task, is counted under it', async () => {
     const v = await newVisitor();
     try {
