@@ -17,8 +17,11 @@ const DB_NAME = 'tactful';
 const STORE = 'records';
 const LOCK = 'tactful:v1';
 const CHANNEL = 'tactful:v1';
-// Changes the page had not stored yet when it was left (see keepUnsaved).
+// Changes the page had not stored yet when it was left (see keepUnsaved):
+// for the tab's next page (sessionStorage), and, when the page ended for
+// good (a closed tab has no next page), for the origin's (localStorage).
 const UNSAVED = PREFIX + 'unsaved';
+const LEFT = PREFIX + 'left';
 // The two clocks compared at adoption (Date.now() on the page left, the next
 // page's performance.timeOrigin) can differ by a few milliseconds.
 const NAVIGATION_SLACK_MS = 1000;
@@ -61,7 +64,7 @@ class Storage {
       } finally {
         this.leaving = false;
       }
-      this.leftUnsaved = this.keepUnsaved();
+      this.leftUnsaved = this.keepUnsaved(!e.persisted);
       this.left = true;
       // A cached page stops listening to the other pages: the next page's
       // first write would reach it, and the browser evicts a cached page
@@ -267,10 +270,12 @@ class Storage {
       return true;
     }
     const db = await this.connect({ create: true });
+    const written = new Map(); // name -> the value put (null: deleted)
     const ok = await new Promise((resolve, reject) => {
       const tx = db.transaction(STORE, 'readwrite');
       const store = tx.objectStore(STORE);
       for (const name of names) {
+        written.set(name, this.cache.has(name) ? this.cache.get(name) : null);
         if (this.cache.has(name)) store.put(this.cache.get(name), name);
         else store.delete(name);
       }
@@ -283,6 +288,15 @@ class Storage {
       throw e;
     });
     if (!ok) return false;
+    // Storage now holds what was written: a change kept as the page is left
+    // is based on it (keepUnsaved), else the next page finds storage "changed
+    // by another tab" and drops the change. A new map: a caller may hold the
+    // one it read (commitSince).
+    this.stored = new Map(this.stored);
+    for (const [name, value] of written) {
+      if (value === null) this.stored.delete(name);
+      else this.stored.set(name, value);
+    }
     for (const name of names) {
       this.dirty.delete(name);
       this.refused.delete(name);
@@ -389,7 +403,7 @@ class Storage {
    * yet goes to sessionStorage (synchronous, and this tab's next page reads
    * it: adoptUnsaved) with the records it was based on.
    */
-  keepUnsaved() {
+  keepUnsaved(ended = false) {
     for (const job of this.waiting) {
       job.done = true;
       try {
@@ -408,10 +422,20 @@ class Storage {
       unsaved.before[k] = this.storedOrNull(k);
       unsaved.records[k] = this.cache.has(k) ? this.cache.get(k) : null;
     }
+    const text = JSON.stringify(unsaved);
     try {
-      this.win.sessionStorage.setItem(UNSAVED, JSON.stringify(unsaved));
+      this.win.sessionStorage.setItem(UNSAVED, text);
     } catch {
       /* no sessionStorage: the change is lost with the page, as before */
+    }
+    // Not kept in the back-forward cache: the page may be a tab being
+    // closed, whose sessionStorage goes with it.
+    if (ended) {
+      try {
+        this.win.localStorage.setItem(LEFT, text);
+      } catch {
+        /* no localStorage: only the tab's next page can take it up */
+      }
     }
     return unsaved.at;
   }
@@ -464,23 +488,27 @@ class Storage {
    * has read sessionStorage already (its first read can take milliseconds).
    */
   adoptUnsaved() {
-    let unsaved;
-    try {
-      const text = this.win.sessionStorage.getItem(UNSAVED);
-      if (!text) return false;
-      this.win.sessionStorage.removeItem(UNSAVED);
-      unsaved = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    const names = Object.keys((unsaved && unsaved.records) || {});
+    const fromTab = takeEntry(this.win, 'sessionStorage', UNSAVED);
+    const fromOrigin = takeEntry(this.win, 'localStorage', LEFT);
+    const adopted = new Set();
     // Only on the page the tab was leaving for: its navigation began before
     // the previous page was left. A tab that went to another site and came
     // back later may come back after a "Forget me" in another tab, which
     // could not reach this tab's entry; records based on nothing stored
     // would then match the empty storage and bring back a choice made
-    // before the forgetting.
-    if (!(unsaved.at >= this.win.performance.timeOrigin - NAVIGATION_SLACK_MS)) return false;
+    // before the forgetting. (The origin's entry, in localStorage, is one
+    // "Forget me" erases wherever it is chosen.)
+    if (fromTab && fromTab.at >= this.win.performance.timeOrigin - NAVIGATION_SLACK_MS) this.adopt(fromTab, adopted);
+    // A page that ended for good (a closed tab) left its change to whichever
+    // page of the origin starts next; the tab's own entry is the same change.
+    if (fromOrigin && !(fromTab && fromTab.at === fromOrigin.at)) this.adopt(fromOrigin, adopted);
+    return adopted.size > 0;
+  }
+
+  // Takes up each record of `unsaved` that storage still holds as it was
+  // based on, and that no entry adopted before (`adopted`, their names).
+  adopt(unsaved, adopted) {
+    const names = Object.keys(unsaved.records || {});
     const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k));
     // Records sealed under another key open under none stored now.
     if (!unchanged(RECORDS.key)) return false;
@@ -488,19 +516,31 @@ class Storage {
     // view) must not cost the visitor a withdrawal kept in the consent
     // record. The core applies whichever consent it loads to the profile,
     // so a profile from either side keeps nothing the consent took away.
-    const adopted = names.filter(unchanged);
-    for (const k of adopted) {
+    for (const k of names.filter((n) => unchanged(n) && !adopted.has(n))) {
       if (unsaved.records[k] === null) this.cache.delete(k);
       else this.cache.set(k, unsaved.records[k]);
       this.dirty.add(k);
+      adopted.add(k);
     }
-    return adopted.length > 0;
   }
 
   /** Calls fn() when another tab changed our records. */
   onExternalChange(fn) {
     this.externalChange = () => fn();
     if (this.channel) this.channel.onmessage = this.externalChange;
+  }
+}
+
+// Reads and removes one kept entry; null when there is none (or it is unreadable).
+function takeEntry(win, area, name) {
+  try {
+    const text = win[area].getItem(name);
+    if (!text) return null;
+    win[area].removeItem(name);
+    const entry = JSON.parse(text);
+    return entry && typeof entry === 'object' && entry.before && entry.records ? entry : null;
+  } catch {
+    return null;
   }
 }
 

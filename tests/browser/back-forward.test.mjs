@@ -6,7 +6,7 @@
 // Playwright turns the cache off by default; these visitors have it on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OWNER_TOKEN, grantConsent, interestEvidence, newVisitor, openStoredRecords, ready, slowLocks, startSite, visit } from './harness.mjs';
+import { OWNER_TOKEN, grantConsent, interestEvidence, newVisitor, openStoredRecords, ready, slowLocks, startSite, trackThenLeave, visit } from './harness.mjs';
 import { showings } from './late-slots-helpers.mjs';
 
 const cityWalking = (page) => interestEvidence(page, 'city-walking');
@@ -113,13 +113,7 @@ describe('the back-forward cache', () => {
       await grantConsent(v.page, { purposes: { personalization: true } });
       const home = await v.page.evaluate(() => window.__document);
       const before = await cityWalking(v.page);
-      await Promise.all([
-        v.page.waitForURL(`${site.url}/privacy.html`),
-        v.page.evaluate(() => {
-          window.tactful.track({ type: 'view', interests: ['city-walking'] });
-          window.location.href = '/privacy.html';
-        }),
-      ]);
+      await trackThenLeave(v.page, `${site.url}/privacy.html`, 'city-walking');
       await ready(v.page);
       assert.equal(await cityWalking(v.page), before + 1, 'the next page stored it');
       await back(v.page);

@@ -205,6 +205,17 @@ export function slowLocks(context) {
   });
 }
 
+/** Tracks a view of `interest` and, in the same task, follows a link to `url`; resolves on the next page's URL. */
+export function trackThenLeave(page, url, interest) {
+  return Promise.all([
+    page.waitForURL(url),
+    page.evaluate(([to, id]) => {
+      window.tactful.track({ type: 'view', interests: [id] });
+      window.location.href = to;
+    }, [url, interest]),
+  ]);
+}
+
 /** The evidence the visitor's profile holds for interest `id`, from profile.export() (0 when it holds none). */
 export async function interestEvidence(page, id) {
   const item = (await page.evaluate(() => window.tactful.profile.export())).profile.interests.find((i) => i.id === `interest:${id}`);

@@ -2,7 +2,7 @@
 // checked from outside the page: raw storage, opened with the native CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configVariant, delayConfig, grantConsent, interestEvidence, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, trailRunner, visit } from './harness.mjs';
+import { configVariant, delayConfig, grantConsent, interestEvidence, newVisitor, openStoredRecords, overwriteRecord, ready, slowLocks, startSite, tactfulStorage, trackThenLeave, trailRunner, visit } from './harness.mjs';
 
 let site;
 before(async () => { site = await startSite(); });
@@ -419,15 +419,59 @@ describe('events tracked over time', () => {
       await visit(v.page, `${site.url}/index.html`);
       await grantConsent(v.page, { purposes: { personalization: true } });
       const before = await interestEvidence(v.page, 'city-walking');
-      await Promise.all([
-        v.page.waitForURL(`${site.url}/privacy.html`),
-        v.page.evaluate(() => {
-          window.tactful.track({ type: 'view', interests: ['city-walking'] });
-          window.location.href = '/privacy.html';
-        }),
-      ]);
+      await trackThenLeave(v.page, `${site.url}/privacy.html`, 'city-walking');
       await ready(v.page);
       assert.equal(await interestEvidence(v.page, 'city-walking'), before + 1);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // The page stored a change of its own first (the view below), so what it
+  // keeps for the next page is based on the records it wrote, not on those
+  // it read before. The lock answers late (slowLocks): the page is surely
+  // left before the waiting event's own transaction reads storage again.
+  test('an event tracked just before following a link is kept also after the page stored other events', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 0);
+      await v.page.evaluate(async () => {
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+        await window.tactful.profile.view();
+        window.__slowLocks = true;
+      });
+      await trackThenLeave(v.page, `${site.url}/privacy.html`, 'city-walking');
+      await ready(v.page);
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 2);
+    } finally {
+      await v.close();
+    }
+  });
+
+  // Closing a tab ends its page at once: the lock asked for as it was hidden
+  // is never granted (slowLocks makes sure of it here), and the tab has no
+  // next page to take up what it kept. The next page of the site does.
+  test('an event tracked just before the visitor closes the tab is stored by the next page they open', async () => {
+    const v = await newVisitor();
+    try {
+      await slowLocks(v.context);
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      const tab = await v.context.newPage();
+      await visit(tab, `${site.url}/privacy.html`);
+      await tab.evaluate(() => {
+        window.__slowLocks = true;
+        window.tactful.track({ type: 'view', interests: ['city-walking'] });
+      });
+      await tab.close();
+      const next = await v.context.newPage();
+      await visit(next, `${site.url}/privacy.html`);
+      assert.equal(await interestEvidence(next, 'city-walking'), 1);
+      assert.equal(await interestEvidence(v.page, 'city-walking'), 1, 'the open tab hears of it');
+      assert.deepEqual(await next.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tactful:v1'))), [], 'taken up once');
     } finally {
       await v.close();
     }
