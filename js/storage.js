@@ -429,10 +429,16 @@ class Storage {
       /* no sessionStorage: the change is lost with the page, as before */
     }
     // Not kept in the back-forward cache: the page may be a tab being
-    // closed, whose sessionStorage goes with it.
-    if (ended) {
+    // closed, whose sessionStorage goes with it. The origin's entry may wait
+    // there for weeks, so it never holds the key that opens the records (a
+    // copy of localStorage would then open them): the stored key only by a
+    // fingerprint, and no entry at all for records sealed under a key not
+    // stored yet (a first choice, lost with the tab as before).
+    const storedKey = unsaved.before[RECORDS.key];
+    if (ended && storedKey && !names.includes(RECORDS.key)) {
+      const { [RECORDS.key]: _, ...before } = unsaved.before;
       try {
-        this.win.localStorage.setItem(LEFT, text);
+        this.win.localStorage.setItem(LEFT, JSON.stringify({ ...unsaved, before, keyPrint: fingerprint(storedKey) }));
       } catch {
         /* no localStorage: only the tab's next page can take it up */
       }
@@ -511,7 +517,8 @@ class Storage {
     const names = Object.keys(unsaved.records || {});
     const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k));
     // Records sealed under another key open under none stored now.
-    if (!unchanged(RECORDS.key)) return false;
+    const stored = this.storedOrNull(RECORDS.key);
+    if (typeof unsaved.keyPrint === 'string' ? !stored || unsaved.keyPrint !== fingerprint(stored) : !unchanged(RECORDS.key)) return;
     // Each record on its own: another tab that wrote the profile (a page
     // view) must not cost the visitor a withdrawal kept in the consent
     // record. The core applies whichever consent it loads to the profile,
@@ -529,6 +536,19 @@ class Storage {
     this.externalChange = () => fn();
     if (this.channel) this.channel.onmessage = this.externalChange;
   }
+}
+
+// 64 bits of a string (two 32-bit FNV-1a hashes with different primes):
+// enough to tell the stored key from another, and too few to tell the key.
+function fingerprint(text) {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 // Reads and removes one kept entry; null when there is none (or it is unreadable).

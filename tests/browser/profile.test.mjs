@@ -467,6 +467,11 @@ describe('events tracked over time', () => {
         window.tactful.track({ type: 'view', interests: ['city-walking'] });
       });
       await tab.close();
+      // Kept in localStorage, which may wait weeks for the next visit: never with the key that opens it.
+      const kept = await v.page.evaluate(() => localStorage.getItem('tactful:v1:left'));
+      const key = (await tactfulStorage(v.page))['tactful:v1:key'];
+      assert.ok(kept && key, 'the change is kept, under a stored key');
+      assert.ok(!kept.includes(key), 'the key is not in it');
       const next = await v.context.newPage();
       await visit(next, `${site.url}/privacy.html`);
       assert.equal(await interestEvidence(next, 'city-walking'), 1);
