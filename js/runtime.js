@@ -11,12 +11,10 @@ import { readPageSignals } from './page.js';
 // How long the slots on screen at a client-side navigation wait for the
 // router to render the new route (checkView).
 const ROUTE_SETTLE_MS = 500;
-// At most one store of tracked events per this long: a page that tracks
-// every scroll or impression writes a few times a second, not once per call.
-// An event after a quiet spell is stored at once (the tab may be closed right
-// after a purchase); those that follow within the spell wait and are stored
-// together. Any other transaction, and leaving the page, apply the ones
-// waiting first.
+// How long track() calls are gathered before they are stored together: a
+// page that tracks every scroll or impression writes a few times a second,
+// not once per call. Any other transaction, and leaving the page, apply the
+// ones waiting first.
 const TRACK_BATCH_MS = 50;
 
 const encoder = new TextEncoder();
@@ -49,7 +47,6 @@ export class Runtime {
     this.pending = []; // events not applied yet: asTracked()'s, with their seq, in call order
     this.trackSeq = 0;
     this.trackTimer = null;
-    this.lastFlushAt = -Infinity; // performance.now() of the last store of events
     this.eventsUpTo = null; // set by asOf()
     this.slots = new Map();
     this.roots = [doc];
@@ -238,11 +235,7 @@ export class Runtime {
     }
   }
 
-  /**
-   * Queues an event. Stored at the end of this task if no events were
-   * stored in the last TRACK_BATCH_MS, else with the others that wait, once
-   * that time is up: one transaction per TRACK_BATCH_MS at most.
-   */
+  /** Queues an event; the events of the next TRACK_BATCH_MS are stored in one transaction. */
   track(tracked) {
     this.pending.push({ ...tracked, seq: ++this.trackSeq });
     // A hidden page's timers may wait a second or a minute, and the browser
@@ -251,26 +244,13 @@ export class Runtime {
       this.flushEvents();
       return;
     }
-    if (this.trackTimer !== null) return;
-    const wait = this.lastFlushAt + TRACK_BATCH_MS - this.win.performance.now();
-    if (wait > 0) {
-      this.trackTimer = this.win.setTimeout(() => this.flushEvents(), wait);
-      return;
-    }
-    // At the next microtask checkpoint: the events the same script tracks
-    // next are stored with this one.
-    const soon = {};
-    this.trackTimer = soon;
-    queueMicrotask(() => {
-      if (this.trackTimer === soon) this.flushEvents();
-    });
+    if (this.trackTimer === null) this.trackTimer = this.win.setTimeout(() => this.flushEvents(), TRACK_BATCH_MS);
   }
 
   /** Stores the events waiting now: their time is up, or the page is being hidden or left. */
   flushEvents() {
-    if (typeof this.trackTimer === 'number') this.win.clearTimeout(this.trackTimer);
+    this.win.clearTimeout(this.trackTimer);
     this.trackTimer = null;
-    this.lastFlushAt = this.win.performance.now();
     // Not once the page is left (pagehide kept what waited then): a lock
     // asked for now would keep it out of the back-forward cache. Tracked
     // since, the events are stored if the page is shown again (the pageshow
