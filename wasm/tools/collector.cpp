@@ -2,6 +2,7 @@
 
 #include "collect_access.hpp"
 #include "front_server.hpp"
+#include "tactful/ascii.hpp"
 #include "tactful/base64.hpp"
 
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -577,17 +577,11 @@ json Collector::insights_json(int64_t now_ms) {
 
 namespace {
 
-bool iequals(const std::string& a, const char* b) {
-  return a.size() == std::strlen(b) && std::equal(a.begin(), a.end(), b, [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // "Authorization: Bearer TOKEN" (the scheme in any case, RFC 7235), else ?token=.
 std::string presented_token(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
   size_t space = auth.find(' ');
-  if (space != std::string::npos && iequals(auth.substr(0, space), "bearer")) {
+  if (space != std::string::npos && ascii_iequals(auth.substr(0, space), "bearer")) {
     size_t token = auth.find_first_not_of(' ', space);
     return token == std::string::npos ? std::string() : auth.substr(token);
   }
