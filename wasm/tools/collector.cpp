@@ -737,13 +737,25 @@ void mount_collector(FrontServer& server, Collector& collector) {
   server.batch_post(collect_path(collector.rules().collector), [&collector](std::vector<FrontServer::Posted>& batch) {
     std::vector<Collector::Opened> opened(batch.size());
     std::vector<const Collector::Opened*> admitted;
+    std::vector<size_t> first_of_origin;  // the first admitted post from each origin
     for (size_t i = 0; i < batch.size(); ++i) {
       FrontServer::Posted& post = batch[i];
+      post.res.status = collector.admit(post.body, std::string(post.client_ip), opened[i]);
+      if (post.res.status == 0) {
+        admitted.push_back(&opened[i]);
+        // Every admitted report gets the commit's status, so its answer
+        // depends only on its origin: headers built once per origin.
+        auto same = std::find_if(first_of_origin.begin(), first_of_origin.end(),
+                                 [&](size_t j) { return batch[j].origin == post.origin; });
+        if (same != first_of_origin.end()) {
+          post.same_as = *same;
+          continue;
+        }
+        first_of_origin.push_back(i);
+      }
       allow_origin(collector, std::string(post.origin), post.res);
       no_store(post.res);
-      post.res.status = collector.admit(post.body, std::string(post.client_ip), opened[i]);
-      if (post.res.status == 0) admitted.push_back(&opened[i]);
-      else post.res.set_content(opened[i].refusal, "text/plain");
+      if (post.res.status != 0) post.res.set_content(opened[i].refusal, "text/plain");
     }
     if (admitted.empty()) return;
     int status = collector.commit(admitted);

@@ -662,7 +662,28 @@ class FrontServer::Worker {
     } catch (...) {
       // As httplib answers a handler that throws: 500 (for the posts not answered yet).
     }
+    // A post that shares an earlier post's answer but not whether its
+    // connection closes gets its own copy of that answer's response (before
+    // any of them gets its connection header).
     for (size_t i = 0; i < batch_.size(); ++i) {
+      size_t& j = batch_[i].same_as;
+      if (j == kOwnAnswer) continue;
+      if (j >= i) {  // not an earlier post: answered from its own response
+        j = kOwnAnswer;
+        continue;
+      }
+      if (batch_[j].same_as != kOwnAnswer) j = batch_[j].same_as;  // already resolved to one answered itself
+      if (closes_[j] != closes_[i]) {
+        batch_[i].res = batch_[j].res;
+        j = kOwnAnswer;
+      }
+    }
+    answers_.resize(batch_.size());
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (batch_[i].same_as != kOwnAnswer) {
+        owners_[i]->out += answers_[batch_[i].same_as];
+        continue;
+      }
       httplib::Response& res = batch_[i].res;
       if (res.status < 100) res.status = 500;  // the handler gave no answer
       if (closes_[i]) {
@@ -670,9 +691,11 @@ class FrontServer::Worker {
       } else {
         res.set_header("Keep-Alive", keep_alive_);
       }
-      owners_[i]->out += answer_bytes(res, s_.response_headers_, request_);
+      answers_[i] = answer_bytes(res, s_.response_headers_, request_);
+      owners_[i]->out += answers_[i];
     }
     batch_.clear();
+    answers_.clear();
     owners_.clear();
     closes_.clear();
   }
@@ -779,6 +802,7 @@ class FrontServer::Worker {
   std::vector<Conn*> touched_, again_;
   std::vector<Posted> batch_;
   std::vector<Conn*> owners_;  // the connection of each post in batch_
+  std::vector<std::string> answers_;  // the bytes of each post's answer that was built (same_as)
   std::vector<bool> closes_;   // whether each post's answer closes its connection
   httplib::Request request_;   // what the response-headers handler sees of a batch post
   std::string keep_alive_;     // the Keep-Alive header httplib sends
