@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -652,6 +655,66 @@ TEST_CASE("over the front's workers: concurrent reports stored exactly once, ans
   CHECK(fast.second.count("Access-Control-Allow-Origin") == 1);
   CHECK(fast.second.count("Content-Security-Policy") == 0);  // `tactful serve` adds its own; this server has none
   CHECK(window_reports(collector, now) == static_cast<uint64_t>(threads * each + 2));
+}
+
+TEST_CASE("over the front's workers: pipelined posts from several origins each get their own origin's answer") {
+  Site site;
+  site.config["reporting"]["allowedOrigins"] = json::array({"https://shop.example", "https://blog.example"});
+  FrontCollector front(site.options());
+  int64_t now = wall_clock_ms();
+  // One write: the workers take these posts in one round (one commit), in
+  // which accepted reports from one origin share an answer. The fifth is the
+  // connection's last (httplib's default count): its answer closes it.
+  const std::vector<std::string> origins = {"", "https://shop.example", "https://shop.example", "https://blog.example",
+                                            ""};
+  const size_t junk = 3;
+  std::string all;
+  for (size_t i = 0; i < origins.size(); ++i) {
+    std::string body = i == junk ? std::string("junk") : make_report(site.rules(), secure_random(), now);
+    all += "POST /collect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n" +
+           (origins[i].empty() ? std::string() : "Origin: " + origins[i] + "\r\n") +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(front.port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(send(fd, all.data(), all.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(all.size()));
+  std::string got;
+  std::vector<std::string> answers;
+  while (answers.size() < origins.size()) {
+    size_t end = got.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      size_t at = got.find("Content-Length: ");
+      size_t length = at != std::string::npos && at < end ? std::stoul(got.substr(at + 16)) : 0;
+      if (got.size() >= end + 4 + length) {
+        answers.push_back(got.substr(0, end + 4 + length));
+        got.erase(0, end + 4 + length);
+        continue;
+      }
+    }
+    pollfd p{fd, POLLIN, 0};
+    REQUIRE(poll(&p, 1, 5000) == 1);
+    char chunk[4096];
+    ssize_t r = recv(fd, chunk, sizeof chunk, 0);
+    REQUIRE(r > 0);
+    got.append(chunk, static_cast<size_t>(r));
+  }
+  close(fd);
+  for (size_t i = 0; i < origins.size(); ++i) {
+    CAPTURE(i);
+    const std::string& answer = answers[i];
+    CHECK(answer.rfind(i == junk ? "HTTP/1.1 400 " : "HTTP/1.1 204 ", 0) == 0);
+    CHECK((answer.find("\r\nConnection: close\r\n") != std::string::npos) == (i == origins.size() - 1));
+    CHECK(answer.find("\r\nCache-Control: no-store\r\n") != std::string::npos);
+    bool allowed = answer.find("\r\nAccess-Control-Allow-Origin: ") != std::string::npos;
+    CHECK(allowed == !origins[i].empty());
+    if (allowed) CHECK(answer.find("\r\nAccess-Control-Allow-Origin: " + origins[i] + "\r\n") != std::string::npos);
+  }
+  CHECK(answers[2] == answers[1]);  // the same origin's accepted reports: the same bytes
+  CHECK(window_reports(front.collector, now) == origins.size() - 1);
 }
 
 TEST_CASE("a refused report is told why, on both of serve's paths: 400 names the fault, 429 says to wait") {

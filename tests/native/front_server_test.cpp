@@ -621,6 +621,41 @@ TEST_CASE("front: a batch handler that throws or gives no answer: 500, and the c
   close(fd);
 }
 
+TEST_CASE("front: posts given an earlier post's answer (same_as) get its bytes, with their own connection header") {
+  Front f([&](FrontServer& s) {
+    s.set_keep_alive_max_count(4);
+    s.batch_post("/collect", [&](std::vector<FrontServer::Posted>& batch) {
+      size_t first = FrontServer::kOwnAnswer;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (batch[i].body == "self") {
+          batch[i].same_as = i;  // not an earlier post: its own (empty) response counts
+        } else if (first == FrontServer::kOwnAnswer) {
+          first = i;
+          batch[i].res.status = 204;
+          batch[i].res.set_header("Cache-Control", "no-store");
+        } else {
+          batch[i].same_as = first;
+        }
+      }
+    });
+  });
+  int fd = connect_to(f.port);
+  send_all(fd, post("a") + post("b") + post("self") + post("c"));  // c is the connection's 4th: its answer closes
+  bool closed = false;
+  auto answers = read_answers(fd, 4, &closed);
+  close(fd);
+  REQUIRE(answers.size() == 4);
+  CHECK(answers[1] == answers[0]);
+  CHECK(status_of(answers[0]) == 204);
+  CHECK(has_line(answers[0], "Cache-Control: no-store"));
+  CHECK(has_line(answers[0], "Keep-Alive: timeout=1, max=4"));
+  CHECK(status_of(answers[2]) == 500);
+  CHECK(status_of(answers[3]) == 204);
+  CHECK(has_line(answers[3], "Cache-Control: no-store"));
+  CHECK(has_line(answers[3], "Connection: close"));
+  CHECK(answers[3].find("Keep-Alive") == std::string::npos);
+  CHECK(closed);
+}
 // httplib decodes %00 into the path, opens the file named by what comes
 // before it and types the answer by what comes after: any file of the site
 // could be had as a script (past a script-src 'self' policy) or as HTML.

@@ -1,17 +1,12 @@
 #include "collect_access.hpp"
 
+#include "tactful/ascii.hpp"
+
 #include <algorithm>
-#include <cctype>
 
 namespace tactful {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -24,8 +19,8 @@ std::string_view trimmed(std::string_view s) {
 bool same_origin(std::string_view origin, std::string_view host) {
   if (host.empty()) return false;
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (origin.size() == scheme.size() + host.size() && iequals(origin.substr(0, scheme.size()), scheme) &&
-        iequals(origin.substr(scheme.size()), host)) {
+    if (origin.size() == scheme.size() + host.size() && ascii_iequals(origin.substr(0, scheme.size()), scheme) &&
+        ascii_iequals(origin.substr(scheme.size()), host)) {
       return true;
     }
   }
@@ -50,7 +45,7 @@ bool is_octet_stream(std::string_view content_type) {
   // application/octet-stream, as scripts and tools posting raw bytes expect.
   // A page that posts one still sends an Origin, checked before this.
   if (trimmed(content_type).empty()) return true;
-  return iequals(trimmed(content_type.substr(0, content_type.find(';'))), "application/octet-stream");
+  return ascii_iequals(trimmed(content_type.substr(0, content_type.find(';'))), "application/octet-stream");
 }
 
 }  // namespace tactful

@@ -2,6 +2,7 @@
 
 #include "collect_access.hpp"
 #include "front_server.hpp"
+#include "tactful/ascii.hpp"
 #include "tactful/base64.hpp"
 
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -577,17 +577,11 @@ json Collector::insights_json(int64_t now_ms) {
 
 namespace {
 
-bool iequals(const std::string& a, const char* b) {
-  return a.size() == std::strlen(b) && std::equal(a.begin(), a.end(), b, [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // "Authorization: Bearer TOKEN" (the scheme in any case, RFC 7235), else ?token=.
 std::string presented_token(const httplib::Request& req) {
   std::string auth = req.get_header_value("Authorization");
   size_t space = auth.find(' ');
-  if (space != std::string::npos && iequals(auth.substr(0, space), "bearer")) {
+  if (space != std::string::npos && ascii_iequals(auth.substr(0, space), "bearer")) {
     size_t token = auth.find_first_not_of(' ', space);
     return token == std::string::npos ? std::string() : auth.substr(token);
   }
@@ -743,13 +737,25 @@ void mount_collector(FrontServer& server, Collector& collector) {
   server.batch_post(collect_path(collector.rules().collector), [&collector](std::vector<FrontServer::Posted>& batch) {
     std::vector<Collector::Opened> opened(batch.size());
     std::vector<const Collector::Opened*> admitted;
+    std::vector<size_t> first_of_origin;  // the first admitted post from each origin
     for (size_t i = 0; i < batch.size(); ++i) {
       FrontServer::Posted& post = batch[i];
+      post.res.status = collector.admit(post.body, std::string(post.client_ip), opened[i]);
+      if (post.res.status == 0) {
+        admitted.push_back(&opened[i]);
+        // Every admitted report gets the commit's status, so its answer
+        // depends only on its origin: headers built once per origin.
+        auto same = std::find_if(first_of_origin.begin(), first_of_origin.end(),
+                                 [&](size_t j) { return batch[j].origin == post.origin; });
+        if (same != first_of_origin.end()) {
+          post.same_as = *same;
+          continue;
+        }
+        first_of_origin.push_back(i);
+      }
       allow_origin(collector, std::string(post.origin), post.res);
       no_store(post.res);
-      post.res.status = collector.admit(post.body, std::string(post.client_ip), opened[i]);
-      if (post.res.status == 0) admitted.push_back(&opened[i]);
-      else post.res.set_content(opened[i].refusal, "text/plain");
+      if (post.res.status != 0) post.res.set_content(opened[i].refusal, "text/plain");
     }
     if (admitted.empty()) return;
     int status = collector.commit(admitted);

@@ -1,5 +1,7 @@
 #include "front_server.hpp"
 
+#include "tactful/ascii.hpp"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -107,12 +109,6 @@ std::string real_path(const std::string& path) {
 
 bool is_tchar(unsigned char c) { return c != 0 && (std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c)); }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // A header line of a request's head, split at its first colon (the value
 // without the spaces and tabs around it). has_colon: false for a line with
 // none, whose name is then the whole line.
@@ -181,25 +177,25 @@ Parse parse_head(std::string_view in, std::string_view request_line, size_t max_
       unsigned char c = static_cast<unsigned char>(ch);
       if ((c < 0x20 && c != '\t') || c == 0x7f) return Parse::kOther;
     }
-    if (iequals(name, "content-length")) {
+    if (ascii_iequals(name, "content-length")) {
       if (has_length || value.empty() || value.size() > 9 ||
           !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return Parse::kOther;
       }
       has_length = true;
       h.body = std::stoul(std::string(value));
-    } else if (iequals(name, "transfer-encoding") || iequals(name, "expect")) {
+    } else if (ascii_iequals(name, "transfer-encoding") || ascii_iequals(name, "expect")) {
       return Parse::kOther;
-    } else if (iequals(name, "connection") && !has_connection) {
+    } else if (ascii_iequals(name, "connection") && !has_connection) {
       has_connection = true;
       h.close = value == "close";
-    } else if (iequals(name, "content-type")) {
+    } else if (ascii_iequals(name, "content-type")) {
       if (!first_value(h.judged.content_type, has_type, value)) return Parse::kOther;
-    } else if (iequals(name, "origin")) {
+    } else if (ascii_iequals(name, "origin")) {
       if (!first_value(h.judged.origin, has_origin, value)) return Parse::kOther;
-    } else if (iequals(name, "host")) {
+    } else if (ascii_iequals(name, "host")) {
       if (!first_value(h.judged.host, has_host, value)) return Parse::kOther;
-    } else if (iequals(name, "sec-fetch-site")) {
+    } else if (ascii_iequals(name, "sec-fetch-site")) {
       if (!first_value(h.judged.fetch_site, has_site, value)) return Parse::kOther;
     }
   }
@@ -228,8 +224,8 @@ int refused_length(std::string_view head, size_t max_body, size_t* length_out = 
        next_header_line(head, at, line);) {
     if (!line.has_colon) continue;  // httplib judges the rest of the head
     std::string_view name = line.name, value = line.value;
-    if (iequals(name, "transfer-encoding")) return 411;
-    if (!iequals(name, "content-length")) continue;
+    if (ascii_iequals(name, "transfer-encoding")) return 411;
+    if (!ascii_iequals(name, "content-length")) continue;
     if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         (seen && value != length)) {
       return 400;
@@ -666,7 +662,28 @@ class FrontServer::Worker {
     } catch (...) {
       // As httplib answers a handler that throws: 500 (for the posts not answered yet).
     }
+    // A post that shares an earlier post's answer but not whether its
+    // connection closes gets its own copy of that answer's response (before
+    // any of them gets its connection header).
     for (size_t i = 0; i < batch_.size(); ++i) {
+      size_t& j = batch_[i].same_as;
+      if (j == kOwnAnswer) continue;
+      if (j >= i) {  // not an earlier post: answered from its own response
+        j = kOwnAnswer;
+        continue;
+      }
+      if (batch_[j].same_as != kOwnAnswer) j = batch_[j].same_as;  // already resolved to one answered itself
+      if (closes_[j] != closes_[i]) {
+        batch_[i].res = batch_[j].res;
+        j = kOwnAnswer;
+      }
+    }
+    answers_.resize(batch_.size());
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (batch_[i].same_as != kOwnAnswer) {
+        owners_[i]->out += answers_[batch_[i].same_as];
+        continue;
+      }
       httplib::Response& res = batch_[i].res;
       if (res.status < 100) res.status = 500;  // the handler gave no answer
       if (closes_[i]) {
@@ -674,9 +691,11 @@ class FrontServer::Worker {
       } else {
         res.set_header("Keep-Alive", keep_alive_);
       }
-      owners_[i]->out += answer_bytes(res, s_.response_headers_, request_);
+      answers_[i] = answer_bytes(res, s_.response_headers_, request_);
+      owners_[i]->out += answers_[i];
     }
     batch_.clear();
+    answers_.clear();
     owners_.clear();
     closes_.clear();
   }
@@ -783,6 +802,7 @@ class FrontServer::Worker {
   std::vector<Conn*> touched_, again_;
   std::vector<Posted> batch_;
   std::vector<Conn*> owners_;  // the connection of each post in batch_
+  std::vector<std::string> answers_;  // the bytes of each post's answer that was built (same_as)
   std::vector<bool> closes_;   // whether each post's answer closes its connection
   httplib::Request request_;   // what the response-headers handler sees of a batch post
   std::string keep_alive_;     // the Keep-Alive header httplib sends

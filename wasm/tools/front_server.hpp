@@ -44,7 +44,12 @@ class FrontServer : public httplib::Server {
     std::string_view origin;     // the first Origin header, or empty
     std::string_view client_ip;  // numeric, as httplib's remote_addr
     httplib::Response res;       // the handler sets status and headers (no body)
+    // Or, instead of setting `res`, the handler names an earlier post of the
+    // batch whose answer this one gets too (the same status, headers and
+    // body): the workers build those bytes once.
+    size_t same_as = kOwnAnswer;
   };
+  static constexpr size_t kOwnAnswer = static_cast<size_t>(-1);
   using BatchHandler = std::function<void(std::vector<Posted>& batch)>;
   // A batch post's headers that a filter may judge: the first of each, or
   // empty (a request with two of one goes to httplib unjudged).
