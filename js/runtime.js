@@ -441,7 +441,7 @@ export class Runtime {
       return true;
     }
     this.decide();
-    this.track({ type: 'visit' }); // the page view, counted as a load counts it
+    this.track(asTracked({ type: 'visit' })); // the page view, counted as a load counts it
     this.carried = carried;
     if (carried.length) {
       const view = this.page;
