@@ -3,10 +3,10 @@
 import { h, newId } from './common.js';
 import { stringify } from '../json.js';
 
-export function downloadExport(ctx, doc) {
+export function downloadExport(ctx, s, doc) {
   const url = URL.createObjectURL(new Blob([stringify(doc, 2)], { type: 'application/json' }));
   const day = new Date().toISOString().slice(0, 10);
-  const a = h('a', { href: url, download: `my-data-${ctx.rt.win.location.hostname || 'site'}-${day}.json`, hidden: true });
+  const a = h('a', { href: url, download: `${s.fileName}-${ctx.rt.win.location.hostname || 'site'}-${day}.json`, hidden: true });
   ctx.panel.root.append(a);
   a.click();
   a.remove();

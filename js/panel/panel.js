@@ -90,7 +90,7 @@ function open(ctx) {
       }),
       async download() {
         try {
-          downloadExport(ctx, await rt.transaction(() => rt.call('profile.export', dismissal(rt))));
+          downloadExport(ctx, s, await rt.transaction(() => rt.call('profile.export', dismissal(rt))));
           say(s.downloaded);
         } catch (e) {
           fail(e);

@@ -799,6 +799,21 @@ describe('signals, languages and explanations', () => {
     }
   });
 
+  test('a Spanish visitor\'s data is downloaded under a Spanish file name', async () => {
+    const v = await newVisitor({ locale: 'es-ES', acceptDownloads: true });
+    try {
+      await visit(v);
+      const dialog = await openPanel(v.page, { name: 'Ajustes de privacidad' });
+      const [download] = await Promise.all([
+        v.page.waitForEvent('download'),
+        dialog.getByRole('button', { name: 'Descargar mis datos' }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /^mis-datos-.+\.json$/);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a Spanish browser gets the panel in Spanish', async () => {
     const v = await newVisitor({ locale: 'es-ES' });
     try {

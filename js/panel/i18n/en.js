@@ -73,6 +73,7 @@ export default {
   needs: (what) => `Turn on ${what} to save this.`,
   data: 'Your data',
   download: 'Download my data',
+  fileName: 'my-data', // the downloaded file's name begins so
   downloaded: 'Your data was saved as a file.',
   forget: 'Forget me',
   forgetAsk: 'This erases everything stored about you in this browser, including your choices.',

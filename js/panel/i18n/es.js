@@ -72,6 +72,7 @@ export default {
   needs: (what) => `Activa ${what} para guardar esto.`,
   data: 'Tus datos',
   download: 'Descargar mis datos',
+  fileName: 'mis-datos',
   downloaded: 'Tus datos se guardaron en un archivo.',
   forget: 'Olvidarme',
   forgetAsk: 'Esto borra todo lo guardado sobre ti en este navegador, incluidas tus elecciones.',
