@@ -60,6 +60,15 @@ export function startReporting(rt, emit, say) {
     }));
   }
 
+  // Why a collector refused a report, as its plain-text answer says (the
+  // reference collector's "unknown key id": a config still naming an old
+  // key), on one short line for the console; nothing if it gave none.
+  async function reason(answer) {
+    if (!/^text\/plain\b/i.test(answer.headers.get('Content-Type') || '')) return '';
+    const text = await answer.text().then((t) => t.replace(/\s+/g, ' ').trim().slice(0, 200), () => '');
+    return text ? `: ${text}` : '';
+  }
+
   // The core keeps the report until this is said (see the top of this file).
   function done(report) {
     return rt.transaction(() => rt.call('report.done', { report })).catch(() => {});
@@ -88,15 +97,17 @@ export function startReporting(rt, emit, say) {
         return false;
       }
       let status = 0;
+      let answer;
       attempts += 1;
       try {
-        status = (await post(url, body)).status;
+        answer = await post(url, body);
+        status = answer.status;
       } catch {
         status = 0; // offline, blocked or refused: worth another try
       }
       // 2xx: delivered. 4xx other than 408 (timed out) and 429 (too fast): the collector will never take it.
       if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 408 && status !== 429)) {
-        if (status >= 300) say(`the collector ${url.href} refused the report (HTTP ${status}); it is dropped`);
+        if (status >= 300) say(`the collector ${url.href} refused the report (HTTP ${status}${await reason(answer)}); it is dropped`);
         await done(out.report);
         emit('report', { status, bytes: body.length, attempts, delivered: status < 300 });
         return status < 300;

@@ -602,6 +602,29 @@ describe('delivery', () => {
   });
 });
 
+describe('a report the collector refuses for good', () => {
+  test("the console line gives the collector's reason, so the owner knows what to fix", async () => {
+    const v = await newVisitor();
+    try {
+      await watchReports(v.context);
+      // A page still sealing to the collector's old key: the key id no longer matches.
+      await v.context.route('**/collect', (route) => {
+        const body = Buffer.from(route.request().postDataBuffer());
+        body[1] ^= 0xff;
+        return route.continue({ postData: body });
+      });
+      await open(v.page, `${site.url}/index.html`);
+      assert.equal((await optInAndFlush(v.page)).report, true);
+      const report = await until(() => v.page.evaluate(() => window.__reports[0]), 15000, 'tactful:report');
+      assert.deepEqual(report, { status: 400, bytes: report.bytes, attempts: 1, delivered: false });
+      const said = v.tactfulMessages().map((m) => m.text);
+      assert.deepEqual(said, [`tactful: the collector ${site.url}/collect refused the report (HTTP 400: not a report for this collector: unknown key id); it is dropped`]);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('pages per visit', () => {
   const pages = (opened) => opened.metrics.find((m) => m.id === 'pages-per-visit').supports[0];
 

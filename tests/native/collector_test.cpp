@@ -962,6 +962,13 @@ TEST_CASE("tactful bench-load: one POST per report, spread over addresses, every
   CHECK(cli::run_cli({"bench-load", "--port", "1", "--reports", file}, in, out, err) == 1);
   CHECK(err.str().find("line 2 is not base64") != std::string::npos);
   CHECK(cli::run_cli({"bench-load", "--reports", file}, in, out, err) == 2);
+  // An empty file (a failed `tactful report` upstream) is not a measurement of
+  // zero reports in no time: it is refused, as aggregate and open-report refuse it.
+  std::ofstream(file) << "\n";
+  std::ostringstream none_out, none_err;
+  CHECK(cli::run_cli({"bench-load", "--port", "1", "--reports", file}, in, none_out, none_err) == 1);
+  CHECK(none_err.str() == "tactful bench-load: '" + file + "' holds no reports (no non-empty lines): nothing to send\n");
+  CHECK(none_out.str().empty());
 }
 
 TEST_CASE("20,000 simulated browsers: every estimate within the mechanism's error bound") {

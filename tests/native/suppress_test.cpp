@@ -127,6 +127,21 @@ size_t revealed(const std::vector<MetricEstimate*>& listed, const MetricEstimate
   return n;
 }
 
+// Rules with one metric under randomized response, and the demo's minimum of 20.
+ReportRules one_metric(MetricKind kind, std::vector<std::string> labels, double epsilon) {
+  ReportRules rules;
+  rules.min_reports_per_cell = 20;
+  MetricRule rule;
+  rule.id = "m";
+  rule.kind = kind;
+  rule.ldp = choose_mechanism(static_cast<uint32_t>(labels.size()), epsilon);
+  REQUIRE(rule.ldp.mechanism == Mechanism::RandomizedResponse);
+  rule.labels = std::move(labels);
+  rule.epsilon = epsilon;
+  rules.metrics.push_back(rule);
+  return rules;
+}
+
 size_t hidden(const MetricEstimate& m) {
   size_t n = 0;
   for (const auto& c : m.cells) n += c.suppressed;
@@ -235,16 +250,7 @@ TEST_CASE("suppression: random tables never leave a hidden cell determined") {
 TEST_CASE("suppression: the same sums publish the same figures whatever order their windows are listed in") {
   // `tactful aggregate` lists windows oldest first, the collector newest
   // first; both must hide the same cells.
-  ReportRules rules;
-  rules.min_reports_per_cell = 20;
-  MetricRule rule;
-  rule.id = "top";
-  rule.kind = MetricKind::TopInterest;
-  rule.labels = {"hiking", "running", "cooking", "(no data)"};
-  rule.epsilon = 2;
-  rule.ldp = choose_mechanism(4, 2.0);
-  REQUIRE(rule.ldp.mechanism == Mechanism::RandomizedResponse);
-  rules.metrics.push_back(rule);
+  ReportRules rules = one_metric(MetricKind::TopInterest, {"hiking", "running", "cooking", "(no data)"}, 2);
   std::mt19937 rng(7);
   int differing_tables = 0;
   for (int round = 0; round < 200; ++round) {
@@ -277,4 +283,31 @@ TEST_CASE("suppression: the same sums publish the same figures whatever order th
     differing_tables += !same;
   }
   CHECK(differing_tables == 0);
+}
+
+TEST_CASE("suppression: a (no data) that no browser can report costs no other cell") {
+  // `converted` with no categories always has a value: its "(no data)" is 0
+  // in truth for every browser, and its estimate is noise alone (randomized
+  // response lands there with probability q whatever the true value). Hiding
+  // "yes" to cover it protected no one and hid most windows' conversions.
+  ReportRules rules = one_metric(MetricKind::Converted, {"no", "yes", "(no data)"}, 4);
+  const MetricRule& rule = rules.metrics[0];
+  // 1,000 reports: about 100 "yes" and 0 "(no data)" once de-biased.
+  const double n = 1000, q = rule.ldp.q, p = rule.ldp.p;
+  const auto yes = static_cast<uint64_t>(std::lround(100 * (p - q) + n * q));
+  const auto none = static_cast<uint64_t>(std::lround(n * q));
+  Sums window{1000, {{1000 - yes - none, yes, none}}, 100};
+  for (bool can_lack_data : {false, true}) {
+    CAPTURE(can_lack_data);
+    ReportRules r = rules;
+    if (can_lack_data) r.metrics[0].categories = {"purchases"};
+    Published out = publish_estimates(r, {window}, window);
+    for (const MetricEstimate* m : {&out.windows[0][0], &out.total[0]}) {
+      CHECK(m->cells[2].suppressed);  // under the minimum: still not shown
+      CHECK_FALSE(m->cells[0].suppressed);
+      // A browser that withheld purchases does report "(no data)": then its
+      // cell needs cover as before, and the smallest shown cell covers it.
+      CHECK(m->cells[1].suppressed == can_lack_data);
+    }
+  }
 }

@@ -34,6 +34,9 @@ MetricEstimate estimate_metric(const MetricRule& rule, const std::vector<uint64_
     cell.ci_low = e.ci_low;
     cell.ci_high = e.ci_high;
     cell.suppressed = reports < min_reports_per_cell || e.count < min_reports_per_cell;
+    // A `converted` metric that needs no category always has a value: its
+    // "(no data)" holds no browser (report.cpp, report_values).
+    cell.impossible = rule.kind == MetricKind::Converted && rule.categories.empty() && i + 1 == rule.labels.size();
     out.cells.push_back(cell);
   }
   if (rule.kind != MetricKind::SlotShownClicked && rule.kind != MetricKind::SlotShownConverted) return out;

@@ -32,8 +32,12 @@ struct Table {
   size_t nodes() const { return rows.size() + cols; }
   // Hidden cells of published rows all need cover: a complementary one
   // shown would give away the small one it covers. The rest is derivable
-  // anyway; only its cells under the minimum need cover.
-  bool needs_cover(const Cell& c) const { return c.row < shown_rows || rows[c.row]->cells[c.col].suppressed; }
+  // anyway; only its cells under the minimum need cover. A cell no browser
+  // can report needs none: what it gives away is noise.
+  bool needs_cover(const Cell& c) const {
+    const CellEstimate& cell = rows[c.row]->cells[c.col];
+    return !cell.impossible && (c.row < shown_rows || cell.suppressed);
+  }
 };
 
 // Bridges among the hidden cells (Tarjan's low-link, depth first).

@@ -280,6 +280,10 @@ int bench_load(const Args& args, std::istream&, std::ostream& out, std::ostream&
     }
     reports.push_back(std::move(*bytes));
   }
+  if (reports.empty()) {
+    err << "tactful bench-load: " << holds_no_reports(o.reports_path) << ": nothing to send\n";
+    return 1;
+  }
 
   Load load(o, std::move(reports));
   std::string error;

@@ -783,7 +783,8 @@ const char kDashboardHtml[] = R"html(<!doctype html>
 <header>
   <h1>Tactful insights</h1>
   <p class="lede">Estimates from noised, aggregated reports: no visitor can be singled out. Each bar shows the
-  de-biased count with its 95% confidence interval; cells with too few reports are hidden.</p>
+  de-biased count with its 95% confidence interval; cells with too few reports are hidden, and so are the fewest
+  others needed so that none of them can be worked out from the rest.</p>
   <label>Window <select id="window"></select></label>
   <p id="summary" role="status"></p>
 </header>
@@ -861,7 +862,7 @@ const char kDashboardJs[] = R"js('use strict';
   function noLift(rates, i) {
     var base = rates[0];
     if (i === 0) return 'baseline';
-    if (base.suppressed) return 'not estimated: default\'s rate is hidden (too few)';
+    if (base.suppressed) return 'not estimated: default\'s rate is hidden';
     if (!(base.rate > 0) || !(base.ci95[0] > 0)) return 'not estimated: default\'s rate could be 0';
     return 'not estimated: too uncertain yet';
   }
@@ -887,7 +888,7 @@ const char kDashboardJs[] = R"js('use strict';
       return;
     }
     summary.textContent = plural(view.reports, 'report') + (select.value === 'total' ? ' in ' + plural(view.windows, 'window') : '') +
-      ' · ε per report ' + fmt(data.epsilonPerReport, 2) + ' · cells under ' + data.minReportsPerCell + ' are hidden' +
+      ' · ε per report ' + fmt(data.epsilonPerReport, 2) + ' · cells under ' + data.minReportsPerCell + ' are hidden, and so are the fewest others needed so that none of them can be worked out from the rest' +
       (view.reports < data.minReportsPerCell ? ' · too few reports for any estimate yet: every cell is hidden' : '');
     view.metrics.forEach(function (m) {
       var s = el('section');
@@ -920,14 +921,16 @@ const char kDashboardJs[] = R"js('use strict';
       }
       var t = table('Estimated counts for ' + m.id, ['value', 'estimate', '95% low', '95% high']);
       m.cells.forEach(function (c) {
-        if (c.suppressed) row(t, [c.label, 'hidden (too few)', '', ''], 'suppressed');
+        // "hidden", never why: saying which hidden cells are under the minimum
+        // would narrow down the others (docs/report-format.md, complementary suppression).
+        if (c.suppressed) row(t, [c.label, 'hidden', '', ''], 'suppressed');
         else row(t, [c.label, fmt(c.estimate), fmt(c.ci95[0]), fmt(c.ci95[1])]);
       });
       s.appendChild(t);
       if (m.rates) {
         var r = table('Rates for ' + m.id, ['variant', 'rate', '95% interval', 'lift over default']);
         m.rates.forEach(function (v, i) {
-          if (v.suppressed) { row(r, [v.variant, 'hidden (too few)', '', ''], 'suppressed'); return; }
+          if (v.suppressed) { row(r, [v.variant, 'hidden', '', ''], 'suppressed'); return; }
           var tr = row(r, [v.variant, pct(v.rate), pct(v.ci95[0]) + ' – ' + pct(v.ci95[1]),
                            v.lift ? pct(v.lift.value) + ' (' + pct(v.lift.ci95[0]) + ' – ' + pct(v.lift.ci95[1]) + ')' : noLift(m.rates, i)]);
           if (!v.lift) tr.lastChild.className = 'num suppressed';

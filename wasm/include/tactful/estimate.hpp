@@ -16,6 +16,9 @@ struct CellEstimate {
   std::string label;
   double count = 0, ci_low = 0, ci_high = 0;
   bool suppressed = false;  // fewer than minReportsPerCell estimated reports: nothing shown
+  // No browser can truly report this value (the config rules it out): its
+  // estimate is noise alone, so hidden or not, no other cell need cover it.
+  bool impossible = false;
 };
 
 // Per variant of a slot metric: clicked (or converted) / shown, and lift over "default".
