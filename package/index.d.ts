@@ -39,6 +39,19 @@ export interface Declaration {
   source?: 'visitor' | 'site';
 }
 
+/** The stable `code` of a refusal the visitor's own action can meet (docs/api.md), for a UI to say it in the visitor's words. */
+export type TactfulErrorCode =
+  | 'gesture-required' | 'directed-at-children' | 'signal-on' | 'category-off' | 'unknown-interest'
+  | 'sensitive-interest' | 'like-and-dislike' | 'invalid-month' | 'invalid-country' | 'not-stored'
+  | 'slot-not-on-page' | 'slot-without-variants';
+
+/** What a method's promise rejects with: message `tactful: OPERATION: ...`; `code` only for the refusals above. */
+export interface TactfulError extends Error {
+  code?: TactfulErrorCode;
+  /** consent.set on a page where the module could not start: the withdrawals kept for its next start. */
+  kept?: ConsentChange;
+}
+
 export interface ProfileItem {
   id: string;
   category: Category;
@@ -138,7 +151,8 @@ export interface Tactful {
   /** A component's shadow root: the slots in it, now and later, are decided as the document's. */
   observe(root: ShadowRoot): Promise<void>;
   profile: {
-    declare(declaration: Declaration): Promise<ProfileView>;
+    /** With no argument (or null) it declares nothing and resolves to the view. */
+    declare(declaration?: Declaration | null): Promise<ProfileView>;
     view(): Promise<ProfileView>;
     export(): Promise<ProfileExport>;
     remove(id: string): Promise<{ removed: string }>;
@@ -147,7 +161,7 @@ export interface Tactful {
   consent: {
     get(): Promise<ConsentState>;
     /** Grants apply only during a user gesture (e.g. in a click handler); withdrawals always apply. */
-    set(change: ConsentChange): Promise<ConsentState>;
+    set(change?: ConsentChange | null): Promise<ConsentState>;
   };
   panel: { open(): Promise<unknown> };
 }

@@ -295,7 +295,7 @@ test('a pinned bucket id fixes the variant an experiment shows', async () => {
 };
 
 const EXAMPLE_TS = `import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { init, type ConsentState, type Tactful } from 'tactful';
+import { init, type ConsentState, type Tactful, type TactfulError, type TactfulErrorCode } from 'tactful';
 import { captureReports, decisions, grantConsent, guardNetwork, openReport, pinBucket, seedProfile,
   testKeyPair, useConfig, withTestKey, type OpenedReport, type PageDecision } from 'tactful/testing';
 
@@ -309,6 +309,17 @@ export function startInBrowser(): Tactful {
   void tactful.consent.set({ purposes: { marketing: true } });
   document.addEventListener('tactful:decision', (e) => console.log(e.detail.slots.map((s) => s.variant)));
   void window.tactful.profile.declare({ likes: ['outdoor'], location: { country: 'ES' } });
+  // As docs/api.md says: with no argument (or null) they change nothing and resolve to the state.
+  void tactful.consent.set().then((s) => s.purposes.personalization);
+  void tactful.profile.declare(null).then((v) => v.location.length);
+  // A refusal's stable code, for the site's own UI to say it in the visitor's words.
+  tactful.consent.set({ purposes: { personalization: true } }).catch((e: TactfulError) => {
+    const code: TactfulErrorCode | undefined = e.code;
+    if (code === 'gesture-required') console.log(e.message, e.kept?.purposes);
+  });
+  // @ts-expect-error not one of the documented codes
+  const typo: TactfulErrorCode = 'gesture-needed';
+  void typo;
   return tactful;
 }
 
@@ -442,7 +453,7 @@ test('a usage example type-checks with tsc --noEmit, and wrong usage does not', 
   // Without the @ts-expect-error lines the same example must fail: the types are not `any`.
   writeFileSync(join(project, 'example.ts'), EXAMPLE_TS.replace(/\/\/ @ts-expect-error.*\n/g, ''));
   const failed = await run(process.execPath, [tsc, '-p', '.'], { cwd: project, encoding: 'utf8' }).then(() => '', (e) => e.stdout);
-  assert.equal((failed.match(/error TS/g) || []).length, 4, failed);
+  assert.equal((failed.match(/error TS/g) || []).length, 5, failed);
 });
 
 test('a Playwright test written only against the installed package passes', async () => {
