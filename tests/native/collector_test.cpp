@@ -287,7 +287,9 @@ TEST_CASE("cells with fewer reports than the minimum are suppressed") {
   // estimate's noise, sd ~18 at 400 reports, stays under 60), so trail's
   // rate, which with trail|not clicked would give it back, is too; and no
   // metric hides just one cell, which its reports minus the cells shown would
-  // give back.
+  // give back, unless no browser can report that cell (a conversion's
+  // "(no data)" in this config's metric, which needs no category): its true
+  // count is 0 whatever is shown.
   json j3 = insights_after(400, 60);
   const json& hero = j3["total"]["metrics"][0];
   CHECK(hero["cells"][3]["label"] == "trail|clicked");
@@ -299,9 +301,14 @@ TEST_CASE("cells with fewer reports than the minimum are suppressed") {
   for (const json* view : {&j3["total"], &j3["windows"][0]}) {
     for (const auto& m : (*view)["metrics"]) {
       int hidden = 0;
-      for (const auto& cell : m["cells"]) hidden += cell["suppressed"] == true;
+      std::string hidden_label;
+      for (const auto& cell : m["cells"]) {
+        if (cell["suppressed"] != true) continue;
+        ++hidden;
+        hidden_label = cell["label"].get<std::string>();
+      }
       CAPTURE(m.dump());
-      CHECK(hidden != 1);
+      CHECK((hidden != 1 || (m["kind"] == "converted" && hidden_label == "(no data)")));
     }
   }
 }
