@@ -416,8 +416,12 @@ class Storage {
     this.waiting.clear();
     const names = [...this.dirty].filter((k) => !sameRecord(this.cache.get(k), this.stored.get(k)));
     if (!names.length) return null;
-    // The time it was left, and the key too: what the next page checks (adoptUnsaved).
-    const unsaved = { at: Date.now(), before: { [RECORDS.key]: this.storedOrNull(RECORDS.key) }, records: {} };
+    // The time it was left, and the stored key by its fingerprint: what the
+    // next page checks (adoptUnsaved). Never the stored key itself: the
+    // origin's entry below may wait weeks in localStorage, and a copy of it
+    // must open nothing.
+    const storedKey = this.storedOrNull(RECORDS.key);
+    const unsaved = { at: Date.now(), keyPrint: storedKey && fingerprint(storedKey), before: {}, records: {} };
     for (const k of names) {
       unsaved.before[k] = this.storedOrNull(k);
       unsaved.records[k] = this.cache.has(k) ? this.cache.get(k) : null;
@@ -429,16 +433,12 @@ class Storage {
       /* no sessionStorage: the change is lost with the page, as before */
     }
     // Not kept in the back-forward cache: the page may be a tab being
-    // closed, whose sessionStorage goes with it. The origin's entry may wait
-    // there for weeks, so it never holds the key that opens the records (a
-    // copy of localStorage would then open them): the stored key only by a
-    // fingerprint, and no entry at all for records sealed under a key not
-    // stored yet (a first choice, lost with the tab as before).
-    const storedKey = unsaved.before[RECORDS.key];
+    // closed, whose sessionStorage goes with it. Not for records sealed
+    // under a key not stored yet (a first choice, lost with the tab as
+    // before): that key would have to wait beside them.
     if (ended && storedKey && !names.includes(RECORDS.key)) {
-      const { [RECORDS.key]: _, ...before } = unsaved.before;
       try {
-        this.win.localStorage.setItem(LEFT, JSON.stringify({ ...unsaved, before, keyPrint: fingerprint(storedKey) }));
+        this.win.localStorage.setItem(LEFT, text);
       } catch {
         /* no localStorage: only the tab's next page can take it up */
       }
@@ -466,7 +466,7 @@ class Storage {
       /* unreadable: as if taken up */
     }
     if (unsaved && unsaved.at === at) {
-      this.resumedFrom = unsaved.before;
+      this.resumedFrom = unsaved;
     } else {
       this.dirty.clear();
       this.refused.clear();
@@ -479,11 +479,16 @@ class Storage {
   // does having had none: a "Forget me" in another tab since, which this
   // page could not hear while cached, would leave nothing to tell.
   dropOvertaken() {
-    const before = this.resumedFrom;
+    const unsaved = this.resumedFrom;
     this.resumedFrom = null;
-    const unchanged = (k) => sameRecord(before[k] ?? null, this.storedOrNull(k));
-    const keyHeld = !!before[RECORDS.key] && unchanged(RECORDS.key);
-    for (const k of [...this.dirty]) if (!keyHeld || !unchanged(k)) this.dirty.delete(k);
+    const keyHeld = !!unsaved.keyPrint && this.sameKey(unsaved);
+    for (const k of [...this.dirty]) if (!keyHeld || !sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k))) this.dirty.delete(k);
+  }
+
+  // Whether the key stored now is the one a kept entry was based on (both may be none).
+  sameKey(unsaved) {
+    const stored = this.storedOrNull(RECORDS.key);
+    return (unsaved.keyPrint ?? null) === (stored && fingerprint(stored));
   }
 
   /**
@@ -517,8 +522,7 @@ class Storage {
     const names = Object.keys(unsaved.records || {});
     const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k));
     // Records sealed under another key open under none stored now.
-    const stored = this.storedOrNull(RECORDS.key);
-    if (typeof unsaved.keyPrint === 'string' ? !stored || unsaved.keyPrint !== fingerprint(stored) : !unchanged(RECORDS.key)) return;
+    if (!this.sameKey(unsaved)) return;
     // Each record on its own: another tab that wrote the profile (a page
     // view) must not cost the visitor a withdrawal kept in the consent
     // record. The core applies whichever consent it loads to the profile,
@@ -540,7 +544,9 @@ class Storage {
 
 // 64 bits of a string (two 32-bit FNV-1a hashes with different primes):
 // enough to tell the stored key from another, and too few to tell the key.
-function fingerprint(text) {
+function fingerprint(value) {
+  // A key someone else wrote may not be a string: told apart by its content.
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < text.length; i++) {
