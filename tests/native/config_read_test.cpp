@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "tactful/config.hpp"
 #include "tactful/config_read.hpp"
@@ -89,4 +92,38 @@ TEST_CASE("a config over 2 MiB is refused before it is parsed, with its size") {
   Diagnostics fits;
   load_config(R"({"version": 1, "site": {"name": ")" + std::string(1024 * 1024, 'x') + R"("}})", fits);
   for (const auto& e : fits.errors) CHECK(e.to_string().find("bytes") == std::string::npos);
+}
+
+TEST_CASE("a whole number may be written with a decimal point or an exponent, as JSON.parse reads it") {
+  std::ifstream f(std::string(TACTFUL_SOURCE_DIR) + "/demo-site/tactful.config.json");
+  std::stringstream text;
+  text << f.rdbuf();
+  // Every number of the demo config written as a tool that keeps floats writes
+  // it: 150 as 150.0, and 2 as 2e0 once, so both spellings are read.
+  std::string floats = std::regex_replace(text.str(), std::regex(R"(([:\[,]\s*)(\d+)(?=\s*[,}\]]))"), "$1$2.0");
+  floats = std::regex_replace(floats, std::regex(R"("maxPersonalizedSlots": 2\.0)"), R"("maxPersonalizedSlots": 2e0)");
+  REQUIRE(floats.find("\"deadlineMs\": 150.0") != std::string::npos);
+  REQUIRE(floats.find("\"buckets\": [1.0, 2.0, 4.0, 8.0]") != std::string::npos);
+  Diagnostics as_written, as_floats;
+  auto a = load_config(text.str(), as_written);
+  auto b = load_config(floats, as_floats);
+  REQUIRE(a.ok());
+  for (const auto& e : as_floats.errors) MESSAGE(e.to_string());
+  REQUIRE(b.ok());
+  CHECK(b.value().decide.deadline_ms == a.value().decide.deadline_ms);
+  CHECK(b.value().decide.max_personalized_slots == 2);
+  CHECK(b.value().decide.slots[2].variants[0].caps.per_week == 6);
+  CHECK(b.value().reporting.window_seconds == a.value().reporting.window_seconds);
+  CHECK(b.value().reporting.send_delay_max_ms == 3000);
+  CHECK(b.value().reporting.min_reports_per_cell == 20);
+  CHECK(b.value().reporting.metrics.back().buckets == a.value().reporting.metrics.back().buckets);
+  CHECK(b.value().consent.reask_after_days == 180);
+  CHECK(b.value().profile.retention_purchases == 365);
+
+  // A fraction is still not a whole number.
+  Diagnostics half;
+  std::string fraction = std::regex_replace(text.str(), std::regex(R"("deadlineMs": 150)"), R"("deadlineMs": 150.5)");
+  CHECK_FALSE(load_config(fraction, half).ok());
+  REQUIRE(half.errors.size() == 1);
+  CHECK(half.errors[0].to_string() == "deadlineMs: must be an integer from 0 to 10000");
 }

@@ -41,7 +41,7 @@ Result<Config> load_config(std::string_view text, Diagnostics& diag) {
   }
   check_keys(root, "", kKnownKeys, "unknown config key", diag);
   const json* version = root.find_ptr("version");
-  if (version && !(version->is_number_integer() && version->get<int>() == 1)) {
+  if (version && whole_number(*version) != 1) {
     diag.error("version", "unsupported config version (this build reads version 1)");
   }
   // Only for editors (the URL of a JSON Schema), but one that is not a URL

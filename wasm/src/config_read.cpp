@@ -1,5 +1,7 @@
 #include "tactful/config_read.hpp"
 
+#include <cmath>
+
 namespace tactful {
 
 bool is_one_of(std::string_view key, const char* words) {
@@ -11,6 +13,14 @@ bool is_one_of(std::string_view key, const char* words) {
     rest.remove_prefix(space + 1);
   }
   return false;
+}
+
+std::optional<int64_t> whole_number(const json& v) {
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (!v.is_number()) return std::nullopt;
+  double d = v.get<double>();
+  if (!(std::fabs(d) <= kExact) || std::floor(d) != d) return std::nullopt;
+  return v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(d);
 }
 
 void check_keys(const json& node, const std::string& path, const char* known, const char* message, Diagnostics& diag,

@@ -1,6 +1,5 @@
 #include "tactful/consent.hpp"
 
-#include <cmath>
 
 #include "tactful/config_read.hpp"
 #include "tactful/json_writer.hpp"
@@ -29,12 +28,12 @@ void read_int(const json& obj, const char* key, const std::string& base, int64_t
   const json* it = obj.find_ptr(key);
   if (!it) return;
   std::string path = join_path(base, key);
-  if (!it->is_number() || std::floor(it->get<double>()) != it->get<double>() || it->get<double>() < double(lo) ||
-      it->get<double>() > double(hi)) {
+  std::optional<int64_t> n = whole_number(*it);
+  if (!n || *n < lo || *n > hi) {
     diag.error(path, "must be an integer " + std::to_string(lo) + ".." + std::to_string(hi));
     return;
   }
-  out = int64_t(it->get<double>());
+  out = *n;
 }
 
 void read_bool(const json& obj, const char* key, const std::string& base, bool& out, Diagnostics& diag) {

@@ -209,11 +209,12 @@ void check_condition_values(const json& node, const std::string& path, const Tax
 bool read_int(const json& obj, const char* key, const std::string& path, int lo, int hi, int& out, Diagnostics& diag) {
   const json* it = obj.find_ptr(key);
   if (!it) return false;
-  if (!it->is_number_integer() || it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
+  std::optional<int64_t> n = whole_number(*it);
+  if (!n || *n < lo || *n > hi) {
     diag.error(join_path(path, key), "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
     return false;
   }
-  out = static_cast<int>(it->get<int64_t>());
+  out = static_cast<int>(*n);
   return true;
 }
 

@@ -63,11 +63,12 @@ bool read_uint(const json& obj, const char* key, const std::string& path, uint64
   const json* it = obj.find_ptr(key);
   if (!it) return true;
   std::string p = join_path(path, key);
-  if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() < 0)) {
+  std::optional<int64_t> n = whole_number(*it);
+  if (!n || *n < 0) {
     diag.error(p, "must be a non-negative integer");
     return false;
   }
-  uint64_t v = it->get<uint64_t>();
+  uint64_t v = static_cast<uint64_t>(*n);
   if (v < lo || v > hi) {
     diag.error(p, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
     return false;
@@ -201,12 +202,11 @@ void parse_metric(const json& m, const std::string& path, const Taxonomy& taxono
       if (!b->is_array() || b->empty() || b->size() > 32) return diag.error(bp, "must be 1 to 32 increasing integers");
       rule.buckets.clear();
       for (size_t i = 0; i < b->size(); ++i) {
-        const json& e = (*b)[i];
-        if (!e.is_number_unsigned() || e.get<uint64_t>() < 1 || e.get<uint64_t>() > 100000 ||
-            (!rule.buckets.empty() && e.get<uint64_t>() <= rule.buckets.back())) {
+        std::optional<int64_t> n = whole_number((*b)[i]);
+        if (!n || *n < 1 || *n > 100000 || (!rule.buckets.empty() && *n <= rule.buckets.back())) {
           return diag.error(join_path(bp, i), "must be an integer from 1, greater than the one before");
         }
-        rule.buckets.push_back(static_cast<uint32_t>(e.get<uint64_t>()));
+        rule.buckets.push_back(static_cast<uint32_t>(*n));
       }
     }
     rule.labels = bucket_labels(rule.buckets);
@@ -359,10 +359,10 @@ ReportRules parse_report_rules(const json& root, const Taxonomy& taxonomy, const
   }
   if (const json* d = rep->find_ptr("sendDelayMs")) {
     std::string dp = join_path(path, "sendDelayMs");
-    if (d->is_number_unsigned() && d->get<uint64_t>() <= 3600000) {
+    if (std::optional<int64_t> n = whole_number(*d); n && *n >= 0 && *n <= 3600000) {
       // A single number: a random delay of up to that many milliseconds (0: none).
       rules.send_delay_min_ms = 0;
-      rules.send_delay_max_ms = static_cast<uint32_t>(d->get<uint64_t>());
+      rules.send_delay_max_ms = static_cast<uint32_t>(*n);
     } else if (!d->is_object()) {
       diag.error(dp, "must be {min, max} in milliseconds, or a number: up to that many milliseconds");
     } else {

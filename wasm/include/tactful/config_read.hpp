@@ -2,6 +2,8 @@
 // out at every use). Messages stay the caller's: they are part of the
 // documented output (docs/config.md), so only the mechanics are shared.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +14,12 @@ namespace tactful {
 
 // Whether `key` is one of the space-separated words of `words` ("id label sensitive").
 bool is_one_of(std::string_view key, const char* words);
+
+// The whole number `v` is, however the JSON spelled it: JSON.parse reads 150,
+// 150.0 and 1.5e2 as one number, so a config written by a tool that keeps
+// floats means the same. Empty for a fraction, a non-number, or one beyond
+// ±2^53 (where JavaScript's numbers stop being exact).
+std::optional<int64_t> whole_number(const json& v);
 
 // Reports each member of the object `node` whose key is not one of `known`
 // (space-separated) as `message` at path.key; a warning rather than an error
