@@ -68,6 +68,8 @@ TEST_CASE("report refuses input lines no browser could hold, naming the key") {
       {R"({"converted": true, "vists": 2})", "vists: unknown key"},
       {R"({"started": 1700000000})",
        "started: must be a time in milliseconds since 1970; 1700000000 looks like seconds"},
+      {R"({"started": 4102444800000})", "started: 4102444800000 (2100-01-01T00:00:00Z) is in the future"},
+      {R"({"lastPageView": 4102444800000})", "lastPageView: 4102444800000 (2100-01-01T00:00:00Z) is in the future"},
       {R"({"slots": {"footer": {"variants": []}}})", "slots.footer: not a slot of the config"},
       {R"({"slots": {"hero": {"variants": [{"id": "surfing", "shown": 1, "clicked": false}]}}})",
        "slots.hero.variants[0].id: 'surfing' is not a variant of slot 'hero'"},

@@ -45,7 +45,7 @@ int report(const Args& args, std::istream& in, std::ostream& out, std::ostream& 
   for (size_t n = 1; std::getline(in, text); ++n) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto parsed = parse_json(text);
-    auto line = parsed.ok() ? read_report_line(*parsed, *config) : Result<ReportLine>(parsed.error());
+    auto line = parsed.ok() ? read_report_line(*parsed, *config, now) : Result<ReportLine>(parsed.error());
     if (line.ok() && !line->window.started()) line->window.start(now);
     auto sealed = line.ok() ? build_report(config->reporting, line->window, line->inputs, rng)
                             : Result<std::vector<uint8_t>>(line.error());

@@ -2,6 +2,7 @@
 
 #include "tactful/config_read.hpp"
 #include "tactful/consent.hpp"
+#include "tactful/profile.hpp"
 
 namespace tactful::cli {
 
@@ -11,12 +12,23 @@ namespace {
 // is almost surely seconds, which would name a window in 1970.
 constexpr int64_t kEarliestMs = 1000000000000;
 
-Status check_millis(const json& line, const char* key) {
+// How far ahead of this machine's clock a time may be: a browser's clock a
+// little fast. Further on, no browser has held the window yet.
+constexpr int64_t kClockSkewMs = 5 * 60 * 1000;
+
+Status check_millis(const json& line, const char* key, int64_t now_ms) {
   const json* t = line.find_ptr(key);
   if (!t || !t->is_number_integer()) return ok_status();  // absent; from_json checks the type
   int64_t ms = t->get<int64_t>();
-  if (ms == -1 || ms == 0 || ms >= kEarliestMs) return ok_status();  // -1 / 0: not yet
-  return make_error(key, "must be a time in milliseconds since 1970; " + std::to_string(ms) + " looks like seconds");
+  if (ms == -1 || ms == 0) return ok_status();  // not yet
+  if (ms < kEarliestMs) {
+    return make_error(key, "must be a time in milliseconds since 1970; " + std::to_string(ms) + " looks like seconds");
+  }
+  if (ms > now_ms + kClockSkewMs) {
+    return make_error(key, std::to_string(ms) + " (" + iso_time(ms) +
+                               ") is in the future: no browser has held that window yet");
+  }
+  return ok_status();
 }
 
 Status check_categories(const json& line, std::set<std::string>& out) {
@@ -73,7 +85,7 @@ Status check_slots(const WindowAccumulator& window, const DecideRules& decide) {
 
 }  // namespace
 
-Result<ReportLine> read_report_line(const json& line, const Config& config) {
+Result<ReportLine> read_report_line(const json& line, const Config& config, int64_t now_ms) {
   if (!line.is_object())
     return make_error("", "expected an object (a window accumulator), not " + std::string(line.type_name()));
   for (const auto& item : line.items()) {
@@ -89,7 +101,7 @@ Result<ReportLine> read_report_line(const json& line, const Config& config) {
   ReportLine out;
   out.window = std::move(window.value());
   for (const char* key : {"started", "lastPageView"}) {
-    if (auto s = check_millis(line, key); !s.ok()) return s.error();
+    if (auto s = check_millis(line, key, now_ms); !s.ok()) return s.error();
   }
   if (auto s = check_slots(out.window, config.decide); !s.ok()) return s.error();
   if (auto s = check_categories(line, out.inputs.allowed_categories); !s.ok()) return s.error();

@@ -2,7 +2,7 @@
 // stores it (report.hpp), plus what a report reads from consent and the
 // profile. Checked against the config, so a simulation cannot seal a report
 // no browser could send: an unknown key, interest, category, slot or
-// variant, or a time in seconds, is an error naming its key.
+// variant, a time in seconds or in the future, is an error naming its key.
 #pragma once
 #include "tactful/config.hpp"
 #include "tactful/json.hpp"
@@ -18,6 +18,7 @@ struct ReportLine {
 
 // `line`: {started?, slots?, converted?, pageViews?, visits?, lastPageView?,
 // reported?, allowedCategories?: [category...], topInterest?: "interest id"}.
-Result<ReportLine> read_report_line(const json& line, const Config& config);
+// Its times may not be later than a few minutes past `now_ms`.
+Result<ReportLine> read_report_line(const json& line, const Config& config, int64_t now_ms);
 
 }  // namespace tactful::cli
