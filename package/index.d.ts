@@ -42,7 +42,8 @@ export interface Declaration {
 /** The stable `code` of a refusal the visitor's own action can meet (docs/api.md), for a UI to say it in the visitor's words. */
 export type TactfulErrorCode =
   | 'gesture-required' | 'directed-at-children' | 'signal-on' | 'category-off' | 'unknown-interest'
-  | 'sensitive-interest' | 'like-and-dislike' | 'invalid-month' | 'invalid-country' | 'not-stored'
+  | 'sensitive-interest' | 'like-and-dislike' | 'invalid-month' | 'invalid-country' | 'invalid-region'
+  | 'not-stored'
   | 'slot-not-on-page' | 'slot-without-variants';
 
 /** What a method's promise rejects with: message `tactful: OPERATION: ...`; `code` only for the refusals above. */

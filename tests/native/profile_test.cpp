@@ -186,6 +186,7 @@ TEST_CASE("bad declarations name their path and store nothing") {
     return std::string(declare(p, json::parse(text), c, taxonomy(), r, T0).error().code);
   };
   CHECK(code(R"({"location":{"country":"XX"}})") == "invalid-country");
+  CHECK(code(R"({"location":{"country":"US","region":"California"}})") == "invalid-region");
   CHECK(code(R"({"occasions":{"birthdayMonth":13}})") == "invalid-month");
   CHECK(code(R"({"likes":["pharmacy"]})") == "sensitive-interest");
   CHECK(code(R"({"likes":["knitting"]})") == "unknown-interest");

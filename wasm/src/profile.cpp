@@ -347,7 +347,9 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
         std::string sub = rg->is_string() ? ascii_upper(rg->get<std::string>()) : std::string();
         if (sub.compare(0, 3, country + "-") == 0) sub = sub.substr(3);
         if (sub.size() > 3 || !is_upper_alnum(sub))
-          return make_error("location.region", "must be an ISO 3166-2 subdivision code such as '" + country + "-XX'");
+          return coded(make_error("location.region",
+                                  "must be an ISO 3166-2 subdivision code such as '" + country + "-XX'"),
+                       "invalid-region");
         region = country + "-" + sub;
       }
     } else {

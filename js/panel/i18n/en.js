@@ -121,6 +121,7 @@ export default {
     'like-and-dislike': 'Choose either "I like this" or "Not for me" for a topic, not both.',
     'invalid-month': 'Choose a month from the list.',
     'invalid-country': 'That is not a country code: type its two letters, for example ES for Spain or GB for the United Kingdom.',
+    'invalid-region': 'That is not a region code: type it as the country\'s code and the region\'s, for example US-CA for California.',
     'not-stored': 'That is no longer stored: it was already deleted, perhaps in another tab.',
     'slot-not-on-page': 'That suggestion is no longer on this page.',
     'slot-without-variants': 'Nothing to change: this part of the page always shows its usual content.',

@@ -120,6 +120,7 @@ export default {
     'like-and-dislike': 'Elige «Me gusta» o «No es para mí» para un tema, no las dos cosas.',
     'invalid-month': 'Elige un mes de la lista.',
     'invalid-country': 'Eso no es un código de país: escribe sus dos letras, por ejemplo ES para España o GB para el Reino Unido.',
+    'invalid-region': 'Eso no es un código de región: escribe el del país y el de la región, por ejemplo ES-M para la Comunidad de Madrid.',
     'not-stored': 'Eso ya no está guardado: ya se había borrado, quizá en otra pestaña.',
     'slot-not-on-page': 'Esa sugerencia ya no está en esta página.',
     'slot-without-variants': 'No hay nada que cambiar: esta parte de la página siempre muestra su contenido habitual.',
