@@ -251,6 +251,21 @@ describe('with the demo config', () => {
     }
   });
 
+  test('the page\'s own templates that no variant names are left alone', async () => {
+    const v = await trailRunner(site);
+    try {
+      // A cart row and a search hint in the site's own template syntax: Tactful never shows them.
+      await homeWith(v, '<template id="cart-row"><td>{{price}}</td><td><input value="{{qty}}"></td></template>'
+        + '<template id="search-hint"><p>Search {{query}}</p></template>');
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      assert.deepEqual(await v.page.evaluate(() => window.__errors), []);
+      assert.deepEqual(v.tactfulMessages(), []);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a late decision keeps the default the visitor already sees', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {

@@ -501,6 +501,20 @@ TEST_CASE("init warns of a key the config repeats, as lint does") {
   CHECK(out["warnings"] == json::array({"the key \"deadlineMs\" appears more than once; the last one is used"}));
 }
 
+TEST_CASE("only the page templates a variant names are checked: the page's other templates are its own") {
+  // A site's own <template>s (a cart row with {{price}}, a framework's
+  // markup) are never shown by Tactful, so they are no problem of its.
+  Visitor v;
+  json page = {{"slots", {"hero", "banner"}},
+               {"templates", {{"cart-row", "<td>{{price}}</td><td><input value=\"{{qty}}\"></td>"},
+                              {"banner-returning", "<p>You spent {{amount}}</p>"}}}};
+  json set = v("page", page);
+  REQUIRE(set["templateErrors"].size() == 1);
+  CHECK(set["templateErrors"][0].get<std::string>().rfind("template#banner-returning: ", 0) == 0);
+  json later = v("slots", {{"slots", json::array()}, {"templates", {{"search-hint", "<p>{{query}}</p>"}}}});
+  CHECK_FALSE(later.contains("templateErrors"));
+}
+
 TEST_CASE("every operation replies in canonical JSON, errors and optional members included") {
   // `call` checks each reply against the dump of its own parse.
   Engine fresh;
@@ -514,7 +528,7 @@ TEST_CASE("every operation replies in canonical JSON, errors and optional member
   CHECK(call(fresh, "hash", {{"seed", "s"}, {"value", "v"}, {"version", 9}})["result"].is_null());
 
   Visitor v;
-  json page = {{"slots", {"hero", "nope"}}, {"templates", {{"bad", "<a href=\"{{interest}}\">x</a>"}}}};
+  json page = {{"slots", {"hero", "nope"}}, {"templates", {{"banner-returning", "<a href=\"{{interest}}\">x</a>"}}}};
   json set = v("page", page);
   CHECK(set["slots"] == json::array({0, -1}));
   CHECK(set["templateErrors"].size() == 1);

@@ -527,6 +527,15 @@ std::string template_fill_problem(const DecideRules& rules, const std::string& t
   return "";
 }
 
+bool names_template(const DecideRules& rules, const std::string& template_id) {
+  for (const Slot& slot : rules.slots) {
+    for (const Variant& v : slot.variants) {
+      if (v.template_id == template_id) return true;
+    }
+  }
+  return false;
+}
+
 const Slot* DecideRules::find(const std::string& id) const {
   auto it = index.find(id);
   return it == index.end() ? nullptr : &slots[it->second];

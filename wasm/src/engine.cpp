@@ -330,7 +330,8 @@ class Operations {
     return add_templates(in);
   }
 
-  // Checks the page's <template>s the page has not given before; returns the problems found.
+  // Checks the page's <template>s that a variant names and the page has not
+  // given before; returns the problems found.
   std::vector<std::string> add_templates(const json& in) {
     std::vector<std::string> template_errors;
     const json* t = in.find_ptr("templates");
@@ -339,7 +340,7 @@ class Operations {
       if (!item.value().is_string()) continue;
       bool known = false;
       for (const auto& [id, uses] : s_.page.templates) known = known || id == item.key();
-      if (known) continue;
+      if (known || !names_template(s_.config->decide, item.key())) continue;
       std::string where = "template#" + item.key();
       auto checked = check_template(item.value().get<std::string>(), where, &s_.config->taxonomy);
       int uses = placeholders_used(item.value().get<std::string>());

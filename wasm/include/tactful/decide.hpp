@@ -100,6 +100,11 @@ Status check_template(const std::string& html, const std::string& path, const Ta
 // could never show. Returns the first problem, naming the variant, or "".
 std::string template_fill_problem(const DecideRules& rules, const std::string& template_id, int uses);
 
+// Whether a variant of the config shows the page <template> with this id.
+// Only those are checked: the page's other templates (a cart row with its
+// own {{price}}, a framework's markup) are never shown by Tactful.
+bool names_template(const DecideRules& rules, const std::string& template_id);
+
 struct DayCount {
   int64_t day;  // days since the epoch (UTC)
   int count;
