@@ -111,6 +111,21 @@ TEST_CASE("lookalikes are judged word by word, in English and Spanish") {
   CHECK(sensitive_lookalike("loanss") == "");
 }
 
+TEST_CASE("a lookalike is seen in its plural and in capitals, whatever the language") {
+  // Plurals in -es and -ies, as labels are often written.
+  CHECK(sensitive_lookalike("Churches near you") == "religion");
+  CHECK(sensitive_lookalike("Pharmacies") == "health");
+  CHECK(sensitive_lookalike("therapies") == "health");
+  CHECK(sensitive_lookalike("disabilities") == "health");
+  // Capitals beyond ASCII, as a Spanish label may be set.
+  CHECK(sensitive_lookalike("PRÉSTAMOS RÁPIDOS") == "finance");
+  CHECK(sensitive_lookalike("BEBÉS") == "children");
+  // Near misses stay quiet.
+  CHECK(sensitive_lookalike("churchill") == "");
+  CHECK(sensitive_lookalike("sies") == "");
+  CHECK(sensitive_lookalike("es") == "");
+}
+
 TEST_CASE("labels are read in the visitor's language, falling back to English") {
   json label = {{"en", "Trail running"}, {"es", "Carreras de montaña"}};
   CHECK(label_text(label, "es") == "Carreras de montaña");

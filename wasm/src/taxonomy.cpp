@@ -27,7 +27,7 @@ namespace {
 // space-separated words per class (a table of literals costs code to build at
 // start and a strlen per comparison). The list errs towards warning: a false
 // alarm costs the owner one look, a miss could cost a visitor their privacy.
-// Matched against whole words, also without a plural "s".
+// Matched against whole words, also in a plural (-s, -es, -ies).
 struct Lookalikes {
   const char* sensitive_class;
   std::string_view words;
@@ -58,24 +58,36 @@ constexpr Lookalikes kLookalikes[] = {
 
 bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
 
-// `word` is lower-case; a listed word, or a listed word and a plural "s".
-// Plain pointer walks: at -Oz the string_view helpers are calls, and every
+// The class whose list holds exactly `word` (n bytes), or null. Plain
+// pointer walks: at -Oz the string_view helpers are calls, and every
 // taxonomy entry and rule value is checked at each config load.
-const char* class_of_word(std::string_view word) {
-  size_t n = word.size();
-  size_t singular = n > 1 && word[n - 1] == 's' ? n - 1 : n;
+const char* listed_class(const char* word, size_t n) {
   for (const auto& entry : kLookalikes) {
     const char* p = entry.words.data();
     const char* end = p + entry.words.size();
     while (p < end) {
       const char* q = p;
       while (q < end && *q != ' ') ++q;
-      size_t len = static_cast<size_t>(q - p);
-      if ((len == n || len == singular) && std::memcmp(p, word.data(), len) == 0) return entry.sensitive_class;
+      if (static_cast<size_t>(q - p) == n && std::memcmp(p, word, n) == 0) return entry.sensitive_class;
       p = q + 1;
     }
   }
   return nullptr;
+}
+
+bool ends_with(const std::string& word, const char* tail, size_t n) {
+  return word.size() > n && std::memcmp(word.data() + word.size() - n, tail, n) == 0;
+}
+
+// `word` is lower-case: a listed word, or its plural in "-s", "-es" or
+// "-ies" for "-y" (loans, churches, pharmacies).
+const char* class_of_word(const std::string& word) {
+  size_t n = word.size();
+  const char* found = listed_class(word.data(), n);
+  if (!found && ends_with(word, "ies", 3)) found = listed_class((word.substr(0, n - 3) + "y").data(), n - 2);
+  if (!found && ends_with(word, "es", 2)) found = listed_class(word.data(), n - 2);
+  if (!found && ends_with(word, "s", 1)) found = listed_class(word.data(), n - 1);
+  return found;
 }
 
 bool valid_interest_id(const std::string& id) {
@@ -100,9 +112,12 @@ std::string sensitive_lookalike(std::string_view text) {
   while (i < text.size()) {
     while (i < text.size() && !is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
     word.clear();
+    bool ascii = true;
     while (i < text.size() && is_word_byte(static_cast<unsigned char>(text[i]))) {
+      ascii = ascii && static_cast<unsigned char>(text[i]) < 0x80;
       word += ascii_lower(text[i++]);
     }
+    if (!ascii) word = js_lower(word);  // a Spanish label in capitals: PRÉSTAMOS
     if (const char* found = word.empty() ? nullptr : class_of_word(word)) return found;
   }
   return "";
