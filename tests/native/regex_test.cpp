@@ -100,6 +100,19 @@ TEST_CASE("constructs the engine cannot honour are rejected with the reason") {
   CHECK(rejection("caf\xc3\xa9", true).find("ASCII") != std::string::npos);
 }
 
+TEST_CASE("an escaped letter JavaScript reads as the bare letter is refused, never matched as another dialect meant") {
+  // PCRE's and Python's anchors and escapes are letters to JavaScript:
+  // \Aabc\z would look for "Aabcz", not anchor "abc".
+  for (const char* pattern : {"\\Aabc\\z", "abc\\Z", "\\Gx", "a\\Kb", "\\Q.\\E", "\\h", "\\e", "\\R", "[\\A-Z]"}) {
+    CAPTURE(pattern);
+    CHECK(rejection(pattern).find("only as the letter") != std::string::npos);
+  }
+  CHECK(rejection("\\Aabc").find("\\A ") == 0);
+  // The escapes JavaScript knows, and escaped punctuation, still work.
+  CHECK(test("^\\w\\.\\-\\_\\@$", "a.-_@"));
+  CHECK(test("\\bword\\B", "a words"));
+}
+
 TEST_CASE("malformed patterns are errors that say where") {
   CHECK(rejection("/???***[)").find("nothing to repeat") != std::string::npos);
   CHECK(rejection("*a").find("nothing to repeat") != std::string::npos);

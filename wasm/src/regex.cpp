@@ -299,6 +299,14 @@ class RegexCompiler {
         return -2;
       default:
         if (c >= '1' && c <= '9') break;
+        // JavaScript reads any other escaped letter as the letter itself, for
+        // old web pages' sake; whoever wrote \A, \z or \Q meant another dialect.
+        if (is_ascii_alpha(c)) {
+          std::string letter(1, static_cast<char>(c));
+          fail("\\" + letter + " is an escape JavaScript reads only as the letter " + letter +
+               " (old web pages' syntax): write " + letter + ", or ^ and $ for anchors");
+          return -2;
+        }
         return c;  // identity escape: \. \/ \- \$ ...
     }
     --pos_;
