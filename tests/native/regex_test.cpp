@@ -100,7 +100,7 @@ TEST_CASE("constructs the engine cannot honour are rejected with the reason") {
   CHECK(rejection("caf\xc3\xa9", true).find("ASCII") != std::string::npos);
 }
 
-TEST_CASE("an escaped letter JavaScript reads as the bare letter is refused, never matched as another dialect meant") {
+TEST_CASE("an escaped letter or a POSIX class, which JavaScript reads as plain characters, is refused, never matched as another dialect meant") {
   // PCRE's and Python's anchors and escapes are letters to JavaScript:
   // \Aabc\z would look for "Aabcz", not anchor "abc".
   for (const char* pattern : {"\\Aabc\\z", "abc\\Z", "\\Gx", "a\\Kb", "\\Q.\\E", "\\h", "\\e", "\\R", "[\\A-Z]"}) {
@@ -108,6 +108,10 @@ TEST_CASE("an escaped letter JavaScript reads as the bare letter is refused, nev
     CHECK(rejection(pattern).find("only as the letter") != std::string::npos);
   }
   CHECK(rejection("\\Aabc").find("\\A ") == 0);
+  // POSIX classes are characters to JavaScript: [[:digit:]] is "[", ":", "d", ... then "]".
+  CHECK(rejection("[[:digit:]]+").find("POSIX classes") != std::string::npos);
+  CHECK(rejection("[^[:space:]]").find("POSIX classes") != std::string::npos);
+  CHECK(test("^[[:]+$", "[:"));  // no name between the colons: plain characters
   // The escapes JavaScript knows, and escaped punctuation, still work.
   CHECK(test("^\\w\\.\\-\\_\\@$", "a.-_@"));
   CHECK(test("\\bword\\B", "a words"));

@@ -25,7 +25,7 @@ const core = await newCore();
 // tested, operators mixed with plain keys, and regexes, when JavaScript refuses
 // the pattern too or it is one of the constructs the docs list as refused.
 const DOCUMENTED_REFUSAL = /combines conditions|mixed with plain keys|unsupported or invalid regex/;
-const DOCUMENTED_REGEX_REFUSAL = /octal|may only name ASCII|only as the letter/;
+const DOCUMENTED_REGEX_REFUSAL = /octal|may only name ASCII|only as the letter|POSIX classes/;
 
 function refusedRegexJavaScriptAccepts(condition) {
   for (const [op, pattern] of patternsOf(condition)) {

@@ -338,6 +338,16 @@ class RegexCompiler {
     return parse_escape(true, set);
   }
 
+  // "[:name:]" (or "[.x.]", "[=x=]") inside a class: POSIX syntax, which
+  // JavaScript reads as the characters "[", ":", "n", ... and a "]" after the class.
+  bool posix_class_ahead() const {
+    int open = peek(1);
+    if (peek() != '[' || (open != ':' && open != '.' && open != '=')) return false;
+    size_t i = 2;
+    while (is_ascii_alpha(peek(i))) ++i;
+    return i > 2 && peek(i) == open && peek(i + 1) == ']';
+  }
+
   Node parse_class() {
     Node n;
     n.kind = Node::kClass;
@@ -353,6 +363,10 @@ class RegexCompiler {
       }
       if (peek() == ']') {
         ++pos_;
+        break;
+      }
+      if (posix_class_ahead()) {
+        fail("POSIX classes such as [:alpha:] are not supported (JavaScript reads them as a set of single characters)");
         break;
       }
       int lo = class_atom(set);
