@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,5 +91,18 @@ test("the demo's owner token is not on the server's command line, and its state 
     }
   } finally {
     stop();
+  }
+});
+
+test('./run tactful reads file arguments from the caller\'s directory, not the repository\'s', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tactful-run-cwd-'));
+  try {
+    writeFileSync(join(dir, 'site.json'), JSON.stringify({ version: 1, policyVersion: 'x', slots: [
+      { id: 'a', variants: [{ id: 'v', condition: { 'visits.count': { $regx: 'x' } }, content: { title: 'x' } }] }] }));
+    const r = spawnSync(run, ['tactful', 'lint', 'site.json'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^slots\[0\]\.variants\[0\]\.condition: unknown operator \$regx/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
