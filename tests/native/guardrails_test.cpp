@@ -239,6 +239,16 @@ TEST_CASE("page <template> content meets the same check, and placeholders fill t
   CHECK_FALSE(check_template("<textarea>{{like}}</textarea>", "t").ok());
   CHECK_FALSE(check_template("<select><option>{{interest}}</option></select>", "t").ok());
   CHECK(check_template("<textarea></textarea><p>{{like}}</p>", "t").ok());
+  // An editable region is a form field too: what the visitor can edit is never filled from the profile.
+  for (const char* editable : {"<div contenteditable>{{like}}</div>", "<div CONTENTEDITABLE=\"true\"><p>{{interest}}</p></div>",
+                               "<p>Hi {{like}}</p><span contenteditable=plaintext-only>note</span>"}) {
+    auto refused = check_template(editable, "template#t");
+    CAPTURE(editable);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("editable") != std::string::npos);
+  }
+  CHECK(check_template("<div contenteditable=\"false\"><p>{{like}}</p></div>", "t").ok());
+  CHECK(check_template("<div contenteditable>note</div>", "t").ok());
 }
 
 TEST_CASE("owner-written words never name a sensitive interest, by id or label, in any case") {

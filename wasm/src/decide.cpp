@@ -91,6 +91,27 @@ bool starts_with_ci(const std::string& text, size_t at, const std::string& word)
 // Elements whose content is a form field's value or code: never filled.
 const char* const kNoFillElements[] = {"textarea", "select", "option", "script", "style", "title"};
 
+// Whether the start tag `tag` ("<div class=x contenteditable ...") makes its
+// content editable: contenteditable with no value or any value but "false".
+bool makes_editable(const std::string& tag) {
+  static const std::string kName = "contenteditable";
+  if (tag.size() < 2 || tag[1] == '/') return false;
+  for (size_t at = 1; at + kName.size() <= tag.size(); ++at) {
+    if (!std::isspace(static_cast<unsigned char>(tag[at - 1])) || !starts_with_ci(tag, at, kName)) continue;
+    size_t p = at + kName.size();
+    while (p < tag.size() && std::isspace(static_cast<unsigned char>(tag[p]))) ++p;
+    if (p == tag.size() || tag[p] != '=') return true;  // a bare attribute: editable
+    ++p;
+    while (p < tag.size() && std::isspace(static_cast<unsigned char>(tag[p]))) ++p;
+    char quote = p < tag.size() && (tag[p] == '"' || tag[p] == '\'') ? tag[p++] : 0;
+    size_t end = p;
+    while (end < tag.size() && (quote ? tag[end] != quote : !std::isspace(static_cast<unsigned char>(tag[end])))) ++end;
+    std::string value = tag.substr(p, end - p);
+    return !(value.size() == 5 && starts_with_ci(value, 0, "false"));
+  }
+  return false;
+}
+
 // ---- attribute paths ----------------------------------------------------------
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -477,6 +498,7 @@ const std::vector<std::string>& allowed_placeholders() {
 Status check_template(const std::string& html, const std::string& path, const Taxonomy* taxonomy) {
   if (auto named = check_no_sensitive_name(html, path, taxonomy); !named.ok()) return named;
   unsigned used = 0;
+  bool editable = false;  // a region the visitor can edit, anywhere in the template
   size_t text_start = 0;
   size_t i = 0;
   while (i < html.size()) {
@@ -491,6 +513,7 @@ Status check_template(const std::string& html, const std::string& path, const Ta
     std::string tag = html.substr(i, close - i);
     status = check_placeholders(tag, path, false, &used);
     if (!status.ok()) return status;
+    editable = editable || makes_editable(tag);
     i = close + 1;
     text_start = i;
     for (const char* element : kNoFillElements) {
@@ -507,7 +530,14 @@ Status check_template(const std::string& html, const std::string& path, const Ta
     }
   }
   if (text_start > html.size()) text_start = html.size();
-  return check_placeholders(html.substr(text_start), path, true, &used);
+  if (auto status = check_placeholders(html.substr(text_start), path, true, &used); !status.ok()) return status;
+  if (editable && used) {
+    // Where the editable region ends is not worth judging: a template with
+    // one holds no profile value at all.
+    return make_error(path, "placeholders are not allowed in a template with an editable region (contenteditable): "
+                            "profile values never fill what the visitor can edit, as with form fields");
+  }
+  return ok_status();
 }
 
 std::string template_fill_problem(const DecideRules& rules, const std::string& template_id, int uses) {
