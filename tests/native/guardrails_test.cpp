@@ -38,6 +38,15 @@ TEST_CASE("a rule on a sensitive interest is rejected with its path") {
   CHECK(has(diag.errors, kCond, "sensitive interest (health)"));
 }
 
+TEST_CASE("a rule on a purchase category that names a sensitive interest in its words is rejected") {
+  for (const char* category : {"pregnancy_care", "pregnancy-care-kits", "prenatal_pregnancy_care"}) {
+    std::string condition = std::string(R"({"id": "v", "condition": {"purchases.)") + category + R"(.count": {"$gte": 1}}})";
+    CAPTURE(category);
+    CHECK(has(load_variant(condition).errors, kCond, "names the sensitive interest 'pregnancy-care'"));
+  }
+  CHECK(load_variant(R"({"id": "v", "condition": {"purchases.trail-running-shoes.count": {"$gte": 1}}})").errors.empty());
+}
+
 TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appears") {
   CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.health": {"$gt": 0}}})").errors, kCond,
             "sensitive class"));

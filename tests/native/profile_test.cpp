@@ -115,7 +115,13 @@ TEST_CASE("minimize at ingest: unknown and sensitive interests are never stored"
   CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"Free text, John Smith", {}, ""}, everything(), taxonomy(), {}, T0));
   // A purchase in a sensitive interest's category is that interest, bought.
   CHECK_FALSE(ingest_purchase(p, PurchaseEvent{"pharmacy", {}, ""}, everything(), taxonomy(), {}, T0));
+  // So is one whose words name it, however the site joined them.
+  for (const char* named : {"pharmacy-refills", "online_pharmacy", "pharmacy_2"}) {
+    CAPTURE(named);
+    CHECK_FALSE(ingest_purchase(p, PurchaseEvent{named, {}, ""}, everything(), taxonomy(), {}, T0));
+  }
   CHECK(p.purchases.empty());
+  CHECK(ingest_purchase(p, PurchaseEvent{"pharmacyware", {}, ""}, everything(), taxonomy(), {}, T0));  // another word
 }
 
 TEST_CASE("purchases keep a count and a last day; items only if the site enables them") {

@@ -177,9 +177,9 @@ std::string check_attribute_path(const std::string& path, const Taxonomy& taxono
       return "reads '" + path + "': '" + parts[1] +
              "' is not a purchase category (1-64 of a-z, 0-9, '-', '_'), so nothing is ever stored under it";
     }
-    const Interest* interest = taxonomy.find(parts[1]);
-    if (interest != nullptr && !interest->sensitive.empty()) {
-      return "reads '" + path + "': '" + parts[1] + "' is a sensitive interest (" + interest->sensitive +
+    if (const Interest* interest = taxonomy.sensitive_category(parts[1])) {
+      std::string what = interest->id == parts[1] ? "is" : "names the sensitive interest '" + interest->id + "', so is";
+      return "reads '" + path + "': '" + parts[1] + "' " + what + " a sensitive interest (" + interest->sensitive +
              "); sensitive data can never be used in a rule";
     }
     return "";

@@ -253,8 +253,7 @@ bool is_slug(const std::string& s) {
 bool ingest_purchase(Profile& p, const PurchaseEvent& e, const Consent& c, const Taxonomy& tax, const ProfileRules& r,
                      int64_t now_ms) {
   if (!allowed(c, Category::purchases) || !is_slug(e.category) || is_sensitive_class(e.category)) return false;
-  // Buying in a sensitive interest's category says as much as viewing it.
-  if (const Interest* i = tax.find(e.category); i && !i->sensitive.empty()) return false;
+  if (tax.sensitive_category(e.category)) return false;
   auto it = std::find_if(p.purchases.begin(), p.purchases.end(),
                          [&](const PurchaseSummary& s) { return s.category == e.category; });
   if (it == p.purchases.end()) {
@@ -442,10 +441,7 @@ bool conform_to_config(Profile& p, const Taxonomy& tax, const ProfileRules& r) {
   p.declared.erase(std::remove_if(p.declared.begin(), p.declared.end(), [&](const Declared& d) { return unusable(d.id); }),
                    p.declared.end());
   // A category named like a sensitive interest says as much as viewing it (as at ingest).
-  auto sensitive = [&](const std::string& category) {
-    const Interest* i = tax.find(category);
-    return i && !i->sensitive.empty();
-  };
+  auto sensitive = [&](const std::string& category) { return tax.sensitive_category(category) != nullptr; };
   p.purchases.erase(std::remove_if(p.purchases.begin(), p.purchases.end(),
                                    [&](const PurchaseSummary& s) { return sensitive(s.category); }),
                     p.purchases.end());

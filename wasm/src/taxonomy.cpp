@@ -188,6 +188,21 @@ const Interest* Taxonomy::sensitive_named_in(std::string_view text) const {
   return nullptr;
 }
 
+const Interest* Taxonomy::sensitive_category(std::string_view category) const {
+  if (const Interest* exact = find(category); exact && !exact->sensitive.empty()) return exact;
+  auto spaced = [](std::string_view slug) {
+    std::string out(slug);
+    for (char& c : out) c = c == '-' || c == '_' ? ' ' : c;
+    return out;
+  };
+  const std::string words = spaced(category);
+  if (const Interest* named = sensitive_named_in(words)) return named;
+  for (const auto& interest : interests) {
+    if (!interest.sensitive.empty() && contains_phrase(words, spaced(interest.id))) return &interest;
+  }
+  return nullptr;
+}
+
 Taxonomy parse_taxonomy(const json& root, Diagnostics& diag) {
   Taxonomy taxonomy;
   const json* it = root.find_ptr("taxonomy");

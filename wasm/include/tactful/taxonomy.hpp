@@ -39,6 +39,11 @@ struct Taxonomy {
   // a whole word or phrase, in any letter case, or null: owner-written words
   // (content, reasons, page templates) must never name one.
   const Interest* sensitive_named_in(std::string_view text) const;
+  // The sensitive interest a purchase category (a slug) is or names, or null:
+  // its id, or a sensitive id or label as whole words with '-' and '_' read
+  // as spaces ("orthopedic_insoles" names "Orthopedic insoles"). Buying in
+  // such a category says as much as viewing the interest.
+  const Interest* sensitive_category(std::string_view category) const;
 };
 
 // Reads `taxonomy` from the config root: [{id, label, sensitive?}, ...].
