@@ -153,6 +153,21 @@ async function leakyPages(context) {
   });
 }
 
+/**
+ * A visitor who browses with personalization on, opts in to aggregate and
+ * flushes: resolves to the one report request, answered 204.
+ */
+async function reportAfterBrowsing(v) {
+  const requests = await recordRequests(v.context);
+  await open(v.page, `${site.url}/trail-running.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  await open(v.page, `${site.url}/index.html?from=newsletter`);
+  assert.equal((await optInAndFlush(v.page)).report, true);
+  const [sent] = await until(() => { const c = requests.collect(); return c.length && c[0].status !== null ? c : null; }, 15000, 'the report');
+  assert.equal(sent.status, 204);
+  return sent;
+}
+
 describe('after opting in', () => {
   test("a page's fetch wrapper that passes on only the URL still sends the report with no cookie and no referrer", async () => {
     const v = await newVisitor();
@@ -163,13 +178,7 @@ describe('after opting in', () => {
         const original = window.fetch;
         window.fetch = (input) => original(input);
       });
-      const requests = await recordRequests(v.context);
-      await open(v.page, `${site.url}/trail-running.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      await open(v.page, `${site.url}/index.html?from=newsletter`);
-      assert.equal((await optInAndFlush(v.page)).report, true);
-      const [sent] = await until(() => { const c = requests.collect(); return c.length && c[0].status !== null ? c : null; }, 15000, 'the report');
-      assert.equal(sent.status, 204);
+      const sent = await reportAfterBrowsing(v);
       const headers = await sent.request.allHeaders();
       assert.equal(headers.cookie, undefined);
       assert.equal(headers.referer, undefined);
@@ -226,6 +235,26 @@ describe('after opting in', () => {
       assert.deepEqual(opened.metrics.map((m) => m.id), config.metrics.map((m) => m.id));
       for (const m of opened.metrics) assert.equal(m.supports.length, 1, `${m.id} is one randomized value`);
       assertNoProfileStrings(opened, config);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('the report request names nothing: the bare collector URL, and only the headers a browser sends itself', async () => {
+    const v = await newVisitor();
+    try {
+      const sent = await reportAfterBrowsing(v);
+      // No query and no fragment: nothing about the page, the visitor or the send rides in the URL.
+      assert.equal(sent.url, `${site.url}/collect`);
+      // Every header is one the browser adds to any request (its own hints
+      // and fetch metadata) or the two the module sets to fixed values; a
+      // header of the module's own could carry an identifier.
+      const headers = await sent.request.allHeaders();
+      const browsers = /^(host|connection|content-length|user-agent|accept|accept-encoding|origin|cache-control|pragma|priority|sec-ch-ua(-mobile|-platform)?|sec-fetch-(site|mode|dest))$/;
+      const own = Object.keys(headers).filter((name) => !browsers.test(name)).sort();
+      assert.deepEqual(own, ['accept-language', 'content-type']);
+      assert.equal(headers['accept-language'], '*');
+      assert.equal(headers['content-type'], 'application/octet-stream');
     } finally {
       await v.close();
     }
