@@ -639,6 +639,23 @@ describe('forget', () => {
     }
   });
 
+  test('forget() also erases what Tactful keeps in localStorage: the "No thanks" to the invitation', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const invitation = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await invitation.getByRole('button', { name: 'No thanks' }).click();
+      await invitation.waitFor({ state: 'detached' });
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/trail-running.html`);
+      assert.deepEqual((await leftBehind(v.page)).local, ['tactful:invitation']);
+      await v.page.evaluate(() => window.tactful.profile.forget());
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('forget() in one tab leaves nothing in another open tab either, not even its session copy', async () => {
     const v = await newVisitor();
     try {
