@@ -257,6 +257,27 @@ describe('nothing without a choice', () => {
   });
 });
 
+describe('nothing readable in storage', () => {
+  test("what the visitor likes, browsed and declared is in no storage area in clear, though it is stored", async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true }, categories: { location: true, occasions: true } });
+      await v.page.evaluate(() => window.tactful.profile.declare({ likes: ['hiking'], location: { country: 'PT', region: 'PT-08' } }));
+      await visit(v.page, `${site.url}/trail-running.html`);
+      await v.page.evaluate(() => window.tactful.profile.view());
+      // The control: all of it is stored, sealed.
+      const exported = JSON.stringify((await openStoredRecords(v.page)).profile);
+      for (const word of ['trail-running', 'hiking', 'PT-08', '"PT"']) assert.ok(exported.includes(word), word);
+      const session = await v.page.evaluate(() => Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])));
+      const stored = JSON.stringify({ ...(await tactfulStorage(v.page)), ...session });
+      for (const word of ['trail-running', 'hiking', 'PT-08', '"PT"']) assert.ok(!stored.includes(word), `storage holds ${word} in clear`);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('events tracked over time', () => {
   // A page that tracks every scroll or impression once wrote the whole
   // profile once per call: 20 calls, one per task, made 15 writes.
