@@ -424,6 +424,28 @@ describe('with configs that test the rules', () => {
     }
   });
 
+  test("a profile value containing markup renders as text in a config's content variant (title, text, button)", async () => {
+    const config = configVariant((c) => {
+      c.taxonomy.find((t) => t.id === 'trail-running').label = { en: 'trail <img src=x id=injected> running' };
+      const variant = c.slots[0].variants[0];
+      delete variant.template;
+      variant.content = { title: 'For {{interest}}', text: 'Because you like {{interest}}', cta: 'Shop {{interest}}', href: '/trail-running.html' };
+    });
+    const site = await startSite({ config });
+    const v = await trailRunner(site);
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      for (const part of ['.tactful-title', '.tactful-text', '.tactful-cta']) {
+        assert.match(await hero(v.page).locator(part).textContent(), /trail <img src=x id=injected> running/, part);
+      }
+      assert.equal(await v.page.locator('#injected').count(), 0);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
   test('a page template named like a built-in ("constructor", "__proto__") is used as any other', async () => {
     for (const name of ['constructor', '__proto__']) {
       const site = await startSite({ config: configVariant((c) => { c.slots[0].variants[0].template = name; }) });
