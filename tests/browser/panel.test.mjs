@@ -563,6 +563,18 @@ describe('what we know about you', () => {
     }
   }
 
+  test('a label containing markup reads as text in the panel: in the preferences and in the item it names', async () => {
+    const label = 'trail <img src=x id=injected> running';
+    await ownSitePanel((c) => {
+      c.taxonomy.find((t) => t.id === 'trail-running').label = { en: label };
+    }, async (v, dialog) => {
+      await dialog.getByRole('combobox', { name: label }).selectOption('like');
+      await press(v.page, dialog.getByRole('button', { name: 'Save preferences' }));
+      await dialog.getByRole('listitem').filter({ hasText: `You like ${label}` }).waitFor();
+      assert.equal(await dialog.locator('img').count(), 0);
+    });
+  });
+
   // Lint takes any id of letters, digits, '-' and '_': the panel must not
   // read an interest's choice off Object.prototype.
   test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
