@@ -381,6 +381,18 @@ describe('what a report holds', () => {
     assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'default|clicked');
     assert.equal(opened.metrics.find((m) => m.id === 'hero-conversions').supports[0], 'default|not converted');
   });
+
+  test("a visitor's own click inside a personalized slot is counted as a click on it, with no track() call", async () => {
+    const opened = await sharpReport(async (page) => {
+      await grantConsent(page, { purposes: { personalization: true } });
+      for (const path of ['/trail-running.html', '/product-ridge-runner.html', '/index.html']) await open(page, sharpSite.url + path);
+      const heroSlot = page.locator('[data-tactful-slot="hero"]');
+      assert.equal(await heroSlot.getAttribute('data-tactful-variant'), 'trail-running');
+      await heroSlot.locator('.hero-title').click();
+      await page.evaluate(() => window.tactful.profile.view());  // the tracked click is applied
+    });
+    assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'trail-running|clicked');
+  });
 });
 
 /**
