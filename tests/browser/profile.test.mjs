@@ -1180,6 +1180,19 @@ describe('consent queued before the module loads', () => {
     }
   });
 
+  test('queued calls run in the order they were queued: a pause queued before a declaration stops it', async () => {
+    const v = await optedIn();
+    try {
+      await queueBeforeLoad(v.page, ['consent.set', { purposes: { personalization: false } }], ['profile.declare', { likes: ['hiking'] }]);
+      await visit(v.page, `${site.url}/index.html`);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(view.interests.filter((i) => i.kind === 'like'), []);
+      assert.ok(v.tactfulMessages().some((m) => /^tactful: queued call "profile\.declare" was refused: .*personalization is off/.test(m.text)));
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a snippet object with a ready of its own is still a queue: the module starts and replays it', async () => {
     const v = await optedIn();
     try {
