@@ -220,7 +220,8 @@ describe('with the demo config', () => {
       await visit(v.page, `${site.url}/index.html`);
       assert.equal(await v.page.locator('body').getAttribute('data-tactful-decided'), 'default');
       assert.equal(await v.page.locator('section.hero').getAttribute('data-tactful-variant'), 'trail-running');
-      assert.ok(await v.page.getByRole('button', { name: 'Privacy settings' }).isVisible());
+      // Waited for: the launcher shows once its own stylesheet has arrived, after the slots.
+      await v.page.getByRole('button', { name: 'Privacy settings' }).waitFor({ state: 'visible' });
       said = v.tactfulMessages().slice(before);
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.match(said[0].text, /^tactful: slot "hero" is on <body>, which cannot show a variant/);
