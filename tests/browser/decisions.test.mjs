@@ -200,18 +200,27 @@ describe('with the demo config', () => {
         const html = await (await route.fetch()).text();
         await route.fulfill({ contentType: 'text/html', body: change(html) });
       });
-      // The hero slot on a textarea, its variant a bare line of text.
-      await serve((html) => html.replace('data-tactful-slot="hero"', '').replace('<template id="hero-trail-running">',
-        '<textarea id="field" data-tactful-slot="hero">Your note</textarea>' +
-        '<template id="hero-trail-running">Because you like {{interest}}</template><template id="unused">'));
-      let before = v.tactfulMessages().length;
-      await visit(v.page, `${site.url}/index.html`);
-      const field = v.page.locator('#field');
-      assert.equal(await field.inputValue(), 'Your note');
-      assert.equal(await field.getAttribute('data-tactful-decided'), 'default');
-      let said = v.tactfulMessages().slice(before);
-      assert.equal(said.length, 1, JSON.stringify(said));
-      assert.match(said[0].text, /^tactful: slot "hero" is on <textarea>, which cannot show a variant/);
+      // The hero slot on a textarea, its variant a bare line of text; on a
+      // select, its variant an option (the value the form would submit).
+      const fields = [
+        ['textarea', '<textarea id="field" data-tactful-slot="hero">Your note</textarea>', 'Because you like {{interest}}', 'Your note'],
+        ['select', '<select id="field" data-tactful-slot="hero"><option>42</option></select>', '<option>Because you like trail running</option>', '42'],
+      ];
+      let before;
+      let said;
+      for (const [tag, markup, variant, value] of fields) {
+        await v.context.unrouteAll();
+        await serve((html) => html.replace('data-tactful-slot="hero"', '').replace('<template id="hero-trail-running">',
+          `${markup}<template id="hero-trail-running">${variant}</template><template id="unused">`));
+        before = v.tactfulMessages().length;
+        await visit(v.page, `${site.url}/index.html`);
+        const field = v.page.locator('#field');
+        assert.equal(await field.inputValue(), value, tag);
+        assert.equal(await field.getAttribute('data-tactful-decided'), 'default', tag);
+        said = v.tactfulMessages().slice(before);
+        assert.equal(said.length, 1, JSON.stringify(said));
+        assert.match(said[0].text, new RegExp(`^tactful: slot "hero" is on <${tag}>, which cannot show a variant`));
+      }
 
       // The hero id on <body> too: the body is refused, the slots in it are not.
       await v.context.unrouteAll();
