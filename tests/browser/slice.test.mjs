@@ -68,6 +68,30 @@ describe('the hero slot', () => {
       await v.close();
     }
   });
+
+  test('when the decision event fires, each slot it names already shows what it says', async () => {
+    const v = await trailRunner(site);
+    try {
+      // What a listener finds on the page at the moment of the event, not later.
+      await v.page.addInitScript(() => {
+        window.__seen = [];
+        document.addEventListener('tactful:decision', (e) => {
+          for (const { id, variant } of e.detail.slots) {
+            const el = document.querySelector(`[data-tactful-slot="${id}"]`);
+            window.__seen.push({ id, variant, decided: el.getAttribute('data-tactful-decided'), shown: el.getAttribute('data-tactful-variant') });
+          }
+        });
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await ready(v.page);
+      const seen = await v.page.evaluate(() => window.__seen);
+      assert.deepEqual(seen.find((s) => s.id === 'hero'), { id: 'hero', variant: 'trail-running', decided: 'personalized', shown: 'trail-running' });
+      assert.deepEqual(seen.map((s) => s.id).sort(), ['banner', 'hero', 'picks']);
+      for (const s of seen) assert.deepEqual([s.decided, s.shown], s.variant ? ['personalized', s.variant] : ['default', null], s.id);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 const longPath = `/${'a'.repeat(2048)}`;
