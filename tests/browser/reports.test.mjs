@@ -526,29 +526,37 @@ describe('withdrawing aggregate while a report waits', () => {
     }
   });
 
-  test('a report waiting to be retried is dropped when another tab withdraws aggregate', async () => {
-    const v = await newVisitor();
-    try {
-      const requests = await collectorAnswering(v, (route) => route.fulfill({ status: 503, body: '' }));
-      await open(v.page, `${site.url}/index.html`);
-      await optInAndFlush(v.page);
-      await until(() => requests.collect().length, 10000, 'the first attempt');
-      // The visitor withdraws in another tab: only the stored record tells this one.
-      const other = await v.context.newPage();
-      await other.goto(`${site.url}/index.html`);
-      await ready(other);
-      await other.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
-      await other.close();
-      await fastForwardToReport(v.page, 1000);
-      const [report] = await v.page.evaluate(() => window.__reports);
-      assert.deepEqual(report && { ...report, bytes: undefined }, { status: 0, attempts: 1, delivered: false, dropped: true, withdrawn: true, bytes: undefined });
-      await v.page.clock.fastForward(60_000);
-      await sleep(200);
-      assert.equal(requests.collect().length, 1, 'no retry after the withdrawal');
-    } finally {
-      await v.close();
-    }
-  });
+  // Consent is read from storage before each attempt: also when nothing
+  // tells this page of the other tab's change (no BroadcastChannel).
+  for (const [name, unannounced] of [
+    ['a report waiting to be retried is dropped when another tab withdraws aggregate', false],
+    ["a report waiting to be retried is dropped when another tab withdraws aggregate, though no message tells this page", true],
+  ]) {
+    test(name, async () => {
+      const v = await newVisitor();
+      try {
+        if (unannounced) await v.page.addInitScript(() => { delete window.BroadcastChannel; });
+        const requests = await collectorAnswering(v, (route) => route.fulfill({ status: 503, body: '' }));
+        await open(v.page, `${site.url}/index.html`);
+        await optInAndFlush(v.page);
+        await until(() => requests.collect().length, 10000, 'the first attempt');
+        // The visitor withdraws in another tab.
+        const other = await v.context.newPage();
+        await other.goto(`${site.url}/index.html`);
+        await ready(other);
+        await other.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
+        await other.close();
+        await fastForwardToReport(v.page, 1000);
+        const [report] = await v.page.evaluate(() => window.__reports);
+        assert.deepEqual(report && { ...report, bytes: undefined }, { status: 0, attempts: 1, delivered: false, dropped: true, withdrawn: true, bytes: undefined });
+        await v.page.clock.fastForward(60_000);
+        await sleep(200);
+        assert.equal(requests.collect().length, 1, 'no retry after the withdrawal');
+      } finally {
+        await v.close();
+      }
+    });
+  }
 });
 
 describe('delivery', () => {
