@@ -129,12 +129,16 @@ describe('failing to default', () => {
         await arrange(v.context);
         await v.page.addInitScript(() => {
           window.__decisions = [];
+          window.__errors = [];
           document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
+          document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
         });
         await v.page.goto(`${site.url}${path}`);
         const status = await ready(v.page);
         assert.equal(status.ok, false);
         assert.equal(status.reason, reason);
+        // The page's code hears of it too: one tactful:error with the same reason and message.
+        assert.deepEqual(await v.page.evaluate(() => window.__errors), [{ reason, message: status.message }]);
         assert.equal(await heroState(v.page), 'default');
         assert.equal(await heroVariant(v.page), null);
         // The page's code learns what its slots show, as after any decision.
