@@ -393,6 +393,13 @@ describe('what a report holds', () => {
     });
     assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'trail-running|clicked');
   });
+
+  test('a page marked with the tactful:conversion meta counts as a conversion, with no track() call', async () => {
+    const converted = (opened) => opened.metrics.find((m) => m.id === 'converted').supports[0];
+    // The checkout page carries <meta name="tactful:conversion" content="order">; the control visits a product page.
+    assert.equal(converted(await sharpReport((page) => open(page, `${sharpSite.url}/checkout.html`))), 'yes');
+    assert.equal(converted(await sharpReport((page) => open(page, `${sharpSite.url}/product-ridge-runner.html`))), 'no');
+  });
 });
 
 /**
