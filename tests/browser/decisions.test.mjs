@@ -519,6 +519,29 @@ describe('with configs that test the rules', () => {
     }
   });
 
+  test('a rule on the viewport sees "small" on a phone-sized window and "large" on a desktop one', async () => {
+    const config = configVariant((c) => {
+      c.page.maxPersonalizedSlots = 3;
+      c.slots.find((s) => s.id === 'banner').variants.unshift(
+        { id: 'compact', condition: { viewport: 'small' }, content: { text: 'Free returns, also on your phone' } },
+        { id: 'wide', condition: { viewport: 'large' }, content: { text: 'Free returns on every order' } });
+    });
+    const site = await startSite({ config });
+    try {
+      for (const [width, expected] of [[360, 'compact'], [1280, 'wide']]) {
+        const v = await trailRunner(site, { viewport: { width, height: 800 } });
+        try {
+          await visit(v.page, `${site.url}/index.html`);
+          assert.equal(await v.page.locator('[data-tactful-slot="banner"]').getAttribute('data-tactful-variant'), expected, `${width} px`);
+        } finally {
+          await v.close();
+        }
+      }
+    } finally {
+      site.stop();
+    }
+  });
+
   test('a config with a rule on a sensitive interest is rejected with its path', async () => {
     // `tactful serve` refuses to serve a config lint rejects, so the bad
     // config reaches the page the way a misconfigured server would send it:
