@@ -63,6 +63,19 @@ describe('with the demo config', () => {
     }
   });
 
+  test("explain() answers in the visitor's language", async () => {
+    const v = await trailRunner(site, { locale: 'es-ES' });
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const why = await v.page.evaluate(() => window.tactful.explain('hero'));
+      assert.equal(why.variant, 'trail-running');
+      assert.equal(why.sentence, why.sentences.es);
+      assert.equal(why.sentence, 'Elegido por tu interés en el trail running.');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('the script tag twice on a page runs one module, and says so', async () => {
     const v = await trailRunner(site);
     try {
