@@ -987,6 +987,22 @@ describe('two tabs', () => {
     }
   });
 
+  test('consent.set() tells the page: one tactful:consent event with the state it resolves to', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.evaluate(() => {
+        window.__consentEvents = [];
+        document.addEventListener('tactful:consent', (e) => window.__consentEvents.push(e.detail));
+      });
+      const state = await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.equal(state.purposes.personalization, true);
+      assert.deepEqual(await v.page.evaluate(() => window.__consentEvents), [state]);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a consent change in one tab takes effect in the other without reload', async () => {
     const v = await newVisitor();
     try {
