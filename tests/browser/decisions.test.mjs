@@ -532,6 +532,19 @@ describe('with configs that test the rules', () => {
     }
   });
 
+  test("a config's site.language speaks to an English browser in Spanish: the launcher and explain()", async () => {
+    const site = await startSite({ config: configVariant((c) => { c.site.language = 'es'; }) });
+    const v = await trailRunner(site, { locale: 'en-US' });
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.getByRole('button', { name: 'Ajustes de privacidad' }).waitFor();
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('hero'))).sentence, 'Elegido por tu interés en el trail running.');
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
   test('a rule on the viewport sees "small" on a phone-sized window and "large" on a desktop one', async () => {
     const config = configVariant((c) => {
       c.page.maxPersonalizedSlots = 3;
