@@ -336,6 +336,9 @@ describe('forgetting and withdrawing when the module could not start', () => {
       assert.ok((await tactfulStorage(v.page))['tactful:v1:withdrawals']);
       const consent = await fixedConfig(v.page);
       assert.equal(consent.purposes.personalization, false);
+      // Queued calls have no gesture: the receipt says the site withdrew it, not the visitor.
+      const receipt = (await v.page.evaluate(() => window.tactful.profile.export())).receipts.at(-1);
+      assert.deepEqual([receipt.source, receipt.choices.purposes.personalization], ['site', false], JSON.stringify(receipt));
     } finally {
       await v.close();
     }
