@@ -76,6 +76,20 @@ describe('with the demo config', () => {
     }
   });
 
+  test("a placeholder is filled with the interest's label in the visitor's language", async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      for (let i = 0; i < 2; i++) await visit(v.page, `${site.url}/hiking.html`);
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'hiking');
+      assert.equal(await hero(v.page).locator('.hero-eyebrow').textContent(), 'Because you like senderismo');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('the script tag twice on a page runs one module, and says so', async () => {
     const v = await trailRunner(site);
     try {
