@@ -997,6 +997,29 @@ describe('signals, languages and explanations', () => {
     }
   });
 
+  test('"Don\'t use this" on a slot chosen by a category turns that category off and deletes what it held', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { occasions: true } }));
+      await v.page.evaluate(() => window.tactful.profile.declare({ occasions: { birthdayMonth: new Date().getMonth() + 1 } }));
+      await visit(v);
+      const banner = v.page.locator('[data-tactful-slot="banner"]');
+      assert.equal(await banner.getAttribute('data-tactful-variant'), 'birthday');
+      await press(v.page, banner.getByRole('button', { name: 'Why this?' }));
+      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
+      await pop.getByText('Turns off Occasions and deletes what it holds.').waitFor();
+      await press(v.page, pop.getByRole('button', { name: "Don't use this" }));
+      await pop.getByText('Done: this is no longer used.').waitFor();
+      assert.equal((await consent(v.page)).categories.occasions, false);
+      assert.deepEqual((await view(v.page)).occasions, []);
+      assert.equal(await banner.getAttribute('data-tactful-variant'), null);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('"Why this?" never tells a visitor who only declared a like that they have been looking at it', async () => {
     const v = await newVisitor();
     try {
