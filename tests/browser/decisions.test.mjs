@@ -425,6 +425,25 @@ describe("the config's deadlineMs", () => {
     }
   });
 
+  test('a deadlineMs shorter than the stylesheet\'s changes nothing', async () => {
+    const short = await startSite({ config: configVariant((c) => { c.deadlineMs = 50; }) });
+    const v = await trailRunner(short, { deadline: null });
+    try {
+      // The stylesheet's own deadline made 10 s: the config surely arrives while every slot is hidden.
+      await v.context.route('**/tactful/tactful.css', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, body: (await response.text()).replace('var(--tactful-deadline, 150ms)', 'var(--tactful-deadline, 10s)') });
+      });
+      await v.page.goto(`${short.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal(await v.page.evaluate(() => document.documentElement.style.getPropertyValue('--tactful-deadline')), '');
+    } finally {
+      await v.close();
+      short.stop();
+    }
+  });
+
   test('cannot hide again a default the stylesheet already revealed', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {
