@@ -63,6 +63,33 @@ describe('with the demo config', () => {
     }
   });
 
+  test("explain() answers in the visitor's language", async () => {
+    const v = await trailRunner(site, { locale: 'es-ES' });
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const why = await v.page.evaluate(() => window.tactful.explain('hero'));
+      assert.equal(why.variant, 'trail-running');
+      assert.equal(why.sentence, why.sentences.es);
+      assert.equal(why.sentence, 'Elegido por tu interés en el trail running.');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test("a placeholder is filled with the interest's label in the visitor's language", async () => {
+    const v = await newVisitor({ locale: 'es-ES' });
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      for (let i = 0; i < 2; i++) await visit(v.page, `${site.url}/hiking.html`);
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'hiking');
+      assert.equal(await hero(v.page).locator('.hero-eyebrow').textContent(), 'Because you like senderismo');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('the script tag twice on a page runs one module, and says so', async () => {
     const v = await trailRunner(site);
     try {
@@ -200,18 +227,27 @@ describe('with the demo config', () => {
         const html = await (await route.fetch()).text();
         await route.fulfill({ contentType: 'text/html', body: change(html) });
       });
-      // The hero slot on a textarea, its variant a bare line of text.
-      await serve((html) => html.replace('data-tactful-slot="hero"', '').replace('<template id="hero-trail-running">',
-        '<textarea id="field" data-tactful-slot="hero">Your note</textarea>' +
-        '<template id="hero-trail-running">Because you like {{interest}}</template><template id="unused">'));
-      let before = v.tactfulMessages().length;
-      await visit(v.page, `${site.url}/index.html`);
-      const field = v.page.locator('#field');
-      assert.equal(await field.inputValue(), 'Your note');
-      assert.equal(await field.getAttribute('data-tactful-decided'), 'default');
-      let said = v.tactfulMessages().slice(before);
-      assert.equal(said.length, 1, JSON.stringify(said));
-      assert.match(said[0].text, /^tactful: slot "hero" is on <textarea>, which cannot show a variant/);
+      // The hero slot on a textarea, its variant a bare line of text; on a
+      // select, its variant an option (the value the form would submit).
+      const fields = [
+        ['textarea', '<textarea id="field" data-tactful-slot="hero">Your note</textarea>', 'Because you like {{interest}}', 'Your note'],
+        ['select', '<select id="field" data-tactful-slot="hero"><option>42</option></select>', '<option>Because you like trail running</option>', '42'],
+      ];
+      let before;
+      let said;
+      for (const [tag, markup, variant, value] of fields) {
+        await v.context.unrouteAll();
+        await serve((html) => html.replace('data-tactful-slot="hero"', '').replace('<template id="hero-trail-running">',
+          `${markup}<template id="hero-trail-running">${variant}</template><template id="unused">`));
+        before = v.tactfulMessages().length;
+        await visit(v.page, `${site.url}/index.html`);
+        const field = v.page.locator('#field');
+        assert.equal(await field.inputValue(), value, tag);
+        assert.equal(await field.getAttribute('data-tactful-decided'), 'default', tag);
+        said = v.tactfulMessages().slice(before);
+        assert.equal(said.length, 1, JSON.stringify(said));
+        assert.match(said[0].text, new RegExp(`^tactful: slot "hero" is on <${tag}>, which cannot show a variant`));
+      }
 
       // The hero id on <body> too: the body is refused, the slots in it are not.
       await v.context.unrouteAll();
@@ -220,7 +256,8 @@ describe('with the demo config', () => {
       await visit(v.page, `${site.url}/index.html`);
       assert.equal(await v.page.locator('body').getAttribute('data-tactful-decided'), 'default');
       assert.equal(await v.page.locator('section.hero').getAttribute('data-tactful-variant'), 'trail-running');
-      assert.ok(await v.page.getByRole('button', { name: 'Privacy settings' }).isVisible());
+      // Waited for: the launcher shows once its own stylesheet has arrived, after the slots.
+      await v.page.getByRole('button', { name: 'Privacy settings' }).waitFor({ state: 'visible' });
       said = v.tactfulMessages().slice(before);
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.match(said[0].text, /^tactful: slot "hero" is on <body>, which cannot show a variant/);
@@ -403,6 +440,25 @@ describe("the config's deadlineMs", () => {
     }
   });
 
+  test('a deadlineMs shorter than the stylesheet\'s changes nothing', async () => {
+    const short = await startSite({ config: configVariant((c) => { c.deadlineMs = 50; }) });
+    const v = await trailRunner(short, { deadline: null });
+    try {
+      // The stylesheet's own deadline made 10 s: the config surely arrives while every slot is hidden.
+      await v.context.route('**/tactful/tactful.css', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, body: (await response.text()).replace('var(--tactful-deadline, 150ms)', 'var(--tactful-deadline, 10s)') });
+      });
+      await v.page.goto(`${short.url}/index.html`);
+      assert.deepEqual(await ready(v.page), { ok: true });
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      assert.equal(await v.page.evaluate(() => document.documentElement.style.getPropertyValue('--tactful-deadline')), '');
+    } finally {
+      await v.close();
+      short.stop();
+    }
+  });
+
   test('cannot hide again a default the stylesheet already revealed', async () => {
     const v = await trailRunner(site, { deadline: null });
     try {
@@ -432,6 +488,28 @@ describe('with configs that test the rules', () => {
       await visit(v.page, `${site.url}/index.html`);
       assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
       assert.match(await hero(v.page).textContent(), /<img src=x id=injected>/);
+      assert.equal(await v.page.locator('#injected').count(), 0);
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test("a profile value containing markup renders as text in a config's content variant (title, text, button)", async () => {
+    const config = configVariant((c) => {
+      c.taxonomy.find((t) => t.id === 'trail-running').label = { en: 'trail <img src=x id=injected> running' };
+      const variant = c.slots[0].variants[0];
+      delete variant.template;
+      variant.content = { title: 'For {{interest}}', text: 'Because you like {{interest}}', cta: 'Shop {{interest}}', href: '/trail-running.html' };
+    });
+    const site = await startSite({ config });
+    const v = await trailRunner(site);
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      assert.equal(await hero(v.page).getAttribute('data-tactful-variant'), 'trail-running');
+      for (const part of ['.tactful-title', '.tactful-text', '.tactful-cta']) {
+        assert.match(await hero(v.page).locator(part).textContent(), /trail <img src=x id=injected> running/, part);
+      }
       assert.equal(await v.page.locator('#injected').count(), 0);
     } finally {
       await v.close();
@@ -498,6 +576,42 @@ describe('with configs that test the rules', () => {
       assert.equal(banner.explanation.sentence, "You're seeing this because this is one of your first visits.");
     } finally {
       await v.close();
+      site.stop();
+    }
+  });
+
+  test("a config's site.language speaks to an English browser in Spanish: the launcher and explain()", async () => {
+    const site = await startSite({ config: configVariant((c) => { c.site.language = 'es'; }) });
+    const v = await trailRunner(site, { locale: 'en-US' });
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.getByRole('button', { name: 'Ajustes de privacidad' }).waitFor();
+      assert.equal((await v.page.evaluate(() => window.tactful.explain('hero'))).sentence, 'Elegido por tu interés en el trail running.');
+    } finally {
+      await v.close();
+      site.stop();
+    }
+  });
+
+  test('a rule on the viewport sees "small" on a phone-sized window and "large" on a desktop one', async () => {
+    const config = configVariant((c) => {
+      c.page.maxPersonalizedSlots = 3;
+      c.slots.find((s) => s.id === 'banner').variants.unshift(
+        { id: 'compact', condition: { viewport: 'small' }, content: { text: 'Free returns, also on your phone' } },
+        { id: 'wide', condition: { viewport: 'large' }, content: { text: 'Free returns on every order' } });
+    });
+    const site = await startSite({ config });
+    try {
+      for (const [width, expected] of [[360, 'compact'], [1280, 'wide']]) {
+        const v = await trailRunner(site, { viewport: { width, height: 800 } });
+        try {
+          await visit(v.page, `${site.url}/index.html`);
+          assert.equal(await v.page.locator('[data-tactful-slot="banner"]').getAttribute('data-tactful-variant'), expected, `${width} px`);
+        } finally {
+          await v.close();
+        }
+      }
+    } finally {
       site.stop();
     }
   });

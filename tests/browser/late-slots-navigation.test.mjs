@@ -153,12 +153,18 @@ describe('back and forward across routes', () => {
 });
 
 describe('a client-side navigation is a page view', () => {
-  test('each new path counts one page view in the stored reporting window, as a load does; a change of the query or hash alone counts none', async () => {
+  // Where the browser has no Navigation API, history's methods are wrapped and popstate heard instead.
+  for (const [name, withoutNavigationApi] of [
+    ['each new path counts one page view in the stored reporting window, as a load does; a change of the query or hash alone counts none', false],
+    ['without the Navigation API too, each new path counts one page view, a change of the query or hash alone none', true],
+  ]) test(name, async () => {
     const site = await startSite();
     const v = await newVisitor();
     try {
+      if (withoutNavigationApi) await v.page.addInitScript(() => { delete Window.prototype.navigation; delete window.navigation; });
       await spa(v, site);
       await visit(v.page, `${site.url}/spa/`);
+      assert.equal(await v.page.evaluate(() => 'navigation' in window), !withoutNavigationApi);
       await grantConsent(v.page, { purposes: { personalization: true, aggregate: true } });
       // The page views the visitor's stored window holds (its sealed profile
       // record, opened with the native CLI), once they reach `expected`.

@@ -94,6 +94,33 @@ describe('slots added after the first decision, with the demo config', () => {
     }
   });
 
+  test('a slot inside a component added later, and an element a script makes a slot, are decided', async () => {
+    const v = await trailRunner(site);
+    try {
+      await spa(v, site, { remove: ['picks', 'hero'] });
+      await visit(v.page, `${site.url}/spa/`);
+      // A component whose root is not the slot: the slot is one of its descendants.
+      await v.page.evaluate(() => {
+        const component = document.createElement('div');
+        component.innerHTML = '<div class="card"><section data-tactful-slot="picks">Our own content</section></div>';
+        document.querySelector('main').prepend(component);
+      });
+      await decided(v.page, 'picks');
+      assert.equal(await slot(v.page, 'picks').getAttribute('data-tactful-variant'), 'trail-running');
+      // An element already on the page that a script marks as a slot.
+      await v.page.evaluate(() => {
+        const el = document.createElement('section');
+        el.textContent = 'Our own content';
+        document.querySelector('main').prepend(el);
+        return new Promise((r) => setTimeout(r)).then(() => el.setAttribute('data-tactful-slot', 'hero'));
+      });
+      await decided(v.page, 'hero');
+      assert.equal(await slot(v.page, 'hero').getAttribute('data-tactful-variant'), 'trail-running');
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a slot removed and added again shows the same variant, and counts one showing', async () => {
     const v = await trailRunner(site);
     try {

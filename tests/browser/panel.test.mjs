@@ -563,6 +563,18 @@ describe('what we know about you', () => {
     }
   }
 
+  test('a label containing markup reads as text in the panel: in the preferences and in the item it names', async () => {
+    const label = 'trail <img src=x id=injected> running';
+    await ownSitePanel((c) => {
+      c.taxonomy.find((t) => t.id === 'trail-running').label = { en: label };
+    }, async (v, dialog) => {
+      await dialog.getByRole('combobox', { name: label }).selectOption('like');
+      await press(v.page, dialog.getByRole('button', { name: 'Save preferences' }));
+      await dialog.getByRole('listitem').filter({ hasText: `You like ${label}` }).waitFor();
+      assert.equal(await dialog.locator('img').count(), 0);
+    });
+  });
+
   // Lint takes any id of letters, digits, '-' and '_': the panel must not
   // read an interest's choice off Object.prototype.
   test('interests named "constructor" and "__proto__" do not stop the preferences from saving', async () => {
@@ -980,6 +992,29 @@ describe('signals, languages and explanations', () => {
       await pop.waitFor({ state: 'detached' });
       await visit(v);
       assert.notEqual(await heroVariant(v.page), 'trail-running', 'stays off on the next page');
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('"Don\'t use this" on a slot chosen by a category turns that category off and deletes what it held', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v);
+      await v.page.mouse.click(2, 2);
+      await v.page.evaluate(() => window.tactful.consent.set({ purposes: { personalization: true }, categories: { occasions: true } }));
+      await v.page.evaluate(() => window.tactful.profile.declare({ occasions: { birthdayMonth: new Date().getMonth() + 1 } }));
+      await visit(v);
+      const banner = v.page.locator('[data-tactful-slot="banner"]');
+      assert.equal(await banner.getAttribute('data-tactful-variant'), 'birthday');
+      await press(v.page, banner.getByRole('button', { name: 'Why this?' }));
+      const pop = v.page.getByRole('dialog', { name: 'Why this?' });
+      await pop.getByText('Turns off Occasions and deletes what it holds.').waitFor();
+      await press(v.page, pop.getByRole('button', { name: "Don't use this" }));
+      await pop.getByText('Done: this is no longer used.').waitFor();
+      assert.equal((await consent(v.page)).categories.occasions, false);
+      assert.deepEqual((await view(v.page)).occasions, []);
+      assert.equal(await banner.getAttribute('data-tactful-variant'), null);
     } finally {
       await v.close();
     }

@@ -257,6 +257,27 @@ describe('nothing without a choice', () => {
   });
 });
 
+describe('nothing readable in storage', () => {
+  test("what the visitor likes, browsed and declared is in no storage area in clear, though it is stored", async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await grantConsent(v.page, { purposes: { personalization: true }, categories: { location: true, occasions: true } });
+      await v.page.evaluate(() => window.tactful.profile.declare({ likes: ['hiking'], location: { country: 'PT', region: 'PT-08' } }));
+      await visit(v.page, `${site.url}/trail-running.html`);
+      await v.page.evaluate(() => window.tactful.profile.view());
+      // The control: all of it is stored, sealed.
+      const exported = JSON.stringify((await openStoredRecords(v.page)).profile);
+      for (const word of ['trail-running', 'hiking', 'PT-08', '"PT"']) assert.ok(exported.includes(word), word);
+      const session = await v.page.evaluate(() => Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])));
+      const stored = JSON.stringify({ ...(await tactfulStorage(v.page)), ...session });
+      for (const word of ['trail-running', 'hiking', 'PT-08', '"PT"']) assert.ok(!stored.includes(word), `storage holds ${word} in clear`);
+    } finally {
+      await v.close();
+    }
+  });
+});
+
 describe('events tracked over time', () => {
   // A page that tracks every scroll or impression once wrote the whole
   // profile once per call: 20 calls, one per task, made 15 writes.
@@ -342,28 +363,37 @@ describe('events tracked over time', () => {
   // may end a hidden page without another event (a phone reclaiming memory):
   // an event tracked then (an analytics "page hidden" event) is stored at
   // once, not after 50 ms that may never come.
-  test('an event tracked while the page is hidden is stored without waiting for a timer', async () => {
-    const v = await newVisitor();
-    try {
-      await visit(v.page, `${site.url}/index.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      const before = await interestEvidence(v.page, 'city-walking');
-      await v.page.evaluate(async () => {
-        // Headless Chromium never hides a page: the page says it is hidden, and its timers wait.
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-        document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
-        window.setTimeout = () => 0;
-        window.tactful.track({ type: 'view', interests: ['city-walking'] });
-        // Web Locks are granted in the order asked: once this one is, a write asked for before it is done.
-        await navigator.locks.request('tactful:v1', () => {});
-      });
-      const stored = (await openStoredRecords(v.page)).profile;
-      const item = stored.profile.interests.find((i) => i.id === 'city-walking');
-      assert.equal(item ? item.e : 0, before + 1, JSON.stringify(stored.profile));
-    } finally {
-      await v.close();
-    }
-  });
+  // Headless Chromium never hides a page: the page says it is hidden, and its
+  // timers wait (the 50 ms batch timer never fires). An event tracked then is
+  // stored at once; one still waiting as the page is hidden is stored then.
+  for (const [name, trackFirst] of [
+    ['an event tracked while the page is hidden is stored without waiting for a timer', false],
+    ['an event still waiting when the page is hidden is stored then, without waiting for a timer', true],
+  ]) {
+    test(name, async () => {
+      const v = await newVisitor();
+      try {
+        await visit(v.page, `${site.url}/index.html`);
+        await grantConsent(v.page, { purposes: { personalization: true } });
+        const before = await interestEvidence(v.page, 'city-walking');
+        await v.page.evaluate(async (first) => {
+          window.setTimeout = () => 0;
+          const track = () => window.tactful.track({ type: 'view', interests: ['city-walking'] });
+          if (first) track();
+          Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+          document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+          if (!first) track();
+          // Web Locks are granted in the order asked: once this one is, a write asked for before it is done.
+          await navigator.locks.request('tactful:v1', () => {});
+        }, trackFirst);
+        const stored = (await openStoredRecords(v.page)).profile;
+        const item = stored.profile.interests.find((i) => i.id === 'city-walking');
+        assert.equal(item ? item.e : 0, before + 1, JSON.stringify(stored.profile));
+      } finally {
+        await v.close();
+      }
+    });
+  }
 
   // A page that reuses one object for each call (a scroll tracker setting
   // the section it reached) tracks what the object held at each call.
@@ -634,6 +664,23 @@ describe('forget', () => {
       await v.page.evaluate(() => window.tactful.profile.view());
       assert.deepEqual(await leftBehind(v.page), NOTHING, 'no database or session entry comes back');
       assert.deepEqual(await tactfulStorage(v.page), {});
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('forget() also erases what Tactful keeps in localStorage: the "No thanks" to the invitation', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      const invitation = v.page.getByRole('region', { name: 'Personalize this site?' });
+      await invitation.getByRole('button', { name: 'No thanks' }).click();
+      await invitation.waitFor({ state: 'detached' });
+      await grantConsent(v.page, { purposes: { personalization: true } });
+      await visit(v.page, `${site.url}/trail-running.html`);
+      assert.deepEqual((await leftBehind(v.page)).local, ['tactful:invitation']);
+      await v.page.evaluate(() => window.tactful.profile.forget());
+      assert.deepEqual(await leftBehind(v.page), NOTHING);
     } finally {
       await v.close();
     }
@@ -940,6 +987,22 @@ describe('two tabs', () => {
     }
   });
 
+  test('consent.set() tells the page: one tactful:consent event with the state it resolves to', async () => {
+    const v = await newVisitor();
+    try {
+      await visit(v.page, `${site.url}/index.html`);
+      await v.page.evaluate(() => {
+        window.__consentEvents = [];
+        document.addEventListener('tactful:consent', (e) => window.__consentEvents.push(e.detail));
+      });
+      const state = await grantConsent(v.page, { purposes: { personalization: true } });
+      assert.equal(state.purposes.personalization, true);
+      assert.deepEqual(await v.page.evaluate(() => window.__consentEvents), [state]);
+    } finally {
+      await v.close();
+    }
+  });
+
   test('a consent change in one tab takes effect in the other without reload', async () => {
     const v = await newVisitor();
     try {
@@ -1137,6 +1200,19 @@ describe('consent queued before the module loads', () => {
       assert.match(await v.page.evaluate(() => window.__declared), /personalization is off/);
       const view = await v.page.evaluate(() => window.tactful.profile.view());
       assert.deepEqual(view.interests.filter((i) => i.kind === 'like'), []);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('queued calls run in the order they were queued: a pause queued before a declaration stops it', async () => {
+    const v = await optedIn();
+    try {
+      await queueBeforeLoad(v.page, ['consent.set', { purposes: { personalization: false } }], ['profile.declare', { likes: ['hiking'] }]);
+      await visit(v.page, `${site.url}/index.html`);
+      const view = await v.page.evaluate(() => window.tactful.profile.view());
+      assert.deepEqual(view.interests.filter((i) => i.kind === 'like'), []);
+      assert.ok(v.tactfulMessages().some((m) => /^tactful: queued call "profile\.declare" was refused: .*personalization is off/.test(m.text)));
     } finally {
       await v.close();
     }

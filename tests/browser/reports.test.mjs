@@ -153,6 +153,21 @@ async function leakyPages(context) {
   });
 }
 
+/**
+ * A visitor who browses with personalization on, opts in to aggregate and
+ * flushes: resolves to the one report request, answered 204.
+ */
+async function reportAfterBrowsing(v) {
+  const requests = await recordRequests(v.context);
+  await open(v.page, `${site.url}/trail-running.html`);
+  await grantConsent(v.page, { purposes: { personalization: true } });
+  await open(v.page, `${site.url}/index.html?from=newsletter`);
+  assert.equal((await optInAndFlush(v.page)).report, true);
+  const [sent] = await until(() => { const c = requests.collect(); return c.length && c[0].status !== null ? c : null; }, 15000, 'the report');
+  assert.equal(sent.status, 204);
+  return sent;
+}
+
 describe('after opting in', () => {
   test("a page's fetch wrapper that passes on only the URL still sends the report with no cookie and no referrer", async () => {
     const v = await newVisitor();
@@ -163,13 +178,7 @@ describe('after opting in', () => {
         const original = window.fetch;
         window.fetch = (input) => original(input);
       });
-      const requests = await recordRequests(v.context);
-      await open(v.page, `${site.url}/trail-running.html`);
-      await grantConsent(v.page, { purposes: { personalization: true } });
-      await open(v.page, `${site.url}/index.html?from=newsletter`);
-      assert.equal((await optInAndFlush(v.page)).report, true);
-      const [sent] = await until(() => { const c = requests.collect(); return c.length && c[0].status !== null ? c : null; }, 15000, 'the report');
-      assert.equal(sent.status, 204);
+      const sent = await reportAfterBrowsing(v);
       const headers = await sent.request.allHeaders();
       assert.equal(headers.cookie, undefined);
       assert.equal(headers.referer, undefined);
@@ -226,6 +235,26 @@ describe('after opting in', () => {
       assert.deepEqual(opened.metrics.map((m) => m.id), config.metrics.map((m) => m.id));
       for (const m of opened.metrics) assert.equal(m.supports.length, 1, `${m.id} is one randomized value`);
       assertNoProfileStrings(opened, config);
+    } finally {
+      await v.close();
+    }
+  });
+
+  test('the report request names nothing: the bare collector URL, and only the headers a browser sends itself', async () => {
+    const v = await newVisitor();
+    try {
+      const sent = await reportAfterBrowsing(v);
+      // No query and no fragment: nothing about the page, the visitor or the send rides in the URL.
+      assert.equal(sent.url, `${site.url}/collect`);
+      // Every header is one the browser adds to any request (its own hints
+      // and fetch metadata) or the two the module sets to fixed values; a
+      // header of the module's own could carry an identifier.
+      const headers = await sent.request.allHeaders();
+      const browsers = /^(host|connection|content-length|user-agent|accept|accept-encoding|origin|cache-control|pragma|priority|sec-ch-ua(-mobile|-platform)?|sec-fetch-(site|mode|dest))$/;
+      const own = Object.keys(headers).filter((name) => !browsers.test(name)).sort();
+      assert.deepEqual(own, ['accept-language', 'content-type']);
+      assert.equal(headers['accept-language'], '*');
+      assert.equal(headers['content-type'], 'application/octet-stream');
     } finally {
       await v.close();
     }
@@ -351,6 +380,25 @@ describe('what a report holds', () => {
     });
     assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'default|clicked');
     assert.equal(opened.metrics.find((m) => m.id === 'hero-conversions').supports[0], 'default|not converted');
+  });
+
+  test("a visitor's own click inside a personalized slot is counted as a click on it, with no track() call", async () => {
+    const opened = await sharpReport(async (page) => {
+      await grantConsent(page, { purposes: { personalization: true } });
+      for (const path of ['/trail-running.html', '/product-ridge-runner.html', '/index.html']) await open(page, sharpSite.url + path);
+      const heroSlot = page.locator('[data-tactful-slot="hero"]');
+      assert.equal(await heroSlot.getAttribute('data-tactful-variant'), 'trail-running');
+      await heroSlot.locator('.hero-title').click();
+      await page.evaluate(() => window.tactful.profile.view());  // the tracked click is applied
+    });
+    assert.equal(opened.metrics.find((m) => m.id === 'hero-clicks').supports[0], 'trail-running|clicked');
+  });
+
+  test('a page marked with the tactful:conversion meta counts as a conversion, with no track() call', async () => {
+    const converted = (opened) => opened.metrics.find((m) => m.id === 'converted').supports[0];
+    // The checkout page carries <meta name="tactful:conversion" content="order">; the control visits a product page.
+    assert.equal(converted(await sharpReport((page) => open(page, `${sharpSite.url}/checkout.html`))), 'yes');
+    assert.equal(converted(await sharpReport((page) => open(page, `${sharpSite.url}/product-ridge-runner.html`))), 'no');
   });
 });
 
@@ -485,29 +533,37 @@ describe('withdrawing aggregate while a report waits', () => {
     }
   });
 
-  test('a report waiting to be retried is dropped when another tab withdraws aggregate', async () => {
-    const v = await newVisitor();
-    try {
-      const requests = await collectorAnswering(v, (route) => route.fulfill({ status: 503, body: '' }));
-      await open(v.page, `${site.url}/index.html`);
-      await optInAndFlush(v.page);
-      await until(() => requests.collect().length, 10000, 'the first attempt');
-      // The visitor withdraws in another tab: only the stored record tells this one.
-      const other = await v.context.newPage();
-      await other.goto(`${site.url}/index.html`);
-      await ready(other);
-      await other.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
-      await other.close();
-      await fastForwardToReport(v.page, 1000);
-      const [report] = await v.page.evaluate(() => window.__reports);
-      assert.deepEqual(report && { ...report, bytes: undefined }, { status: 0, attempts: 1, delivered: false, dropped: true, withdrawn: true, bytes: undefined });
-      await v.page.clock.fastForward(60_000);
-      await sleep(200);
-      assert.equal(requests.collect().length, 1, 'no retry after the withdrawal');
-    } finally {
-      await v.close();
-    }
-  });
+  // Consent is read from storage before each attempt: also when nothing
+  // tells this page of the other tab's change (no BroadcastChannel).
+  for (const [name, unannounced] of [
+    ['a report waiting to be retried is dropped when another tab withdraws aggregate', false],
+    ["a report waiting to be retried is dropped when another tab withdraws aggregate, though no message tells this page", true],
+  ]) {
+    test(name, async () => {
+      const v = await newVisitor();
+      try {
+        if (unannounced) await v.page.addInitScript(() => { delete window.BroadcastChannel; });
+        const requests = await collectorAnswering(v, (route) => route.fulfill({ status: 503, body: '' }));
+        await open(v.page, `${site.url}/index.html`);
+        await optInAndFlush(v.page);
+        await until(() => requests.collect().length, 10000, 'the first attempt');
+        // The visitor withdraws in another tab.
+        const other = await v.context.newPage();
+        await other.goto(`${site.url}/index.html`);
+        await ready(other);
+        await other.evaluate(() => window.tactful.consent.set({ purposes: { aggregate: false } }));
+        await other.close();
+        await fastForwardToReport(v.page, 1000);
+        const [report] = await v.page.evaluate(() => window.__reports);
+        assert.deepEqual(report && { ...report, bytes: undefined }, { status: 0, attempts: 1, delivered: false, dropped: true, withdrawn: true, bytes: undefined });
+        await v.page.clock.fastForward(60_000);
+        await sleep(200);
+        assert.equal(requests.collect().length, 1, 'no retry after the withdrawal');
+      } finally {
+        await v.close();
+      }
+    });
+  }
 });
 
 describe('delivery', () => {

@@ -68,6 +68,30 @@ describe('the hero slot', () => {
       await v.close();
     }
   });
+
+  test('when the decision event fires, each slot it names already shows what it says', async () => {
+    const v = await trailRunner(site);
+    try {
+      // What a listener finds on the page at the moment of the event, not later.
+      await v.page.addInitScript(() => {
+        window.__seen = [];
+        document.addEventListener('tactful:decision', (e) => {
+          for (const { id, variant } of e.detail.slots) {
+            const el = document.querySelector(`[data-tactful-slot="${id}"]`);
+            window.__seen.push({ id, variant, decided: el.getAttribute('data-tactful-decided'), shown: el.getAttribute('data-tactful-variant') });
+          }
+        });
+      });
+      await v.page.goto(`${site.url}/index.html`);
+      await ready(v.page);
+      const seen = await v.page.evaluate(() => window.__seen);
+      assert.deepEqual(seen.find((s) => s.id === 'hero'), { id: 'hero', variant: 'trail-running', decided: 'personalized', shown: 'trail-running' });
+      assert.deepEqual(seen.map((s) => s.id).sort(), ['banner', 'hero', 'picks']);
+      for (const s of seen) assert.deepEqual([s.decided, s.shown], s.variant ? ['personalized', s.variant] : ['default', null], s.id);
+    } finally {
+      await v.close();
+    }
+  });
 });
 
 const longPath = `/${'a'.repeat(2048)}`;
@@ -105,12 +129,16 @@ describe('failing to default', () => {
         await arrange(v.context);
         await v.page.addInitScript(() => {
           window.__decisions = [];
+          window.__errors = [];
           document.addEventListener('tactful:decision', (e) => window.__decisions.push(e.detail));
+          document.addEventListener('tactful:error', (e) => window.__errors.push(e.detail));
         });
         await v.page.goto(`${site.url}${path}`);
         const status = await ready(v.page);
         assert.equal(status.ok, false);
         assert.equal(status.reason, reason);
+        // The page's code hears of it too: one tactful:error with the same reason and message.
+        assert.deepEqual(await v.page.evaluate(() => window.__errors), [{ reason, message: status.message }]);
         assert.equal(await heroState(v.page), 'default');
         assert.equal(await heroVariant(v.page), null);
         // The page's code learns what its slots show, as after any decision.
@@ -308,6 +336,9 @@ describe('forgetting and withdrawing when the module could not start', () => {
       assert.ok((await tactfulStorage(v.page))['tactful:v1:withdrawals']);
       const consent = await fixedConfig(v.page);
       assert.equal(consent.purposes.personalization, false);
+      // Queued calls have no gesture: the receipt says the site withdrew it, not the visitor.
+      const receipt = (await v.page.evaluate(() => window.tactful.profile.export())).receipts.at(-1);
+      assert.deepEqual([receipt.source, receipt.choices.purposes.personalization], ['site', false], JSON.stringify(receipt));
     } finally {
       await v.close();
     }
