@@ -247,6 +247,17 @@ TEST_CASE("GPC arriving later turns off an aggregate the visitor did not choose 
   CHECK(json::parse(c.receipts.back().choices)["purposes"]["aggregate"] == false);
 }
 
+TEST_CASE("Do Not Track arriving later turns off an aggregate the visitor did not choose themself") {
+  Profile p;
+  Consent c = initial_consent(rules_v("1"), {}, T0);
+  REQUIRE(set(c, p, R"({"purposes":{"aggregate":true}})", true, ConsentSource::site_api).ok());
+  refresh_consent(c, rules_v("1"), Signals{false, true}, T0 + DAY);
+  CHECK_FALSE(c.aggregate);
+  CHECK_FALSE(allowed(c, Purpose::aggregate));
+  CHECK(c.receipts.back().source == ConsentSource::dnt);
+  CHECK(json::parse(c.receipts.back().choices)["purposes"]["aggregate"] == false);
+}
+
 TEST_CASE("a material policy change lapses earlier grants and records why") {
   Profile p;
   Consent c = opted_in(p);
