@@ -203,6 +203,23 @@ TEST_CASE("declarations for a category that is off are refused") {
   CHECK(s.error().to_string() == "location: not stored: the location category or personalization is off");
   CHECK(std::string(s.error().code) == "category-off");
   CHECK(p.country.empty());
+
+  Status birthday = declare(p, json::parse(R"({"occasions":{"birthdayMonth":3}})"), c, taxonomy(), {}, T0);
+  CHECK(birthday.error().to_string() == "occasions: not stored: the occasions category or personalization is off");
+  CHECK(p.birthday_month == 0);
+
+  // Likes and dislikes are interests: refused with interests off, and with personalization paused.
+  Consent interests_off = consent_with(R"({"purposes":{"personalization":true},"categories":{"interests":false}})");
+  Consent paused = initial_consent(ConsentRules{"1"}, {}, T0);
+  for (const Consent* off : {&interests_off, &paused}) {
+    for (const char* decl : {R"({"likes":["cooking"]})", R"({"dislikes":["outdoor"]})"}) {
+      Status refused = declare(p, json::parse(decl), *off, taxonomy(), {}, T0);
+      REQUIRE_FALSE(refused.ok());
+      CHECK(std::string(refused.error().code) == "category-off");
+      CHECK(refused.error().message == "not stored: the interests category or personalization is off");
+      CHECK(p.declared.empty());
+    }
+  }
 }
 
 TEST_CASE("location and birthday month are stored with provenance") {
