@@ -115,9 +115,15 @@ TEST_CASE("an interest the current taxonomy marks sensitive is never visible") {
   Profile p = full_profile();
   Taxonomy changed = taxonomy();
   changed.interests[0].sensitive = "health";  // trail-running, reclassified
+  changed.interests[1].sensitive = "health";  // outdoor, declared a dislike
+  changed.interests[2].sensitive = "health";  // cooking, declared a like
   json a = attribute_view(p, c, changed, {}, page(), T0);
   CHECK_FALSE(a["interests"].contains("trail-running"));
   CHECK(a["page"]["interests"] == json::array());
+  // What the visitor declared about it is not visible either.
+  CHECK_FALSE(a["interests"].contains("cooking"));
+  CHECK(a["likes"] == json::array());
+  CHECK(a["dislikes"] == json::array());
 }
 
 TEST_CASE("expired items are not visible, even before a purge") {
