@@ -134,4 +134,12 @@ TEST_CASE("expired items are not visible, even before a purge") {
   json a = attribute_view(full_profile(), c, taxonomy(), r, page(), T0);
   CHECK(a["purchases"] == json::object());
   CHECK_FALSE(a.contains("location"));
+
+  // Likes and dislikes declared ten days ago, with interests kept five.
+  ProfileRules short_interests;
+  short_interests.retention_interests = 5;
+  json b = attribute_view(full_profile(), c, taxonomy(), short_interests, page(), T0);
+  CHECK(b["likes"] == json::array());
+  CHECK(b["dislikes"] == json::array());
+  CHECK_FALSE(b["interests"].contains("cooking"));
 }
