@@ -142,4 +142,10 @@ TEST_CASE("expired items are not visible, even before a purge") {
   CHECK(b["likes"] == json::array());
   CHECK(b["dislikes"] == json::array());
   CHECK_FALSE(b["interests"].contains("cooking"));
+
+  // A visit count whose last visit is older than the interests' retention.
+  Profile visited;
+  record_visit(visited, c, T0 - 10 * DAY);
+  CHECK(attribute_view(visited, c, taxonomy(), {}, page(), T0)["visits"]["count"] == 1);
+  CHECK_FALSE(attribute_view(visited, c, taxonomy(), short_interests, page(), T0).contains("visits"));
 }
