@@ -38,6 +38,14 @@ TEST_CASE("a rule on a sensitive interest is rejected with its path") {
   CHECK(has(diag.errors, kCond, "sensitive interest (health)"));
 }
 
+TEST_CASE("a rule on purchases in a sensitive interest's category is rejected with its path") {
+  for (const char* field : {"count", "daysSinceLast"}) {
+    auto diag = load_variant(std::string(R"({"id": "v", "condition": {"purchases.pregnancy-care.)") + field +
+                             R"(": {"$gte": 1}}, "content": {"text": "x"}})");
+    CHECK(has(diag.errors, kCond, "'pregnancy-care' is a sensitive interest (health)"));
+  }
+}
+
 TEST_CASE("a rule naming a sensitive class is rejected, wherever the word appears") {
   CHECK(has(load_variant(R"({"id": "v", "condition": {"interests.health": {"$gt": 0}}})").errors, kCond,
             "sensitive class"));
