@@ -280,6 +280,21 @@ std::string stored_profile(Visitor& v) {
   return opened->dump();
 }
 
+const json kVisitAndConversion = json::array({{{"type", "visit"}}, {{"type", "conversion"}}});
+
+// The stored reporting window holds none of the page views or the conversion tracked before.
+bool window_holds_nothing(Visitor& v) {
+  json window = json::parse(stored_profile(v))["window"];
+  return window["pageViews"] == 0 && window["converted"] == false;
+}
+
+TEST_CASE("opting in never sends the past: nothing is accumulated while aggregate is off") {
+  Visitor v;
+  v("track", kVisitAndConversion);
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  CHECK(window_holds_nothing(v));
+}
+
 TEST_CASE("pages per visit counts page loads, not view events") {
   Visitor v;
   v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
