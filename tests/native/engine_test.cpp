@@ -295,6 +295,15 @@ TEST_CASE("opting in never sends the past: nothing is accumulated while aggregat
   CHECK(window_holds_nothing(v));
 }
 
+TEST_CASE("withdrawing aggregate discards what the window held, at once") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("track", kVisitAndConversion);
+  REQUIRE(json::parse(stored_profile(v))["window"]["pageViews"] == 1);
+  v("consent.set", {{"purposes", {{"aggregate", false}}}});
+  CHECK(window_holds_nothing(v));
+}
+
 TEST_CASE("pages per visit counts page loads, not view events") {
   Visitor v;
   v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
