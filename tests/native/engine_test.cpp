@@ -304,6 +304,15 @@ TEST_CASE("withdrawing aggregate discards what the window held, at once") {
   CHECK(window_holds_nothing(v));
 }
 
+TEST_CASE("after forget, aggregate granted again starts from an empty window") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("track", kVisitAndConversion);
+  v("profile.forget");
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  CHECK(window_holds_nothing(v));
+}
+
 TEST_CASE("pages per visit counts page loads, not view events") {
   Visitor v;
   v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
