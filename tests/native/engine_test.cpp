@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include "tactful/base64.hpp"
+#include "tactful/config.hpp"
 #include "tactful/engine.hpp"
 #include "tactful/json.hpp"
 #include "tactful/snapshot.hpp"
+
+#include <sodium.h>
 
 using tactful::Engine;
 using tactful::json;
@@ -210,6 +213,43 @@ TEST_CASE("the window's ε stays spent when aggregate is withdrawn and granted a
   CHECK(off["epsilonSpent"] == 0);
   v("consent.set", {{"purposes", {{"aggregate", true}}}}, true, kNow + 86400000LL);
   CHECK(v("report", {{"force", true}}, false, kNow + 86400000LL)["report"].is_string());
+}
+
+TEST_CASE("a metric that needs a category the visitor did not allow reports (no data)") {
+  // One metric, "converted" among buyers only (it needs purchases), at ε = 10:
+  // a report keeps its value with probability 0.9999, so 20 reports tell.
+  tactful::PublicKey pk;
+  tactful::SecretKey sk;
+  crypto_box_keypair(pk.data(), sk.data());
+  json config = json::parse(demo_config());
+  config["reporting"]["publicKey"] = tactful::base64_encode(std::string_view(reinterpret_cast<const char*>(pk.data()), pk.size()));
+  config["reporting"]["epsilonBudget"] = 10;
+  config["metrics"] = json::array({{{"id", "buyers-converted"}, {"kind", "converted"}, {"epsilon", 10},
+                                    {"categories", {"purchases"}}}});
+  tactful::Diagnostics diag;
+  auto loaded = tactful::load_config(config.dump(), diag);
+  REQUIRE(loaded.ok());
+  const tactful::ReportRules& rules = loaded->reporting;
+  const tactful::MetricRule& metric = rules.metrics.at(0);
+  REQUIRE(metric.labels.back() == "(no data)");
+  int no_data = 0;
+  for (int i = 0; i < 20; ++i) {
+    Engine e;
+    REQUIRE(json::parse(e.call("init", config.dump(), kNow, false)).value("ok", false));
+    REQUIRE(call(e, "load", {{"key", kKey}}).value("ok", false));
+    // Personalization and aggregate on; purchases stays off.
+    call(e, "consent.set", {{"purposes", {{"personalization", true}, {"aggregate", true}}}}, kNow, true);
+    call(e, "track", json::array({{{"type", "conversion"}}}));
+    json out = call(e, "report", {{"force", true}});
+    REQUIRE(out["report"].is_string());
+    auto bytes = tactful::base64_decode(out["report"].get<std::string>());
+    REQUIRE(bytes);
+    auto opened = tactful::open_report(rules, reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), sk);
+    REQUIRE(opened.ok());
+    const uint8_t* value = opened->metric(metric);
+    no_data += (value[0] | (value[1] << 8)) == metric.labels.size() - 1;
+  }
+  CHECK(no_data >= 15);
 }
 
 TEST_CASE("GPC keeps aggregate off until the visitor turns it on") {
