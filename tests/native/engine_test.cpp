@@ -429,14 +429,19 @@ TEST_CASE("the export holds the visitor's \"No thanks\" the page keeps, with its
   CHECK(exported["invitation"] == json::parse(R"({"noThanks": {"at": "2025-11-18T10:50:00Z", "policyVersion": "2026-11-01"}})"));
 }
 
-TEST_CASE("the export holds what decisions keep: what was shown, each not now and the bucketing id") {
-  Visitor v;
+// Decisions keep something: the capped "picks" variant shown once, and a "not now" for "hero".
+void show_picks_and_not_now_hero(Visitor& v) {
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
   v("track", kTrailView);
   v("track", kTrailView);
   json home = {{"path", "/"}, {"slots", {"hero", "picks"}}, {"templates", {{"picks-trail-running", "<p>Trail</p>"}}}};
   v("decide", home);
   v("notNow", {{"slot", "hero"}});
+}
+
+TEST_CASE("the export holds what decisions keep: what was shown, each not now and the bucketing id") {
+  Visitor v;
+  show_picks_and_not_now_hero(v);
   json decisions = v("profile.export")["decisions"];
   CHECK(decisions["bucketId"].get<std::string>().size() == 32);
   REQUIRE(decisions["notNow"].size() == 1);
@@ -449,6 +454,21 @@ TEST_CASE("the export holds what decisions keep: what was shown, each not now an
   CHECK(decisions["shown"][0]["variant"] == "trail-running");
   CHECK(decisions["shown"][0]["day"] == "2026-11-18");
   CHECK(decisions["shown"][0]["count"] == 1);
+}
+
+TEST_CASE("forget erases what decisions keep: what was shown, each not now, and the bucketing id") {
+  Visitor v;
+  show_picks_and_not_now_hero(v);
+  json before = v("profile.export")["decisions"];
+  REQUIRE(before["shown"].size() == 1);
+  REQUIRE(before["notNow"].size() == 1);
+  v("profile.forget");
+  json after = v("profile.export")["decisions"];
+  CHECK(after["shown"].empty());
+  CHECK(after["notNow"].empty());
+  // A new visitor to experiments and the holdout, at once: a fresh id, not none.
+  CHECK(after["bucketId"].get<std::string>().size() == 32);
+  CHECK(after["bucketId"] != before["bucketId"]);
 }
 
 TEST_CASE("the birthday month is the visitor's own month, from the page's time zone") {
