@@ -271,14 +271,15 @@ TEST_CASE("every item expires after its category's retention and is purged") {
   view(p, c, {"cooking"}, T0 + 5 * DAY);
   record_visit(p, c, T0);
   ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, T0);
-  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4}})"), c, taxonomy(),
-                  r, T0)
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4},"likes":["trail-running"]})"),
+                  c, taxonomy(), r, T0)
               .ok());
-  CHECK(item_count(p) == 6);
+  CHECK(item_count(p) == 7);
 
   purge_expired(p, r, T0 + 10 * DAY);
   CHECK(p.interests.size() == 1);  // outdoor expired, cooking was seen later
   CHECK(p.visits.count == 0);
+  CHECK(p.declared.empty());  // a like is an interest: kept as long as interests
   CHECK(p.purchases.size() == 1);
   purge_expired(p, r, T0 + 21 * DAY);
   CHECK(p.interests.empty());
