@@ -443,6 +443,19 @@ TEST_CASE("the profile view shows every item with category, provenance and expir
   CHECK(v["occasions"][0]["use"].is_string());  // shown with how it will be used
 }
 
+TEST_CASE("the profile view says an inferred interest is used for targeting only when nothing declared overrides it") {
+  Profile p;
+  Consent c = personalized();
+  ProfileRules r;
+  for (int i = 0; i < 5; ++i) view(p, c, {"outdoor", "cooking"}, T0);
+  REQUIRE(declare(p, json::parse(R"({"likes":["cooking"]})"), c, taxonomy(), r, T0).ok());
+  json view_now = parse_canonical(profile_view(p, r, T0)), used = json::object();
+  for (const auto& item : view_now["interests"]) {
+    if (item["kind"] == "inferred-interest") used[item["value"]["interest"].get<std::string>()] = item["value"]["usedForTargeting"];
+  }
+  CHECK(used == json::parse(R"({"outdoor": true, "cooking": false})"));  // for cooking, the like is used instead
+}
+
 TEST_CASE("profile state round-trips, and a damaged one names the problem") {
   Profile p;
   Consent c = everything();
