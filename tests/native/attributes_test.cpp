@@ -115,9 +115,15 @@ TEST_CASE("an interest the current taxonomy marks sensitive is never visible") {
   Profile p = full_profile();
   Taxonomy changed = taxonomy();
   changed.interests[0].sensitive = "health";  // trail-running, reclassified
+  changed.interests[1].sensitive = "health";  // outdoor, declared a dislike
+  changed.interests[2].sensitive = "health";  // cooking, declared a like
   json a = attribute_view(p, c, changed, {}, page(), T0);
   CHECK_FALSE(a["interests"].contains("trail-running"));
   CHECK(a["page"]["interests"] == json::array());
+  // What the visitor declared about it is not visible either.
+  CHECK_FALSE(a["interests"].contains("cooking"));
+  CHECK(a["likes"] == json::array());
+  CHECK(a["dislikes"] == json::array());
 }
 
 TEST_CASE("expired items are not visible, even before a purge") {
@@ -128,4 +134,18 @@ TEST_CASE("expired items are not visible, even before a purge") {
   json a = attribute_view(full_profile(), c, taxonomy(), r, page(), T0);
   CHECK(a["purchases"] == json::object());
   CHECK_FALSE(a.contains("location"));
+
+  // Likes and dislikes declared ten days ago, with interests kept five.
+  ProfileRules short_interests;
+  short_interests.retention_interests = 5;
+  json b = attribute_view(full_profile(), c, taxonomy(), short_interests, page(), T0);
+  CHECK(b["likes"] == json::array());
+  CHECK(b["dislikes"] == json::array());
+  CHECK_FALSE(b["interests"].contains("cooking"));
+
+  // A visit count whose last visit is older than the interests' retention.
+  Profile visited;
+  record_visit(visited, c, T0 - 10 * DAY);
+  CHECK(attribute_view(visited, c, taxonomy(), {}, page(), T0)["visits"]["count"] == 1);
+  CHECK_FALSE(attribute_view(visited, c, taxonomy(), short_interests, page(), T0).contains("visits"));
 }

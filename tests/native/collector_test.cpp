@@ -223,6 +223,18 @@ TEST_CASE("malformed reports are refused with 400, oversized with 413") {
   CHECK(window_reports(c) == 1);
 }
 
+TEST_CASE("a report for the window after the current one is taken, one for any later window is refused") {
+  Site site;
+  Collector c(site.options());
+  auto rules = site.rules();
+  SeededRandom rng(2);
+  const uint64_t current = kNow / 1000 / 3600;
+  auto next = encode_plaintext(rules, current + 1, {0, 0, 0, 0}, rng);
+  CHECK(c.ingest(seal_plaintext(rules, next), "ip", kNow) == 204);  // a browser whose clock is a little ahead
+  auto after_next = encode_plaintext(rules, current + 2, {0, 0, 0, 0}, rng);
+  CHECK(c.ingest(seal_plaintext(rules, after_next), "ip", kNow) == 400);
+}
+
 TEST_CASE("a report is never too large for its own collector, however many metrics its config has") {
   Site site;
   site.config["taxonomy"] = json::array();

@@ -247,6 +247,33 @@ TEST_CASE("GPC arriving later turns off an aggregate the visitor did not choose 
   CHECK(json::parse(c.receipts.back().choices)["purposes"]["aggregate"] == false);
 }
 
+TEST_CASE("Do Not Track arriving later turns off an aggregate the visitor did not choose themself") {
+  Profile p;
+  Consent c = initial_consent(rules_v("1"), {}, T0);
+  REQUIRE(set(c, p, R"({"purposes":{"aggregate":true}})", true, ConsentSource::site_api).ok());
+  refresh_consent(c, rules_v("1"), Signals{false, true}, T0 + DAY);
+  CHECK_FALSE(c.aggregate);
+  CHECK_FALSE(allowed(c, Purpose::aggregate));
+  CHECK(c.receipts.back().source == ConsentSource::dnt);
+  CHECK(json::parse(c.receipts.back().choices)["purposes"]["aggregate"] == false);
+}
+
+TEST_CASE("under GPC or DNT a stored aggregate grant counts only if the visitor made it") {
+  // A record restored from storage (an older build's, or one copied back) may
+  // hold aggregate on beside a signal; only the visitor's own choice overrides it.
+  for (Signals s : {Signals{true, false}, Signals{false, true}}) {
+    Consent c = initial_consent(rules_v("1"), s, T0);
+    c.aggregate = true;
+    c.aggregate_by_visitor = false;
+    auto restored = consent_state_from_json(json::parse(consent_state_to_json(c)));
+    REQUIRE(restored.ok());
+    refresh_consent(restored.value(), rules_v("1"), s, T0 + DAY);
+    CHECK_FALSE(allowed(restored.value(), Purpose::aggregate));
+    restored.value().aggregate_by_visitor = true;
+    CHECK(allowed(restored.value(), Purpose::aggregate));
+  }
+}
+
 TEST_CASE("a material policy change lapses earlier grants and records why") {
   Profile p;
   Consent c = opted_in(p);

@@ -402,6 +402,47 @@ TEST_CASE("explain says why a slot shows its default") {
   CHECK(explain_slot(l.rules, d, json::object(), "elsewhere").contains("error"));
 }
 
+TEST_CASE("explain gives no personal reason for an experiment's control arm: it shows the default") {
+  auto l = load(R"({"taxonomy": [{"id": "trail-running", "label": "Trail running"}],
+    "page": {"maxPersonalizedSlots": 10}, "slots": [{"id": "s", "experiment": {"key": "trail-test"}, "variants": [
+      {"id": "control", "weight": 0.5, "condition": {"interests.trail-running": {"$gte": 0.5}}},
+      {"id": "b", "weight": 0.5, "condition": {"interests.trail-running": {"$gte": 0.5}}, "content": {"text": "B"}}]}]})");
+  REQUIRE(l.diag.ok());
+  json a = attrs(0.8, 0, 0);
+  int controls = 0;
+  for (int i = 0; i < 20; ++i) {
+    DecideState state;
+    state.bucket_id = "id" + std::to_string(i);
+    json d = decide_page(l.rules, state, a, {"s"}, {}, true, kNow);
+    if (slot_of(d, "s")["variant"] != "control") continue;
+    ++controls;
+    json e = explain_slot(l.rules, d, a, "s", "en");
+    CHECK(e["variant"] == "control");
+    CHECK(e["sentence"] == "This is what everyone sees.");
+    CHECK(e["sentences"]["es"] == "Esto es lo que ve todo el mundo.");
+  }
+  CHECK(controls > 0);
+}
+
+TEST_CASE("an experiment's control arm does not count against the page's personalized-slot budget") {
+  auto l = load(R"({"page": {"maxPersonalizedSlots": 1}, "slots": [
+    {"id": "s", "experiment": {"key": "budget-test"},
+     "variants": [{"id": "control", "weight": 0.5}, {"id": "b", "weight": 0.5, "content": {"text": "B"}}]},
+    {"id": "t", "variants": [{"id": "w", "content": {"text": "W"}}]}]})");
+  REQUIRE(l.diag.ok());
+  int controls = 0;
+  for (int i = 0; i < 20; ++i) {
+    DecideState state;
+    state.bucket_id = "id" + std::to_string(i);
+    json d = decide_page(l.rules, state, json::object(), {"s", "t"}, {}, true, kNow);
+    bool control = slot_of(d, "s")["variant"] == "control";
+    controls += control;
+    // The budget of one goes to "b" when it shows, and is still free beside the control.
+    CHECK(slot_of(d, "t")["reason"] == (control ? "matched" : "budget"));
+  }
+  CHECK(controls > 0);
+}
+
 TEST_CASE("a personalized variant never says it is what everyone sees") {
   // Visitors without personalization see the default, so "everyone" would be untrue.
   auto l = load(R"({"slots": [{"id": "s", "variants": [

@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include "tactful/base64.hpp"
+#include "tactful/config.hpp"
 #include "tactful/engine.hpp"
 #include "tactful/json.hpp"
 #include "tactful/snapshot.hpp"
+
+#include <sodium.h>
 
 using tactful::Engine;
 using tactful::json;
@@ -212,6 +215,43 @@ TEST_CASE("the window's ε stays spent when aggregate is withdrawn and granted a
   CHECK(v("report", {{"force", true}}, false, kNow + 86400000LL)["report"].is_string());
 }
 
+TEST_CASE("a metric that needs a category the visitor did not allow reports (no data)") {
+  // One metric, "converted" among buyers only (it needs purchases), at ε = 10:
+  // a report keeps its value with probability 0.9999, so 20 reports tell.
+  tactful::PublicKey pk;
+  tactful::SecretKey sk;
+  crypto_box_keypair(pk.data(), sk.data());
+  json config = json::parse(demo_config());
+  config["reporting"]["publicKey"] = tactful::base64_encode(std::string_view(reinterpret_cast<const char*>(pk.data()), pk.size()));
+  config["reporting"]["epsilonBudget"] = 10;
+  config["metrics"] = json::array({{{"id", "buyers-converted"}, {"kind", "converted"}, {"epsilon", 10},
+                                    {"categories", {"purchases"}}}});
+  tactful::Diagnostics diag;
+  auto loaded = tactful::load_config(config.dump(), diag);
+  REQUIRE(loaded.ok());
+  const tactful::ReportRules& rules = loaded->reporting;
+  const tactful::MetricRule& metric = rules.metrics.at(0);
+  REQUIRE(metric.labels.back() == "(no data)");
+  int no_data = 0;
+  for (int i = 0; i < 20; ++i) {
+    Engine e;
+    REQUIRE(json::parse(e.call("init", config.dump(), kNow, false)).value("ok", false));
+    REQUIRE(call(e, "load", {{"key", kKey}}).value("ok", false));
+    // Personalization and aggregate on; purchases stays off.
+    call(e, "consent.set", {{"purposes", {{"personalization", true}, {"aggregate", true}}}}, kNow, true);
+    call(e, "track", json::array({{{"type", "conversion"}}}));
+    json out = call(e, "report", {{"force", true}});
+    REQUIRE(out["report"].is_string());
+    auto bytes = tactful::base64_decode(out["report"].get<std::string>());
+    REQUIRE(bytes);
+    auto opened = tactful::open_report(rules, reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), sk);
+    REQUIRE(opened.ok());
+    const uint8_t* value = opened->metric(metric);
+    no_data += (value[0] | (value[1] << 8)) == metric.labels.size() - 1;
+  }
+  CHECK(no_data >= 15);
+}
+
 TEST_CASE("GPC keeps aggregate off until the visitor turns it on") {
   Visitor v(json{{"gpc", true}});
   json c = v("consent.get");
@@ -278,6 +318,39 @@ std::string stored_profile(Visitor& v) {
   auto opened = tactful::open_snapshot(*bytes, reinterpret_cast<const uint8_t*>(key->data()));
   REQUIRE(opened.ok());
   return opened->dump();
+}
+
+const json kVisitAndConversion = json::array({{{"type", "visit"}}, {{"type", "conversion"}}});
+
+// The stored reporting window holds none of the page views or the conversion tracked before.
+bool window_holds_nothing(Visitor& v) {
+  json window = json::parse(stored_profile(v))["window"];
+  return window["pageViews"] == 0 && window["converted"] == false;
+}
+
+TEST_CASE("opting in never sends the past: nothing is accumulated while aggregate is off") {
+  Visitor v;
+  v("track", kVisitAndConversion);
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  CHECK(window_holds_nothing(v));
+}
+
+TEST_CASE("withdrawing aggregate discards what the window held, at once") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("track", kVisitAndConversion);
+  REQUIRE(json::parse(stored_profile(v))["window"]["pageViews"] == 1);
+  v("consent.set", {{"purposes", {{"aggregate", false}}}});
+  CHECK(window_holds_nothing(v));
+}
+
+TEST_CASE("after forget, aggregate granted again starts from an empty window") {
+  Visitor v;
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  v("track", kVisitAndConversion);
+  v("profile.forget");
+  v("consent.set", {{"purposes", {{"aggregate", true}}}}, true);
+  CHECK(window_holds_nothing(v));
 }
 
 TEST_CASE("pages per visit counts page loads, not view events") {
@@ -356,14 +429,19 @@ TEST_CASE("the export holds the visitor's \"No thanks\" the page keeps, with its
   CHECK(exported["invitation"] == json::parse(R"({"noThanks": {"at": "2025-11-18T10:50:00Z", "policyVersion": "2026-11-01"}})"));
 }
 
-TEST_CASE("the export holds what decisions keep: what was shown, each not now and the bucketing id") {
-  Visitor v;
+// Decisions keep something: the capped "picks" variant shown once, and a "not now" for "hero".
+void show_picks_and_not_now_hero(Visitor& v) {
   v("consent.set", {{"purposes", {{"personalization", true}}}}, true);
   v("track", kTrailView);
   v("track", kTrailView);
   json home = {{"path", "/"}, {"slots", {"hero", "picks"}}, {"templates", {{"picks-trail-running", "<p>Trail</p>"}}}};
   v("decide", home);
   v("notNow", {{"slot", "hero"}});
+}
+
+TEST_CASE("the export holds what decisions keep: what was shown, each not now and the bucketing id") {
+  Visitor v;
+  show_picks_and_not_now_hero(v);
   json decisions = v("profile.export")["decisions"];
   CHECK(decisions["bucketId"].get<std::string>().size() == 32);
   REQUIRE(decisions["notNow"].size() == 1);
@@ -376,6 +454,21 @@ TEST_CASE("the export holds what decisions keep: what was shown, each not now an
   CHECK(decisions["shown"][0]["variant"] == "trail-running");
   CHECK(decisions["shown"][0]["day"] == "2026-11-18");
   CHECK(decisions["shown"][0]["count"] == 1);
+}
+
+TEST_CASE("forget erases what decisions keep: what was shown, each not now, and the bucketing id") {
+  Visitor v;
+  show_picks_and_not_now_hero(v);
+  json before = v("profile.export")["decisions"];
+  REQUIRE(before["shown"].size() == 1);
+  REQUIRE(before["notNow"].size() == 1);
+  v("profile.forget");
+  json after = v("profile.export")["decisions"];
+  CHECK(after["shown"].empty());
+  CHECK(after["notNow"].empty());
+  // A new visitor to experiments and the holdout, at once: a fresh id, not none.
+  CHECK(after["bucketId"].get<std::string>().size() == 32);
+  CHECK(after["bucketId"] != before["bucketId"]);
 }
 
 TEST_CASE("the birthday month is the visitor's own month, from the page's time zone") {

@@ -38,6 +38,14 @@ TEST_CASE("a rule on a sensitive interest is rejected with its path") {
   CHECK(has(diag.errors, kCond, "sensitive interest (health)"));
 }
 
+TEST_CASE("a rule on purchases in a sensitive interest's category is rejected with its path") {
+  for (const char* field : {"count", "daysSinceLast"}) {
+    auto diag = load_variant(std::string(R"({"id": "v", "condition": {"purchases.pregnancy-care.)") + field +
+                             R"(": {"$gte": 1}}, "content": {"text": "x"}})");
+    CHECK(has(diag.errors, kCond, "'pregnancy-care' is a sensitive interest (health)"));
+  }
+}
+
 TEST_CASE("a rule on a purchase category that names a sensitive interest in its words is rejected") {
   for (const char* category : {"pregnancy_care", "pregnancy-care-kits", "prenatal_pregnancy_care"}) {
     std::string condition = std::string(R"({"id": "v", "condition": {"purchases.)") + category + R"(.count": {"$gte": 1}}})";

@@ -210,6 +210,23 @@ TEST_CASE("declarations for a category that is off are refused") {
   CHECK(s.error().to_string() == "location: not stored: the location category or personalization is off");
   CHECK(std::string(s.error().code) == "category-off");
   CHECK(p.country.empty());
+
+  Status birthday = declare(p, json::parse(R"({"occasions":{"birthdayMonth":3}})"), c, taxonomy(), {}, T0);
+  CHECK(birthday.error().to_string() == "occasions: not stored: the occasions category or personalization is off");
+  CHECK(p.birthday_month == 0);
+
+  // Likes and dislikes are interests: refused with interests off, and with personalization paused.
+  Consent interests_off = consent_with(R"({"purposes":{"personalization":true},"categories":{"interests":false}})");
+  Consent paused = initial_consent(ConsentRules{"1"}, {}, T0);
+  for (const Consent* off : {&interests_off, &paused}) {
+    for (const char* decl : {R"({"likes":["cooking"]})", R"({"dislikes":["outdoor"]})"}) {
+      Status refused = declare(p, json::parse(decl), *off, taxonomy(), {}, T0);
+      REQUIRE_FALSE(refused.ok());
+      CHECK(std::string(refused.error().code) == "category-off");
+      CHECK(refused.error().message == "not stored: the interests category or personalization is off");
+      CHECK(p.declared.empty());
+    }
+  }
 }
 
 TEST_CASE("location and birthday month are stored with provenance") {
@@ -261,14 +278,15 @@ TEST_CASE("every item expires after its category's retention and is purged") {
   view(p, c, {"cooking"}, T0 + 5 * DAY);
   record_visit(p, c, T0);
   ingest_purchase(p, PurchaseEvent{"shoes", {}, ""}, c, taxonomy(), r, T0);
-  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4}})"), c, taxonomy(),
-                  r, T0)
+  REQUIRE(declare(p, json::parse(R"({"location":{"country":"ES"},"occasions":{"birthdayMonth":4},"likes":["trail-running"]})"),
+                  c, taxonomy(), r, T0)
               .ok());
-  CHECK(item_count(p) == 6);
+  CHECK(item_count(p) == 7);
 
   purge_expired(p, r, T0 + 10 * DAY);
   CHECK(p.interests.size() == 1);  // outdoor expired, cooking was seen later
   CHECK(p.visits.count == 0);
+  CHECK(p.declared.empty());  // a like is an interest: kept as long as interests
   CHECK(p.purchases.size() == 1);
   purge_expired(p, r, T0 + 21 * DAY);
   CHECK(p.interests.empty());
@@ -430,6 +448,19 @@ TEST_CASE("the profile view shows every item with category, provenance and expir
   CHECK(v["location"][0]["value"] == json{{"country", "ES"}});
   CHECK(v["occasions"][0]["value"] == 4);
   CHECK(v["occasions"][0]["use"].is_string());  // shown with how it will be used
+}
+
+TEST_CASE("the profile view says an inferred interest is used for targeting only when nothing declared overrides it") {
+  Profile p;
+  Consent c = personalized();
+  ProfileRules r;
+  for (int i = 0; i < 5; ++i) view(p, c, {"outdoor", "cooking"}, T0);
+  REQUIRE(declare(p, json::parse(R"({"likes":["cooking"]})"), c, taxonomy(), r, T0).ok());
+  json view_now = parse_canonical(profile_view(p, r, T0)), used = json::object();
+  for (const auto& item : view_now["interests"]) {
+    if (item["kind"] == "inferred-interest") used[item["value"]["interest"].get<std::string>()] = item["value"]["usedForTargeting"];
+  }
+  CHECK(used == json::parse(R"({"outdoor": true, "cooking": false})"));  // for cooking, the like is used instead
 }
 
 TEST_CASE("profile state round-trips, and a damaged one names the problem") {

@@ -311,3 +311,19 @@ TEST_CASE("suppression: a (no data) that no browser can report costs no other ce
     }
   }
 }
+
+TEST_CASE("suppression: a cell estimated under minReportsPerCell is hidden, one at or over it is shown") {
+  MetricRule rule;
+  rule.id = "converted";
+  rule.epsilon = 10;
+  rule.labels = {"no", "yes", "(no data)"};
+  rule.ldp = choose_mechanism(3, rule.epsilon);
+  // At ε = 10 an estimate is within a few hundredths of its support: 10 "yes" of 1,000 estimate just under 10.
+  MetricEstimate under = estimate_metric(rule, {990, 10, 0}, 1000, 10);
+  REQUIRE(under.cells[1].count > 9.9);
+  REQUIRE(under.cells[1].count < 10);
+  CHECK(under.cells[1].suppressed);
+  MetricEstimate over = estimate_metric(rule, {989, 11, 0}, 1000, 10);
+  REQUIRE(over.cells[1].count >= 10);
+  CHECK_FALSE(over.cells[1].suppressed);
+}

@@ -90,6 +90,13 @@ TEST_CASE("an id or label that looks sensitive but is not declared so draws a wa
   CHECK(diag.warnings.size() == 5);  // trail running is just trail running
 }
 
+TEST_CASE("a label given as one plain string that looks sensitive draws the warning too") {
+  Diagnostics diag;
+  parse(R"({"taxonomy": [{"id": "glucose", "label": "Diabetes care"}]})", diag);
+  CHECK(diag.ok());
+  CHECK(has(diag.warnings, "taxonomy[0].label", "'Diabetes care' (the label of 'glucose') looks like a health interest"));
+}
+
 TEST_CASE("lookalikes are judged word by word, in English and Spanish") {
   CHECK(sensitive_lookalike("Pregnancy yoga") == "health");
   CHECK(sensitive_lookalike("payday_loans") == "finance");
