@@ -1,6 +1,5 @@
 #include "tactful/consent.hpp"
 
-
 #include "tactful/config_read.hpp"
 #include "tactful/json_writer.hpp"
 #include "tactful/profile.hpp"

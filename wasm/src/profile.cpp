@@ -140,7 +140,7 @@ ProfileRules parse_profile_rules(const json& root, Diagnostics& diag) {
     const json* it = obj.find_ptr(key);
     if (!it) return;
     double v = it->is_number() ? it->get<double>() : NAN;
-    if (!(v >= lo && v <= hi) || (integer && std::floor(v) != v)) {
+    if (!(v >= lo && v <= hi) || (integer && !whole_number(*it))) {
       diag.error(join_path(base, key), std::string("must be ") + (integer ? "an integer " : "a number ") +
                                            std::to_string(int64_t(lo)) + ".." + std::to_string(int64_t(hi)));
       return;
@@ -324,10 +324,10 @@ Status declare(Profile& p, const json& decl, const Consent& c, const Taxonomy& t
         return coded(make_error(key, "not stored: the occasions category or personalization is off"), "category-off");
       for (auto o = it->begin(); o != it->end(); ++o) {
         if (o.key() != "birthdayMonth") return make_error(join_path(key, o.key()), "unknown key (expected birthdayMonth)");
-        double v = o->is_number() ? o->get<double>() : 0;
-        if (!(v >= 1 && v <= 12) || std::floor(v) != v)
+        std::optional<int64_t> m = whole_number(*o);
+        if (!m || *m < 1 || *m > 12)
           return coded(make_error("occasions.birthdayMonth", "must be an integer 1..12"), "invalid-month");
-        month = int(v);
+        month = int(*m);
       }
     } else if (key == "location") {
       if (!it->is_object()) return make_error(key, "must be an object {country, region?}");
