@@ -482,13 +482,18 @@ class Storage {
     const unsaved = this.resumedFrom;
     this.resumedFrom = null;
     const keyHeld = !!unsaved.keyPrint && this.sameKey(unsaved);
-    for (const k of [...this.dirty]) if (!keyHeld || !sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k))) this.dirty.delete(k);
+    for (const k of [...this.dirty]) if (!keyHeld || !this.stillBased(unsaved, k)) this.dirty.delete(k);
   }
 
   // Whether the key stored now is the one a kept entry was based on (both may be none).
   sameKey(unsaved) {
     const stored = this.storedOrNull(RECORDS.key);
     return (unsaved.keyPrint ?? null) === (stored && fingerprint(stored));
+  }
+
+  // Whether storage still holds record `k` as a kept entry was based on.
+  stillBased(unsaved, k) {
+    return sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k));
   }
 
   /**
@@ -520,14 +525,13 @@ class Storage {
   // based on, and that no entry adopted before (`adopted`, their names).
   adopt(unsaved, adopted) {
     const names = Object.keys(unsaved.records || {});
-    const unchanged = (k) => sameRecord(unsaved.before[k] ?? null, this.storedOrNull(k));
     // Records sealed under another key open under none stored now.
     if (!this.sameKey(unsaved)) return;
     // Each record on its own: another tab that wrote the profile (a page
     // view) must not cost the visitor a withdrawal kept in the consent
     // record. The core applies whichever consent it loads to the profile,
     // so a profile from either side keeps nothing the consent took away.
-    for (const k of names.filter((n) => unchanged(n) && !adopted.has(n))) {
+    for (const k of names.filter((n) => this.stillBased(unsaved, n) && !adopted.has(n))) {
       if (unsaved.records[k] === null) this.cache.delete(k);
       else this.cache.set(k, unsaved.records[k]);
       this.dirty.add(k);

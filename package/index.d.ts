@@ -43,8 +43,7 @@ export interface Declaration {
 export type TactfulErrorCode =
   | 'gesture-required' | 'directed-at-children' | 'signal-on' | 'category-off' | 'unknown-interest'
   | 'sensitive-interest' | 'like-and-dislike' | 'invalid-month' | 'invalid-country' | 'invalid-region'
-  | 'not-stored'
-  | 'slot-not-on-page' | 'slot-without-variants';
+  | 'not-stored' | 'slot-not-on-page' | 'slot-without-variants';
 
 /** What a method's promise rejects with: message `tactful: OPERATION: ...`; `code` only for the refusals above. */
 export interface TactfulError extends Error {
